@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Installs everything pg_wasm needs to build, test and run its demo on Debian 12.
+# Idempotent: a second run installs nothing. Runs as root, or through sudo.
+#
+# V8 comes from Debian's libnode-dev. On machines whose `nodejs` comes from
+# NodeSource, Debian's libnode108 conflicts with that nodejs, so we never
+# touch the user's Node: we fetch Debian's two .debs and unpack them into a
+# private prefix (LIBNODE_PREFIX) that CMake finds and links with an rpath.
+set -euo pipefail
+
+LIBNODE_PREFIX=${LIBNODE_PREFIX:-/opt/pg_wasm/libnode}
+PACKAGES=(
+  build-essential cmake pkg-config binutils python3 util-linux
+  postgresql-15 postgresql-server-dev-15 postgresql-plpython3-15
+  wabt clang lld libclang-rt-14-dev-wasm32 wasi-libc
+  libgtest-dev libmsgpack-cxx-dev
+  clang-format
+)
+# Runtime dependencies of libnode108, needed when it is unpacked privately.
+LIBNODE_RUNTIME=(libc-ares2 libicu72 libuv1 libnghttp2-14 libbrotli1 libssl3 zlib1g)
+
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null; then exec sudo -E "$0" "$@"; fi
+  echo "install-deps.sh: run as root or install sudo" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+
+missing() {
+  local p out=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || out+=("$p")
+  done
+  echo "${out[@]:-}"
+}
+
+updated=0
+apt_install() {
+  [ $# -eq 0 ] && return 0
+  if [ $updated -eq 0 ]; then apt-get update -qq; updated=1; fi
+  apt-get install -y -qq --no-install-recommends "$@"
+}
+
+read -r -a need <<<"$(missing "${PACKAGES[@]}")"
+if [ ${#need[@]} -gt 0 ]; then
+  echo "install-deps: installing ${need[*]}"
+  apt_install "${need[@]}"
+fi
+
+# V8: system libnode-dev if present or installable, else a private prefix.
+if dpkg-query -W -f='${Status}' libnode-dev 2>/dev/null | grep -q 'install ok installed'; then
+  echo "install-deps: V8 from the system's libnode-dev"
+elif [ -f "$LIBNODE_PREFIX/usr/include/node/v8.h" ] && [ -e "$LIBNODE_PREFIX/usr/lib/x86_64-linux-gnu/libnode.so.108" ]; then
+  echo "install-deps: V8 from $LIBNODE_PREFIX"
+elif apt_install libnode-dev 2>/dev/null; then
+  echo "install-deps: installed libnode-dev"
+else
+  echo "install-deps: libnode-dev conflicts with this machine's nodejs; unpacking Debian's libnode into $LIBNODE_PREFIX"
+  read -r -a need <<<"$(missing "${LIBNODE_RUNTIME[@]}")"
+  apt_install "${need[@]}"
+  tmp=$(mktemp -d)
+  chmod 777 "$tmp"   # apt's download sandbox user (_apt) writes here
+  (cd "$tmp" && apt-get download -qq libnode108 libnode-dev)
+  rm -rf "$LIBNODE_PREFIX.new"
+  mkdir -p "$LIBNODE_PREFIX.new"
+  for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$LIBNODE_PREFIX.new"; done
+  rm -rf "$tmp" "$LIBNODE_PREFIX"
+  mv "$LIBNODE_PREFIX.new" "$LIBNODE_PREFIX"
+fi
+echo "install-deps: done"

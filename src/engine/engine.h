@@ -1,0 +1,96 @@
+// The engine interface: compile, instantiate, call, interrupt.
+//
+// Everything the PostgreSQL glue and the tests know about an engine is here;
+// src/engine/v8 implements it with V8. An Engine and everything it returns
+// belong to the thread that created the Engine, except interrupting, which
+// the engine's own watchdog does from another thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "engine/errors.h"
+#include "engine/value.h"
+#include "toolkit/types.h"
+
+namespace pgwasm::engine {
+
+// A compiled module: immutable, shareable between instances.
+class Module {
+ public:
+  virtual ~Module() = default;
+  virtual const ModuleInfo &info() const = 0;
+};
+
+// Something an instance exports or a host provides, to be imported.
+class Extern {
+ public:
+  virtual ~Extern() = default;
+  virtual ExternType type() const = 0;
+};
+
+class Instance {
+ public:
+  virtual ~Instance() = default;
+  virtual const ModuleInfo &info() const = 0;
+
+  // Calls the function export at `export_index` of info().exports. `args`
+  // and `results` have exactly the export's parameter and result counts and
+  // types. Throws Trap or Interrupted (and rethrows what a host function
+  // threw).
+  virtual void call(uint32_t export_index, const Value *args, Value *results) = 0;
+
+  // The export at `export_index`, to import into another instance.
+  virtual std::shared_ptr<Extern> get_export(uint32_t export_index) = 0;
+
+  // The instance's exported memory named "memory", empty if it has none.
+  // Valid until the guest runs again (memory.grow may move it).
+  virtual std::span<uint8_t> memory() = 0;
+};
+
+// A host function's view of the call: the calling instance's memory.
+class HostCall {
+ public:
+  virtual ~HostCall() = default;
+  virtual std::span<uint8_t> memory() = 0;
+};
+
+// A host function. It may throw any exception: the guest is unwound and the
+// exception is rethrown from Instance::call.
+using HostCallback =
+    std::function<void(HostCall &call, std::span<const Value> args, std::span<Value> results)>;
+
+struct EngineConfig {
+  // Polled by the watchdog thread while guest code runs; when it returns
+  // true the running call is stopped and throws Interrupted. It may only
+  // read memory (it runs on another thread).
+  bool (*interrupt_requested)() = nullptr;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+
+  // Compiles a binary module. Throws CompileError.
+  virtual std::shared_ptr<const Module> compile(std::span<const uint8_t> wasm) = 0;
+
+  // Instantiates a module; `imports` match info().imports one to one. Runs
+  // the start function. Throws LinkError, Trap or Interrupted.
+  virtual std::unique_ptr<Instance> instantiate(std::shared_ptr<const Module> module,
+                                                std::span<const std::shared_ptr<Extern>> imports) = 0;
+
+  virtual std::shared_ptr<Extern> host_function(FuncType type, HostCallback callback) = 0;
+
+  // Guest code may use the machine stack down to this address.
+  virtual void set_stack_limit(uintptr_t lowest_address) = 0;
+
+  virtual std::string version() const = 0;
+};
+
+// The V8 engine (src/engine/v8).
+std::unique_ptr<Engine> make_v8_engine(const EngineConfig &config);
+
+}  // namespace pgwasm::engine

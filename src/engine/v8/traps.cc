@@ -1,0 +1,96 @@
+#include "engine/v8/traps.h"
+
+#include <cstdio>
+#include <string_view>
+#include <vector>
+
+#include "engine/errors.h"
+#include "toolkit/trampoline.h"
+
+namespace pgwasm::engine::v8impl {
+
+namespace {
+
+std::string utf8(v8::Isolate *iso, v8::Local<v8::Value> v) {
+  v8::String::Utf8Value s(iso, v);
+  return *s ? std::string(*s, s.length()) : std::string("(unprintable exception)");
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+// V8's trap messages (src/common/message-template.h, WasmTrap*).
+struct TrapText {
+  std::string_view text;
+  Trap::Kind kind;
+};
+constexpr TrapText kTrapTexts[] = {
+    {"unreachable", Trap::Kind::Unreachable},
+    {"memory access out of bounds", Trap::Kind::MemoryOutOfBounds},
+    {"divide by zero", Trap::Kind::DivideByZero},
+    {"remainder by zero", Trap::Kind::DivideByZero},
+    {"divide result unrepresentable", Trap::Kind::IntegerOverflow},
+    {"float unrepresentable in integer range", Trap::Kind::InvalidConversion},
+    {"table index is out of bounds", Trap::Kind::TableOutOfBounds},
+    {"invalid index into function table", Trap::Kind::TableOutOfBounds},
+    {"null function or function signature mismatch", Trap::Kind::IndirectCallMismatch},
+    {"function signature mismatch", Trap::Kind::IndirectCallMismatch},
+    {"data segment has been dropped", Trap::Kind::MemoryOutOfBounds},
+    {"element segment has been dropped", Trap::Kind::TableOutOfBounds},
+    {"Maximum call stack size exceeded", Trap::Kind::StackExhausted},
+};
+
+// The guest frames of the exception's stack, innermost first, without the
+// call trampoline's own frame.
+std::vector<std::string> guest_frames(v8::Isolate *iso, const v8::TryCatch &tc) {
+  std::vector<std::string> frames;
+  v8::Local<v8::Message> msg = tc.Message();
+  if (msg.IsEmpty()) return frames;
+  v8::Local<v8::StackTrace> trace = msg->GetStackTrace();
+  if (trace.IsEmpty()) return frames;
+  for (int i = 0; i < trace->GetFrameCount(); i++) {
+    v8::Local<v8::StackFrame> f = trace->GetFrame(iso, i);
+    if (!f->IsWasm()) continue;
+    std::string script = utf8(iso, f->GetScriptName());
+    if (script.find(toolkit::CallTrampoline::kModuleName) != std::string::npos) continue;
+    std::string name = utf8(iso, f->GetFunctionName());
+    if (name.empty()) name = "(unnamed)";
+    char where[48];
+    std::snprintf(where, sizeof where, " at byte offset %d", f->GetColumn() - 1);
+    frames.push_back(name + where);
+  }
+  return frames;
+}
+
+}  // namespace
+
+std::string exception_message(v8::Isolate *iso, const v8::TryCatch &tc) {
+  if (tc.Exception().IsEmpty()) return "unknown error";
+  return utf8(iso, tc.Exception());
+}
+
+void throw_guest_failure(v8::Isolate *iso, const v8::TryCatch &tc) {
+  std::string full = exception_message(iso, tc);
+  // "RuntimeError: divide by zero", "LinkError: WebAssembly.Instance(): ..."
+  std::string_view text = full;
+  if (starts_with(text, "RuntimeError: ")) {
+    text.remove_prefix(14);
+    for (const auto &t : kTrapTexts)
+      if (text == t.text) throw Trap(t.kind, std::string(text), guest_frames(iso, tc));
+    throw Trap(Trap::Kind::Other, std::string(text), guest_frames(iso, tc));
+  }
+  if (starts_with(text, "RangeError: ")) {
+    text.remove_prefix(12);
+    Trap::Kind kind = text.find("Out of memory") != std::string_view::npos ||
+                              text.find("could not allocate memory") != std::string_view::npos
+                          ? Trap::Kind::OutOfMemory
+                          : Trap::Kind::StackExhausted;
+    if (text.find("Maximum call stack size exceeded") != std::string_view::npos)
+      kind = Trap::Kind::StackExhausted;
+    throw Trap(kind, std::string(text), guest_frames(iso, tc));
+  }
+  if (starts_with(text, "LinkError: ")) throw LinkError(std::string(text.substr(11)));
+  if (starts_with(text, "CompileError: ")) throw CompileError(std::string(text.substr(14)));
+  throw EngineError(full);
+}
+
+}  // namespace pgwasm::engine::v8impl

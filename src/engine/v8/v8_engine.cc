@@ -1,0 +1,420 @@
+#include "engine/v8/v8_engine.h"
+
+#include <cstring>
+#include <string>
+
+#include "engine/v8/platform.h"
+#include "engine/v8/traps.h"
+#include "toolkit/binary.h"
+#include "toolkit/trampoline.h"
+
+namespace pgwasm::engine::v8impl {
+
+using toolkit::CallTrampoline;
+
+namespace {
+
+v8::Local<v8::String> js_string(v8::Isolate *iso, std::string_view s) {
+  return v8::String::NewFromUtf8(iso, s.data(), v8::NewStringType::kNormal,
+                                 static_cast<int>(s.size()))
+      .ToLocalChecked();
+}
+
+size_t byte_size(ValType t) {
+  switch (t) {
+    case ValType::I32:
+    case ValType::F32: return 4;
+    case ValType::I64:
+    case ValType::F64: return 8;
+    case ValType::V128: return 16;
+    default: return 0;
+  }
+}
+
+const FuncType *func_type(const ModuleInfo &info, uint32_t export_index) {
+  if (export_index >= info.exports.size()) return nullptr;
+  return std::get_if<FuncType>(&info.exports[export_index].type);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+
+class V8Module final : public Module {
+ public:
+  const ModuleInfo &info() const override { return info_; }
+
+  ModuleInfo info_;
+  v8::Global<v8::WasmModuleObject> module_;
+  // Trampoline for the function exports: trampoline_index_[export] is the
+  // trampoline function calling it (or -1 for other kinds of export).
+  v8::Global<v8::WasmModuleObject> trampoline_;
+  std::vector<int32_t> trampoline_index_;
+};
+
+class V8Extern final : public Extern {
+ public:
+  V8Extern(v8::Isolate *iso, v8::Local<v8::Value> value, ExternType type)
+      : value_(iso, value), type_(std::move(type)) {}
+  ExternType type() const override { return type_; }
+  v8::Global<v8::Value> value_;
+  ExternType type_;
+};
+
+class V8Instance final : public Instance {
+ public:
+  V8Instance(V8Engine &engine, std::shared_ptr<const V8Module> module)
+      : engine_(engine), module_(std::move(module)) {}
+
+  const ModuleInfo &info() const override { return module_->info_; }
+  void call(uint32_t export_index, const Value *args, Value *results) override;
+  std::shared_ptr<Extern> get_export(uint32_t export_index) override;
+  std::span<uint8_t> memory() override;
+
+  V8Engine &engine_;
+  std::shared_ptr<const V8Module> module_;
+  v8::Global<v8::Object> exports_;
+  std::vector<v8::Global<v8::Function>> trampolines_;  // by export index
+  std::shared_ptr<v8::BackingStore> slots_store_;
+  uint8_t *slots_ = nullptr;
+  v8::Global<v8::WasmMemoryObject> memory_;
+};
+
+// ---------------------------------------------------------------------------
+
+V8Engine::V8Engine(const EngineConfig &config) {
+  ensure_v8_initialized();
+  allocator_.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+  v8::Isolate::CreateParams params;
+  params.array_buffer_allocator = allocator_.get();
+  isolate_ = v8::Isolate::New(params);
+  // The isolate and its context stay entered for the engine's life: entering
+  // them per call costs more than the call itself (BRIEF 4.6).
+  isolate_->Enter();
+  isolate_->SetCaptureStackTraceForUncaughtExceptions(true, 16);
+  v8::HandleScope scope(isolate_);
+  v8::Local<v8::Context> ctx = v8::Context::New(isolate_);
+  ctx->Enter();
+  context_.Reset(isolate_, ctx);
+  auto wasm_ns = ctx->Global()->Get(ctx, js_string(isolate_, "WebAssembly")).ToLocalChecked();
+  auto ctor = wasm_ns.As<v8::Object>()->Get(ctx, js_string(isolate_, "Instance")).ToLocalChecked();
+  instance_constructor_.Reset(isolate_, ctor.As<v8::Function>());
+  if (config.interrupt_requested) {
+    watchdog_ = std::make_unique<Watchdog>(
+        config.interrupt_requested, [iso = isolate_] { iso->TerminateExecution(); },
+        [iso = isolate_] { iso->CancelTerminateExecution(); });
+  }
+}
+
+V8Engine::~V8Engine() {
+  watchdog_.reset();
+  func_refs_.clear();
+  instance_constructor_.Reset();
+  {
+    v8::HandleScope scope(isolate_);
+    context_.Get(isolate_)->Exit();
+  }
+  context_.Reset();
+  isolate_->Exit();
+  isolate_->Dispose();
+}
+
+std::string V8Engine::version() const { return std::string("V8 ") + v8::V8::GetVersion(); }
+
+void V8Engine::set_stack_limit(uintptr_t lowest_address) { isolate_->SetStackLimit(lowest_address); }
+
+static v8::Local<v8::WasmModuleObject> compile_v8(v8::Isolate *iso, std::span<const uint8_t> wasm) {
+  v8::TryCatch tc(iso);
+  auto mod = v8::WasmModuleObject::Compile(iso, v8::MemorySpan<const uint8_t>(wasm.data(), wasm.size()));
+  if (mod.IsEmpty()) throw CompileError(exception_message(iso, tc));
+  return mod.ToLocalChecked();
+}
+
+std::shared_ptr<const Module> V8Engine::compile(std::span<const uint8_t> wasm) {
+  v8::HandleScope scope(isolate_);
+  auto module = std::make_shared<V8Module>();
+  try {
+    module->info_ = toolkit::read_module(wasm);
+  } catch (const toolkit::BinaryError &e) {
+    throw CompileError(e.what());
+  }
+  module->module_.Reset(isolate_, compile_v8(isolate_, wasm));
+
+  std::vector<FuncType> targets;
+  for (const auto &e : module->info_.exports) {
+    if (const auto *ft = std::get_if<FuncType>(&e.type)) {
+      module->trampoline_index_.push_back(static_cast<int32_t>(targets.size()));
+      targets.push_back(*ft);
+    } else {
+      module->trampoline_index_.push_back(-1);
+    }
+  }
+  CallTrampoline trampoline = toolkit::make_call_trampoline(targets);
+  module->trampoline_.Reset(isolate_, compile_v8(isolate_, trampoline.wasm));
+  return module;
+}
+
+v8::Local<v8::Object> V8Engine::new_instance(v8::Local<v8::WasmModuleObject> module,
+                                             v8::Local<v8::Object> imports, V8Instance *owner) {
+  v8::Local<v8::Value> argv[2] = {module, imports};
+  auto ctx = context();
+  auto ctor = instance_constructor_.Get(isolate_);
+  auto instance = run_guest(owner, [&]() -> v8::MaybeLocal<v8::Value> {
+    v8::MaybeLocal<v8::Object> obj = ctor->NewInstance(ctx, 2, argv);
+    if (obj.IsEmpty()) return {};
+    return obj.ToLocalChecked();
+  });
+  return instance.As<v8::Object>()
+      ->Get(ctx, js_string(isolate_, "exports"))
+      .ToLocalChecked()
+      .As<v8::Object>();
+}
+
+std::unique_ptr<Instance> V8Engine::instantiate(std::shared_ptr<const Module> module_base,
+                                                std::span<const std::shared_ptr<Extern>> imports) {
+  auto module = std::static_pointer_cast<const V8Module>(module_base);
+  const ModuleInfo &info = module->info_;
+  if (imports.size() != info.imports.size())
+    throw LinkError("expected " + std::to_string(info.imports.size()) + " imports, got " +
+                    std::to_string(imports.size()));
+  v8::HandleScope scope(isolate_);
+  auto ctx = context();
+  auto instance = std::make_unique<V8Instance>(*this, module);
+
+  v8::Local<v8::Object> import_object = v8::Object::New(isolate_);
+  for (size_t i = 0; i < imports.size(); i++) {
+    const auto &desc = info.imports[i];
+    auto *ext = dynamic_cast<V8Extern *>(imports[i].get());
+    if (!ext) throw LinkError("import " + desc.module + "." + desc.name + " is not provided");
+    auto mod_key = js_string(isolate_, desc.module);
+    v8::Local<v8::Value> ns;
+    if (!import_object->Get(ctx, mod_key).ToLocal(&ns) || !ns->IsObject()) {
+      ns = v8::Object::New(isolate_);
+      import_object->Set(ctx, mod_key, ns).Check();
+    }
+    ns.As<v8::Object>()->Set(ctx, js_string(isolate_, desc.name), ext->value_.Get(isolate_)).Check();
+  }
+  auto exports = new_instance(module->module_.Get(isolate_), import_object, nullptr);
+  instance->exports_.Reset(isolate_, exports);
+
+  // The trampoline imports every function export, in export order.
+  v8::Local<v8::Object> targets = v8::Object::New(isolate_);
+  for (size_t e = 0; e < info.exports.size(); e++) {
+    int32_t t = module->trampoline_index_[e];
+    if (t < 0) continue;
+    auto fn = exports->Get(ctx, js_string(isolate_, info.exports[e].name)).ToLocalChecked();
+    targets->Set(ctx, js_string(isolate_, std::to_string(t)), fn).Check();
+  }
+  v8::Local<v8::Object> tramp_imports = v8::Object::New(isolate_);
+  tramp_imports->Set(ctx, js_string(isolate_, CallTrampoline::kImportModule), targets).Check();
+  auto tramp = new_instance(module->trampoline_.Get(isolate_), tramp_imports, nullptr);
+
+  auto slots = tramp->Get(ctx, js_string(isolate_, CallTrampoline::kMemoryExport))
+                   .ToLocalChecked()
+                   .As<v8::WasmMemoryObject>();
+  // The trampoline's memory never grows, so its buffer never moves.
+  instance->slots_store_ = slots->Buffer()->GetBackingStore();
+  instance->slots_ = static_cast<uint8_t *>(instance->slots_store_->Data());
+  instance->trampolines_.resize(info.exports.size());
+  for (size_t e = 0; e < info.exports.size(); e++) {
+    int32_t t = module->trampoline_index_[e];
+    if (t < 0) continue;
+    auto fn = tramp->Get(ctx, js_string(isolate_, std::to_string(t))).ToLocalChecked();
+    instance->trampolines_[e].Reset(isolate_, fn.As<v8::Function>());
+  }
+  // The guest's memory, for host functions: the export named "memory", else
+  // the first exported memory.
+  for (const auto &e : info.exports) {
+    if (kind_of(e.type) != ExternKind::Memory) continue;
+    if (!instance->memory_.IsEmpty() && e.name != "memory") continue;
+    auto mem = exports->Get(ctx, js_string(isolate_, e.name)).ToLocalChecked();
+    instance->memory_.Reset(isolate_, mem.As<v8::WasmMemoryObject>());
+  }
+  return instance;
+}
+
+void V8Instance::call(uint32_t export_index, const Value *args, Value *results) {
+  const FuncType *type = func_type(info(), export_index);
+  if (!type) throw std::invalid_argument("export " + std::to_string(export_index) + " is not a function");
+  v8::Isolate *iso = engine_.isolate();
+  v8::HandleScope scope(iso);
+
+  constexpr size_t kMaxRefArgs = 16;
+  v8::Local<v8::Value> ref_args[kMaxRefArgs];
+  int nref = 0;
+  for (size_t k = 0; k < type->params.size(); k++) {
+    ValType t = type->params[k];
+    if (is_ref(t)) {
+      if (nref == kMaxRefArgs) throw std::invalid_argument("too many reference arguments");
+      ref_args[nref++] = engine_.to_js(args[k]);
+    } else {
+      std::memcpy(slots_ + k * CallTrampoline::kSlotSize, &args[k].bits, byte_size(t));
+    }
+  }
+  auto fn = trampolines_[export_index].Get(iso);
+  auto ctx = engine_.context();
+  v8::Local<v8::Value> ret = engine_.run_guest(
+      this, [&] { return fn->Call(ctx, v8::Undefined(iso), nref, ref_args); });
+
+  size_t nref_results = 0;
+  for (ValType t : type->results) nref_results += is_ref(t);
+  size_t ref_seen = 0;
+  for (size_t k = 0; k < type->results.size(); k++) {
+    ValType t = type->results[k];
+    if (is_ref(t)) {
+      v8::Local<v8::Value> r = ret;
+      if (nref_results > 1)
+        r = ret.As<v8::Array>()->Get(ctx, static_cast<uint32_t>(ref_seen)).ToLocalChecked();
+      ref_seen++;
+      results[k] = engine_.from_js(t, r);
+    } else {
+      results[k].type = t;
+      std::memcpy(&results[k].bits, slots_ + k * CallTrampoline::kSlotSize, byte_size(t));
+    }
+  }
+}
+
+std::shared_ptr<Extern> V8Instance::get_export(uint32_t export_index) {
+  const auto &desc = info().exports.at(export_index);
+  v8::Isolate *iso = engine_.isolate();
+  v8::HandleScope scope(iso);
+  auto value = exports_.Get(iso)->Get(engine_.context(), js_string(iso, desc.name)).ToLocalChecked();
+  return std::make_shared<V8Extern>(iso, value, desc.type);
+}
+
+std::span<uint8_t> V8Instance::memory() {
+  if (memory_.IsEmpty()) return {};
+  v8::HandleScope scope(engine_.isolate());
+  auto buffer = memory_.Get(engine_.isolate())->Buffer();
+  return {static_cast<uint8_t *>(buffer->Data()), buffer->ByteLength()};
+}
+
+// ---------------------------------------------------------------------------
+// Host functions
+
+namespace {
+
+class V8HostCall final : public HostCall {
+ public:
+  explicit V8HostCall(V8Instance *caller) : caller_(caller) {}
+  std::span<uint8_t> memory() override { return caller_ ? caller_->memory() : std::span<uint8_t>{}; }
+
+ private:
+  V8Instance *caller_;
+};
+
+// The V8 callback behind every host function. No C++ exception may cross
+// V8's frames: we catch everything, keep it, and make V8 throw instead;
+// V8Engine::run_guest rethrows the original once V8 has unwound.
+void host_trampoline(const v8::FunctionCallbackInfo<v8::Value> &info) {
+  auto *data = static_cast<HostFunctionData *>(info.Data().As<v8::External>()->Value());
+  V8Engine &engine = *data->engine;
+  v8::Isolate *iso = info.GetIsolate();
+  try {
+    std::vector<Value> args(data->type.params.size());
+    for (size_t k = 0; k < args.size(); k++)
+      args[k] = engine.from_js(data->type.params[k], info[static_cast<int>(k)]);
+    std::vector<Value> results(data->type.results.size());
+    for (size_t k = 0; k < results.size(); k++) results[k].type = data->type.results[k];
+    V8HostCall call(engine.current_instance());
+    data->callback(call, args, results);
+    if (results.size() == 1) {
+      info.GetReturnValue().Set(engine.to_js(results[0]));
+    } else if (results.size() > 1) {
+      v8::Local<v8::Array> arr = v8::Array::New(iso, static_cast<int>(results.size()));
+      for (size_t k = 0; k < results.size(); k++)
+        arr->Set(iso->GetCurrentContext(), static_cast<uint32_t>(k), engine.to_js(results[k])).Check();
+      info.GetReturnValue().Set(arr);
+    }
+  } catch (...) {
+    engine.set_pending_host_error(std::current_exception());
+    iso->ThrowException(v8::Exception::Error(js_string(iso, "host function failed")));
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<Extern> V8Engine::host_function(FuncType type, HostCallback callback) {
+  v8::HandleScope scope(isolate_);
+  // Host functions are few and made once per engine; the engine keeps their
+  // data for its whole life.
+  auto &data = host_functions_.emplace_back(
+      std::make_unique<HostFunctionData>(HostFunctionData{this, type, std::move(callback)}));
+  auto tmpl = v8::FunctionTemplate::New(isolate_, host_trampoline,
+                                        v8::External::New(isolate_, data.get()));
+  auto fn = tmpl->GetFunction(context()).ToLocalChecked();
+  return std::make_shared<V8Extern>(isolate_, fn, type);
+}
+
+// ---------------------------------------------------------------------------
+// Values crossing the JS boundary (host functions and references only: the
+// call path passes numbers through the trampoline's memory).
+
+v8::Local<v8::Value> V8Engine::to_js(const Value &v) {
+  switch (v.type) {
+    case ValType::I32: return v8::Integer::New(isolate_, v.as_i32());
+    case ValType::I64: return v8::BigInt::New(isolate_, v.as_i64());
+    case ValType::F32: return v8::Number::New(isolate_, v.as_f32());
+    case ValType::F64: return v8::Number::New(isolate_, v.as_f64());
+    case ValType::V128: throw std::invalid_argument("v128 values cannot cross into a host function");
+    case ValType::FuncRef:
+    case ValType::ExternRef:
+      switch (v.ref.kind) {
+        case Ref::Kind::Null: return v8::Null(isolate_);
+        case Ref::Kind::Host: return v8::Number::New(isolate_, static_cast<double>(v.ref.id));
+        case Ref::Kind::Func: return func_refs_.at(v.ref.id).Get(isolate_);
+      }
+  }
+  return v8::Undefined(isolate_);
+}
+
+Value V8Engine::from_js(ValType type, v8::Local<v8::Value> js) {
+  auto ctx = context();
+  switch (type) {
+    case ValType::I32: return Value::make_i32(js->Int32Value(ctx).FromMaybe(0));
+    case ValType::I64: {
+      v8::Local<v8::BigInt> b;
+      if (!js->ToBigInt(ctx).ToLocal(&b)) return Value::make_i64(0);
+      return Value::make_i64(b->Int64Value());
+    }
+    case ValType::F32: return Value::make_f32(static_cast<float>(js->NumberValue(ctx).FromMaybe(0)));
+    case ValType::F64: return Value::make_f64(js->NumberValue(ctx).FromMaybe(0));
+    case ValType::V128: throw std::invalid_argument("v128 values cannot cross into a host function");
+    case ValType::FuncRef:
+    case ValType::ExternRef: {
+      if (js->IsNull()) return Value::make_ref(type, {});
+      if (type == ValType::ExternRef && js->IsNumber())
+        return Value::make_ref(type, {Ref::Kind::Host, static_cast<uint64_t>(js.As<v8::Number>()->Value())});
+      for (size_t i = 0; i < func_refs_.size(); i++)
+        if (func_refs_[i].Get(isolate_)->StrictEquals(js)) return Value::make_ref(type, {Ref::Kind::Func, i});
+      func_refs_.emplace_back(isolate_, js);
+      return Value::make_ref(type, {Ref::Kind::Func, func_refs_.size() - 1});
+    }
+  }
+  return Value{};
+}
+
+void V8Engine::rethrow_failure(v8::TryCatch &tc, bool terminated) {
+  if (terminated) {
+    isolate_->CancelTerminateExecution();
+    throw Interrupted();
+  }
+  if (pending_host_error_) {
+    std::exception_ptr e = std::move(pending_host_error_);
+    pending_host_error_ = nullptr;
+    std::rethrow_exception(e);
+  }
+  throw_guest_failure(isolate_, tc);
+}
+
+std::unique_ptr<Engine> make_engine(const EngineConfig &config) {
+  return std::make_unique<V8Engine>(config);
+}
+
+}  // namespace pgwasm::engine::v8impl
+
+namespace pgwasm::engine {
+std::unique_ptr<Engine> make_v8_engine(const EngineConfig &config) {
+  return v8impl::make_engine(config);
+}
+}  // namespace pgwasm::engine

@@ -1,0 +1,87 @@
+// The V8 implementation of the engine interface.
+#pragma once
+
+#include <exception>
+#include <memory>
+#include <vector>
+
+#include <v8.h>
+
+#include "engine/engine.h"
+#include "engine/watchdog.h"
+
+namespace pgwasm::engine::v8impl {
+
+class V8Instance;
+class V8Engine;
+
+struct HostFunctionData {
+  V8Engine *engine;
+  FuncType type;
+  HostCallback callback;
+};
+
+class V8Engine final : public Engine {
+ public:
+  explicit V8Engine(const EngineConfig &config);
+  ~V8Engine() override;
+
+  std::shared_ptr<const Module> compile(std::span<const uint8_t> wasm) override;
+  std::unique_ptr<Instance> instantiate(std::shared_ptr<const Module> module,
+                                        std::span<const std::shared_ptr<Extern>> imports) override;
+  std::shared_ptr<Extern> host_function(FuncType type, HostCallback callback) override;
+  void set_stack_limit(uintptr_t lowest_address) override;
+  std::string version() const override;
+
+  v8::Isolate *isolate() const { return isolate_; }
+  v8::Local<v8::Context> context() const { return context_.Get(isolate_); }
+
+  // Runs `fn` as guest code on behalf of `instance` (null while
+  // instantiating): watched by the watchdog, with host-function errors and
+  // traps turned into C++ exceptions.
+  template <typename Fn>
+  v8::Local<v8::Value> run_guest(V8Instance *instance, Fn &&fn);
+
+  // JS <-> Value, for host functions and reference values.
+  v8::Local<v8::Value> to_js(const Value &v);
+  Value from_js(ValType type, v8::Local<v8::Value> js);
+
+  V8Instance *current_instance() const { return current_; }
+  void set_pending_host_error(std::exception_ptr e) { pending_host_error_ = std::move(e); }
+
+ private:
+  [[noreturn]] void rethrow_failure(v8::TryCatch &tc, bool terminated);
+  v8::Local<v8::Object> new_instance(v8::Local<v8::WasmModuleObject> module,
+                                     v8::Local<v8::Object> imports, V8Instance *owner);
+
+  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
+  v8::Isolate *isolate_ = nullptr;
+  v8::Global<v8::Context> context_;
+  v8::Global<v8::Function> instance_constructor_;  // WebAssembly.Instance
+  std::unique_ptr<Watchdog> watchdog_;
+  V8Instance *current_ = nullptr;
+  std::exception_ptr pending_host_error_;
+  std::vector<v8::Global<v8::Value>> func_refs_;  // ids of funcref values seen
+  std::vector<std::unique_ptr<HostFunctionData>> host_functions_;
+};
+
+template <typename Fn>
+v8::Local<v8::Value> V8Engine::run_guest(V8Instance *instance, Fn &&fn) {
+  v8::EscapableHandleScope scope(isolate_);
+  v8::TryCatch tc(isolate_);
+  V8Instance *outer = current_;
+  current_ = instance;
+  if (watchdog_) watchdog_->call_started();
+  v8::MaybeLocal<v8::Value> result = fn();
+  // Read before the watchdog settles: cancelling a termination clears it.
+  // (V8 10.2 can return a value from WebAssembly.Instance while a trap in the
+  // start function is pending, hence HasCaught too.)
+  bool failed = result.IsEmpty() || tc.HasCaught();
+  bool terminated = failed && tc.HasTerminated();
+  if (watchdog_) watchdog_->call_finished();
+  current_ = outer;
+  if (failed) rethrow_failure(tc, terminated);
+  return scope.Escape(result.ToLocalChecked());
+}
+
+}  // namespace pgwasm::engine::v8impl

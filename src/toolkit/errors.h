@@ -1,0 +1,30 @@
+// Errors the toolkit reports about a module's bytes or text.
+#pragma once
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+
+namespace pgwasm::toolkit {
+
+// A binary that cannot be decoded (malformed) or that decodes but breaks the
+// validation rules (invalid). `offset` is the byte offset wabt reported.
+class BinaryError : public std::runtime_error {
+ public:
+  enum class Kind { Malformed, Invalid };
+  BinaryError(Kind kind, size_t offset, std::string message);
+  Kind kind;
+  size_t offset;
+  std::string message;  // without the location
+};
+
+// A text-format module with a syntax or validation error at line:column.
+class TextError : public std::runtime_error {
+ public:
+  TextError(int line, int column, std::string message);
+  int line;
+  int column;
+  std::string message;  // without the location
+};
+
+}  // namespace pgwasm::toolkit

@@ -1,0 +1,92 @@
+#include "toolkit/trampoline.h"
+
+#include <algorithm>
+#include <string>
+
+#include "toolkit/text.h"
+
+namespace pgwasm::toolkit {
+
+static void append_types(std::string &out, const char *keyword, const std::vector<ValType> &types) {
+  if (types.empty()) return;
+  out += " (";
+  out += keyword;
+  for (auto t : types) {
+    out += ' ';
+    out += to_string(t);
+  }
+  out += ')';
+}
+
+static std::vector<ValType> refs_only(const std::vector<ValType> &types) {
+  std::vector<ValType> out;
+  std::copy_if(types.begin(), types.end(), std::back_inserter(out), is_ref);
+  return out;
+}
+
+FuncType trampoline_signature(const FuncType &target) {
+  return {refs_only(target.params), refs_only(target.results)};
+}
+
+static std::string slot_offset(size_t k) {
+  return " offset=" + std::to_string(k * CallTrampoline::kSlotSize);
+}
+
+// Body of the trampoline for one target, in the flat (stack) syntax.
+static std::string body(size_t index, const FuncType &target) {
+  std::string b;
+  uint32_t ref_param = 0;
+  for (size_t k = 0; k < target.params.size(); k++) {
+    ValType t = target.params[k];
+    if (is_ref(t))
+      b += "    local.get " + std::to_string(ref_param++) + "\n";
+    else
+      b += "    i32.const 0 " + std::string(to_string(t)) + ".load" + slot_offset(k) + "\n";
+  }
+  b += "    call $f" + std::to_string(index) + "\n";
+  // Results are on the stack in order; park them in locals to store them.
+  uint32_t first_local = ref_param;
+  for (size_t k = target.results.size(); k-- > 0;)
+    b += "    local.set " + std::to_string(first_local + k) + "\n";
+  for (size_t k = 0; k < target.results.size(); k++) {
+    ValType t = target.results[k];
+    if (is_ref(t)) continue;
+    b += "    i32.const 0 local.get " + std::to_string(first_local + k) + " " +
+         std::string(to_string(t)) + ".store" + slot_offset(k) + "\n";
+  }
+  for (size_t k = 0; k < target.results.size(); k++)
+    if (is_ref(target.results[k])) b += "    local.get " + std::to_string(first_local + k) + "\n";
+  return b;
+}
+
+CallTrampoline make_call_trampoline(std::span<const FuncType> targets) {
+  CallTrampoline out;
+  size_t slots = 1;
+  for (const auto &t : targets) slots = std::max({slots, t.params.size(), t.results.size()});
+  out.slots = static_cast<uint32_t>(slots);
+  size_t pages = (slots * CallTrampoline::kSlotSize + 65535) / 65536;
+
+  std::string wat = "(module $" + std::string(CallTrampoline::kModuleName) + "\n";
+  for (size_t i = 0; i < targets.size(); i++) {
+    wat += "  (import \"" + std::string(CallTrampoline::kImportModule) + "\" \"" +
+           std::to_string(i) + "\" (func $f" + std::to_string(i);
+    append_types(wat, "param", targets[i].params);
+    append_types(wat, "result", targets[i].results);
+    wat += "))\n";
+  }
+  wat += "  (memory (export \"" + std::string(CallTrampoline::kMemoryExport) + "\") " +
+         std::to_string(pages) + " " + std::to_string(pages) + ")\n";
+  for (size_t i = 0; i < targets.size(); i++) {
+    FuncType sig = trampoline_signature(targets[i]);
+    wat += "  (func (export \"" + std::to_string(i) + "\")";
+    append_types(wat, "param", sig.params);
+    append_types(wat, "result", sig.results);
+    append_types(wat, "local", targets[i].results);
+    wat += "\n" + body(i, targets[i]) + "  )\n";
+  }
+  wat += ")\n";
+  out.wasm = assemble_wat(wat);
+  return out;
+}
+
+}  // namespace pgwasm::toolkit

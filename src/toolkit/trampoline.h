@@ -1,0 +1,38 @@
+// The call trampoline: a generated module through which an engine calls a
+// module's functions with exact values.
+//
+// Engines whose host API converts values (V8 turns f32/f64 into JS numbers,
+// canonicalising NaN payloads, and i64 into BigInts, which allocate) call the
+// trampoline instead: the host writes each argument's bits into the
+// trampoline's memory, calls a function with no numeric parameters, and reads
+// the results' bits back. Reference-typed values cannot live in memory, so
+// they stay ordinary parameters and results.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "toolkit/types.h"
+
+namespace pgwasm::toolkit {
+
+struct CallTrampoline {
+  // Every argument and result takes one slot; a slot holds any numeric type,
+  // v128 included. Argument k is read from, and result k written to, slot k.
+  static constexpr uint32_t kSlotSize = 16;
+  static constexpr const char *kImportModule = "m";  // imports "m" "<i>"
+  static constexpr const char *kMemoryExport = "slots";
+  static constexpr const char *kModuleName = "pg_wasm_trampoline";
+  // Export "<i>" calls import "<i>". Its parameters are the target's
+  // reference-typed parameters and its results the reference-typed results.
+  std::vector<uint8_t> wasm;
+  uint32_t slots = 0;
+};
+
+CallTrampoline make_call_trampoline(std::span<const FuncType> targets);
+
+// The trampoline's own signature for one target: only its reference types.
+FuncType trampoline_signature(const FuncType &target);
+
+}  // namespace pgwasm::toolkit

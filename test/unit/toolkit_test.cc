@@ -1,0 +1,95 @@
+#include <gtest/gtest.h>
+
+#include "toolkit/binary.h"
+#include "toolkit/text.h"
+#include "toolkit/trampoline.h"
+
+using namespace pgwasm;
+using namespace pgwasm::toolkit;
+
+TEST(Text, AssemblesAndDescribes) {
+  auto wasm = assemble_wat(R"((module
+    (import "env" "log" (func (param i32 i32)))
+    (memory (export "memory") 1 4)
+    (global (export "g") (mut i64) (i64.const 7))
+    (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)))");
+  EXPECT_TRUE(looks_like_binary(wasm));
+  ModuleInfo info = read_module(wasm);
+  ASSERT_EQ(info.imports.size(), 1u);
+  EXPECT_EQ(info.imports[0].module, "env");
+  EXPECT_EQ(to_string(info.imports[0].type), "function (i32, i32) -> ()");
+  ASSERT_EQ(info.exports.size(), 3u);
+  EXPECT_EQ(to_string(info.exports[0].type), "memory [1..4 pages]");
+  EXPECT_EQ(to_string(info.exports[1].type), "global mut i64");
+  EXPECT_EQ(to_string(info.exports[2].type), "function (i32, i32) -> i32");
+  EXPECT_NE(info.find_export("add"), nullptr);
+  EXPECT_EQ(info.find_export("sub"), nullptr);
+}
+
+TEST(Text, SyntaxErrorHasLineAndColumn) {
+  try {
+    assemble_wat("(module\n  (func (result i32)\n    i32.const 1\n    i32.bogus))");
+    FAIL() << "expected TextError";
+  } catch (const TextError &e) {
+    EXPECT_EQ(e.line, 4);
+    EXPECT_EQ(e.column, 5);
+    EXPECT_NE(std::string(e.what()).find("i32.bogus"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Text, TypeErrorIsReported) {
+  EXPECT_THROW(assemble_wat("(module (func (result i32) f32.const 1))"), TextError);
+}
+
+TEST(Binary, MalformedHasOffset) {
+  std::vector<uint8_t> bad = {0, 'a', 's', 'm', 1, 0, 0, 0, 0x01, 0x05, 0x01, 0x60};
+  try {
+    read_module(bad);
+    FAIL() << "expected BinaryError";
+  } catch (const BinaryError &e) {
+    EXPECT_EQ(e.kind, BinaryError::Kind::Malformed);
+    EXPECT_GT(e.offset, 8u);
+    EXPECT_NE(std::string(e.what()).find("byte offset"), std::string::npos);
+  }
+}
+
+TEST(Binary, BadMagic) {
+  std::vector<uint8_t> bad = {'n', 'o', 'p', 'e', 1, 0, 0, 0};
+  EXPECT_THROW(read_module(bad), BinaryError);
+}
+
+TEST(Binary, InvalidIsDistinguished) {
+  // A function whose body leaves an f32 where an i32 result is declared:
+  // decodes fine, fails validation.
+  std::vector<uint8_t> wasm = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01,
+                               0x60, 0x00, 0x01, 0x7f, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x09, 0x01,
+                               0x07, 0x00, 0x43, 0x00, 0x00, 0x80, 0x3f, 0x0b};
+  try {
+    read_module(wasm);
+    FAIL() << "expected BinaryError";
+  } catch (const BinaryError &e) {
+    EXPECT_EQ(e.kind, BinaryError::Kind::Invalid);
+    EXPECT_NE(std::string(e.what()).find("invalid module"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Trampoline, SignatureKeepsOnlyReferences) {
+  FuncType t{{ValType::I32, ValType::ExternRef, ValType::F64}, {ValType::FuncRef, ValType::V128}};
+  FuncType s = trampoline_signature(t);
+  EXPECT_EQ(s.params, std::vector<ValType>{ValType::ExternRef});
+  EXPECT_EQ(s.results, std::vector<ValType>{ValType::FuncRef});
+}
+
+TEST(Trampoline, BuildsForEveryValueType) {
+  std::vector<FuncType> targets = {
+      {{ValType::I32, ValType::I64, ValType::F32, ValType::F64, ValType::V128}, {}},
+      {{}, {ValType::I32, ValType::I64, ValType::F32, ValType::F64, ValType::V128}},
+      {{ValType::ExternRef, ValType::I32}, {ValType::FuncRef, ValType::I32, ValType::ExternRef}},
+  };
+  CallTrampoline t = make_call_trampoline(targets);
+  ModuleInfo info = read_module(t.wasm);
+  EXPECT_EQ(info.imports.size(), 3u);
+  EXPECT_EQ(t.slots, 5u);
+  ASSERT_NE(info.find_export("2"), nullptr);
+  EXPECT_EQ(to_string(info.find_export("2")->type), "function (externref) -> (funcref, externref)");
+}
