@@ -5,10 +5,8 @@
 
 namespace pgwasm::engine {
 
-Watchdog::Watchdog(bool (*should_stop)(), std::function<void()> terminate,
-                   std::function<void()> cancel_termination)
-    : should_stop_(should_stop), terminate_(std::move(terminate)),
-      cancel_termination_(std::move(cancel_termination)) {
+Watchdog::Watchdog(bool (*should_stop)(), std::function<void()> request_interrupt)
+    : should_stop_(should_stop), request_interrupt_(std::move(request_interrupt)) {
   // The host's signal handlers must keep running on the host's own thread.
   sigset_t all, old;
   sigfillset(&all);
@@ -32,41 +30,28 @@ void Watchdog::wake() {
   cv_.notify_one();
 }
 
-// A termination request raced with the end of the call it was meant for:
-// wait for the watchdog to finish issuing it, then withdraw it so that it
-// cannot hit the next call.
-void Watchdog::settle() {
-  std::lock_guard lock(mutex_);
-  cancel_termination_();
-  terminating_.store(false, std::memory_order_seq_cst);
-}
-
 void Watchdog::run() {
   std::unique_lock lock(mutex_);
-  auto idle_since = std::chrono::steady_clock::now();
+  auto last_call = std::chrono::steady_clock::now();
   while (!shutdown_) {
     if (!awake_.load(std::memory_order_relaxed)) {
       cv_.wait(lock, [this] { return shutdown_ || awake_.load(std::memory_order_relaxed); });
-      idle_since = std::chrono::steady_clock::now();
+      last_call = std::chrono::steady_clock::now();
       continue;
     }
     cv_.wait_for(lock, kPollInterval, [this] { return shutdown_; });
     if (shutdown_) break;
     auto now = std::chrono::steady_clock::now();
-    if (depth_.load(std::memory_order_relaxed) == 0) {
-      if (now - idle_since > kIdleAfter) awake_.store(false, std::memory_order_relaxed);
+    uint64_t seq = call_seq_.load(std::memory_order_relaxed);
+    if (!(seq & 1)) {
+      // Idle for a while: sleep until the next call wakes us.
+      if (now - last_call > kIdleAfter) awake_.store(false, std::memory_order_relaxed);
       continue;
     }
-    idle_since = now;
-    if (terminating_.load(std::memory_order_relaxed) || !should_stop_()) continue;
-    // Announce before looking at depth_: either the calling thread sees
-    // terminating_ in call_finished() and settles (after we release the
-    // mutex), or we see that no call is running and issue nothing.
-    terminating_.store(true, std::memory_order_seq_cst);
-    if (depth_.load(std::memory_order_seq_cst) > 0)
-      terminate_();
-    else
-      terminating_.store(false, std::memory_order_seq_cst);
+    last_call = now;
+    if (seq == requested_seq_.load(std::memory_order_relaxed) || !should_stop_()) continue;
+    requested_seq_.store(seq, std::memory_order_relaxed);
+    request_interrupt_();
   }
 }
 

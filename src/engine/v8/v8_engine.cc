@@ -1,6 +1,8 @@
 #include "engine/v8/v8_engine.h"
 
+#include <algorithm>
 #include <cstring>
+#include <new>
 #include <string>
 
 #include "engine/v8/platform.h"
@@ -20,22 +22,6 @@ v8::Local<v8::String> js_string(v8::Isolate *iso, std::string_view s) {
       .ToLocalChecked();
 }
 
-size_t byte_size(ValType t) {
-  switch (t) {
-    case ValType::I32:
-    case ValType::F32: return 4;
-    case ValType::I64:
-    case ValType::F64: return 8;
-    case ValType::V128: return 16;
-    default: return 0;
-  }
-}
-
-const FuncType *func_type(const ModuleInfo &info, uint32_t export_index) {
-  if (export_index >= info.exports.size()) return nullptr;
-  return std::get_if<FuncType>(&info.exports[export_index].type);
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -50,6 +36,10 @@ class V8Module final : public Module {
   // trampoline function calling it (or -1 for other kinds of export).
   v8::Global<v8::WasmModuleObject> trampoline_;
   std::vector<int32_t> trampoline_index_;
+  // Per export: its function type, or null; and whether reference values
+  // cross (which takes the slow path through JS values).
+  std::vector<const FuncType *> func_types_;
+  std::vector<bool> has_refs_;
 };
 
 class V8Extern final : public Extern {
@@ -68,6 +58,7 @@ class V8Instance final : public Instance {
 
   const ModuleInfo &info() const override { return module_->info_; }
   void call(uint32_t export_index, const Value *args, Value *results) override;
+  void call_with_refs(uint32_t export_index, const FuncType &type, const Value *args, Value *results);
   std::shared_ptr<Extern> get_export(uint32_t export_index) override;
   std::span<uint8_t> memory() override;
 
@@ -91,7 +82,12 @@ V8Engine::V8Engine(const EngineConfig &config) {
   // The isolate and its context stay entered for the engine's life: entering
   // them per call costs more than the call itself (BRIEF 4.6).
   isolate_->Enter();
+  ::new (base_scope_) v8::HandleScope(isolate_);
+  // One handle in it makes V8 give the base scope its block of handles.
+  (void)v8::Integer::New(isolate_, 0);
   isolate_->SetCaptureStackTraceForUncaughtExceptions(true, 16);
+  // Guest code queues no microtasks; do not look for any after each call.
+  isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
   v8::HandleScope scope(isolate_);
   v8::Local<v8::Context> ctx = v8::Context::New(isolate_);
   ctx->Enter();
@@ -100,9 +96,9 @@ V8Engine::V8Engine(const EngineConfig &config) {
   auto ctor = wasm_ns.As<v8::Object>()->Get(ctx, js_string(isolate_, "Instance")).ToLocalChecked();
   instance_constructor_.Reset(isolate_, ctor.As<v8::Function>());
   if (config.interrupt_requested) {
-    watchdog_ = std::make_unique<Watchdog>(
-        config.interrupt_requested, [iso = isolate_] { iso->TerminateExecution(); },
-        [iso = isolate_] { iso->CancelTerminateExecution(); });
+    watchdog_ = std::make_unique<Watchdog>(config.interrupt_requested, [this] {
+      isolate_->RequestInterrupt(&V8Engine::on_interrupt, this);
+    });
   }
 }
 
@@ -115,6 +111,7 @@ V8Engine::~V8Engine() {
     context_.Get(isolate_)->Exit();
   }
   context_.Reset();
+  std::launder(reinterpret_cast<v8::HandleScope *>(base_scope_))->~HandleScope();
   isolate_->Exit();
   isolate_->Dispose();
 }
@@ -142,7 +139,11 @@ std::shared_ptr<const Module> V8Engine::compile(std::span<const uint8_t> wasm) {
 
   std::vector<FuncType> targets;
   for (const auto &e : module->info_.exports) {
-    if (const auto *ft = std::get_if<FuncType>(&e.type)) {
+    const auto *ft = std::get_if<FuncType>(&e.type);
+    module->func_types_.push_back(ft);
+    module->has_refs_.push_back(ft && (std::any_of(ft->params.begin(), ft->params.end(), is_ref) ||
+                                       std::any_of(ft->results.begin(), ft->results.end(), is_ref)));
+    if (ft) {
       module->trampoline_index_.push_back(static_cast<int32_t>(targets.size()));
       targets.push_back(*ft);
     } else {
@@ -234,33 +235,46 @@ std::unique_ptr<Instance> V8Engine::instantiate(std::shared_ptr<const Module> mo
 }
 
 void V8Instance::call(uint32_t export_index, const Value *args, Value *results) {
-  const FuncType *type = func_type(info(), export_index);
+  const FuncType *type = export_index < module_->func_types_.size() ? module_->func_types_[export_index] : nullptr;
   if (!type) throw std::invalid_argument("export " + std::to_string(export_index) + " is not a function");
+  if (module_->has_refs_[export_index]) return call_with_refs(export_index, *type, args, results);
   v8::Isolate *iso = engine_.isolate();
   v8::HandleScope scope(iso);
+  // Every value travels as a whole 16-byte slot: no per-type work.
+  static_assert(sizeof(Value::bits) == CallTrampoline::kSlotSize);
+  for (size_t k = 0; k < type->params.size(); k++)
+    std::memcpy(slots_ + k * CallTrampoline::kSlotSize, &args[k].bits, CallTrampoline::kSlotSize);
+  auto fn = trampolines_[export_index].Get(iso);
+  auto ctx = engine_.context();
+  engine_.run_guest(this, [&] { return fn->Call(ctx, v8::Undefined(iso), 0, nullptr); });
+  for (size_t k = 0; k < type->results.size(); k++) {
+    results[k].type = type->results[k];
+    std::memcpy(&results[k].bits, slots_ + k * CallTrampoline::kSlotSize, CallTrampoline::kSlotSize);
+  }
+}
 
-  constexpr size_t kMaxRefArgs = 16;
-  v8::Local<v8::Value> ref_args[kMaxRefArgs];
-  int nref = 0;
-  for (size_t k = 0; k < type->params.size(); k++) {
-    ValType t = type->params[k];
-    if (is_ref(t)) {
-      if (nref == kMaxRefArgs) throw std::invalid_argument("too many reference arguments");
-      ref_args[nref++] = engine_.to_js(args[k]);
-    } else {
-      std::memcpy(slots_ + k * CallTrampoline::kSlotSize, &args[k].bits, byte_size(t));
-    }
+// Reference values cannot live in memory: they are the trampoline's own
+// parameters and results, converted through JS values.
+void V8Instance::call_with_refs(uint32_t export_index, const FuncType &type, const Value *args,
+                                Value *results) {
+  v8::Isolate *iso = engine_.isolate();
+  v8::HandleScope scope(iso);
+  std::vector<v8::Local<v8::Value>> ref_args;
+  for (size_t k = 0; k < type.params.size(); k++) {
+    if (is_ref(type.params[k]))
+      ref_args.push_back(engine_.to_js(args[k]));
+    else
+      std::memcpy(slots_ + k * CallTrampoline::kSlotSize, &args[k].bits, CallTrampoline::kSlotSize);
   }
   auto fn = trampolines_[export_index].Get(iso);
   auto ctx = engine_.context();
-  v8::Local<v8::Value> ret = engine_.run_guest(
-      this, [&] { return fn->Call(ctx, v8::Undefined(iso), nref, ref_args); });
-
-  size_t nref_results = 0;
-  for (ValType t : type->results) nref_results += is_ref(t);
+  v8::Local<v8::Value> ret = engine_.run_guest(this, [&] {
+    return fn->Call(ctx, v8::Undefined(iso), static_cast<int>(ref_args.size()), ref_args.data());
+  });
+  size_t nref_results = std::count_if(type.results.begin(), type.results.end(), is_ref);
   size_t ref_seen = 0;
-  for (size_t k = 0; k < type->results.size(); k++) {
-    ValType t = type->results[k];
+  for (size_t k = 0; k < type.results.size(); k++) {
+    ValType t = type.results[k];
     if (is_ref(t)) {
       v8::Local<v8::Value> r = ret;
       if (nref_results > 1)
@@ -269,7 +283,7 @@ void V8Instance::call(uint32_t export_index, const Value *args, Value *results) 
       results[k] = engine_.from_js(t, r);
     } else {
       results[k].type = t;
-      std::memcpy(&results[k].bits, slots_ + k * CallTrampoline::kSlotSize, byte_size(t));
+      std::memcpy(&results[k].bits, slots_ + k * CallTrampoline::kSlotSize, CallTrampoline::kSlotSize);
     }
   }
 }
@@ -394,11 +408,17 @@ Value V8Engine::from_js(ValType type, v8::Local<v8::Value> js) {
   return Value{};
 }
 
-void V8Engine::rethrow_failure(v8::TryCatch &tc, bool terminated) {
-  if (terminated) {
-    isolate_->CancelTerminateExecution();
-    throw Interrupted();
+// Runs on the engine's thread at a safe point of the guest (V8 services
+// interrupt requests at stack checks, in every loop and call).
+void V8Engine::on_interrupt(v8::Isolate *isolate, void *data) {
+  auto *engine = static_cast<V8Engine *>(data);
+  if (engine->watchdog_ && engine->watchdog_->should_terminate()) {
+    engine->terminating_ = true;
+    isolate->TerminateExecution();
   }
+}
+
+void V8Engine::rethrow_failure(v8::TryCatch &tc) {
   if (pending_host_error_) {
     std::exception_ptr e = std::move(pending_host_error_);
     pending_host_error_ = nullptr;

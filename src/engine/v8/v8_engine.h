@@ -38,7 +38,7 @@ class V8Engine final : public Engine {
 
   // Runs `fn` as guest code on behalf of `instance` (null while
   // instantiating): watched by the watchdog, with host-function errors and
-  // traps turned into C++ exceptions.
+  // traps turned into C++ exceptions. The caller provides the HandleScope.
   template <typename Fn>
   v8::Local<v8::Value> run_guest(V8Instance *instance, Fn &&fn);
 
@@ -50,16 +50,22 @@ class V8Engine final : public Engine {
   void set_pending_host_error(std::exception_ptr e) { pending_host_error_ = std::move(e); }
 
  private:
-  [[noreturn]] void rethrow_failure(v8::TryCatch &tc, bool terminated);
+  [[noreturn]] void rethrow_failure(v8::TryCatch &tc);
+  static void on_interrupt(v8::Isolate *isolate, void *engine);
   v8::Local<v8::Object> new_instance(v8::Local<v8::WasmModuleObject> module,
                                      v8::Local<v8::Object> imports, V8Instance *owner);
 
   std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
   v8::Isolate *isolate_ = nullptr;
+  // A HandleScope open for the engine's life, so that each call's own scope
+  // finds a handle block ready instead of allocating and freeing one. Only
+  // the calls' scopes ever allocate handles while it is innermost.
+  alignas(v8::HandleScope) unsigned char base_scope_[sizeof(v8::HandleScope)];
   v8::Global<v8::Context> context_;
   v8::Global<v8::Function> instance_constructor_;  // WebAssembly.Instance
   std::unique_ptr<Watchdog> watchdog_;
   V8Instance *current_ = nullptr;
+  bool terminating_ = false;  // set by on_interrupt, on this thread
   std::exception_ptr pending_host_error_;
   std::vector<v8::Global<v8::Value>> func_refs_;  // ids of funcref values seen
   std::vector<std::unique_ptr<HostFunctionData>> host_functions_;
@@ -67,21 +73,26 @@ class V8Engine final : public Engine {
 
 template <typename Fn>
 v8::Local<v8::Value> V8Engine::run_guest(V8Instance *instance, Fn &&fn) {
-  v8::EscapableHandleScope scope(isolate_);
   v8::TryCatch tc(isolate_);
   V8Instance *outer = current_;
   current_ = instance;
   if (watchdog_) watchdog_->call_started();
   v8::MaybeLocal<v8::Value> result = fn();
-  // Read before the watchdog settles: cancelling a termination clears it.
-  // (V8 10.2 can return a value from WebAssembly.Instance while a trap in the
-  // start function is pending, hence HasCaught too.)
-  bool failed = result.IsEmpty() || tc.HasCaught();
-  bool terminated = failed && tc.HasTerminated();
   if (watchdog_) watchdog_->call_finished();
   current_ = outer;
-  if (failed) rethrow_failure(tc, terminated);
-  return scope.Escape(result.ToLocalChecked());
+  // V8 10.2 can return a value from WebAssembly.Instance while a trap in the
+  // start function is pending, hence HasCaught too.
+  bool failed = result.IsEmpty() || tc.HasCaught();
+  if (terminating_) {
+    // Our interrupt hook asked for termination; whether or not it struck,
+    // withdraw it so that it cannot hit a later call.
+    terminating_ = false;
+    bool terminated = failed && tc.HasTerminated();
+    isolate_->CancelTerminateExecution();
+    if (terminated) throw Interrupted();
+  }
+  if (failed) rethrow_failure(tc);
+  return result.ToLocalChecked();
 }
 
 }  // namespace pgwasm::engine::v8impl

@@ -1,0 +1,128 @@
+#include <memory>
+#include <string>
+
+#include "engine/engine.h"
+#include "pg/backend.h"
+#include "pg/catalog.h"
+#include "pg/engine_errors.h"
+#include "pg/guard.h"
+#include "pg/host_imports.h"
+
+extern "C" {
+#include "tcop/tcopprot.h"
+}
+
+namespace pgwasm::pg {
+
+namespace {
+
+// Read by the watchdog thread: plain loads of PostgreSQL's signal flags.
+bool interrupt_requested() { return QueryCancelPending || ProcDiePending; }
+
+// Leaky singletons: V8 must never be torn down by static destructors at
+// backend exit, while its threads may still run.
+engine::Engine *g_engine = nullptr;
+ModuleCache *g_cache = nullptr;
+int g_applied_stack_depth = -1;
+
+// Guest code gets the stack PostgreSQL allows itself (max_stack_depth below
+// the stack base); PostgreSQL keeps at least 512 kB beyond that, which V8
+// needs to report the overflow.
+void apply_stack_limit(engine::Engine &e) {
+  if (g_applied_stack_depth == max_stack_depth) return;
+  pg_stack_base_t base = set_stack_base();
+  restore_stack_base(base);
+  auto top = reinterpret_cast<uintptr_t>(base);
+  e.set_stack_limit(top - static_cast<uintptr_t>(max_stack_depth) * 1024);
+  g_applied_stack_depth = max_stack_depth;
+}
+
+// Invalidation callbacks must not touch the catalogs: compare with the
+// table's OID as last seen (InvalidOid means "everything").
+void on_modules_changed(Datum, Oid relid) {
+  if (g_cache && (relid == InvalidOid || relid == catalog::last_seen_modules_relid()))
+    g_cache->modules_changed();
+}
+
+void on_functions_changed(Datum, int, uint32) {
+  if (g_cache) g_cache->functions_changed();
+}
+
+}  // namespace
+
+engine::Engine &backend_engine() {
+  if (!g_engine) g_engine = engine::make_v8_engine({.interrupt_requested = interrupt_requested}).release();
+  apply_stack_limit(*g_engine);
+  return *g_engine;
+}
+
+ModuleCache &module_cache() {
+  if (!g_cache) g_cache = new ModuleCache();
+  return *g_cache;
+}
+
+void register_invalidation_callbacks() {
+  CacheRegisterRelcacheCallback(on_modules_changed, 0);
+  CacheRegisterSyscacheCallback(PROCOID, on_functions_changed, 0);
+}
+
+engine::Instance &LoadedModule::instance_for_call() {
+  if (instance) return *instance;
+  engine::Engine &eng = backend_engine();
+  try {
+    instance = eng.instantiate(compiled, resolve_imports(eng, compiled->info()));
+  } catch (...) {
+    rethrow_engine_error(name, "(start function)");
+  }
+  return *instance;
+}
+
+std::shared_ptr<const engine::Module> ModuleCache::compile(std::string_view sha256,
+                                                           std::span<const uint8_t> code,
+                                                           std::string_view module_name) {
+  std::string key(sha256);
+  if (auto it = compiled_.find(key); it != compiled_.end()) {
+    if (auto m = it->second.lock()) return m;
+  }
+  std::shared_ptr<const engine::Module> m;
+  try {
+    m = backend_engine().compile(code);
+  } catch (...) {
+    rethrow_engine_error(module_name, "");
+  }
+  std::erase_if(compiled_, [](const auto &kv) { return kv.second.expired(); });
+  compiled_[key] = m;
+  return m;
+}
+
+LoadedModule &ModuleCache::get(std::string_view name) {
+  auto &slot = modules_[std::string(name)];
+  if (!slot) {
+    slot = std::make_unique<LoadedModule>();
+    slot->name = std::string(name);
+  }
+  LoadedModule &m = *slot;
+  if (m.verified_epoch != module_epoch_) {
+    auto row = catalog::find_module(name, /*with_code=*/false);
+    if (!row) {
+      m.exists = false;
+      m.compiled.reset();
+      m.instance.reset();
+      m.sha256.clear();
+    } else if (!m.exists || row->sha256 != m.sha256) {
+      auto full = catalog::find_module(name, /*with_code=*/true);
+      if (!full) throw SqlError(ERRCODE_UNDEFINED_OBJECT, "wasm module \"" + std::string(name) + "\" does not exist");
+      m.compiled = compile(full->sha256, full->code, name);
+      m.instance.reset();
+      m.sha256 = full->sha256;
+      m.exists = true;
+    }
+    m.verified_epoch = module_epoch_;
+  }
+  if (!m.exists)
+    throw SqlError(ERRCODE_UNDEFINED_OBJECT, "wasm module \"" + std::string(name) + "\" does not exist",
+                   "", "Load it with wasm.load_module().");
+  return m;
+}
+
+}  // namespace pgwasm::pg

@@ -1,0 +1,52 @@
+// The module catalog: the table wasm.modules, and the SQL functions that use
+// its modules.
+//
+// Every access runs as the table's owner with a safe search_path, so that
+// the table's own privileges can stay closed; the SQL-callable functions
+// check the caller's rights before they come here.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pg/pg_headers.h"
+
+namespace pgwasm::pg::catalog {
+
+struct ModuleRow {
+  std::string name;
+  std::string sha256;
+  std::string owner;
+  std::vector<uint8_t> code;  // empty unless asked for
+};
+
+// The module's row, or nullopt. `lock` takes a row lock for update.
+std::optional<ModuleRow> find_module(std::string_view name, bool with_code, bool lock = false);
+void insert_module(std::string_view name, std::span<const uint8_t> code);
+void update_module(std::string_view name, std::span<const uint8_t> code);
+void delete_module(std::string_view name);
+std::vector<std::string> module_names();
+
+struct FunctionRef {
+  Oid oid;
+  std::string signature;  // "public.collatz_steps(integer)"
+};
+// SQL functions in language wasm whose AS string names the module.
+std::vector<FunctionRef> functions_using(std::string_view module);
+
+// The seeds' instances (wasm.seed_instances): a module made by
+// wasm_new_instance, with the file it came from.
+std::optional<std::string> find_instance_file(std::string_view id);
+void save_instance(std::string_view id, std::string_view wasm_file);
+
+// The OID of wasm.modules when the catalog was last used (InvalidOid before).
+Oid last_seen_modules_relid();
+
+// Which roles own what (for replace and drop).
+bool current_user_may_manage(const ModuleRow &row);
+
+}  // namespace pgwasm::pg::catalog

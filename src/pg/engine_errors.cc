@@ -1,0 +1,65 @@
+#include <string>
+#include <string_view>
+
+#include "engine/errors.h"
+#include "pg/engine_errors.h"
+#include "pg/guard.h"
+
+namespace pgwasm::pg {
+
+static std::string where(std::string_view module, std::string_view export_name) {
+  return "module \"" + std::string(module) + "\", export \"" + std::string(export_name) + "\"";
+}
+
+// "Wasm stack: f at byte offset 12 <- g at byte offset 40 (x15) <- ...",
+// with runs of the same frame (recursion) folded.
+static std::string stack_detail(const engine::Trap &t) {
+  if (t.frames.empty()) return {};
+  std::string d = "Wasm stack: ";
+  size_t shown = 0;
+  for (size_t i = 0; i < t.frames.size();) {
+    size_t run = 1;
+    while (i + run < t.frames.size() && t.frames[i + run] == t.frames[i]) run++;
+    if (shown++ > 0) d += " <- ";
+    d += t.frames[i];
+    if (run > 1) d += " (x" + std::to_string(run) + ")";
+    i += run;
+  }
+  return d + ".";
+}
+
+void rethrow_engine_error(std::string_view module, std::string_view export_name) {
+  try {
+    throw;
+  } catch (const engine::Trap &t) {
+    switch (t.kind) {
+      case engine::Trap::Kind::StackExhausted:
+        throw SqlError(ERRCODE_STATEMENT_TOO_COMPLEX,
+                       "wasm stack exhausted in " + where(module, export_name), stack_detail(t),
+                       "The guest recursed too deeply. Its stack is bounded by max_stack_depth.");
+      case engine::Trap::Kind::OutOfMemory:
+        throw SqlError(ERRCODE_OUT_OF_MEMORY,
+                       "wasm out of memory in " + where(module, export_name) + ": " + t.what());
+      default:
+        throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
+                       "wasm trap in " + where(module, export_name) + ": " + t.what(),
+                       stack_detail(t));
+    }
+  } catch (const engine::Interrupted &) {
+    // The watchdog stopped the guest because PostgreSQL wants to cancel or
+    // terminate: let PostgreSQL raise its own error for that.
+    pg_guard([] { CHECK_FOR_INTERRUPTS(); });
+    throw SqlError(ERRCODE_QUERY_CANCELED, "wasm call to " + where(module, export_name) + " was interrupted");
+  } catch (const engine::LinkError &e) {
+    throw SqlError(ERRCODE_UNDEFINED_OBJECT,
+                   "wasm module \"" + std::string(module) + "\" cannot be instantiated: " + e.what());
+  } catch (const engine::CompileError &e) {
+    throw SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION,
+                   "wasm module \"" + std::string(module) + "\" cannot be compiled: " + e.what());
+  } catch (const engine::EngineError &e) {
+    throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
+                   "wasm error in " + where(module, export_name) + ": " + e.what());
+  }
+}
+
+}  // namespace pgwasm::pg

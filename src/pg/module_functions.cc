@@ -1,0 +1,94 @@
+// SQL functions over the module catalog: wasm.load_module and friends,
+// wasm.drop_module, wasm.module_exports and wasm.create_functions.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pg/backend.h"
+#include "pg/catalog.h"
+#include "pg/datum_args.h"
+#include "pg/export_functions.h"
+#include "pg/guard.h"
+#include "pg/module_loader.h"
+#include "pg/result_set.h"
+#include "pg/sql_types.h"
+
+using namespace pgwasm;
+using namespace pgwasm::pg;
+
+namespace {
+
+// load_module*(name, <source>, sha256 DEFAULT NULL, replace DEFAULT false)
+Datum load_from(FunctionCallInfo fcinfo, std::vector<uint8_t> code, std::string name) {
+  LoadRequest req;
+  req.name = std::move(name);
+  req.code = std::move(code);
+  req.expected_sha256 = optional_text_arg(fcinfo, 2);
+  req.replace = bool_arg(fcinfo, 3, false);
+  return text_result(load_module(req));
+}
+
+}  // namespace
+
+PG_WASM_FUNCTION(pg_wasm_load_module) {
+  require_args(fcinfo, {0, 1}, "wasm.load_module");
+  return load_from(fcinfo, bytea_arg(fcinfo, 1), text_arg(fcinfo, 0));
+}
+
+PG_WASM_FUNCTION(pg_wasm_load_module_wat) {
+  require_args(fcinfo, {0, 1}, "wasm.load_module_wat");
+  std::string name = text_arg(fcinfo, 0);
+  return load_from(fcinfo, module_bytes_from_text(text_arg(fcinfo, 1), name), name);
+}
+
+PG_WASM_FUNCTION(pg_wasm_load_module_file) {
+  require_args(fcinfo, {0, 1}, "wasm.load_module_file");
+  std::string name = text_arg(fcinfo, 0);
+  return load_from(fcinfo, read_module_file(text_arg(fcinfo, 1), name), name);
+}
+
+PG_WASM_FUNCTION(pg_wasm_drop_module) {
+  require_args(fcinfo, {0}, "wasm.drop_module");
+  drop_module(text_arg(fcinfo, 0), bool_arg(fcinfo, 1, false));
+  PG_RETURN_VOID();
+}
+
+// wasm.module_exports(module) -> (name, kind, type, inputs, outputs)
+PG_WASM_FUNCTION(pg_wasm_module_exports) {
+  const ModuleInfo &info = module_cache().get(text_arg(fcinfo, 0)).compiled->info();
+  ReturnSetInfo *rsinfo = pg_guard([&] { return begin_result_set(fcinfo); });
+  for (const auto &e : info.exports) {
+    std::optional<std::string> inputs, outputs;
+    if (const auto *ft = std::get_if<FuncType>(&e.type)) {
+      inputs = sql_type_list(ft->params);
+      outputs = sql_type_list(ft->results);
+    }
+    std::string kind(to_string(kind_of(e.type)));
+    std::string type = kind_of(e.type) == ExternKind::Func ? to_string(std::get<FuncType>(e.type)) : to_string(e.type);
+    pg_guard([&] {
+      Datum values[5] = {CStringGetTextDatum(e.name.c_str()), CStringGetTextDatum(kind.c_str()),
+                         CStringGetTextDatum(type.c_str()), inputs ? CStringGetTextDatum(inputs->c_str()) : 0,
+                         outputs ? CStringGetTextDatum(outputs->c_str()) : 0};
+      bool nulls[5] = {false, false, false, !inputs, !outputs};
+      tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+    });
+  }
+  return 0;
+}
+
+// wasm.create_functions(module, prefix, replace DEFAULT false)
+//   -> SETOF regprocedure
+PG_WASM_FUNCTION(pg_wasm_create_functions) {
+  require_args(fcinfo, {0, 1}, "wasm.create_functions");
+  std::vector<Oid> created =
+      create_export_functions(text_arg(fcinfo, 0), text_arg(fcinfo, 1), bool_arg(fcinfo, 2, false));
+  pg_guard([&] {
+    ReturnSetInfo *rsinfo = begin_result_set(fcinfo);
+    for (Oid oid : created) {
+      Datum value = ObjectIdGetDatum(oid);
+      bool isnull = false;
+      tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+    }
+  });
+  return 0;
+}

@@ -1,0 +1,169 @@
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pg/backend.h"
+#include "pg/catalog.h"
+#include "pg/function_source.h"
+#include "pg/guard.h"
+#include "pg/host_imports.h"
+#include "pg/module_loader.h"
+#include "pg/sha256.h"
+#include "pg/sql_function.h"
+#include "toolkit/binary.h"
+#include "toolkit/text.h"
+
+extern "C" {
+#include "storage/fd.h"
+}
+
+namespace pgwasm::pg {
+
+namespace {
+
+std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+void check_name(std::string_view name) {
+  if (!valid_module_name(name))
+    throw SqlError(ERRCODE_INVALID_NAME, "invalid wasm module name " + quoted(name), "",
+                   "A module name starts with a letter or underscore, continues with letters, "
+                   "digits and underscores, and has at most 63 characters.");
+}
+
+// Everything that can be checked without the catalog.
+void validate_code(std::string_view name, std::span<const uint8_t> code) {
+  ModuleInfo info;
+  try {
+    info = toolkit::read_module(code);
+  } catch (const toolkit::BinaryError &e) {
+    throw SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION,
+                   "wasm module " + quoted(name) + " is " +
+                       (e.kind == toolkit::BinaryError::Kind::Malformed ? "malformed" : "invalid") +
+                       " at byte offset " + std::to_string(e.offset) + ": " + e.message);
+  }
+  if (auto missing = check_imports(info))
+    throw SqlError(ERRCODE_UNDEFINED_OBJECT, "wasm module " + quoted(name) + " cannot be loaded: " + *missing);
+}
+
+// A replacement must keep serving every SQL function bound to the module.
+void check_functions_still_bind(std::string_view name, const std::shared_ptr<const engine::Module> &compiled) {
+  LoadedModule candidate;
+  candidate.name = std::string(name);
+  candidate.exists = true;
+  candidate.compiled = compiled;
+  for (const auto &f : catalog::functions_using(name)) {
+    try {
+      bind_export(describe_sql_function(f.oid), candidate);
+    } catch (const SqlError &e) {
+      throw SqlError(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST,
+                     "cannot replace wasm module " + quoted(name) + ": the new code does not fit function " +
+                         f.signature,
+                     e.message + (e.detail.empty() ? "" : " " + e.detail),
+                     "Drop or change that function first, or load the new code under another name.");
+    }
+  }
+}
+
+void require_manage(const catalog::ModuleRow &row, const char *action) {
+  if (!catalog::current_user_may_manage(row))
+    throw SqlError(ERRCODE_INSUFFICIENT_PRIVILEGE,
+                   std::string("permission denied to ") + action + " wasm module " + quoted(row.name), "",
+                   "Only its owner (" + row.owner + ") or a superuser may " + action + " it.");
+}
+
+}  // namespace
+
+std::string load_module(const LoadRequest &req) {
+  check_name(req.name);
+  std::string sha = sha256_hex(req.code);
+  if (req.expected_sha256) {
+    std::string want = *req.expected_sha256;
+    for (char &c : want) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+    if (want != sha)
+      throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE, "sha256 mismatch for wasm module " + quoted(req.name),
+                     "Expected " + want + ", the code has " + sha + ".");
+  }
+  validate_code(req.name, req.code);
+  // Compiling now catches what the engine refuses, and warms the cache.
+  auto compiled = module_cache().compile(sha, req.code, req.name);
+
+  auto existing = catalog::find_module(req.name, /*with_code=*/false, /*lock=*/true);
+  if (existing && existing->sha256 == sha) return sha;
+  if (existing) {
+    if (!req.replace)
+      throw SqlError(ERRCODE_DUPLICATE_OBJECT,
+                     "wasm module " + quoted(req.name) + " already exists with different code",
+                     "Its sha256 is " + existing->sha256 + "; the new code's is " + sha + ".",
+                     "Pass replace => true to replace it.");
+    require_manage(*existing, "replace");
+    check_functions_still_bind(req.name, compiled);
+    catalog::update_module(req.name, req.code);
+  } else {
+    catalog::insert_module(req.name, req.code);
+  }
+  // Other sessions learn of it through the table's trigger; this one now.
+  module_cache().modules_changed();
+  return sha;
+}
+
+void drop_module(std::string_view name, bool cascade) {
+  check_name(name);
+  auto row = catalog::find_module(name, /*with_code=*/false, /*lock=*/true);
+  if (!row) throw SqlError(ERRCODE_UNDEFINED_OBJECT, "wasm module " + quoted(name) + " does not exist");
+  require_manage(*row, "drop");
+  auto users = catalog::functions_using(name);
+  if (!users.empty() && !cascade) {
+    std::string detail;
+    for (const auto &f : users) detail += (detail.empty() ? "" : "\n") + ("function " + f.signature + " uses it");
+    throw SqlError(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST,
+                   "cannot drop wasm module " + quoted(name) + " because functions use it", detail,
+                   "Use cascade => true to drop the functions too.");
+  }
+  for (const auto &f : users) {
+    pg_guard([&] {
+      ereport(NOTICE, (errmsg("drop cascades to function %s", f.signature.c_str())));
+      if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+      char *sql = psprintf("DROP FUNCTION %s CASCADE", format_procedure_qualified(f.oid));
+      if (SPI_execute(sql, false, 0) != SPI_OK_UTILITY) elog(ERROR, "could not drop %s", sql);
+      SPI_finish();
+    });
+  }
+  catalog::delete_module(name);
+  module_cache().modules_changed();
+}
+
+std::vector<uint8_t> module_bytes_from_text(std::string_view wat, std::string_view name) {
+  try {
+    return toolkit::assemble_wat(wat);
+  } catch (const toolkit::TextError &e) {
+    throw SqlError(ERRCODE_SYNTAX_ERROR, "wasm module " + quoted(name) + " has an error in its text at line " +
+                                             std::to_string(e.line) + ", column " + std::to_string(e.column) +
+                                             ": " + e.message);
+  }
+}
+
+std::vector<uint8_t> read_module_file(std::string_view path, std::string_view name) {
+  bool allowed = pg_guard([] { return superuser() || has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES); });
+  if (!allowed)
+    throw SqlError(ERRCODE_INSUFFICIENT_PRIVILEGE, "permission denied to load a wasm module from a file", "",
+                   "Only superusers and members of pg_read_server_files may read server files.");
+  std::vector<uint8_t> bytes;
+  std::string p(path);
+  pg_guard([&] {
+    char *filename = pstrdup(p.c_str());
+    canonicalize_path(filename);
+    if (!is_absolute_path(filename)) filename = psprintf("%s/%s", DataDir, filename);
+    FILE *f = AllocateFile(filename, PG_BINARY_R);
+    if (!f) ereport(ERROR, (errcode_for_file_access(), errmsg("could not open file \"%s\" for reading: %m", filename)));
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + n);
+    if (ferror(f)) ereport(ERROR, (errcode_for_file_access(), errmsg("could not read file \"%s\": %m", filename)));
+    FreeFile(f);
+  });
+  if (toolkit::looks_like_binary(bytes)) return bytes;
+  return module_bytes_from_text(std::string_view(reinterpret_cast<const char *>(bytes.data()), bytes.size()), name);
+}
+
+}  // namespace pgwasm::pg

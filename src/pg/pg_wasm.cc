@@ -1,0 +1,28 @@
+// The extension's entry: module magic, initialisation, and the trigger that
+// tells every session when wasm.modules changes.
+#include "pg/backend.h"
+#include "pg/guard.h"
+
+extern "C" {
+PG_MODULE_MAGIC;
+
+void _PG_init(void);
+
+// Runs in the postmaster too when the library is in
+// shared_preload_libraries: it only registers callbacks. V8 itself starts in
+// each backend at its first Wasm call (its threads would not survive fork).
+void _PG_init(void) { pgwasm::pg::register_invalidation_callbacks(); }
+}
+
+// AFTER ... FOR EACH STATEMENT trigger on wasm.modules: invalidate the table's
+// relcache entry, which reaches every backend (and standby) once the change
+// commits, and makes them check their cached modules again.
+PG_WASM_FUNCTION(pg_wasm_modules_changed) {
+  if (!CALLED_AS_TRIGGER(fcinfo))
+    throw pgwasm::pg::SqlError(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
+                               "wasm._modules_changed() must be called as a trigger");
+  auto *trigdata = reinterpret_cast<TriggerData *>(fcinfo->context);
+  pgwasm::pg::pg_guard([&] { CacheInvalidateRelcache(trigdata->tg_relation); });
+  pgwasm::pg::module_cache().modules_changed();
+  return PointerGetDatum(nullptr);
+}
