@@ -63,11 +63,17 @@ class HostCall {
 using HostCallback =
     std::function<void(HostCall &call, std::span<const Value> args, std::span<Value> results)>;
 
+// How V8 compiles WebAssembly: TurboFan only, Liftoff only, or Liftoff
+// first with hot functions recompiled by TurboFan in the background.
+enum class Tiering { Optimizing, Baseline, Dynamic };
+
 struct EngineConfig {
   // Polled by the watchdog thread while guest code runs; when it returns
   // true the running call is stopped and throws Interrupted. It may only
   // read memory (it runs on another thread).
   bool (*interrupt_requested)() = nullptr;
+  // Process-wide: the first engine created in a process decides.
+  Tiering tiering = Tiering::Optimizing;
 };
 
 class Engine {

@@ -50,8 +50,13 @@ void on_functions_changed(Datum, int, uint32) {
 
 }  // namespace
 
+int tiering_guc = static_cast<int>(engine::Tiering::Optimizing);
+
 engine::Engine &backend_engine() {
-  if (!g_engine) g_engine = engine::make_v8_engine({.interrupt_requested = interrupt_requested}).release();
+  if (!g_engine)
+    g_engine = engine::make_v8_engine({.interrupt_requested = interrupt_requested,
+                                       .tiering = static_cast<engine::Tiering>(tiering_guc)})
+                   .release();
   apply_stack_limit(*g_engine);
   return *g_engine;
 }

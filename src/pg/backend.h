@@ -22,6 +22,9 @@ namespace pgwasm::pg {
 // The engine, created on first use in this backend (never in the postmaster).
 engine::Engine &backend_engine();
 
+// wasm.tiering, read when the engine starts in a backend.
+extern int tiering_guc;
+
 struct LoadedModule {
   std::string name;
   bool exists = false;

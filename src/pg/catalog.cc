@@ -58,7 +58,13 @@ void with_catalog_access(Fn &&fn) {
   });
 }
 
+// Reads run with read_only = false too, so that they see what this very
+// statement wrote (read-only SPI uses the statement's snapshot): loading a
+// module and using it happen within one statement in wasm_new_instance. A
+// parallel worker cannot advance the command counter, so it reads with the
+// snapshot it has.
 void execute(const char *sql, int nargs, Oid *types, Datum *values, bool read_only, int expect) {
+  read_only = read_only && IsInParallelMode();
   int rc = SPI_execute_with_args(sql, nargs, types, values, nullptr, read_only, 0);
   if (rc != expect) elog(ERROR, "pg_wasm catalog query failed (%d): %s", rc, sql);
 }

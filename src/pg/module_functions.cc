@@ -44,7 +44,7 @@ PG_WASM_FUNCTION(pg_wasm_load_module_wat) {
 PG_WASM_FUNCTION(pg_wasm_load_module_file) {
   require_args(fcinfo, {0, 1}, "wasm.load_module_file");
   std::string name = text_arg(fcinfo, 0);
-  return load_from(fcinfo, read_module_file(text_arg(fcinfo, 1), name), name);
+  return load_from(fcinfo, module_bytes_from_file(read_server_file(text_arg(fcinfo, 1)), name), name);
 }
 
 PG_WASM_FUNCTION(pg_wasm_drop_module) {

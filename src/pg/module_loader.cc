@@ -143,7 +143,7 @@ std::vector<uint8_t> module_bytes_from_text(std::string_view wat, std::string_vi
   }
 }
 
-std::vector<uint8_t> read_module_file(std::string_view path, std::string_view name) {
+std::vector<uint8_t> read_server_file(std::string_view path) {
   bool allowed = pg_guard([] { return superuser() || has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES); });
   if (!allowed)
     throw SqlError(ERRCODE_INSUFFICIENT_PRIVILEGE, "permission denied to load a wasm module from a file", "",
@@ -162,6 +162,10 @@ std::vector<uint8_t> read_module_file(std::string_view path, std::string_view na
     if (ferror(f)) ereport(ERROR, (errcode_for_file_access(), errmsg("could not read file \"%s\": %m", filename)));
     FreeFile(f);
   });
+  return bytes;
+}
+
+std::vector<uint8_t> module_bytes_from_file(std::vector<uint8_t> bytes, std::string_view name) {
   if (toolkit::looks_like_binary(bytes)) return bytes;
   return module_bytes_from_text(std::string_view(reinterpret_cast<const char *>(bytes.data()), bytes.size()), name);
 }

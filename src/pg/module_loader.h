@@ -31,8 +31,13 @@ void drop_module(std::string_view name, bool cascade);
 // assembled. Throws SqlError with the line and column of a syntax error.
 std::vector<uint8_t> module_bytes_from_text(std::string_view wat, std::string_view name);
 
-// Reads a module from the server's file system (binary or text), for
-// superusers and members of pg_read_server_files only. Throws SqlError.
-std::vector<uint8_t> read_module_file(std::string_view path, std::string_view name);
+// A file's bytes from the server's file system, for superusers and members
+// of pg_read_server_files only; relative paths are relative to the data
+// directory. Throws SqlError.
+std::vector<uint8_t> read_server_file(std::string_view path);
+
+// A module's binary from a file's bytes: binary modules pass through, text
+// is assembled.
+std::vector<uint8_t> module_bytes_from_file(std::vector<uint8_t> bytes, std::string_view name);
 
 }  // namespace pgwasm::pg

@@ -11,7 +11,21 @@ void _PG_init(void);
 // Runs in the postmaster too when the library is in
 // shared_preload_libraries: it only registers callbacks. V8 itself starts in
 // each backend at its first Wasm call (its threads would not survive fork).
-void _PG_init(void) { pgwasm::pg::register_invalidation_callbacks(); }
+void _PG_init(void) {
+  static const struct config_enum_entry tiering_options[] = {
+      {"optimizing", static_cast<int>(pgwasm::engine::Tiering::Optimizing), false},
+      {"baseline", static_cast<int>(pgwasm::engine::Tiering::Baseline), false},
+      {"dynamic", static_cast<int>(pgwasm::engine::Tiering::Dynamic), false},
+      {nullptr, 0, false}};
+  DefineCustomEnumVariable(
+      "wasm.tiering", "How Wasm code is compiled: optimizing (TurboFan), baseline (Liftoff) or dynamic.",
+      "Read when the engine starts in a session, at its first Wasm call; later changes apply to new "
+      "sessions.",
+      &pgwasm::pg::tiering_guc, static_cast<int>(pgwasm::engine::Tiering::Optimizing), tiering_options,
+      PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  MarkGUCPrefixReserved("wasm");
+  pgwasm::pg::register_invalidation_callbacks();
+}
 }
 
 // AFTER ... FOR EACH STATEMENT trigger on wasm.modules: invalidate the table's

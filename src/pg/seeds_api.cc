@@ -27,10 +27,11 @@ Datum new_instance(FunctionCallInfo fcinfo, bool text_format) {
   require_args(fcinfo, {0, 1}, text_format ? "wasm_new_instance_wat" : "wasm_new_instance");
   std::string path = text_arg(fcinfo, 0);
   std::string ns = text_arg(fcinfo, 1);
-  std::vector<uint8_t> code = read_module_file(path, ns);
-  if (text_format && pgwasm::toolkit::looks_like_binary(code))
+  std::vector<uint8_t> file = read_server_file(path);
+  if (text_format && pgwasm::toolkit::looks_like_binary(file))
     throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE, "file \"" + path + "\" holds a binary module, not text",
                    "", "Use wasm_new_instance() for .wasm files.");
+  std::vector<uint8_t> code = module_bytes_from_file(std::move(file), ns);
 
   auto existing = catalog::find_module(ns, /*with_code=*/false);
   if (existing && !catalog::find_instance_file(ns))

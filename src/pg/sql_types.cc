@@ -52,10 +52,11 @@ std::optional<std::string> sql_type_list(const std::vector<ValType> &types) {
 
 std::optional<std::string> unsupported_reason(const FuncType &t) {
   if (t.results.size() > 1) return "it returns " + std::to_string(t.results.size()) + " values";
-  for (auto p : t.params)
-    if (!sql_type_for(p)) return "it takes a " + std::string(to_string(p)) + " parameter";
-  for (auto r : t.results)
-    if (!sql_type_for(r)) return "it returns a " + std::string(to_string(r)) + " value";
+  for (size_t k = 0; k < t.params.size(); k++)
+    if (!sql_type_for(t.params[k]))
+      return "parameter " + std::to_string(k + 1) + " is " + std::string(to_string(t.params[k]));
+  if (!t.results.empty() && !sql_type_for(t.results[0]))
+    return "it returns " + std::string(to_string(t.results[0]));
   return std::nullopt;
 }
 

@@ -10,30 +10,39 @@
 
 namespace pgwasm::engine::v8impl {
 
-// Flags, chosen by measurement (docs/benchmarks.md):
-// --no-liftoff: compile with TurboFan only. Modules are compiled once per
-//   backend and cached, and SQL functions are called millions of times, so
-//   the optimising tier pays for itself at once; Liftoff then tier-up ran a
-//   recursive fib(32) 3x slower while the tier-up happened.
-// --no-wasm-async-compilation: we only compile synchronously.
-static constexpr char kFlags[] = "--no-liftoff --no-wasm-async-compilation";
+// The default, Tiering::Optimizing, was chosen by measurement
+// (docs/benchmarks.md): modules are compiled once per backend and cached,
+// and SQL functions run millions of times, so TurboFan pays for itself at
+// once, while with dynamic tiering a long-running call keeps running
+// Liftoff code (a recursive fib(32) took 3x longer).
+static const char *tiering_flags(Tiering t) {
+  switch (t) {
+    case Tiering::Optimizing: return "--no-liftoff --no-wasm-tier-up";
+    case Tiering::Baseline: return "--liftoff --no-wasm-tier-up --no-wasm-dynamic-tiering";
+    case Tiering::Dynamic: return "--liftoff --wasm-tier-up --wasm-dynamic-tiering";
+  }
+  return "";
+}
 
 // Background threads for TurboFan and the GC. Each backend gets its own, so
 // keep the pool small.
 static constexpr int kWorkerThreads = 2;
 
-void ensure_v8_initialized() {
+void ensure_v8_initialized(Tiering tiering) {
   static std::once_flag once;
-  static std::unique_ptr<v8::Platform> platform;
-  std::call_once(once, [] {
-    v8::V8::SetFlagsFromString(kFlags);
+  std::call_once(once, [tiering] {
+    // We only compile synchronously.
+    v8::V8::SetFlagsFromString("--no-wasm-async-compilation");
+    v8::V8::SetFlagsFromString(tiering_flags(tiering));
     // Worker threads inherit this mask: the host's signals (PostgreSQL's
     // cancel, timeout and shutdown signals) keep going to the host thread.
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &old);
-    platform = v8::platform::NewDefaultPlatform(kWorkerThreads);
-    v8::V8::InitializePlatform(platform.get());
+    // Never destroyed: no static destructor may tear V8 down at exit while
+    // its threads run.
+    v8::Platform *platform = v8::platform::NewDefaultPlatform(kWorkerThreads).release();
+    v8::V8::InitializePlatform(platform);
     v8::V8::Initialize();
     pthread_sigmask(SIG_SETMASK, &old, nullptr);
     // Guard pages instead of explicit bounds checks on memory accesses. V8

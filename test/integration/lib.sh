@@ -1,0 +1,23 @@
+# Shared by the integration scripts: cluster settings, psql, and checks.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=$(cd "$1" && pwd)
+export BUILD_DIR="$BUILD"
+PGBIN=$(/usr/lib/postgresql/15/bin/pg_config --bindir 2>/dev/null || pg_config --bindir)
+eval "$("$ROOT/scripts/cluster.sh" env)"
+CLUSTER=$(readlink -f "$BUILD/cluster")
+GUESTS="$CLUSTER/guests"
+mkdir -p "$GUESTS"
+cp "$BUILD"/guests/* "$GUESTS/"
+chmod -R a+rX "$GUESTS"
+
+sql() { "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+
+# expect <what> <expected> <actual>
+expect() {
+  if [ "$2" != "$3" ]; then
+    echo "FAIL: $1: expected [$2], got [$3]" >&2
+    exit 1
+  fi
+  echo "ok: $1"
+}

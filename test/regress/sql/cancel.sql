@@ -1,0 +1,66 @@
+--
+-- Cancel and statement_timeout stop a guest that never returns, with
+-- PostgreSQL's own errors, and the session stays usable. (The time it takes
+-- is measured in bench/, not here.)
+--
+
+-- statement_timeout, on a loop with no calls and on a loop of calls.
+SET statement_timeout = '200ms';
+SELECT trap_spin();
+SELECT trap_spin_calls();
+-- The SQLSTATE is query_canceled's.
+\set VERBOSITY sqlstate
+SELECT trap_spin();
+\set VERBOSITY default
+RESET statement_timeout;
+SELECT trap_ok(1);
+
+-- A timeout inside a transaction aborts it, as any error would.
+BEGIN;
+SET LOCAL statement_timeout = '100ms';
+SELECT trap_spin();
+ROLLBACK;
+
+-- pg_cancel_backend from another session.
+SELECT dblink_connect('looper', format('dbname=%s host=%s port=%s application_name=looper',
+    current_database(), split_part(current_setting('unix_socket_directories'), ',', 1),
+    current_setting('port')));
+SELECT dblink_send_query('looper', 'SELECT trap_spin()');
+-- Wait until the other session is running the loop, then cancel it.
+DO $$
+BEGIN
+    FOR i IN 1..200 LOOP
+        EXIT WHEN EXISTS (SELECT FROM pg_stat_activity
+                          WHERE application_name = 'looper' AND state = 'active'
+                            AND query = 'SELECT trap_spin()');
+        PERFORM pg_sleep(0.05);
+        PERFORM pg_stat_clear_snapshot();
+    END LOOP;
+END $$;
+SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'looper';
+-- The other session's error (fail => false shows it as a NOTICE).
+SELECT * FROM dblink_get_result('looper', false) AS t(r text);
+SELECT * FROM dblink_get_result('looper') AS t(r text);
+-- That session goes on working, its instance rebuilt.
+SELECT * FROM dblink('looper', 'SELECT trap_ok(5)') AS t(r int4);
+SELECT dblink_disconnect('looper');
+
+-- pg_terminate_backend ends a session stuck in a guest; the others go on.
+SELECT dblink_connect('doomed', format('dbname=%s host=%s port=%s application_name=doomed',
+    current_database(), split_part(current_setting('unix_socket_directories'), ',', 1),
+    current_setting('port')));
+SELECT dblink_send_query('doomed', 'SELECT trap_spin_calls()');
+DO $$
+BEGIN
+    FOR i IN 1..200 LOOP
+        EXIT WHEN EXISTS (SELECT FROM pg_stat_activity
+                          WHERE application_name = 'doomed' AND state = 'active'
+                            AND query = 'SELECT trap_spin_calls()');
+        PERFORM pg_sleep(0.05);
+        PERFORM pg_stat_clear_snapshot();
+    END LOOP;
+END $$;
+SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE application_name = 'doomed';
+SELECT count(*) FROM pg_stat_activity WHERE application_name = 'doomed';
+SELECT dblink_disconnect('doomed');
+SELECT trap_ok(6);
