@@ -72,8 +72,13 @@ struct EngineConfig {
   // true the running call is stopped and throws Interrupted. It may only
   // read memory (it runs on another thread).
   bool (*interrupt_requested)() = nullptr;
-  // Process-wide: the first engine created in a process decides.
+  // Process-wide, like max_memory_pages: the first engine created in a
+  // process decides.
   Tiering tiering = Tiering::Optimizing;
+  // The most 64 KiB pages any one linear memory may have: memory.grow
+  // beyond it returns -1, and a module asking for more from the start is
+  // refused. 0 leaves the engine's own limit (4 GiB).
+  uint32_t max_memory_pages = 0;
 };
 
 class Engine {

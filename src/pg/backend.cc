@@ -51,11 +51,13 @@ void on_functions_changed(Datum, int, uint32) {
 }  // namespace
 
 int tiering_guc = static_cast<int>(engine::Tiering::Optimizing);
+int max_memory_mb_guc = 512;
 
 engine::Engine &backend_engine() {
   if (!g_engine)
     g_engine = engine::make_v8_engine({.interrupt_requested = interrupt_requested,
-                                       .tiering = static_cast<engine::Tiering>(tiering_guc)})
+                                       .tiering = static_cast<engine::Tiering>(tiering_guc),
+                                       .max_memory_pages = static_cast<uint32_t>(max_memory_mb_guc) * 16})
                    .release();
   apply_stack_limit(*g_engine);
   return *g_engine;
@@ -77,7 +79,7 @@ engine::Instance &LoadedModule::instance_for_call() {
   try {
     instance = eng.instantiate(compiled, resolve_imports(eng, compiled->info()));
   } catch (...) {
-    rethrow_engine_error(name, "(start function)");
+    rethrow_engine_error(name, "");
   }
   return *instance;
 }

@@ -22,8 +22,10 @@ namespace pgwasm::pg {
 // The engine, created on first use in this backend (never in the postmaster).
 engine::Engine &backend_engine();
 
-// wasm.tiering, read when the engine starts in a backend.
+// wasm.tiering and wasm.max_memory (in MB), read when the engine starts in
+// a backend.
 extern int tiering_guc;
+extern int max_memory_mb_guc;
 
 struct LoadedModule {
   std::string name;

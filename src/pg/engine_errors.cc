@@ -7,7 +7,9 @@
 
 namespace pgwasm::pg {
 
+// An empty export name means the work was instantiating the module.
 static std::string where(std::string_view module, std::string_view export_name) {
+  if (export_name.empty()) return "module \"" + std::string(module) + "\" while instantiating it";
   return "module \"" + std::string(module) + "\", export \"" + std::string(export_name) + "\"";
 }
 
@@ -39,7 +41,8 @@ void rethrow_engine_error(std::string_view module, std::string_view export_name)
                        "The guest recursed too deeply. Its stack is bounded by max_stack_depth.");
       case engine::Trap::Kind::OutOfMemory:
         throw SqlError(ERRCODE_OUT_OF_MEMORY,
-                       "wasm out of memory in " + where(module, export_name) + ": " + t.what());
+                       "wasm out of memory in " + where(module, export_name) + ": " + t.what(), "",
+                       "A linear memory may not grow beyond wasm.max_memory.");
       default:
         throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
                        "wasm trap in " + where(module, export_name) + ": " + t.what(),

@@ -23,6 +23,11 @@ void _PG_init(void) {
       "sessions.",
       &pgwasm::pg::tiering_guc, static_cast<int>(pgwasm::engine::Tiering::Optimizing), tiering_options,
       PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable(
+      "wasm.max_memory", "The most linear memory one Wasm instance may have.",
+      "memory.grow beyond it returns -1, and modules asking for more are refused. Read when the "
+      "engine starts in a session, at its first Wasm call.",
+      &pgwasm::pg::max_memory_mb_guc, 512, 1, 4096, PGC_SUSET, GUC_UNIT_MB, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("wasm");
   pgwasm::pg::register_invalidation_callbacks();
 }

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <pthread.h>
 
 #include <libplatform/libplatform.h>
@@ -28,12 +29,15 @@ static const char *tiering_flags(Tiering t) {
 // keep the pool small.
 static constexpr int kWorkerThreads = 2;
 
-void ensure_v8_initialized(Tiering tiering) {
+void ensure_v8_initialized(const EngineConfig &config) {
   static std::once_flag once;
-  std::call_once(once, [tiering] {
+  std::call_once(once, [&config] {
     // We only compile synchronously.
     v8::V8::SetFlagsFromString("--no-wasm-async-compilation");
-    v8::V8::SetFlagsFromString(tiering_flags(tiering));
+    v8::V8::SetFlagsFromString(tiering_flags(config.tiering));
+    if (config.max_memory_pages > 0)
+      v8::V8::SetFlagsFromString(
+          ("--wasm-max-mem-pages=" + std::to_string(config.max_memory_pages)).c_str());
     // Worker threads inherit this mask: the host's signals (PostgreSQL's
     // cancel, timeout and shutdown signals) keep going to the host thread.
     sigset_t all, old;

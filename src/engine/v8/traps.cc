@@ -68,6 +68,16 @@ std::string exception_message(v8::Isolate *iso, const v8::TryCatch &tc) {
   return utf8(iso, tc.Exception());
 }
 
+// V8 names the JS API call in its messages ("WebAssembly.Instance(): ...");
+// the host never made one, so drop it.
+static std::string_view without_api_prefix(std::string_view text) {
+  for (std::string_view api : {"WebAssembly.Instance(): ", "WebAssembly.Module(): "}) {
+    size_t at = text.find(api);
+    if (at != std::string_view::npos) return text.substr(at + api.size());
+  }
+  return text;
+}
+
 void throw_guest_failure(v8::Isolate *iso, const v8::TryCatch &tc) {
   std::string full = exception_message(iso, tc);
   // "RuntimeError: divide by zero", "LinkError: WebAssembly.Instance(): ..."
@@ -79,7 +89,7 @@ void throw_guest_failure(v8::Isolate *iso, const v8::TryCatch &tc) {
     throw Trap(Trap::Kind::Other, std::string(text), guest_frames(iso, tc));
   }
   if (starts_with(text, "RangeError: ")) {
-    text.remove_prefix(12);
+    text = without_api_prefix(text.substr(12));
     Trap::Kind kind = text.find("Out of memory") != std::string_view::npos ||
                               text.find("could not allocate memory") != std::string_view::npos
                           ? Trap::Kind::OutOfMemory
@@ -88,8 +98,8 @@ void throw_guest_failure(v8::Isolate *iso, const v8::TryCatch &tc) {
       kind = Trap::Kind::StackExhausted;
     throw Trap(kind, std::string(text), guest_frames(iso, tc));
   }
-  if (starts_with(text, "LinkError: ")) throw LinkError(std::string(text.substr(11)));
-  if (starts_with(text, "CompileError: ")) throw CompileError(std::string(text.substr(14)));
+  if (starts_with(text, "LinkError: ")) throw LinkError(std::string(without_api_prefix(text.substr(11))));
+  if (starts_with(text, "CompileError: ")) throw CompileError(std::string(without_api_prefix(text.substr(14))));
   throw EngineError(full);
 }
 

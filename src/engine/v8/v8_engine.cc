@@ -74,7 +74,7 @@ class V8Instance final : public Instance {
 // ---------------------------------------------------------------------------
 
 V8Engine::V8Engine(const EngineConfig &config) {
-  ensure_v8_initialized(config.tiering);
+  ensure_v8_initialized(config);
   allocator_.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = allocator_.get();

@@ -1,0 +1,44 @@
+--
+-- wasm.max_memory caps every linear memory of the session's instances. It
+-- is read when the engine starts in a session (at its first Wasm call), and
+-- only superusers may set it.
+--
+SET wasm.max_memory = '64MB';
+SHOW wasm.max_memory;
+SELECT wasm.load_module_wat('grower', $$(module
+  (memory 1)
+  (func (export "grow") (param i32) (result i32) local.get 0 memory.grow)
+  (func (export "pages") (result i32) memory.size))$$) IS NOT NULL AS loaded;
+CREATE FUNCTION grow(int4) RETURNS int4 LANGUAGE wasm AS 'grower';
+CREATE FUNCTION pages() RETURNS int4 LANGUAGE wasm AS 'grower';
+-- 64 MB is 1024 pages of 64 kB: growing past it returns -1, as the
+-- WebAssembly specification says, and the module goes on.
+SELECT grow(1000) AS was, grow(23) AS was, pages();
+SELECT grow(1) AS refused, pages();
+
+-- A module asking for more from the start cannot be instantiated.
+SELECT wasm.load_module_wat('greedy', $$(module
+  (memory 2000)
+  (func (export "one") (result i32) i32.const 1))$$) IS NOT NULL AS loaded;
+CREATE FUNCTION greedy_one() RETURNS int4 LANGUAGE wasm AS 'greedy::one';
+SELECT greedy_one();
+SELECT sqlstate_of('SELECT greedy_one()');
+
+-- Later changes take effect in new sessions only.
+SET wasm.max_memory = '128MB';
+SELECT grow(1) AS still_refused;
+SELECT dblink_connect('bigger', format('dbname=%s host=%s port=%s options=''-c wasm.max_memory=128MB''',
+    current_database(), split_part(current_setting('unix_socket_directories'), ',', 1),
+    current_setting('port')));
+SELECT * FROM dblink('bigger', 'SELECT greedy_one()') AS t(r int4);
+SELECT dblink_disconnect('bigger');
+
+-- Plain users cannot raise it.
+CREATE ROLE regress_wasm_limited;
+SET ROLE regress_wasm_limited;
+SET wasm.max_memory = '4GB';
+RESET ROLE;
+DROP ROLE regress_wasm_limited;
+
+DROP FUNCTION grow(int4), pages(), greedy_one();
+SELECT wasm.drop_module('grower'), wasm.drop_module('greedy');
