@@ -1,0 +1,102 @@
+-- pg_wasm demo: run by scripts/demo.sh, which sets :guests to the directory
+-- of the example modules (built from examples/ with clang and wat2wasm).
+\set ON_ERROR_STOP on
+\pset footer off
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS pg_wasm_demo;
+CREATE DATABASE pg_wasm_demo;
+\c pg_wasm_demo
+SET client_min_messages = notice;
+\echo
+\echo '== 1. The extension, and modules as data ======================================'
+CREATE EXTENSION wasm;
+-- Collatz step counts, compiled from C (examples/collatz.c):
+SELECT wasm.load_module_file('collatz', :'guests' || '/collatz.wasm') AS sha256;
+-- Fibonacci, from C (examples/fib.c), loaded as bytes with a checksum:
+SELECT wasm.load_module('fib', pg_read_binary_file(:'guests' || '/fib.wasm'),
+                        sha256 => encode(sha256(pg_read_binary_file(:'guests' || '/fib.wasm')), 'hex')) AS sha256;
+-- Straight from the text format:
+SELECT wasm.load_module_wat('geometry', $$
+  (module
+    (func (export "hypot") (param $x f64) (param $y f64) (result f64)
+      (f64.sqrt (f64.add (f64.mul (local.get $x) (local.get $x))
+                         (f64.mul (local.get $y) (local.get $y))))))
+$$) AS sha256;
+SELECT name, size, owner, left(sha256, 16) || '...' AS sha256 FROM wasm.modules ORDER BY name;
+SELECT * FROM wasm.module_exports('collatz');
+
+\echo
+\echo '== 2. Wasm functions in SQL =================================================='
+CREATE FUNCTION collatz_steps(int4) RETURNS int4 LANGUAGE wasm AS 'collatz::steps';
+CREATE FUNCTION fib(int4) RETURNS int8 LANGUAGE wasm AS 'fib';
+CREATE FUNCTION hypot(float8, float8) RETURNS float8 LANGUAGE wasm AS 'geometry';
+SELECT collatz_steps(27) AS steps_27, fib(90) AS fib_90, hypot(3, 4) AS hypot_3_4;
+SELECT n, collatz_steps(n) AS steps FROM generate_series(1, 1000000) n ORDER BY 2 DESC LIMIT 3;
+-- One function per export in one call:
+SELECT * FROM wasm.create_functions('geometry', 'geo');
+-- The SQL signature must fit the export; the error shows both:
+\set ON_ERROR_STOP off
+CREATE FUNCTION wrong(int8) RETURNS int4 LANGUAGE wasm AS 'collatz::steps';
+
+\echo
+\echo '== 3. Safety: traps, runaway guests, bad modules ============================='
+SELECT wasm.load_module_wat('risky', $$
+  (module
+    (func (export "divide") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+    (func (export "forever") (loop br 0)))
+$$) IS NOT NULL AS loaded;
+SELECT * FROM wasm.create_functions('risky', 'risky');
+SELECT risky_divide(7, 0);
+SET statement_timeout = '300ms';
+SELECT risky_forever();
+RESET statement_timeout;
+SELECT risky_divide(42, 2) AS "still fine";
+SELECT wasm.load_module('junk', '\x0061736d01000000010501'::bytea);
+\set ON_ERROR_STOP on
+
+\echo
+\echo '== 4. The wasmer-postgres / openGauss-wasm API ==============================='
+SELECT wasm_new_instance(:'guests' || '/collatz.wasm', 'ns');
+SELECT ns_steps(97);
+SELECT * FROM wasm.instances;
+SELECT * FROM wasm.exported_functions;
+
+\echo
+\echo '== 5. A small benchmark: the same work in Wasm, PL/pgSQL and SQL ============'
+CREATE FUNCTION plpgsql_collatz(n int4) RETURNS int4 LANGUAGE plpgsql IMMUTABLE STRICT AS $$
+DECLARE x int8 := n; c int4 := 0;
+BEGIN
+  IF n < 1 THEN RETURN -1; END IF;
+  WHILE x <> 1 LOOP
+    IF x % 2 = 1 THEN x := 3 * x + 1; ELSE x := x / 2; END IF;
+    c := c + 1;
+  END LOOP;
+  RETURN c;
+END $$;
+CREATE FUNCTION plpgsql_fib(n int4) RETURNS int8 LANGUAGE plpgsql IMMUTABLE STRICT AS $$
+-- numeric, wrapped to int8 at the end as the C version wraps (int8 would overflow)
+DECLARE a numeric := 0; b numeric := 1; t numeric;
+BEGIN
+  FOR i IN 1..n LOOP t := a + b; a := b; b := t; END LOOP;
+  RETURN ((a + 9223372036854775808) % 18446744073709551616 - 9223372036854775808)::int8;
+END $$;
+CREATE FUNCTION timed(query text) RETURNS numeric LANGUAGE plpgsql AS $$
+DECLARE t0 timestamptz;
+BEGIN
+  EXECUTE query;  -- warm up
+  t0 := clock_timestamp();
+  EXECUTE query;
+  RETURN round(extract(epoch FROM clock_timestamp() - t0)::numeric * 1000, 1);
+END $$;
+SET jit = off;
+WITH runs AS (
+  SELECT 'collatz steps, n = 1..200000' AS workload,
+         timed('SELECT sum(collatz_steps(i)) FROM generate_series(1, 200000) i') AS wasm_ms,
+         timed('SELECT sum(plpgsql_collatz(i)) FROM generate_series(1, 200000) i') AS plpgsql_ms
+  UNION ALL
+  SELECT 'fib(500), 1000 calls',
+         timed('SELECT sum(fib(500 + i % 1)) FROM generate_series(1, 1000) i'),
+         timed('SELECT sum(plpgsql_fib(500 + i % 1)) FROM generate_series(1, 1000) i'))
+SELECT workload, wasm_ms, plpgsql_ms, round(plpgsql_ms / nullif(wasm_ms, 0), 1) AS "wasm speedup"
+FROM runs;
+\echo 'The full benchmark (Wasm, PL/pgSQL, PL/Python and C side by side): bench/run.sh'
