@@ -15,6 +15,19 @@ SELECT trap_spin();
 RESET statement_timeout;
 SELECT trap_ok(1);
 
+-- A start function that never returns is stopped the same way (it runs
+-- when the session first instantiates the module).
+SELECT wasm.load_module_wat('start_loop', $$(module
+  (func $start (loop br 0))
+  (start $start)
+  (func (export "one") (result i32) i32.const 1))$$) IS NOT NULL AS loaded;
+CREATE FUNCTION start_loop_one() RETURNS int4 LANGUAGE wasm AS 'start_loop::one';
+SET statement_timeout = '200ms';
+SELECT start_loop_one();
+RESET statement_timeout;
+DROP FUNCTION start_loop_one();
+SELECT wasm.drop_module('start_loop');
+
 -- A timeout inside a transaction aborts it, as any error would.
 BEGIN;
 SET LOCAL statement_timeout = '100ms';

@@ -89,3 +89,20 @@ SELECT wasm.load_module_wat('odd_names', $$(module
 SELECT * FROM wasm.create_functions('odd_names', '');
 SELECT "Mixed Case"(), "select"(), "x-y"();
 SELECT * FROM wasm.create_functions('odd_names', repeat('p', 60));
+
+-- Declared PARALLEL SAFE, a Wasm function runs in parallel workers too
+-- (each worker starts its own engine and instance).
+CREATE TABLE parallel_input AS SELECT i FROM generate_series(1, 100000) i;
+ANALYZE parallel_input;
+ALTER FUNCTION collatz_steps(int4) PARALLEL SAFE;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+EXPLAIN (costs off) SELECT sum(collatz_steps(i)) FROM parallel_input;
+SELECT sum(collatz_steps(i)) FROM parallel_input;
+RESET max_parallel_workers_per_gather;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+DROP TABLE parallel_input;
