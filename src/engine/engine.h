@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -45,6 +46,10 @@ class Instance {
 
   // The export at `export_index`, to import into another instance.
   virtual std::shared_ptr<Extern> get_export(uint32_t export_index) = 0;
+
+  // The current value of the global export at `export_index`, with its
+  // exact bits.
+  virtual Value get_global(uint32_t export_index) = 0;
 
   // The instance's exported memory named "memory", empty if it has none.
   // Valid until the guest runs again (memory.grow may move it).
@@ -90,10 +95,25 @@ class Engine {
 
   // Instantiates a module; `imports` match info().imports one to one. Runs
   // the start function. Throws LinkError, Trap or Interrupted.
-  virtual std::unique_ptr<Instance> instantiate(std::shared_ptr<const Module> module,
-                                                std::span<const std::shared_ptr<Extern>> imports) = 0;
+  virtual std::unique_ptr<Instance> instantiate(
+      std::shared_ptr<const Module> module, std::span<const std::shared_ptr<Extern>> imports) = 0;
 
   virtual std::shared_ptr<Extern> host_function(FuncType type, HostCallback callback) = 0;
+
+  // A global, a memory and a table made by the host, to import. The global
+  // starts with `initial`'s exact bits (a reference: null, a host value, or
+  // a function this engine returned); the memory is zero-filled and the
+  // table's entries are null. Throws LinkError if the engine cannot make
+  // them (limits too large).
+  virtual std::shared_ptr<Extern> host_global(GlobalType type, const Value &initial) = 0;
+  virtual std::shared_ptr<Extern> host_memory(MemoryType type) = 0;
+  virtual std::shared_ptr<Extern> host_table(TableType type) = 0;
+
+  // Checks a binary module with the engine's own decoder and validator only
+  // (compile() also has the toolkit read it first): the error it reports, or
+  // nothing if it accepts the module. For conformance testing, where the
+  // engine is what is under test.
+  virtual std::optional<std::string> validate(std::span<const uint8_t> wasm) = 0;
 
   // Guest code may use the machine stack down to this address.
   virtual void set_stack_limit(uintptr_t lowest_address) = 0;

@@ -13,12 +13,17 @@ static std::string describe_binary(BinaryError::Kind kind, size_t offset, const 
 }
 
 BinaryError::BinaryError(Kind k, size_t off, std::string msg)
-    : std::runtime_error(describe_binary(k, off, msg)), kind(k), offset(off),
+    : std::runtime_error(describe_binary(k, off, msg)),
+      kind(k),
+      offset(off),
       message(std::move(msg)) {}
 
-TextError::TextError(int l, int c, std::string msg)
+TextError::TextError(int l, int c, std::string msg, Kind k)
     : std::runtime_error("line " + std::to_string(l) + ", column " + std::to_string(c) + ": " +
                          msg),
-      line(l), column(c), message(std::move(msg)) {}
+      kind(k),
+      line(l),
+      column(c),
+      message(std::move(msg)) {}
 
 }  // namespace pgwasm::toolkit

@@ -18,10 +18,13 @@ class BinaryError : public std::runtime_error {
   std::string message;  // without the location
 };
 
-// A text-format module with a syntax or validation error at line:column.
+// A text-format module with a syntax error (malformed) or a validation error
+// (invalid) at line:column.
 class TextError : public std::runtime_error {
  public:
-  TextError(int line, int column, std::string message);
+  enum class Kind { Malformed, Invalid };
+  TextError(int line, int column, std::string message, Kind kind = Kind::Malformed);
+  Kind kind;
   int line;
   int column;
   std::string message;  // without the location

@@ -11,11 +11,11 @@
 
 namespace pgwasm::toolkit {
 
-static TextError first_error(const wabt::Errors &errors) {
+static TextError first_error(const wabt::Errors &errors, TextError::Kind kind) {
   for (const auto &e : errors)
     if (e.error_level == wabt::ErrorLevel::Error)
-      return TextError(e.loc.line, e.loc.first_column, e.message);
-  return TextError(0, 0, "unknown error");
+      return TextError(e.loc.line, e.loc.first_column, e.message, kind);
+  return TextError(0, 0, "unknown error", kind);
 }
 
 std::vector<uint8_t> assemble_wat(std::string_view wat) {
@@ -25,9 +25,10 @@ std::vector<uint8_t> assemble_wat(std::string_view wat) {
   std::unique_ptr<wabt::Module> module;
   wabt::WastParseOptions parse_options(features);
   if (wabt::Failed(wabt::ParseWatModule(lexer.get(), &module, &errors, &parse_options)))
-    throw first_error(errors);
+    throw first_error(errors, TextError::Kind::Malformed);
   wabt::ValidateOptions vopts(features);
-  if (wabt::Failed(wabt::ValidateModule(module.get(), &errors, vopts))) throw first_error(errors);
+  if (wabt::Failed(wabt::ValidateModule(module.get(), &errors, vopts)))
+    throw first_error(errors, TextError::Kind::Invalid);
   wabt::MemoryStream stream;
   wabt::WriteBinaryOptions wopts(features, /*canonicalize_lebs=*/true, /*relocatable=*/false,
                                  /*write_debug_names=*/true);

@@ -59,7 +59,25 @@ static std::string body(size_t index, const FuncType &target) {
   return b;
 }
 
-CallTrampoline make_call_trampoline(std::span<const FuncType> targets) {
+std::string trampoline_call_export(size_t index) {
+  return std::to_string(index);
+}
+std::string trampoline_global_export(size_t index) {
+  return "g" + std::to_string(index);
+}
+
+// A getter for global `index`: numbers go to slot 0, references are returned.
+static std::string global_getter(size_t index, const GlobalType &g) {
+  std::string name = trampoline_global_export(index);
+  std::string t(to_string(g.type));
+  if (is_ref(g.type))
+    return "  (func (export \"" + name + "\") (result " + t + ") global.get $" + name + ")\n";
+  return "  (func (export \"" + name + "\") i32.const 0 global.get $" + name + " " + t +
+         ".store)\n";
+}
+
+CallTrampoline make_call_trampoline(std::span<const FuncType> targets,
+                                    std::span<const GlobalType> globals) {
   CallTrampoline out;
   size_t slots = 1;
   for (const auto &t : targets) slots = std::max({slots, t.params.size(), t.results.size()});
@@ -69,21 +87,29 @@ CallTrampoline make_call_trampoline(std::span<const FuncType> targets) {
   std::string wat = "(module $" + std::string(CallTrampoline::kModuleName) + "\n";
   for (size_t i = 0; i < targets.size(); i++) {
     wat += "  (import \"" + std::string(CallTrampoline::kImportModule) + "\" \"" +
-           std::to_string(i) + "\" (func $f" + std::to_string(i);
+           trampoline_call_export(i) + "\" (func $f" + std::to_string(i);
     append_types(wat, "param", targets[i].params);
     append_types(wat, "result", targets[i].results);
     wat += "))\n";
+  }
+  for (size_t i = 0; i < globals.size(); i++) {
+    std::string t(to_string(globals[i].type));
+    if (globals[i].is_mutable) t = "(mut " + t + ")";
+    wat += "  (import \"" + std::string(CallTrampoline::kImportModule) + "\" \"" +
+           trampoline_global_export(i) + "\" (global $" + trampoline_global_export(i) + " " + t +
+           "))\n";
   }
   wat += "  (memory (export \"" + std::string(CallTrampoline::kMemoryExport) + "\") " +
          std::to_string(pages) + " " + std::to_string(pages) + ")\n";
   for (size_t i = 0; i < targets.size(); i++) {
     FuncType sig = trampoline_signature(targets[i]);
-    wat += "  (func (export \"" + std::to_string(i) + "\")";
+    wat += "  (func (export \"" + trampoline_call_export(i) + "\")";
     append_types(wat, "param", sig.params);
     append_types(wat, "result", sig.results);
     append_types(wat, "local", targets[i].results);
     wat += "\n" + body(i, targets[i]) + "  )\n";
   }
+  for (size_t i = 0; i < globals.size(); i++) wat += global_getter(i, globals[i]);
   wat += ")\n";
   out.wasm = assemble_wat(wat);
   return out;

@@ -7,10 +7,14 @@
 // trampoline's memory, calls a function with no numeric parameters, and reads
 // the results' bits back. Reference-typed values cannot live in memory, so
 // they stay ordinary parameters and results.
+//
+// The same module reads globals exactly: a getter imports the global and
+// stores its bits in slot 0 (a reference-typed global is returned instead).
 #pragma once
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "toolkit/types.h"
@@ -21,16 +25,23 @@ struct CallTrampoline {
   // Every argument and result takes one slot; a slot holds any numeric type,
   // v128 included. Argument k is read from, and result k written to, slot k.
   static constexpr uint32_t kSlotSize = 16;
-  static constexpr const char *kImportModule = "m";  // imports "m" "<i>"
+  static constexpr const char *kImportModule = "m";  // imports "m" "<i>", "m" "g<i>"
   static constexpr const char *kMemoryExport = "slots";
   static constexpr const char *kModuleName = "pg_wasm_trampoline";
   // Export "<i>" calls import "<i>". Its parameters are the target's
   // reference-typed parameters and its results the reference-typed results.
+  // Export "g<i>" reads import "g<i>", global i.
   std::vector<uint8_t> wasm;
   uint32_t slots = 0;
 };
 
-CallTrampoline make_call_trampoline(std::span<const FuncType> targets);
+CallTrampoline make_call_trampoline(std::span<const FuncType> targets,
+                                    std::span<const GlobalType> globals = {});
+
+// The name of both the import and the export for target `index` ("<i>") and
+// for global `index` ("g<i>").
+std::string trampoline_call_export(size_t index);
+std::string trampoline_global_export(size_t index);
 
 // The trampoline's own signature for one target: only its reference types.
 FuncType trampoline_signature(const FuncType &target);

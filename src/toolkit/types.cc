@@ -4,13 +4,20 @@ namespace pgwasm {
 
 std::string_view to_string(ValType t) {
   switch (t) {
-    case ValType::I32: return "i32";
-    case ValType::I64: return "i64";
-    case ValType::F32: return "f32";
-    case ValType::F64: return "f64";
-    case ValType::V128: return "v128";
-    case ValType::FuncRef: return "funcref";
-    case ValType::ExternRef: return "externref";
+    case ValType::I32:
+      return "i32";
+    case ValType::I64:
+      return "i64";
+    case ValType::F32:
+      return "f32";
+    case ValType::F64:
+      return "f64";
+    case ValType::V128:
+      return "v128";
+    case ValType::FuncRef:
+      return "funcref";
+    case ValType::ExternRef:
+      return "externref";
   }
   return "?";
 }
@@ -37,15 +44,21 @@ std::string to_string(const FuncType &t) {
 
 std::string_view to_string(ExternKind k) {
   switch (k) {
-    case ExternKind::Func: return "function";
-    case ExternKind::Table: return "table";
-    case ExternKind::Memory: return "memory";
-    case ExternKind::Global: return "global";
+    case ExternKind::Func:
+      return "function";
+    case ExternKind::Table:
+      return "table";
+    case ExternKind::Memory:
+      return "memory";
+    case ExternKind::Global:
+      return "global";
   }
   return "?";
 }
 
-ExternKind kind_of(const ExternType &t) { return static_cast<ExternKind>(t.index()); }
+ExternKind kind_of(const ExternType &t) {
+  return static_cast<ExternKind>(t.index());
+}
 
 static std::string limits_string(const Limits &l) {
   std::string s = std::to_string(l.min);
@@ -74,6 +87,12 @@ const ExportDesc *ModuleInfo::find_export(std::string_view name) const {
   for (const auto &e : exports)
     if (e.name == name) return &e;
   return nullptr;
+}
+
+std::optional<uint32_t> ModuleInfo::export_index(std::string_view name) const {
+  for (size_t i = 0; i < exports.size(); i++)
+    if (exports[i].name == name) return static_cast<uint32_t>(i);
+  return std::nullopt;
 }
 
 }  // namespace pgwasm

@@ -13,7 +13,9 @@ namespace pgwasm {
 enum class ValType : uint8_t { I32, I64, F32, F64, V128, FuncRef, ExternRef };
 
 std::string_view to_string(ValType t);
-inline bool is_ref(ValType t) { return t == ValType::FuncRef || t == ValType::ExternRef; }
+inline bool is_ref(ValType t) {
+  return t == ValType::FuncRef || t == ValType::ExternRef;
+}
 
 struct FuncType {
   std::vector<ValType> params;
@@ -69,6 +71,8 @@ struct ModuleInfo {
 
   // The export with this name, if any.
   const ExportDesc *find_export(std::string_view name) const;
+  // Its index in `exports`, if any.
+  std::optional<uint32_t> export_index(std::string_view name) const;
 };
 
 }  // namespace pgwasm

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <thread>
 
 #include "engine/engine.h"
@@ -14,11 +15,15 @@ using namespace pgwasm::engine;
 namespace {
 
 std::atomic<bool> g_stop{false};
-bool stop_requested() { return g_stop.load(); }
+bool stop_requested() {
+  return g_stop.load();
+}
 
 class EngineTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { engine_ = make_v8_engine({.interrupt_requested = stop_requested}).release(); }
+  static void SetUpTestSuite() {
+    engine_ = make_v8_engine({.interrupt_requested = stop_requested}).release();
+  }
   static void TearDownTestSuite() {
     delete engine_;
     engine_ = nullptr;
@@ -113,13 +118,15 @@ TEST_F(EngineTest, TrapsAreClassified) {
   auto inst = instantiate(kNumbers);
   EXPECT_EQ(trap_kind(*inst, index_of(*inst, "div"), {Value::make_i32(1), Value::make_i32(0)}),
             Trap::Kind::DivideByZero);
-  EXPECT_EQ(trap_kind(*inst, index_of(*inst, "div"), {Value::make_i32(INT32_MIN), Value::make_i32(-1)}),
-            Trap::Kind::IntegerOverflow);
+  EXPECT_EQ(
+      trap_kind(*inst, index_of(*inst, "div"), {Value::make_i32(INT32_MIN), Value::make_i32(-1)}),
+      Trap::Kind::IntegerOverflow);
   EXPECT_EQ(trap_kind(*inst, index_of(*inst, "trunc"), {Value::make_f64(1e300)}),
             Trap::Kind::InvalidConversion);
   EXPECT_EQ(trap_kind(*inst, index_of(*inst, "unreachable"), {}), Trap::Kind::Unreachable);
   EXPECT_EQ(trap_kind(*inst, index_of(*inst, "oob"), {}), Trap::Kind::MemoryOutOfBounds);
-  EXPECT_EQ(trap_kind(*inst, index_of(*inst, "rec"), {Value::make_i32(0)}), Trap::Kind::StackExhausted);
+  EXPECT_EQ(trap_kind(*inst, index_of(*inst, "rec"), {Value::make_i32(0)}),
+            Trap::Kind::StackExhausted);
   // And the instance still works afterwards.
   Value args[2] = {Value::make_i32(2), Value::make_i32(3)};
   Value r;
@@ -164,15 +171,17 @@ TEST_F(EngineTest, HostFunctionsAndTheirErrors) {
     (func (export "call_fail") call $fail))
   )"));
   std::string seen;
-  auto twice = engine_->host_function({{ValType::I64}, {ValType::I64}},
-                                      [&](HostCall &call, std::span<const Value> args, std::span<Value> res) {
-                                        auto mem = call.memory();
-                                        seen.assign(reinterpret_cast<const char *>(mem.data() + 8), 5);
-                                        res[0] = Value::make_i64(args[0].as_i64() * 2);
-                                      });
-  auto fail = engine_->host_function({{}, {}}, [](HostCall &, std::span<const Value>, std::span<Value>) {
-    throw std::logic_error("host says no");
-  });
+  auto twice = engine_->host_function(
+      {{ValType::I64}, {ValType::I64}},
+      [&](HostCall &call, std::span<const Value> args, std::span<Value> res) {
+        auto mem = call.memory();
+        seen.assign(reinterpret_cast<const char *>(mem.data() + 8), 5);
+        res[0] = Value::make_i64(args[0].as_i64() * 2);
+      });
+  auto fail =
+      engine_->host_function({{}, {}}, [](HostCall &, std::span<const Value>, std::span<Value>) {
+        throw std::logic_error("host says no");
+      });
   std::shared_ptr<Extern> imports[] = {twice, fail};
   auto inst = engine_->instantiate(module, imports);
   Value a = Value::make_i64(int64_t(1) << 40), r;
@@ -195,6 +204,178 @@ TEST_F(EngineTest, CompileErrorsAndLinkErrors) {
 }
 
 TEST_F(EngineTest, StartFunctionTrapIsReported) {
-  auto module = engine_->compile(toolkit::assemble_wat("(module (func $s unreachable) (start $s))"));
+  auto module =
+      engine_->compile(toolkit::assemble_wat("(module (func $s unreachable) (start $s))"));
   EXPECT_THROW(engine_->instantiate(module, {}), Trap);
+}
+
+TEST_F(EngineTest, GlobalExportsAreReadExactly) {
+  auto inst = instantiate(R"((module
+    (global (export "i32") i32 (i32.const -7))
+    (global (export "i64") i64 (i64.const 0x8000000000000001))
+    (global (export "f32") f32 (f32.const nan:0x200001))
+    (global (export "f64") (mut f64) (f64.const -nan:0x4000000000123))
+    (global (export "v128") v128 (v128.const i32x4 1 2 3 0xffffffff))
+    (global (export "null") externref (ref.null extern))
+    (global (export "func") funcref (ref.func $f))
+    (func $f (export "set") (param f64) local.get 0 global.set 3))
+  )");
+  EXPECT_EQ(inst->get_global(index_of(*inst, "i32")).as_i32(), -7);
+  EXPECT_EQ(inst->get_global(index_of(*inst, "i64")).bits.i64, 0x8000000000000001ull);
+  EXPECT_EQ(inst->get_global(index_of(*inst, "f32")).bits.f32, 0x7fa00001u);
+  Value f64 = inst->get_global(index_of(*inst, "f64"));
+  EXPECT_EQ(f64.type, ValType::F64);
+  EXPECT_EQ(f64.bits.f64, 0xfff4000000000123ull);
+  Value v = inst->get_global(index_of(*inst, "v128"));
+  const uint8_t expected[16] = {1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0xff, 0xff, 0xff, 0xff};
+  EXPECT_EQ(std::memcmp(v.bits.v128, expected, 16), 0);
+  EXPECT_EQ(inst->get_global(index_of(*inst, "null")).ref.kind, Ref::Kind::Null);
+  EXPECT_EQ(inst->get_global(index_of(*inst, "func")).ref.kind, Ref::Kind::Func);
+  // A mutable global is read as it is now.
+  Value d;
+  d.type = ValType::F64;
+  d.bits.f64 = 0x7ff0000000000001ull;
+  inst->call(index_of(*inst, "set"), &d, nullptr);
+  EXPECT_EQ(inst->get_global(index_of(*inst, "f64")).bits.f64, 0x7ff0000000000001ull);
+  EXPECT_THROW(inst->get_global(index_of(*inst, "set")), std::invalid_argument);
+}
+
+TEST_F(EngineTest, HostGlobalsKeepExactBits) {
+  Value nan32;
+  nan32.type = ValType::F32;
+  nan32.bits.f32 = 0xffa00001;  // negative signalling NaN
+  Value v128;
+  v128.type = ValType::V128;
+  for (int i = 0; i < 16; i++) v128.bits.v128[i] = static_cast<uint8_t>(i * 17);
+  auto g32 = engine_->host_global({ValType::F32, false}, nan32);
+  auto gv = engine_->host_global({ValType::V128, true}, v128);
+  auto gref = engine_->host_global({ValType::ExternRef, false},
+                                   Value::make_ref(ValType::ExternRef, {Ref::Kind::Host, 42}));
+  EXPECT_EQ(to_string(g32->type()), "global f32");
+  auto module = engine_->compile(toolkit::assemble_wat(R"((module
+    (import "h" "f32" (global $f f32))
+    (import "h" "v128" (global $v (mut v128)))
+    (import "h" "ref" (global $r externref))
+    (func (export "f32bits") (result i32) global.get $f i32.reinterpret_f32)
+    (func (export "lane15") (result i32) global.get $v i8x16.extract_lane_u 15)
+    (func (export "ref") (result externref) global.get $r)
+    (global (export "v") (mut v128) (v128.const i64x2 0 0))
+    (func (export "copy") global.get $v global.set 3))
+  )"));
+  std::shared_ptr<Extern> imports[] = {g32, gv, gref};
+  auto inst = engine_->instantiate(module, imports);
+  Value r;
+  inst->call(index_of(*inst, "f32bits"), nullptr, &r);
+  EXPECT_EQ(r.bits.i32, 0xffa00001u);
+  inst->call(index_of(*inst, "lane15"), nullptr, &r);
+  EXPECT_EQ(r.as_i32(), 255);
+  inst->call(index_of(*inst, "ref"), nullptr, &r);
+  EXPECT_EQ(r.ref, (Ref{Ref::Kind::Host, 42}));
+  inst->call(index_of(*inst, "copy"), nullptr, nullptr);
+  Value copied = inst->get_global(index_of(*inst, "v"));
+  EXPECT_EQ(std::memcmp(copied.bits.v128, v128.bits.v128, 16), 0);
+  EXPECT_THROW(engine_->host_global({ValType::I32, false}, Value::make_i64(1)),
+               std::invalid_argument);
+}
+
+TEST_F(EngineTest, HostMemoryAndTableAreShared) {
+  auto memory = engine_->host_memory({{1, 2}, false});
+  auto table = engine_->host_table({ValType::FuncRef, {2, std::nullopt}});
+  auto externs = engine_->host_table({ValType::ExternRef, {1, 1}});
+  EXPECT_EQ(to_string(memory->type()), "memory [1..2 pages]");
+  auto writer = engine_->compile(toolkit::assemble_wat(R"((module
+    (import "h" "mem" (memory 1))
+    (import "h" "tab" (table 1 funcref))
+    (func $seven (result i32) i32.const 7)
+    (elem (i32.const 1) $seven)
+    (func (export "store") (param i32 i32) local.get 0 local.get 1 i32.store)
+    (func (export "grow") (result i32) i32.const 1 memory.grow))
+  )"));
+  auto reader = engine_->compile(toolkit::assemble_wat(R"((module
+    (import "h" "mem" (memory 1 2))
+    (import "h" "tab" (table 2 funcref))
+    (import "h" "ext" (table 1 externref))
+    (type $t (func (result i32)))
+    (func (export "load") (param i32) (result i32) local.get 0 i32.load)
+    (func (export "call") (param i32) (result i32) local.get 0 call_indirect (type $t))
+    (func (export "ext_is_null") (result i32) i32.const 0 table.get 1 ref.is_null))
+  )"));
+  std::shared_ptr<Extern> wimports[] = {memory, table};
+  std::shared_ptr<Extern> rimports[] = {memory, table, externs};
+  auto w = engine_->instantiate(writer, wimports);
+  auto r = engine_->instantiate(reader, rimports);
+  Value args[2] = {Value::make_i32(100), Value::make_i32(12345)};
+  w->call(index_of(*w, "store"), args, nullptr);
+  Value res;
+  r->call(index_of(*r, "load"), args, &res);
+  EXPECT_EQ(res.as_i32(), 12345);
+  Value one = Value::make_i32(1), zero = Value::make_i32(0);
+  r->call(index_of(*r, "call"), &one, &res);
+  EXPECT_EQ(res.as_i32(), 7);
+  EXPECT_EQ(trap_kind(*r, index_of(*r, "call"), {zero}), Trap::Kind::IndirectCallMismatch);
+  r->call(index_of(*r, "ext_is_null"), nullptr, &res);
+  EXPECT_EQ(res.as_i32(), 1);
+  // Growing to the maximum works once, then fails with -1.
+  w->call(index_of(*w, "grow"), nullptr, &res);
+  EXPECT_EQ(res.as_i32(), 1);
+  w->call(index_of(*w, "grow"), nullptr, &res);
+  EXPECT_EQ(res.as_i32(), -1);
+  // Limits the engine cannot meet are a LinkError.
+  EXPECT_THROW(engine_->host_memory({{70000, std::nullopt}, false}), LinkError);
+}
+
+TEST_F(EngineTest, ExportsLinkIntoOtherInstances) {
+  auto a = instantiate(R"((module
+    (func (export "f") (param i64) (result i64 i64) local.get 0 local.get 0 i64.const 1 i64.add)
+    (global (export "g") (mut i32) (i32.const 5))
+    (memory (export "m") 1)
+    (table (export "t") 1 funcref))
+  )");
+  auto module = engine_->compile(toolkit::assemble_wat(R"((module
+    (import "a" "f" (func $f (param i64) (result i64 i64)))
+    (import "a" "g" (global $g (mut i32)))
+    (import "a" "m" (memory 1))
+    (import "a" "t" (table 1 funcref))
+    (func (export "sum") (param i64) (result i64) local.get 0 call $f i64.add)
+    (func (export "bump") global.get $g i32.const 1 i32.add global.set $g))
+  )"));
+  std::vector<std::shared_ptr<Extern>> imports;
+  for (auto name : {"f", "g", "m", "t"}) imports.push_back(a->get_export(index_of(*a, name)));
+  auto b = engine_->instantiate(module, imports);
+  Value arg = Value::make_i64(20), r;
+  b->call(index_of(*b, "sum"), &arg, &r);
+  EXPECT_EQ(r.as_i64(), 41);
+  b->call(index_of(*b, "bump"), nullptr, nullptr);
+  EXPECT_EQ(a->get_global(index_of(*a, "g")).as_i32(), 6);
+  // A wrong type is the engine's LinkError.
+  auto wrong = engine_->compile(toolkit::assemble_wat(R"((module (import "a" "g" (global i32))))"));
+  std::shared_ptr<Extern> g[] = {a->get_export(index_of(*a, "g"))};
+  EXPECT_THROW(engine_->instantiate(wrong, g), LinkError);
+}
+
+TEST_F(EngineTest, ValidateAsksTheEngineAlone) {
+  std::vector<uint8_t> junk = {0, 'a', 's', 'm', 1, 0, 0, 0, 0xff};
+  auto error = engine_->validate(junk);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_NE(error->find("CompileError"), std::string::npos) << *error;
+  EXPECT_FALSE(engine_->validate(toolkit::assemble_wat("(module (func))")).has_value());
+}
+
+// V8 10.2 aborts the process on an immutable v128 global import: refused.
+TEST_F(EngineTest, ImmutableV128GlobalImportIsRefused) {
+  Value v;
+  v.type = ValType::V128;
+  auto g = engine_->host_global({ValType::V128, false}, v);
+  auto module =
+      engine_->compile(toolkit::assemble_wat(R"((module (import "h" "g" (global v128))))"));
+  std::shared_ptr<Extern> imports[] = {g};
+  EXPECT_THROW(engine_->instantiate(module, imports), LinkError);
+}
+
+TEST_F(EngineTest, HostFunctionTypeIsChecked) {
+  auto f = engine_->host_function({{ValType::I32}, {}},
+                                  [](HostCall &, std::span<const Value>, std::span<Value>) {});
+  auto module = engine_->compile(toolkit::assemble_wat(R"((module (import "h" "f" (func))))"));
+  std::shared_ptr<Extern> imports[] = {f};
+  EXPECT_THROW(engine_->instantiate(module, imports), LinkError);
 }

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "toolkit/binary.h"
+#include "toolkit/global_module.h"
 #include "toolkit/text.h"
 #include "toolkit/trampoline.h"
 
@@ -61,9 +62,9 @@ TEST(Binary, BadMagic) {
 TEST(Binary, InvalidIsDistinguished) {
   // A function whose body leaves an f32 where an i32 result is declared:
   // decodes fine, fails validation.
-  std::vector<uint8_t> wasm = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01,
-                               0x60, 0x00, 0x01, 0x7f, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x09, 0x01,
-                               0x07, 0x00, 0x43, 0x00, 0x00, 0x80, 0x3f, 0x0b};
+  std::vector<uint8_t> wasm = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05,
+                               0x01, 0x60, 0x00, 0x01, 0x7f, 0x03, 0x02, 0x01, 0x00, 0x0a,
+                               0x09, 0x01, 0x07, 0x00, 0x43, 0x00, 0x00, 0x80, 0x3f, 0x0b};
   try {
     read_module(wasm);
     FAIL() << "expected BinaryError";
@@ -92,4 +93,82 @@ TEST(Trampoline, BuildsForEveryValueType) {
   EXPECT_EQ(t.slots, 5u);
   ASSERT_NE(info.find_export("2"), nullptr);
   EXPECT_EQ(to_string(info.find_export("2")->type), "function (externref) -> (funcref, externref)");
+}
+
+TEST(Text, MalformedAndInvalidAreDistinguished) {
+  try {
+    assemble_wat("(module (func i32.bogus))");
+    FAIL();
+  } catch (const TextError &e) {
+    EXPECT_EQ(e.kind, TextError::Kind::Malformed);
+  }
+  try {
+    assemble_wat("(module (func (result i32) f32.const 1))");
+    FAIL();
+  } catch (const TextError &e) {
+    EXPECT_EQ(e.kind, TextError::Kind::Invalid);
+  }
+}
+
+TEST(Types, ExportIndexByName) {
+  ModuleInfo info = read_module(assemble_wat(
+      R"((module (func (export "a")) (memory (export "b") 1) (global (export "c") i32 (i32.const 0))))"));
+  EXPECT_EQ(info.export_index("a"), 0u);
+  EXPECT_EQ(info.export_index("c"), 2u);
+  EXPECT_EQ(info.export_index("d"), std::nullopt);
+}
+
+TEST(Trampoline, ReadsGlobals) {
+  std::vector<FuncType> targets = {{{ValType::I32}, {}}};
+  std::vector<GlobalType> globals = {{ValType::V128, true}, {ValType::FuncRef, false}};
+  CallTrampoline t = make_call_trampoline(targets, globals);
+  ModuleInfo info = read_module(t.wasm);
+  ASSERT_EQ(info.imports.size(), 3u);
+  EXPECT_EQ(info.imports[1].name, trampoline_global_export(0));
+  EXPECT_EQ(to_string(info.imports[1].type), "global mut v128");
+  ASSERT_NE(info.find_export("g0"), nullptr);
+  EXPECT_EQ(to_string(info.find_export("g0")->type), "function () -> ()");
+  EXPECT_EQ(to_string(info.find_export("g1")->type), "function () -> funcref");
+}
+
+// The generated module, as a string to search for the encoding of the
+// global's initialiser.
+static std::string global_module(GlobalType type, std::vector<uint8_t> bits) {
+  bits.resize(16);
+  auto wasm = make_global_module(type, std::span<const uint8_t, 16>(bits.data(), 16));
+  ModuleInfo info = read_module(wasm);
+  EXPECT_EQ(info.exports.size(), 1u);
+  return std::string(wasm.begin(), wasm.end());
+}
+
+static bool contains(const std::string &haystack, const std::vector<uint8_t> &needle) {
+  return haystack.find(std::string(needle.begin(), needle.end())) != std::string::npos;
+}
+
+TEST(GlobalModule, KeepsExactBits) {
+  // f32.const (0x43) with a negative signalling NaN, then end (0x0b).
+  EXPECT_TRUE(contains(global_module({ValType::F32, false}, {0x01, 0x00, 0xa0, 0xff}),
+                       {0x43, 0x01, 0x00, 0xa0, 0xff, 0x0b}));
+  // The smallest f32 and f64 denormals, f64 negative zero, f64 666.6.
+  EXPECT_TRUE(contains(global_module({ValType::F32, true}, {0x01, 0x00, 0x00, 0x80}),
+                       {0x43, 0x01, 0x00, 0x00, 0x80, 0x0b}));
+  EXPECT_TRUE(contains(global_module({ValType::F64, false}, {1, 0, 0, 0, 0, 0, 0, 0}),
+                       {0x44, 1, 0, 0, 0, 0, 0, 0, 0, 0x0b}));
+  EXPECT_TRUE(contains(global_module({ValType::F64, false}, {0, 0, 0, 0, 0, 0, 0, 0x80}),
+                       {0x44, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x0b}));
+  EXPECT_TRUE(contains(
+      global_module({ValType::F64, false}, {0x9a, 0x99, 0x99, 0x99, 0x99, 0xd4, 0x84, 0x40}),
+      {0x44, 0x9a, 0x99, 0x99, 0x99, 0x99, 0xd4, 0x84, 0x40, 0x0b}));
+  // i64 -1 is the one-byte LEB 0x7f.
+  EXPECT_TRUE(contains(global_module({ValType::I64, false}, std::vector<uint8_t>(8, 0xff)),
+                       {0x42, 0x7f, 0x0b}));
+  // v128.const (0xfd 0x0c) and its 16 bytes.
+  std::vector<uint8_t> v(16), encoded = {0xfd, 0x0c};
+  for (int i = 0; i < 16; i++) {
+    v[i] = static_cast<uint8_t>(0xf0 + i);
+    encoded.push_back(v[i]);
+  }
+  encoded.push_back(0x0b);
+  EXPECT_TRUE(contains(global_module({ValType::V128, false}, v), encoded));
+  EXPECT_THROW(global_module({ValType::FuncRef, false}, {}), std::invalid_argument);
 }

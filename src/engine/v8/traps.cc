@@ -16,7 +16,9 @@ std::string utf8(v8::Isolate *iso, v8::Local<v8::Value> v) {
   return *s ? std::string(*s, s.length()) : std::string("(unprintable exception)");
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
 
 // V8's trap messages (src/common/message-template.h, WasmTrap*).
 struct TrapText {
@@ -37,6 +39,9 @@ constexpr TrapText kTrapTexts[] = {
     {"data segment has been dropped", Trap::Kind::MemoryOutOfBounds},
     {"element segment has been dropped", Trap::Kind::TableOutOfBounds},
     {"Maximum call stack size exceeded", Trap::Kind::StackExhausted},
+    // Segments that do not fit, while instantiating (after the API prefix).
+    {"data segment is out of bounds", Trap::Kind::MemoryOutOfBounds},
+    {"table initializer is out of bounds", Trap::Kind::TableOutOfBounds},
 };
 
 // The guest frames of the exception's stack, innermost first, without the
@@ -84,8 +89,9 @@ void throw_guest_failure(v8::Isolate *iso, const v8::TryCatch &tc) {
   std::string_view text = full;
   if (starts_with(text, "RuntimeError: ")) {
     text.remove_prefix(14);
+    std::string_view bare = without_api_prefix(text);
     for (const auto &t : kTrapTexts)
-      if (text == t.text) throw Trap(t.kind, std::string(text), guest_frames(iso, tc));
+      if (bare == t.text) throw Trap(t.kind, std::string(text), guest_frames(iso, tc));
     throw Trap(Trap::Kind::Other, std::string(text), guest_frames(iso, tc));
   }
   if (starts_with(text, "RangeError: ")) {
@@ -98,8 +104,10 @@ void throw_guest_failure(v8::Isolate *iso, const v8::TryCatch &tc) {
       kind = Trap::Kind::StackExhausted;
     throw Trap(kind, std::string(text), guest_frames(iso, tc));
   }
-  if (starts_with(text, "LinkError: ")) throw LinkError(std::string(without_api_prefix(text.substr(11))));
-  if (starts_with(text, "CompileError: ")) throw CompileError(std::string(without_api_prefix(text.substr(14))));
+  if (starts_with(text, "LinkError: "))
+    throw LinkError(std::string(without_api_prefix(text.substr(11))));
+  if (starts_with(text, "CompileError: "))
+    throw CompileError(std::string(without_api_prefix(text.substr(14))));
   throw EngineError(full);
 }
 

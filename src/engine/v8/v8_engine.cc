@@ -7,6 +7,7 @@
 
 #include "engine/v8/platform.h"
 #include "engine/v8/traps.h"
+#include "engine/v8/v8_extern.h"
 #include "toolkit/binary.h"
 #include "toolkit/trampoline.h"
 
@@ -14,15 +15,11 @@ namespace pgwasm::engine::v8impl {
 
 using toolkit::CallTrampoline;
 
-namespace {
-
 v8::Local<v8::String> js_string(v8::Isolate *iso, std::string_view s) {
   return v8::String::NewFromUtf8(iso, s.data(), v8::NewStringType::kNormal,
                                  static_cast<int>(s.size()))
       .ToLocalChecked();
 }
-
-}  // namespace
 
 // ---------------------------------------------------------------------------
 
@@ -32,24 +29,27 @@ class V8Module final : public Module {
 
   ModuleInfo info_;
   v8::Global<v8::WasmModuleObject> module_;
-  // Trampoline for the function exports: trampoline_index_[export] is the
-  // trampoline function calling it (or -1 for other kinds of export).
+  // Trampoline for the function and global exports: trampoline_index_[export]
+  // is the trampoline's target or global index for it (or -1 for memories
+  // and tables).
   v8::Global<v8::WasmModuleObject> trampoline_;
   std::vector<int32_t> trampoline_index_;
   // Per export: its function type, or null; and whether reference values
   // cross (which takes the slow path through JS values).
   std::vector<const FuncType *> func_types_;
   std::vector<bool> has_refs_;
+  // Per export, for immutable v128 globals only: their constant value (see
+  // V8Engine::compile).
+  std::vector<std::optional<Value>> constant_globals_;
 };
 
-class V8Extern final : public Extern {
- public:
-  V8Extern(v8::Isolate *iso, v8::Local<v8::Value> value, ExternType type)
-      : value_(iso, value), type_(std::move(type)) {}
-  ExternType type() const override { return type_; }
-  v8::Global<v8::Value> value_;
-  ExternType type_;
-};
+// V8 10.2 aborts the process when it instantiates a module that imports an
+// immutable v128 global (InstanceBuilder::ProcessImportedWasmGlobalObject
+// has no case for it; fixed in later V8): such modules are refused, and the
+// trampoline never imports such a global.
+static bool v8_cannot_import(const GlobalType &g) {
+  return g.type == ValType::V128 && !g.is_mutable;
+}
 
 class V8Instance final : public Instance {
  public:
@@ -58,14 +58,18 @@ class V8Instance final : public Instance {
 
   const ModuleInfo &info() const override { return module_->info_; }
   void call(uint32_t export_index, const Value *args, Value *results) override;
-  void call_with_refs(uint32_t export_index, const FuncType &type, const Value *args, Value *results);
+  void call_with_refs(uint32_t export_index, const FuncType &type, const Value *args,
+                      Value *results);
   std::shared_ptr<Extern> get_export(uint32_t export_index) override;
+  Value get_global(uint32_t export_index) override;
   std::span<uint8_t> memory() override;
 
   V8Engine &engine_;
   std::shared_ptr<const V8Module> module_;
   v8::Global<v8::Object> exports_;
-  std::vector<v8::Global<v8::Function>> trampolines_;  // by export index
+  // By export index: the trampoline function calling a function export, or
+  // reading a global export.
+  std::vector<v8::Global<v8::Function>> trampolines_;
   std::shared_ptr<v8::BackingStore> slots_store_;
   uint8_t *slots_ = nullptr;
   v8::Global<v8::WasmMemoryObject> memory_;
@@ -93,6 +97,7 @@ V8Engine::V8Engine(const EngineConfig &config) {
   ctx->Enter();
   context_.Reset(isolate_, ctx);
   auto wasm_ns = ctx->Global()->Get(ctx, js_string(isolate_, "WebAssembly")).ToLocalChecked();
+  wasm_namespace_.Reset(isolate_, wasm_ns.As<v8::Object>());
   auto ctor = wasm_ns.As<v8::Object>()->Get(ctx, js_string(isolate_, "Instance")).ToLocalChecked();
   instance_constructor_.Reset(isolate_, ctor.As<v8::Function>());
   if (config.interrupt_requested) {
@@ -106,6 +111,7 @@ V8Engine::~V8Engine() {
   watchdog_.reset();
   func_refs_.clear();
   instance_constructor_.Reset();
+  wasm_namespace_.Reset();
   {
     v8::HandleScope scope(isolate_);
     context_.Get(isolate_)->Exit();
@@ -116,15 +122,30 @@ V8Engine::~V8Engine() {
   isolate_->Dispose();
 }
 
-std::string V8Engine::version() const { return std::string("V8 ") + v8::V8::GetVersion(); }
+std::string V8Engine::version() const {
+  return std::string("V8 ") + v8::V8::GetVersion();
+}
 
-void V8Engine::set_stack_limit(uintptr_t lowest_address) { isolate_->SetStackLimit(lowest_address); }
+void V8Engine::set_stack_limit(uintptr_t lowest_address) {
+  isolate_->SetStackLimit(lowest_address);
+}
 
-static v8::Local<v8::WasmModuleObject> compile_v8(v8::Isolate *iso, std::span<const uint8_t> wasm) {
+v8::Local<v8::WasmModuleObject> compile_v8(v8::Isolate *iso, std::span<const uint8_t> wasm) {
   v8::TryCatch tc(iso);
-  auto mod = v8::WasmModuleObject::Compile(iso, v8::MemorySpan<const uint8_t>(wasm.data(), wasm.size()));
+  auto mod =
+      v8::WasmModuleObject::Compile(iso, v8::MemorySpan<const uint8_t>(wasm.data(), wasm.size()));
   if (mod.IsEmpty()) throw CompileError(exception_message(iso, tc));
   return mod.ToLocalChecked();
+}
+
+std::optional<std::string> V8Engine::validate(std::span<const uint8_t> wasm) {
+  v8::HandleScope scope(isolate_);
+  try {
+    compile_v8(isolate_, wasm);
+  } catch (const CompileError &e) {
+    return e.what();
+  }
+  return std::nullopt;
 }
 
 std::shared_ptr<const Module> V8Engine::compile(std::span<const uint8_t> wasm) {
@@ -138,19 +159,41 @@ std::shared_ptr<const Module> V8Engine::compile(std::span<const uint8_t> wasm) {
   module->module_.Reset(isolate_, compile_v8(isolate_, wasm));
 
   std::vector<FuncType> targets;
-  for (const auto &e : module->info_.exports) {
-    const auto *ft = std::get_if<FuncType>(&e.type);
+  std::vector<GlobalType> globals;
+  std::vector<std::optional<toolkit::ValueBits>> constants;
+  module->constant_globals_.resize(module->info_.exports.size());
+  for (size_t i = 0; i < module->info_.exports.size(); i++) {
+    const ExternType &type = module->info_.exports[i].type;
+    const auto *ft = std::get_if<FuncType>(&type);
+    const auto *gt = std::get_if<GlobalType>(&type);
+    if (gt && v8_cannot_import(*gt)) {
+      // The trampoline cannot read it, but its value is known: a valid
+      // module defines an immutable v128 global with v128.const, or imports
+      // it (which is refused, see instantiate).
+      if (constants.empty()) constants = toolkit::constant_global_exports(wasm);
+      if (constants[i]) {
+        Value v;
+        v.type = ValType::V128;
+        std::memcpy(v.bits.v128, constants[i]->data(), 16);
+        module->constant_globals_[i] = v;
+      }
+      gt = nullptr;
+    }
     module->func_types_.push_back(ft);
-    module->has_refs_.push_back(ft && (std::any_of(ft->params.begin(), ft->params.end(), is_ref) ||
-                                       std::any_of(ft->results.begin(), ft->results.end(), is_ref)));
+    module->has_refs_.push_back(ft &&
+                                (std::any_of(ft->params.begin(), ft->params.end(), is_ref) ||
+                                 std::any_of(ft->results.begin(), ft->results.end(), is_ref)));
     if (ft) {
       module->trampoline_index_.push_back(static_cast<int32_t>(targets.size()));
       targets.push_back(*ft);
+    } else if (gt) {
+      module->trampoline_index_.push_back(static_cast<int32_t>(globals.size()));
+      globals.push_back(*gt);
     } else {
       module->trampoline_index_.push_back(-1);
     }
   }
-  CallTrampoline trampoline = toolkit::make_call_trampoline(targets);
+  CallTrampoline trampoline = toolkit::make_call_trampoline(targets, globals);
   module->trampoline_.Reset(isolate_, compile_v8(isolate_, trampoline.wasm));
   return module;
 }
@@ -171,6 +214,12 @@ v8::Local<v8::Object> V8Engine::new_instance(v8::Local<v8::WasmModuleObject> mod
       .As<v8::Object>();
 }
 
+// The trampoline's import and export for an export of the module.
+static std::string trampoline_name(const ExportDesc &e, int32_t index) {
+  return kind_of(e.type) == ExternKind::Global ? toolkit::trampoline_global_export(index)
+                                               : toolkit::trampoline_call_export(index);
+}
+
 std::unique_ptr<Instance> V8Engine::instantiate(std::shared_ptr<const Module> module_base,
                                                 std::span<const std::shared_ptr<Extern>> imports) {
   auto module = std::static_pointer_cast<const V8Module>(module_base);
@@ -180,6 +229,10 @@ std::unique_ptr<Instance> V8Engine::instantiate(std::shared_ptr<const Module> mo
                     std::to_string(imports.size()));
   v8::HandleScope scope(isolate_);
   auto ctx = context();
+  for (const auto &desc : info.imports)
+    if (const auto *g = std::get_if<GlobalType>(&desc.type); g && v8_cannot_import(*g))
+      throw LinkError("import " + desc.module + "." + desc.name +
+                      ": V8 10.2 cannot import an immutable v128 global");
   auto instance = std::make_unique<V8Instance>(*this, module);
 
   v8::Local<v8::Object> import_object = v8::Object::New(isolate_);
@@ -187,24 +240,34 @@ std::unique_ptr<Instance> V8Engine::instantiate(std::shared_ptr<const Module> mo
     const auto &desc = info.imports[i];
     auto *ext = dynamic_cast<V8Extern *>(imports[i].get());
     if (!ext) throw LinkError("import " + desc.module + "." + desc.name + " is not provided");
+    // V8 checks the type of every import except a host function's: to V8 it
+    // is a JS function, callable with any signature.
+    const auto *want = std::get_if<FuncType>(&desc.type);
+    const auto *have = std::get_if<FuncType>(&ext->type_);
+    if (want && have && *want != *have)
+      throw LinkError("import " + desc.module + "." + desc.name + ": incompatible import type: " +
+                      "expected " + to_string(*want) + ", got " + to_string(*have));
     auto mod_key = js_string(isolate_, desc.module);
     v8::Local<v8::Value> ns;
     if (!import_object->Get(ctx, mod_key).ToLocal(&ns) || !ns->IsObject()) {
       ns = v8::Object::New(isolate_);
       import_object->Set(ctx, mod_key, ns).Check();
     }
-    ns.As<v8::Object>()->Set(ctx, js_string(isolate_, desc.name), ext->value_.Get(isolate_)).Check();
+    ns.As<v8::Object>()
+        ->Set(ctx, js_string(isolate_, desc.name), ext->value_.Get(isolate_))
+        .Check();
   }
   auto exports = new_instance(module->module_.Get(isolate_), import_object, nullptr);
   instance->exports_.Reset(isolate_, exports);
 
-  // The trampoline imports every function export, in export order.
+  // The trampoline imports every function and global export, in export
+  // order.
   v8::Local<v8::Object> targets = v8::Object::New(isolate_);
   for (size_t e = 0; e < info.exports.size(); e++) {
     int32_t t = module->trampoline_index_[e];
     if (t < 0) continue;
-    auto fn = exports->Get(ctx, js_string(isolate_, info.exports[e].name)).ToLocalChecked();
-    targets->Set(ctx, js_string(isolate_, std::to_string(t)), fn).Check();
+    auto value = exports->Get(ctx, js_string(isolate_, info.exports[e].name)).ToLocalChecked();
+    targets->Set(ctx, js_string(isolate_, trampoline_name(info.exports[e], t)), value).Check();
   }
   v8::Local<v8::Object> tramp_imports = v8::Object::New(isolate_);
   tramp_imports->Set(ctx, js_string(isolate_, CallTrampoline::kImportModule), targets).Check();
@@ -220,7 +283,8 @@ std::unique_ptr<Instance> V8Engine::instantiate(std::shared_ptr<const Module> mo
   for (size_t e = 0; e < info.exports.size(); e++) {
     int32_t t = module->trampoline_index_[e];
     if (t < 0) continue;
-    auto fn = tramp->Get(ctx, js_string(isolate_, std::to_string(t))).ToLocalChecked();
+    auto fn =
+        tramp->Get(ctx, js_string(isolate_, trampoline_name(info.exports[e], t))).ToLocalChecked();
     instance->trampolines_[e].Reset(isolate_, fn.As<v8::Function>());
   }
   // The guest's memory, for host functions: the export named "memory", else
@@ -235,8 +299,10 @@ std::unique_ptr<Instance> V8Engine::instantiate(std::shared_ptr<const Module> mo
 }
 
 void V8Instance::call(uint32_t export_index, const Value *args, Value *results) {
-  const FuncType *type = export_index < module_->func_types_.size() ? module_->func_types_[export_index] : nullptr;
-  if (!type) throw std::invalid_argument("export " + std::to_string(export_index) + " is not a function");
+  const FuncType *type =
+      export_index < module_->func_types_.size() ? module_->func_types_[export_index] : nullptr;
+  if (!type)
+    throw std::invalid_argument("export " + std::to_string(export_index) + " is not a function");
   if (module_->has_refs_[export_index]) return call_with_refs(export_index, *type, args, results);
   v8::Isolate *iso = engine_.isolate();
   v8::HandleScope scope(iso);
@@ -249,7 +315,8 @@ void V8Instance::call(uint32_t export_index, const Value *args, Value *results) 
   engine_.run_guest(this, [&] { return fn->Call(ctx, v8::Undefined(iso), 0, nullptr); });
   for (size_t k = 0; k < type->results.size(); k++) {
     results[k].type = type->results[k];
-    std::memcpy(&results[k].bits, slots_ + k * CallTrampoline::kSlotSize, CallTrampoline::kSlotSize);
+    std::memcpy(&results[k].bits, slots_ + k * CallTrampoline::kSlotSize,
+                CallTrampoline::kSlotSize);
   }
 }
 
@@ -283,7 +350,8 @@ void V8Instance::call_with_refs(uint32_t export_index, const FuncType &type, con
       results[k] = engine_.from_js(t, r);
     } else {
       results[k].type = t;
-      std::memcpy(&results[k].bits, slots_ + k * CallTrampoline::kSlotSize, CallTrampoline::kSlotSize);
+      std::memcpy(&results[k].bits, slots_ + k * CallTrampoline::kSlotSize,
+                  CallTrampoline::kSlotSize);
     }
   }
 }
@@ -292,8 +360,29 @@ std::shared_ptr<Extern> V8Instance::get_export(uint32_t export_index) {
   const auto &desc = info().exports.at(export_index);
   v8::Isolate *iso = engine_.isolate();
   v8::HandleScope scope(iso);
-  auto value = exports_.Get(iso)->Get(engine_.context(), js_string(iso, desc.name)).ToLocalChecked();
+  auto value =
+      exports_.Get(iso)->Get(engine_.context(), js_string(iso, desc.name)).ToLocalChecked();
   return std::make_shared<V8Extern>(iso, value, desc.type);
+}
+
+Value V8Instance::get_global(uint32_t export_index) {
+  const auto *type = std::get_if<GlobalType>(&info().exports.at(export_index).type);
+  if (!type)
+    throw std::invalid_argument("export " + std::to_string(export_index) + " is not a global");
+  if (const auto &constant = module_->constant_globals_[export_index]) return *constant;
+  if (trampolines_[export_index].IsEmpty())
+    throw std::invalid_argument("export " + std::to_string(export_index) +
+                                " is an immutable v128 global that V8 10.2 cannot read");
+  v8::Isolate *iso = engine_.isolate();
+  v8::HandleScope scope(iso);
+  auto fn = trampolines_[export_index].Get(iso);
+  auto ctx = engine_.context();
+  auto ret = engine_.run_guest(this, [&] { return fn->Call(ctx, v8::Undefined(iso), 0, nullptr); });
+  if (is_ref(type->type)) return engine_.from_js(type->type, ret);
+  Value v;
+  v.type = type->type;
+  std::memcpy(&v.bits, slots_, CallTrampoline::kSlotSize);
+  return v;
 }
 
 std::span<uint8_t> V8Instance::memory() {
@@ -311,7 +400,9 @@ namespace {
 class V8HostCall final : public HostCall {
  public:
   explicit V8HostCall(V8Instance *caller) : caller_(caller) {}
-  std::span<uint8_t> memory() override { return caller_ ? caller_->memory() : std::span<uint8_t>{}; }
+  std::span<uint8_t> memory() override {
+    return caller_ ? caller_->memory() : std::span<uint8_t>{};
+  }
 
  private:
   V8Instance *caller_;
@@ -337,7 +428,8 @@ void host_trampoline(const v8::FunctionCallbackInfo<v8::Value> &info) {
     } else if (results.size() > 1) {
       v8::Local<v8::Array> arr = v8::Array::New(iso, static_cast<int>(results.size()));
       for (size_t k = 0; k < results.size(); k++)
-        arr->Set(iso->GetCurrentContext(), static_cast<uint32_t>(k), engine.to_js(results[k])).Check();
+        arr->Set(iso->GetCurrentContext(), static_cast<uint32_t>(k), engine.to_js(results[k]))
+            .Check();
       info.GetReturnValue().Set(arr);
     }
   } catch (...) {
@@ -354,8 +446,8 @@ std::shared_ptr<Extern> V8Engine::host_function(FuncType type, HostCallback call
   // data for its whole life.
   auto &data = host_functions_.emplace_back(
       std::make_unique<HostFunctionData>(HostFunctionData{this, type, std::move(callback)}));
-  auto tmpl = v8::FunctionTemplate::New(isolate_, host_trampoline,
-                                        v8::External::New(isolate_, data.get()));
+  auto tmpl =
+      v8::FunctionTemplate::New(isolate_, host_trampoline, v8::External::New(isolate_, data.get()));
   auto fn = tmpl->GetFunction(context()).ToLocalChecked();
   return std::make_shared<V8Extern>(isolate_, fn, type);
 }
@@ -366,17 +458,25 @@ std::shared_ptr<Extern> V8Engine::host_function(FuncType type, HostCallback call
 
 v8::Local<v8::Value> V8Engine::to_js(const Value &v) {
   switch (v.type) {
-    case ValType::I32: return v8::Integer::New(isolate_, v.as_i32());
-    case ValType::I64: return v8::BigInt::New(isolate_, v.as_i64());
-    case ValType::F32: return v8::Number::New(isolate_, v.as_f32());
-    case ValType::F64: return v8::Number::New(isolate_, v.as_f64());
-    case ValType::V128: throw std::invalid_argument("v128 values cannot cross into a host function");
+    case ValType::I32:
+      return v8::Integer::New(isolate_, v.as_i32());
+    case ValType::I64:
+      return v8::BigInt::New(isolate_, v.as_i64());
+    case ValType::F32:
+      return v8::Number::New(isolate_, v.as_f32());
+    case ValType::F64:
+      return v8::Number::New(isolate_, v.as_f64());
+    case ValType::V128:
+      throw std::invalid_argument("v128 values cannot cross into a host function");
     case ValType::FuncRef:
     case ValType::ExternRef:
       switch (v.ref.kind) {
-        case Ref::Kind::Null: return v8::Null(isolate_);
-        case Ref::Kind::Host: return v8::Number::New(isolate_, static_cast<double>(v.ref.id));
-        case Ref::Kind::Func: return func_refs_.at(v.ref.id).Get(isolate_);
+        case Ref::Kind::Null:
+          return v8::Null(isolate_);
+        case Ref::Kind::Host:
+          return v8::Number::New(isolate_, static_cast<double>(v.ref.id));
+        case Ref::Kind::Func:
+          return func_refs_.at(v.ref.id).Get(isolate_);
       }
   }
   return v8::Undefined(isolate_);
@@ -385,22 +485,28 @@ v8::Local<v8::Value> V8Engine::to_js(const Value &v) {
 Value V8Engine::from_js(ValType type, v8::Local<v8::Value> js) {
   auto ctx = context();
   switch (type) {
-    case ValType::I32: return Value::make_i32(js->Int32Value(ctx).FromMaybe(0));
+    case ValType::I32:
+      return Value::make_i32(js->Int32Value(ctx).FromMaybe(0));
     case ValType::I64: {
       v8::Local<v8::BigInt> b;
       if (!js->ToBigInt(ctx).ToLocal(&b)) return Value::make_i64(0);
       return Value::make_i64(b->Int64Value());
     }
-    case ValType::F32: return Value::make_f32(static_cast<float>(js->NumberValue(ctx).FromMaybe(0)));
-    case ValType::F64: return Value::make_f64(js->NumberValue(ctx).FromMaybe(0));
-    case ValType::V128: throw std::invalid_argument("v128 values cannot cross into a host function");
+    case ValType::F32:
+      return Value::make_f32(static_cast<float>(js->NumberValue(ctx).FromMaybe(0)));
+    case ValType::F64:
+      return Value::make_f64(js->NumberValue(ctx).FromMaybe(0));
+    case ValType::V128:
+      throw std::invalid_argument("v128 values cannot cross into a host function");
     case ValType::FuncRef:
     case ValType::ExternRef: {
       if (js->IsNull()) return Value::make_ref(type, {});
       if (type == ValType::ExternRef && js->IsNumber())
-        return Value::make_ref(type, {Ref::Kind::Host, static_cast<uint64_t>(js.As<v8::Number>()->Value())});
+        return Value::make_ref(
+            type, {Ref::Kind::Host, static_cast<uint64_t>(js.As<v8::Number>()->Value())});
       for (size_t i = 0; i < func_refs_.size(); i++)
-        if (func_refs_[i].Get(isolate_)->StrictEquals(js)) return Value::make_ref(type, {Ref::Kind::Func, i});
+        if (func_refs_[i].Get(isolate_)->StrictEquals(js))
+          return Value::make_ref(type, {Ref::Kind::Func, i});
       func_refs_.emplace_back(isolate_, js);
       return Value::make_ref(type, {Ref::Kind::Func, func_refs_.size() - 1});
     }

@@ -3,6 +3,9 @@
 
 #include <exception>
 #include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include <v8.h>
@@ -14,6 +17,11 @@ namespace pgwasm::engine::v8impl {
 
 class V8Instance;
 class V8Engine;
+
+v8::Local<v8::String> js_string(v8::Isolate *iso, std::string_view s);
+
+// Compiles a binary module with V8 alone. Throws CompileError.
+v8::Local<v8::WasmModuleObject> compile_v8(v8::Isolate *iso, std::span<const uint8_t> wasm);
 
 struct HostFunctionData {
   V8Engine *engine;
@@ -30,6 +38,10 @@ class V8Engine final : public Engine {
   std::unique_ptr<Instance> instantiate(std::shared_ptr<const Module> module,
                                         std::span<const std::shared_ptr<Extern>> imports) override;
   std::shared_ptr<Extern> host_function(FuncType type, HostCallback callback) override;
+  std::shared_ptr<Extern> host_global(GlobalType type, const Value &initial) override;
+  std::shared_ptr<Extern> host_memory(MemoryType type) override;
+  std::shared_ptr<Extern> host_table(TableType type) override;
+  std::optional<std::string> validate(std::span<const uint8_t> wasm) override;
   void set_stack_limit(uintptr_t lowest_address) override;
   std::string version() const override;
 
@@ -54,6 +66,8 @@ class V8Engine final : public Engine {
   static void on_interrupt(v8::Isolate *isolate, void *engine);
   v8::Local<v8::Object> new_instance(v8::Local<v8::WasmModuleObject> module,
                                      v8::Local<v8::Object> imports, V8Instance *owner);
+  // new WebAssembly.<name>(...args); throws LinkError if it throws.
+  v8::Local<v8::Object> construct(std::string_view name, std::span<v8::Local<v8::Value>> args);
 
   std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
   v8::Isolate *isolate_ = nullptr;
@@ -62,6 +76,7 @@ class V8Engine final : public Engine {
   // the calls' scopes ever allocate handles while it is innermost.
   alignas(v8::HandleScope) unsigned char base_scope_[sizeof(v8::HandleScope)];
   v8::Global<v8::Context> context_;
+  v8::Global<v8::Object> wasm_namespace_;          // WebAssembly
   v8::Global<v8::Function> instance_constructor_;  // WebAssembly.Instance
   std::unique_ptr<Watchdog> watchdog_;
   V8Instance *current_ = nullptr;
