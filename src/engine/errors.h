@@ -38,7 +38,8 @@ class Trap : public EngineError {
     InvalidConversion,
     IndirectCallMismatch,  // null entry or signature mismatch in call_indirect
     StackExhausted,
-    OutOfMemory,
+    OutOfMemory,    // a linear memory could not be allocated
+    HeapExhausted,  // the engine's own heap (instances, tables) is full
     Other,
   };
   Trap(Kind k, std::string message, std::vector<std::string> frames = {})

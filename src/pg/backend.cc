@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -52,12 +53,14 @@ void on_functions_changed(Datum, int, uint32) {
 
 int tiering_guc = static_cast<int>(engine::Tiering::Optimizing);
 int max_memory_mb_guc = 512;
+int max_heap_mb_guc = 512;
 
 engine::Engine &backend_engine() {
   if (!g_engine)
     g_engine = engine::make_v8_engine({.interrupt_requested = interrupt_requested,
                                        .tiering = static_cast<engine::Tiering>(tiering_guc),
-                                       .max_memory_pages = static_cast<uint32_t>(max_memory_mb_guc) * 16})
+                                       .max_memory_pages = static_cast<uint32_t>(max_memory_mb_guc) * 16,
+                                       .max_heap_bytes = static_cast<size_t>(max_heap_mb_guc) << 20})
                    .release();
   apply_stack_limit(*g_engine);
   return *g_engine;
@@ -84,6 +87,24 @@ engine::Instance &LoadedModule::instance_for_call() {
   return *instance;
 }
 
+// Tables live on the engine's heap, where the engine can stop a call that
+// fills it only if one call cannot grab more than the engine's headroom:
+// bound what a module's tables can hold together (a table without a maximum
+// can grow to the engine's own limit, which is this same number). Checked at
+// every compile, whichever way the module reached the catalog.
+static void check_table_capacity(std::string_view name, const ModuleInfo &info) {
+  constexpr uint64_t kMaxTableEntries = 10'000'000;
+  uint64_t entries = 0;
+  for (const auto &t : info.tables)
+    entries += std::min(t.limits.max.value_or(kMaxTableEntries), kMaxTableEntries);
+  if (entries > kMaxTableEntries)
+    throw SqlError(ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+                   "wasm module \"" + std::string(name) + "\" has tables that can hold " +
+                       std::to_string(entries) + " entries together; at most " +
+                       std::to_string(kMaxTableEntries) + " are allowed",
+                   "", "Declare a maximum size for its tables.");
+}
+
 std::shared_ptr<const engine::Module> ModuleCache::compile(std::string_view sha256,
                                                            std::span<const uint8_t> code,
                                                            std::string_view module_name) {
@@ -97,9 +118,14 @@ std::shared_ptr<const engine::Module> ModuleCache::compile(std::string_view sha2
   } catch (...) {
     rethrow_engine_error(module_name, "");
   }
+  check_table_capacity(module_name, m->info());
   std::erase_if(compiled_, [](const auto &kv) { return kv.second.expired(); });
   compiled_[key] = m;
   return m;
+}
+
+void ModuleCache::discard_instances() {
+  for (auto &[name, module] : modules_) module->discard_instance();
 }
 
 LoadedModule &ModuleCache::get(std::string_view name) {

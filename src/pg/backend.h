@@ -22,10 +22,11 @@ namespace pgwasm::pg {
 // The engine, created on first use in this backend (never in the postmaster).
 engine::Engine &backend_engine();
 
-// wasm.tiering and wasm.max_memory (in MB), read when the engine starts in
-// a backend.
+// wasm.tiering, wasm.max_memory and wasm.max_heap (in MB), read when the
+// engine starts in a backend.
 extern int tiering_guc;
 extern int max_memory_mb_guc;
+extern int max_heap_mb_guc;
 
 struct LoadedModule {
   std::string name;
@@ -52,6 +53,9 @@ class ModuleCache {
   std::shared_ptr<const engine::Module> compile(std::string_view sha256,
                                                 std::span<const uint8_t> code,
                                                 std::string_view module_name);
+
+  // Drops every instance (the next call of each module makes a new one).
+  void discard_instances();
 
   uint64_t module_epoch() const { return module_epoch_; }
   uint64_t function_epoch() const { return function_epoch_; }

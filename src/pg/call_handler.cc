@@ -129,8 +129,15 @@ PG_WASM_FUNCTION(pg_wasm_call_handler) {
   engine::Value result;
   try {
     plan.module->instance_for_call().call(plan.export_index, plan.args, &result);
-  } catch (...) {
+  } catch (const engine::Trap &t) {
     // Whatever the guest was doing, its state is now suspect: start afresh.
+    // A full engine heap is every instance's doing: free it all.
+    if (t.kind == engine::Trap::Kind::HeapExhausted)
+      module_cache().discard_instances();
+    else
+      plan.module->discard_instance();
+    rethrow_engine_error(plan.module_name, plan.export_name);
+  } catch (...) {
     plan.module->discard_instance();
     rethrow_engine_error(plan.module_name, plan.export_name);
   }

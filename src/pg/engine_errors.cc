@@ -43,6 +43,11 @@ void rethrow_engine_error(std::string_view module, std::string_view export_name)
         throw SqlError(ERRCODE_OUT_OF_MEMORY,
                        "wasm out of memory in " + where(module, export_name) + ": " + t.what(), "",
                        "A linear memory may not grow beyond wasm.max_memory.");
+      case engine::Trap::Kind::HeapExhausted:
+        throw SqlError(ERRCODE_OUT_OF_MEMORY,
+                       "wasm out of memory in " + where(module, export_name) + ": " + t.what(),
+                       "Every Wasm instance of this session was discarded to free it.",
+                       "The engine's heap (wasm.max_heap) holds the instances' tables.");
       default:
         throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
                        "wasm trap in " + where(module, export_name) + ": " + t.what(),

@@ -68,6 +68,8 @@ struct ExportDesc {
 struct ModuleInfo {
   std::vector<ImportDesc> imports;
   std::vector<ExportDesc> exports;
+  // The module's whole table index space, imported tables first.
+  std::vector<TableType> tables;
 
   // The export with this name, if any.
   const ExportDesc *find_export(std::string_view name) const;

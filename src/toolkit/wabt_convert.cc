@@ -76,6 +76,8 @@ ModuleInfo describe(const wabt::Module &m) {
   for (const auto *imp : m.imports)
     info.imports.push_back({imp->module_name, imp->field_name, import_type(*imp)});
   for (const auto *e : m.exports) info.exports.push_back({e->name, export_type(m, *e)});
+  for (const auto *t : m.tables)
+    info.tables.push_back(TableType{from_wabt(t->elem_type), from_wabt(t->elem_limits)});
   return info;
 }
 

@@ -81,6 +81,8 @@ const char *kind_name(Trap::Kind k) {
       return "stack exhausted";
     case Trap::Kind::OutOfMemory:
       return "out of memory";
+    case Trap::Kind::HeapExhausted:
+      return "heap exhausted";
     case Trap::Kind::Other:
       return "other";
   }

@@ -82,7 +82,9 @@ V8Engine::V8Engine(const EngineConfig &config) {
   allocator_.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = allocator_.get();
+  if (config.max_heap_bytes > 0) params.constraints.ConfigureDefaultsFromHeapSize(0, config.max_heap_bytes);
   isolate_ = v8::Isolate::New(params);
+  isolate_->AddNearHeapLimitCallback(&V8Engine::on_near_heap_limit, this);
   // The isolate and its context stay entered for the engine's life: entering
   // them per call costs more than the call itself (BRIEF 4.6).
   isolate_->Enter();
@@ -522,6 +524,32 @@ void V8Engine::on_interrupt(v8::Isolate *isolate, void *data) {
     engine->terminating_ = true;
     isolate->TerminateExecution();
   }
+}
+
+// Guest code can fill the heap (tables live there). At its limit V8 would
+// abort the process; instead we stop the running call and give V8 room to
+// unwind it. The limit comes back once the guest's objects are gone.
+static constexpr size_t kHeapHeadroom = size_t{256} << 20;
+
+size_t V8Engine::on_near_heap_limit(void *data, size_t current_limit, size_t initial_limit) {
+  auto *engine = static_cast<V8Engine *>(data);
+  engine->initial_heap_limit_ = initial_limit;
+  engine->heap_limit_raised_ = true;
+  if (engine->guest_depth_ > 0) {
+    engine->heap_exhausted_ = true;
+    engine->terminating_ = true;
+    engine->isolate_->TerminateExecution();
+  }
+  return current_limit + kHeapHeadroom;
+}
+
+// Before the next outermost call: collect what the stopped call left (the
+// host has dropped its instance by now) and lower the limit again.
+void V8Engine::restore_heap_limit() {
+  heap_limit_raised_ = false;
+  isolate_->LowMemoryNotification();
+  isolate_->RemoveNearHeapLimitCallback(&V8Engine::on_near_heap_limit, initial_heap_limit_);
+  isolate_->AddNearHeapLimitCallback(&V8Engine::on_near_heap_limit, this);
 }
 
 void V8Engine::rethrow_failure(v8::TryCatch &tc) {

@@ -64,6 +64,8 @@ class V8Engine final : public Engine {
  private:
   [[noreturn]] void rethrow_failure(v8::TryCatch &tc);
   static void on_interrupt(v8::Isolate *isolate, void *engine);
+  static size_t on_near_heap_limit(void *engine, size_t current_limit, size_t initial_limit);
+  void restore_heap_limit();
   v8::Local<v8::Object> new_instance(v8::Local<v8::WasmModuleObject> module,
                                      v8::Local<v8::Object> imports, V8Instance *owner);
   // new WebAssembly.<name>(...args); throws LinkError if it throws.
@@ -80,7 +82,11 @@ class V8Engine final : public Engine {
   v8::Global<v8::Function> instance_constructor_;  // WebAssembly.Instance
   std::unique_ptr<Watchdog> watchdog_;
   V8Instance *current_ = nullptr;
-  bool terminating_ = false;  // set by on_interrupt, on this thread
+  bool terminating_ = false;  // set by on_interrupt or on_near_heap_limit
+  bool heap_exhausted_ = false;
+  bool heap_limit_raised_ = false;
+  size_t initial_heap_limit_ = 0;
+  uint32_t guest_depth_ = 0;
   std::exception_ptr pending_host_error_;
   std::vector<v8::Global<v8::Value>> func_refs_;  // ids of funcref values seen
   std::vector<std::unique_ptr<HostFunctionData>> host_functions_;
@@ -88,22 +94,30 @@ class V8Engine final : public Engine {
 
 template <typename Fn>
 v8::Local<v8::Value> V8Engine::run_guest(V8Instance *instance, Fn &&fn) {
+  if (guest_depth_ == 0 && heap_limit_raised_) restore_heap_limit();
   v8::TryCatch tc(isolate_);
   V8Instance *outer = current_;
   current_ = instance;
+  guest_depth_++;
   if (watchdog_) watchdog_->call_started();
   v8::MaybeLocal<v8::Value> result = fn();
   if (watchdog_) watchdog_->call_finished();
+  guest_depth_--;
   current_ = outer;
   // V8 10.2 can return a value from WebAssembly.Instance while a trap in the
   // start function is pending, hence HasCaught too.
   bool failed = result.IsEmpty() || tc.HasCaught();
   if (terminating_) {
-    // Our interrupt hook asked for termination; whether or not it struck,
+    // One of our hooks asked for termination; whether or not it struck,
     // withdraw it so that it cannot hit a later call.
     terminating_ = false;
     bool terminated = failed && tc.HasTerminated();
     isolate_->CancelTerminateExecution();
+    if (heap_exhausted_) {
+      // Even if the call got to its end: what it allocated must go.
+      heap_exhausted_ = false;
+      throw Trap(Trap::Kind::HeapExhausted, "the engine's heap is exhausted");
+    }
     if (terminated) throw Interrupted();
   }
   if (failed) rethrow_failure(tc);
