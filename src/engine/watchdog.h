@@ -57,8 +57,8 @@ class Watchdog {
   bool (*should_stop_)();
   std::function<void()> request_interrupt_;
 
-  uint32_t depth_ = 0;                  // calling thread only
-  std::atomic<uint64_t> call_seq_{0};   // odd while a call runs
+  uint32_t depth_ = 0;                 // calling thread only
+  std::atomic<uint64_t> call_seq_{0};  // odd while a call runs
   std::atomic<uint64_t> requested_seq_{0};
   std::atomic<bool> awake_{false};
   bool shutdown_ = false;  // guarded by mutex_

@@ -18,7 +18,9 @@ namespace pgwasm::pg {
 namespace {
 
 // Read by the watchdog thread: plain loads of PostgreSQL's signal flags.
-bool interrupt_requested() { return QueryCancelPending || ProcDiePending; }
+bool interrupt_requested() {
+  return QueryCancelPending || ProcDiePending;
+}
 
 // Leaky singletons: V8 must never be torn down by static destructors at
 // backend exit, while its threads may still run.
@@ -57,11 +59,12 @@ int max_heap_mb_guc = 512;
 
 engine::Engine &backend_engine() {
   if (!g_engine)
-    g_engine = engine::make_v8_engine({.interrupt_requested = interrupt_requested,
-                                       .tiering = static_cast<engine::Tiering>(tiering_guc),
-                                       .max_memory_pages = static_cast<uint32_t>(max_memory_mb_guc) * 16,
-                                       .max_heap_bytes = static_cast<size_t>(max_heap_mb_guc) << 20})
-                   .release();
+    g_engine =
+        engine::make_v8_engine({.interrupt_requested = interrupt_requested,
+                                .tiering = static_cast<engine::Tiering>(tiering_guc),
+                                .max_memory_pages = static_cast<uint32_t>(max_memory_mb_guc) * 16,
+                                .max_heap_bytes = static_cast<size_t>(max_heap_mb_guc) << 20})
+            .release();
   apply_stack_limit(*g_engine);
   return *g_engine;
 }
@@ -144,7 +147,9 @@ LoadedModule &ModuleCache::get(std::string_view name) {
       m.sha256.clear();
     } else if (!m.exists || row->sha256 != m.sha256) {
       auto full = catalog::find_module(name, /*with_code=*/true);
-      if (!full) throw SqlError(ERRCODE_UNDEFINED_OBJECT, "wasm module \"" + std::string(name) + "\" does not exist");
+      if (!full)
+        throw SqlError(ERRCODE_UNDEFINED_OBJECT,
+                       "wasm module \"" + std::string(name) + "\" does not exist");
       m.compiled = compile(full->sha256, full->code, name);
       m.instance.reset();
       m.sha256 = full->sha256;
@@ -153,8 +158,9 @@ LoadedModule &ModuleCache::get(std::string_view name) {
     m.verified_epoch = module_epoch_;
   }
   if (!m.exists)
-    throw SqlError(ERRCODE_UNDEFINED_OBJECT, "wasm module \"" + std::string(name) + "\" does not exist",
-                   "", "Load it with wasm.load_module().");
+    throw SqlError(ERRCODE_UNDEFINED_OBJECT,
+                   "wasm module \"" + std::string(name) + "\" does not exist", "",
+                   "Load it with wasm.load_module().");
   return m;
 }
 

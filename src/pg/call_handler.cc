@@ -43,7 +43,8 @@ CallPlan &resolve_plan(FunctionCallInfo fcinfo) {
 
   auto *plan = static_cast<CallPlan *>(flinfo->fn_extra);
   if (!plan) {
-    plan = static_cast<CallPlan *>(pg_guard([&] { return MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(CallPlan)); }));
+    plan = static_cast<CallPlan *>(
+        pg_guard([&] { return MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(CallPlan)); }));
     void *args = pg_guard([&] {
       return MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(engine::Value) * (fn.args.size() + 1));
     });
@@ -80,7 +81,9 @@ inline CallPlan &plan_for(FunctionCallInfo fcinfo) {
 inline void set_arg(engine::Value &v, SqlKind kind, Datum d) {
   switch (kind) {
     case SqlKind::Bool: v.bits.i32 = DatumGetBool(d) ? 1 : 0; break;
-    case SqlKind::Int2: v.bits.i32 = static_cast<uint32_t>(static_cast<int32_t>(DatumGetInt16(d))); break;
+    case SqlKind::Int2:
+      v.bits.i32 = static_cast<uint32_t>(static_cast<int32_t>(DatumGetInt16(d)));
+      break;
     case SqlKind::Int4: v.bits.i32 = static_cast<uint32_t>(DatumGetInt32(d)); break;
     case SqlKind::Int8: v.bits.i64 = static_cast<uint64_t>(DatumGetInt64(d)); break;
     case SqlKind::Float4: v.bits.f32 = std::bit_cast<uint32_t>(DatumGetFloat4(d)); break;

@@ -13,7 +13,9 @@ namespace {
 
 Oid g_modules_relid = InvalidOid;
 
-Datum text_datum(std::string_view s) { return PointerGetDatum(cstring_to_text_with_len(s.data(), s.size())); }
+Datum text_datum(std::string_view s) {
+  return PointerGetDatum(cstring_to_text_with_len(s.data(), s.size()));
+}
 
 Datum bytea_datum(std::span<const uint8_t> b) {
   auto *v = static_cast<bytea *>(palloc(VARHDRSZ + b.size()));
@@ -129,7 +131,8 @@ void delete_module(std::string_view name) {
 std::vector<std::string> module_names() {
   std::vector<std::string> names;
   with_catalog_access([&] {
-    execute("SELECT name FROM wasm.modules ORDER BY name", 0, nullptr, nullptr, true, SPI_OK_SELECT);
+    execute("SELECT name FROM wasm.modules ORDER BY name", 0, nullptr, nullptr, true,
+            SPI_OK_SELECT);
     for (uint64 i = 0; i < SPI_processed; i++)
       names.push_back(text_of(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
   });
@@ -151,7 +154,8 @@ std::vector<FunctionRef> functions_using(std::string_view module) {
       HeapTuple tup = SPI_tuptable->vals[i];
       bool isnull;
       Oid oid = DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
-      rows.push_back({oid, text_of(tup, SPI_tuptable->tupdesc, 2), text_of(tup, SPI_tuptable->tupdesc, 3)});
+      rows.push_back(
+          {oid, text_of(tup, SPI_tuptable->tupdesc, 2), text_of(tup, SPI_tuptable->tupdesc, 3)});
     }
   });
   std::vector<FunctionRef> out;
@@ -185,7 +189,9 @@ void save_instance(std::string_view id, std::string_view wasm_file) {
   });
 }
 
-Oid last_seen_modules_relid() { return g_modules_relid; }
+Oid last_seen_modules_relid() {
+  return g_modules_relid;
+}
 
 bool current_user_may_manage(const ModuleRow &row) {
   return pg_guard([&] {

@@ -48,8 +48,9 @@ inline Datum text_result(const std::string &s) {
 inline void require_args(FunctionCallInfo fcinfo, std::initializer_list<int> args, const char *fn) {
   for (int n : args)
     if (PG_ARGISNULL(n))
-      throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED,
-                     std::string("argument ") + std::to_string(n + 1) + " of " + fn + " must not be null");
+      throw SqlError(
+          ERRCODE_NULL_VALUE_NOT_ALLOWED,
+          std::string("argument ") + std::to_string(n + 1) + " of " + fn + " must not be null");
 }
 
 }  // namespace pgwasm::pg

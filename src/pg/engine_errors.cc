@@ -57,10 +57,11 @@ void rethrow_engine_error(std::string_view module, std::string_view export_name)
     // The watchdog stopped the guest because PostgreSQL wants to cancel or
     // terminate: let PostgreSQL raise its own error for that.
     pg_guard([] { CHECK_FOR_INTERRUPTS(); });
-    throw SqlError(ERRCODE_QUERY_CANCELED, "wasm call to " + where(module, export_name) + " was interrupted");
+    throw SqlError(ERRCODE_QUERY_CANCELED,
+                   "wasm call to " + where(module, export_name) + " was interrupted");
   } catch (const engine::LinkError &e) {
-    throw SqlError(ERRCODE_UNDEFINED_OBJECT,
-                   "wasm module \"" + std::string(module) + "\" cannot be instantiated: " + e.what());
+    throw SqlError(ERRCODE_UNDEFINED_OBJECT, "wasm module \"" + std::string(module) +
+                                                 "\" cannot be instantiated: " + e.what());
   } catch (const engine::CompileError &e) {
     throw SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION,
                    "wasm module \"" + std::string(module) + "\" cannot be compiled: " + e.what());

@@ -58,10 +58,10 @@ void raise_pending(const PendingError &p) {
   if (p.pg) ReThrowError(p.pg);
   if (p.sqlstate == ERRCODE_OUT_OF_MEMORY && !p.message)
     ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory in pg_wasm")));
-  ereport(ERROR, (errcode(p.sqlstate),
-                  errmsg_internal("%s", p.message ? p.message : "pg_wasm internal error"),
-                  p.detail ? errdetail_internal("%s", p.detail) : 0,
-                  p.hint ? errhint("%s", p.hint) : 0));
+  ereport(
+      ERROR,
+      (errcode(p.sqlstate), errmsg_internal("%s", p.message ? p.message : "pg_wasm internal error"),
+       p.detail ? errdetail_internal("%s", p.detail) : 0, p.hint ? errhint("%s", p.hint) : 0));
   pg_unreachable();
 }
 

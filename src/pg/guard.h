@@ -44,7 +44,9 @@ class PgError : public std::exception {
 class SqlError : public std::exception {
  public:
   SqlError(int sqlstate, std::string message, std::string detail = {}, std::string hint = {})
-      : sqlstate(sqlstate), message(std::move(message)), detail(std::move(detail)),
+      : sqlstate(sqlstate),
+        message(std::move(message)),
+        detail(std::move(detail)),
         hint(std::move(hint)) {}
   const char *what() const noexcept override { return message.c_str(); }
   int sqlstate;
@@ -116,12 +118,12 @@ Datum cpp_entry(Fn &&body) {
 
 // Defines the SQL-callable C function `name` with a C++ body:
 //   PG_WASM_FUNCTION(pg_wasm_foo) { ... return Datum; }
-#define PG_WASM_FUNCTION(name)                                                      \
-  static Datum name##_body(FunctionCallInfo fcinfo);                                \
-  extern "C" {                                                                      \
-  PG_FUNCTION_INFO_V1(name);                                                        \
-  }                                                                                 \
-  Datum name(PG_FUNCTION_ARGS) {                                                    \
+#define PG_WASM_FUNCTION(name)                                                           \
+  static Datum name##_body(FunctionCallInfo fcinfo);                                     \
+  extern "C" {                                                                           \
+  PG_FUNCTION_INFO_V1(name);                                                             \
+  }                                                                                      \
+  Datum name(PG_FUNCTION_ARGS) {                                                         \
     return ::pgwasm::pg::cpp_entry([fcinfo]() -> Datum { return name##_body(fcinfo); }); \
-  }                                                                                 \
+  }                                                                                      \
   static Datum name##_body(FunctionCallInfo fcinfo)

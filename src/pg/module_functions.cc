@@ -44,7 +44,8 @@ PG_WASM_FUNCTION(pg_wasm_load_module_wat) {
 PG_WASM_FUNCTION(pg_wasm_load_module_file) {
   require_args(fcinfo, {0, 1}, "wasm.load_module_file");
   std::string name = text_arg(fcinfo, 0);
-  return load_from(fcinfo, module_bytes_from_file(read_server_file(text_arg(fcinfo, 1)), name), name);
+  return load_from(fcinfo, module_bytes_from_file(read_server_file(text_arg(fcinfo, 1)), name),
+                   name);
 }
 
 PG_WASM_FUNCTION(pg_wasm_drop_module) {
@@ -64,10 +65,12 @@ PG_WASM_FUNCTION(pg_wasm_module_exports) {
       outputs = sql_type_list(ft->results);
     }
     std::string kind(to_string(kind_of(e.type)));
-    std::string type = kind_of(e.type) == ExternKind::Func ? to_string(std::get<FuncType>(e.type)) : to_string(e.type);
+    std::string type = kind_of(e.type) == ExternKind::Func ? to_string(std::get<FuncType>(e.type))
+                                                           : to_string(e.type);
     pg_guard([&] {
       Datum values[5] = {CStringGetTextDatum(e.name.c_str()), CStringGetTextDatum(kind.c_str()),
-                         CStringGetTextDatum(type.c_str()), inputs ? CStringGetTextDatum(inputs->c_str()) : 0,
+                         CStringGetTextDatum(type.c_str()),
+                         inputs ? CStringGetTextDatum(inputs->c_str()) : 0,
                          outputs ? CStringGetTextDatum(outputs->c_str()) : 0};
       bool nulls[5] = {false, false, false, !inputs, !outputs};
       tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);

@@ -22,7 +22,9 @@ namespace pgwasm::pg {
 
 namespace {
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string quoted(std::string_view s) {
+  return "\"" + std::string(s) + "\"";
+}
 
 void check_name(std::string_view name) {
   if (!valid_module_name(name))
@@ -43,11 +45,13 @@ void validate_code(std::string_view name, std::span<const uint8_t> code) {
                        " at byte offset " + std::to_string(e.offset) + ": " + e.message);
   }
   if (auto missing = check_imports(info))
-    throw SqlError(ERRCODE_UNDEFINED_OBJECT, "wasm module " + quoted(name) + " cannot be loaded: " + *missing);
+    throw SqlError(ERRCODE_UNDEFINED_OBJECT,
+                   "wasm module " + quoted(name) + " cannot be loaded: " + *missing);
 }
 
 // A replacement must keep serving every SQL function bound to the module.
-void check_functions_still_bind(std::string_view name, const std::shared_ptr<const engine::Module> &compiled) {
+void check_functions_still_bind(std::string_view name,
+                                const std::shared_ptr<const engine::Module> &compiled) {
   LoadedModule candidate;
   candidate.name = std::string(name);
   candidate.exists = true;
@@ -56,20 +60,22 @@ void check_functions_still_bind(std::string_view name, const std::shared_ptr<con
     try {
       bind_export(describe_sql_function(f.oid), candidate);
     } catch (const SqlError &e) {
-      throw SqlError(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST,
-                     "cannot replace wasm module " + quoted(name) + ": the new code does not fit function " +
-                         f.signature,
-                     e.message + (e.detail.empty() ? "" : " " + e.detail),
-                     "Drop or change that function first, or load the new code under another name.");
+      throw SqlError(
+          ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST,
+          "cannot replace wasm module " + quoted(name) + ": the new code does not fit function " +
+              f.signature,
+          e.message + (e.detail.empty() ? "" : " " + e.detail),
+          "Drop or change that function first, or load the new code under another name.");
     }
   }
 }
 
 void require_manage(const catalog::ModuleRow &row, const char *action) {
   if (!catalog::current_user_may_manage(row))
-    throw SqlError(ERRCODE_INSUFFICIENT_PRIVILEGE,
-                   std::string("permission denied to ") + action + " wasm module " + quoted(row.name), "",
-                   "Only its owner (" + row.owner + ") or a superuser may " + action + " it.");
+    throw SqlError(
+        ERRCODE_INSUFFICIENT_PRIVILEGE,
+        std::string("permission denied to ") + action + " wasm module " + quoted(row.name), "",
+        "Only its owner (" + row.owner + ") or a superuser may " + action + " it.");
 }
 
 }  // namespace
@@ -81,7 +87,8 @@ std::string load_module(const LoadRequest &req) {
     std::string want = *req.expected_sha256;
     for (char &c : want) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
     if (want != sha)
-      throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE, "sha256 mismatch for wasm module " + quoted(req.name),
+      throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE,
+                     "sha256 mismatch for wasm module " + quoted(req.name),
                      "Expected " + want + ", the code has " + sha + ".");
   }
   validate_code(req.name, req.code);
@@ -110,12 +117,14 @@ std::string load_module(const LoadRequest &req) {
 void drop_module(std::string_view name, bool cascade) {
   check_name(name);
   auto row = catalog::find_module(name, /*with_code=*/false, /*lock=*/true);
-  if (!row) throw SqlError(ERRCODE_UNDEFINED_OBJECT, "wasm module " + quoted(name) + " does not exist");
+  if (!row)
+    throw SqlError(ERRCODE_UNDEFINED_OBJECT, "wasm module " + quoted(name) + " does not exist");
   require_manage(*row, "drop");
   auto users = catalog::functions_using(name);
   if (!users.empty() && !cascade) {
     std::string detail;
-    for (const auto &f : users) detail += (detail.empty() ? "" : "\n") + ("function " + f.signature + " uses it");
+    for (const auto &f : users)
+      detail += (detail.empty() ? "" : "\n") + ("function " + f.signature + " uses it");
     throw SqlError(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST,
                    "cannot drop wasm module " + quoted(name) + " because functions use it", detail,
                    "Use cascade => true to drop the functions too.");
@@ -137,16 +146,19 @@ std::vector<uint8_t> module_bytes_from_text(std::string_view wat, std::string_vi
   try {
     return toolkit::assemble_wat(wat);
   } catch (const toolkit::TextError &e) {
-    throw SqlError(ERRCODE_SYNTAX_ERROR, "wasm module " + quoted(name) + " has an error in its text at line " +
-                                             std::to_string(e.line) + ", column " + std::to_string(e.column) +
-                                             ": " + e.message);
+    throw SqlError(ERRCODE_SYNTAX_ERROR, "wasm module " + quoted(name) +
+                                             " has an error in its text at line " +
+                                             std::to_string(e.line) + ", column " +
+                                             std::to_string(e.column) + ": " + e.message);
   }
 }
 
 std::vector<uint8_t> read_server_file(std::string_view path) {
-  bool allowed = pg_guard([] { return superuser() || has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES); });
+  bool allowed = pg_guard(
+      [] { return superuser() || has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES); });
   if (!allowed)
-    throw SqlError(ERRCODE_INSUFFICIENT_PRIVILEGE, "permission denied to load a wasm module from a file", "",
+    throw SqlError(ERRCODE_INSUFFICIENT_PRIVILEGE,
+                   "permission denied to load a wasm module from a file", "",
                    "Only superusers and members of pg_read_server_files may read server files.");
   std::vector<uint8_t> bytes;
   std::string p(path);
@@ -155,11 +167,15 @@ std::vector<uint8_t> read_server_file(std::string_view path) {
     canonicalize_path(filename);
     if (!is_absolute_path(filename)) filename = psprintf("%s/%s", DataDir, filename);
     FILE *f = AllocateFile(filename, PG_BINARY_R);
-    if (!f) ereport(ERROR, (errcode_for_file_access(), errmsg("could not open file \"%s\" for reading: %m", filename)));
+    if (!f)
+      ereport(ERROR, (errcode_for_file_access(),
+                      errmsg("could not open file \"%s\" for reading: %m", filename)));
     char buf[65536];
     size_t n;
     while ((n = fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + n);
-    if (ferror(f)) ereport(ERROR, (errcode_for_file_access(), errmsg("could not read file \"%s\": %m", filename)));
+    if (ferror(f))
+      ereport(ERROR,
+              (errcode_for_file_access(), errmsg("could not read file \"%s\": %m", filename)));
     FreeFile(f);
   });
   return bytes;
@@ -167,7 +183,8 @@ std::vector<uint8_t> read_server_file(std::string_view path) {
 
 std::vector<uint8_t> module_bytes_from_file(std::vector<uint8_t> bytes, std::string_view name) {
   if (toolkit::looks_like_binary(bytes)) return bytes;
-  return module_bytes_from_text(std::string_view(reinterpret_cast<const char *>(bytes.data()), bytes.size()), name);
+  return module_bytes_from_text(
+      std::string_view(reinterpret_cast<const char *>(bytes.data()), bytes.size()), name);
 }
 
 }  // namespace pgwasm::pg

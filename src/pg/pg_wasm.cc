@@ -18,21 +18,25 @@ void _PG_init(void) {
       {"dynamic", static_cast<int>(pgwasm::engine::Tiering::Dynamic), false},
       {nullptr, 0, false}};
   DefineCustomEnumVariable(
-      "wasm.tiering", "How Wasm code is compiled: optimizing (TurboFan), baseline (Liftoff) or dynamic.",
-      "Read when the engine starts in a session, at its first Wasm call; later changes apply to new "
+      "wasm.tiering",
+      "How Wasm code is compiled: optimizing (TurboFan), baseline (Liftoff) or dynamic.",
+      "Read when the engine starts in a session, at its first Wasm call; later changes apply to "
+      "new "
       "sessions.",
-      &pgwasm::pg::tiering_guc, static_cast<int>(pgwasm::engine::Tiering::Optimizing), tiering_options,
-      PGC_USERSET, 0, nullptr, nullptr, nullptr);
+      &pgwasm::pg::tiering_guc, static_cast<int>(pgwasm::engine::Tiering::Optimizing),
+      tiering_options, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable(
       "wasm.max_memory", "The most linear memory one Wasm instance may have.",
       "memory.grow beyond it returns -1, and modules asking for more are refused. Read when the "
       "engine starts in a session, at its first Wasm call.",
-      &pgwasm::pg::max_memory_mb_guc, 512, 1, 4096, PGC_SUSET, GUC_UNIT_MB, nullptr, nullptr, nullptr);
+      &pgwasm::pg::max_memory_mb_guc, 512, 1, 4096, PGC_SUSET, GUC_UNIT_MB, nullptr, nullptr,
+      nullptr);
   DefineCustomIntVariable(
       "wasm.max_heap", "The most memory the Wasm engine's own heap may use in a session.",
       "It holds instances and tables; a call that would exhaust it stops with an out-of-memory "
       "error. Read when the engine starts in a session.",
-      &pgwasm::pg::max_heap_mb_guc, 512, 16, 8192, PGC_SUSET, GUC_UNIT_MB, nullptr, nullptr, nullptr);
+      &pgwasm::pg::max_heap_mb_guc, 512, 16, 8192, PGC_SUSET, GUC_UNIT_MB, nullptr, nullptr,
+      nullptr);
   MarkGUCPrefixReserved("wasm");
   pgwasm::pg::register_invalidation_callbacks();
 }

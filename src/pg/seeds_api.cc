@@ -29,15 +29,16 @@ Datum new_instance(FunctionCallInfo fcinfo, bool text_format) {
   std::string ns = text_arg(fcinfo, 1);
   std::vector<uint8_t> file = read_server_file(path);
   if (text_format && pgwasm::toolkit::looks_like_binary(file))
-    throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE, "file \"" + path + "\" holds a binary module, not text",
-                   "", "Use wasm_new_instance() for .wasm files.");
+    throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE,
+                   "file \"" + path + "\" holds a binary module, not text", "",
+                   "Use wasm_new_instance() for .wasm files.");
   std::vector<uint8_t> code = module_bytes_from_file(std::move(file), ns);
 
   auto existing = catalog::find_module(ns, /*with_code=*/false);
   if (existing && !catalog::find_instance_file(ns))
     throw SqlError(ERRCODE_DUPLICATE_OBJECT,
-                   "wasm module \"" + ns + "\" already exists and is not an instance",
-                   "", "Choose another namespace, or drop the module with wasm.drop_module().");
+                   "wasm module \"" + ns + "\" already exists and is not an instance", "",
+                   "Choose another namespace, or drop the module with wasm.drop_module().");
   // A new instance in the same namespace replaces the old one and its
   // functions, whatever their signatures were.
   if (existing && existing->sha256 != sha256_hex(code)) drop_module(ns, /*cascade=*/true);
@@ -49,9 +50,13 @@ Datum new_instance(FunctionCallInfo fcinfo, bool text_format) {
 
 }  // namespace
 
-PG_WASM_FUNCTION(pg_wasm_new_instance) { return new_instance(fcinfo, false); }
+PG_WASM_FUNCTION(pg_wasm_new_instance) {
+  return new_instance(fcinfo, false);
+}
 
-PG_WASM_FUNCTION(pg_wasm_new_instance_wat) { return new_instance(fcinfo, true); }
+PG_WASM_FUNCTION(pg_wasm_new_instance_wat) {
+  return new_instance(fcinfo, true);
+}
 
 PG_WASM_FUNCTION(pg_wasm_delete_instance) {
   require_args(fcinfo, {0}, "wasm_delete_instance");

@@ -64,9 +64,10 @@ SqlFunction describe_sql_function(Oid fn_oid) {
   fn.signature = raw.signature;
   auto source = parse_function_source(raw.prosrc);
   if (!source)
-    throw SqlError(ERRCODE_INVALID_FUNCTION_DEFINITION,
-                   "invalid AS string for wasm function " + fn.signature + ": \"" + raw.prosrc + "\"", "",
-                   "Write AS 'module::export', or AS 'module' when the export has the function's name.");
+    throw SqlError(
+        ERRCODE_INVALID_FUNCTION_DEFINITION,
+        "invalid AS string for wasm function " + fn.signature + ": \"" + raw.prosrc + "\"", "",
+        "Write AS 'module::export', or AS 'module' when the export has the function's name.");
   fn.source = *source;
   if (fn.source.export_name.empty()) fn.source.export_name = raw.name;
 
@@ -74,15 +75,16 @@ SqlFunction describe_sql_function(Oid fn_oid) {
     throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED,
                    "wasm function " + fn.signature + " cannot return a set");
   if (raw.has_modes)
-    throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED,
-                   "wasm function " + fn.signature + " cannot have OUT, INOUT or VARIADIC parameters");
+    throw SqlError(
+        ERRCODE_FEATURE_NOT_SUPPORTED,
+        "wasm function " + fn.signature + " cannot have OUT, INOUT or VARIADIC parameters");
   for (size_t i = 0; i < raw.argtypes.size(); i++) {
     auto kind = sql_kind_of(raw.argtypes[i]);
     if (!kind) {
       std::string type = pg_guard([&] { return format_type_be(raw.argtypes[i]); });
       throw SqlError(ERRCODE_INVALID_FUNCTION_DEFINITION,
-                     "wasm function " + fn.signature + " cannot take type " + type +
-                         " (argument " + std::to_string(i + 1) + ")",
+                     "wasm function " + fn.signature + " cannot take type " + type + " (argument " +
+                         std::to_string(i + 1) + ")",
                      "", kSupportedTypes);
     }
     fn.args.push_back(*kind);
@@ -109,7 +111,8 @@ uint32_t bind_export(const SqlFunction &fn, const LoadedModule &module) {
     if (!type)
       throw SqlError(ERRCODE_WRONG_OBJECT_TYPE,
                      "export \"" + want + "\" of wasm module \"" + module.name + "\" is a " +
-                         std::string(to_string(kind_of(info.exports[i].type))) + ", not a function");
+                         std::string(to_string(kind_of(info.exports[i].type))) +
+                         ", not a function");
     FuncType expected = fn.wasm_type();
     if (*type != expected)
       throw SqlError(ERRCODE_INVALID_FUNCTION_DEFINITION,

@@ -46,23 +46,12 @@ static ValueBits const_bits(const wabt::Const &c) {
   ValueBits bits{};
   auto put = [&bits](auto v) { std::memcpy(bits.data(), &v, sizeof v); };
   switch (c.type()) {
-    case wabt::Type::I32:
-      put(c.u32());
-      break;
-    case wabt::Type::I64:
-      put(c.u64());
-      break;
-    case wabt::Type::F32:
-      put(c.f32_bits());
-      break;
-    case wabt::Type::F64:
-      put(c.f64_bits());
-      break;
-    case wabt::Type::V128:
-      put(c.vec128());
-      break;
-    default:
-      break;
+    case wabt::Type::I32: put(c.u32()); break;
+    case wabt::Type::I64: put(c.u64()); break;
+    case wabt::Type::F32: put(c.f32_bits()); break;
+    case wabt::Type::F64: put(c.f64_bits()); break;
+    case wabt::Type::V128: put(c.vec128()); break;
+    default: break;
   }
   return bits;
 }

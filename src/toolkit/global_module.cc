@@ -38,10 +38,8 @@ static std::string float_literal(Bits raw, int mantissa_bits) {
 
 static std::string constant(ValType type, std::span<const uint8_t, 16> bits) {
   switch (type) {
-    case ValType::I32:
-      return "i32.const " + std::to_string(load<uint32_t>(bits));
-    case ValType::I64:
-      return "i64.const " + std::to_string(load<uint64_t>(bits));
+    case ValType::I32: return "i32.const " + std::to_string(load<uint32_t>(bits));
+    case ValType::I64: return "i64.const " + std::to_string(load<uint64_t>(bits));
     case ValType::F32:
       return "f32.const " + float_literal<uint32_t, float>(load<uint32_t>(bits), 23);
     case ValType::F64:
@@ -51,8 +49,7 @@ static std::string constant(ValType type, std::span<const uint8_t, 16> bits) {
       for (size_t lane = 0; lane < 4; lane++) s += " " + std::to_string(load<uint32_t>(bits, lane));
       return s;
     }
-    default:
-      throw std::invalid_argument("the global module holds numeric globals only");
+    default: throw std::invalid_argument("the global module holds numeric globals only");
   }
 }
 

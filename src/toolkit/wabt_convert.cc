@@ -33,8 +33,7 @@ Limits from_wabt(const wabt::Limits &l) {
 static ExternType import_type(const wabt::Import &imp) {
   using wabt::ExternalKind;
   switch (imp.kind()) {
-    case ExternalKind::Func:
-      return from_wabt(wabt::cast<wabt::FuncImport>(&imp)->func.decl.sig);
+    case ExternalKind::Func: return from_wabt(wabt::cast<wabt::FuncImport>(&imp)->func.decl.sig);
     case ExternalKind::Table: {
       const auto &t = wabt::cast<wabt::TableImport>(&imp)->table;
       return TableType{from_wabt(t.elem_type), from_wabt(t.elem_limits)};

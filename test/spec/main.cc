@@ -114,12 +114,9 @@ void limit_guest_stack(engine::Engine &engine) {
 
 const char *tiering_name(engine::Tiering t) {
   switch (t) {
-    case engine::Tiering::Optimizing:
-      return "optimizing (TurboFan)";
-    case engine::Tiering::Baseline:
-      return "baseline (Liftoff)";
-    case engine::Tiering::Dynamic:
-      return "dynamic (Liftoff, then TurboFan)";
+    case engine::Tiering::Optimizing: return "optimizing (TurboFan)";
+    case engine::Tiering::Baseline: return "baseline (Liftoff)";
+    case engine::Tiering::Dynamic: return "dynamic (Liftoff, then TurboFan)";
   }
   return "?";
 }

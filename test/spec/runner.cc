@@ -63,28 +63,17 @@ std::optional<Trap::Kind> trap_kind_for(std::string_view text) {
 
 const char *kind_name(Trap::Kind k) {
   switch (k) {
-    case Trap::Kind::Unreachable:
-      return "unreachable";
-    case Trap::Kind::MemoryOutOfBounds:
-      return "memory out of bounds";
-    case Trap::Kind::TableOutOfBounds:
-      return "table out of bounds";
-    case Trap::Kind::DivideByZero:
-      return "divide by zero";
-    case Trap::Kind::IntegerOverflow:
-      return "integer overflow";
-    case Trap::Kind::InvalidConversion:
-      return "invalid conversion";
-    case Trap::Kind::IndirectCallMismatch:
-      return "indirect call mismatch";
-    case Trap::Kind::StackExhausted:
-      return "stack exhausted";
-    case Trap::Kind::OutOfMemory:
-      return "out of memory";
-    case Trap::Kind::HeapExhausted:
-      return "heap exhausted";
-    case Trap::Kind::Other:
-      return "other";
+    case Trap::Kind::Unreachable: return "unreachable";
+    case Trap::Kind::MemoryOutOfBounds: return "memory out of bounds";
+    case Trap::Kind::TableOutOfBounds: return "table out of bounds";
+    case Trap::Kind::DivideByZero: return "divide by zero";
+    case Trap::Kind::IntegerOverflow: return "integer overflow";
+    case Trap::Kind::InvalidConversion: return "invalid conversion";
+    case Trap::Kind::IndirectCallMismatch: return "indirect call mismatch";
+    case Trap::Kind::StackExhausted: return "stack exhausted";
+    case Trap::Kind::OutOfMemory: return "out of memory";
+    case Trap::Kind::HeapExhausted: return "heap exhausted";
+    case Trap::Kind::Other: return "other";
   }
   return "?";
 }
@@ -148,25 +137,16 @@ class Runner::ScriptRun {
   // Carries out one command: empty if it passed, else why it failed.
   std::string execute(int index, const Command &cmd) {
     switch (cmd.kind) {
-      case Command::Kind::Module:
-        return define_module(index, cmd);
-      case Command::Kind::Register:
-        return register_module(cmd);
-      case Command::Kind::Action:
-        perform(cmd.action);
-        return {};
-      case Command::Kind::AssertReturn:
-        return assert_return(cmd);
-      case Command::Kind::AssertTrap:
-        return assert_trap(cmd, trap_kind_for(cmd.text));
-      case Command::Kind::AssertExhaustion:
-        return assert_trap(cmd, Trap::Kind::StackExhausted);
+      case Command::Kind::Module: return define_module(index, cmd);
+      case Command::Kind::Register: return register_module(cmd);
+      case Command::Kind::Action: perform(cmd.action); return {};
+      case Command::Kind::AssertReturn: return assert_return(cmd);
+      case Command::Kind::AssertTrap: return assert_trap(cmd, trap_kind_for(cmd.text));
+      case Command::Kind::AssertExhaustion: return assert_trap(cmd, Trap::Kind::StackExhausted);
       case Command::Kind::AssertMalformed:
-      case Command::Kind::AssertInvalid:
-        return assert_rejected(cmd);
+      case Command::Kind::AssertInvalid: return assert_rejected(cmd);
       case Command::Kind::AssertUnlinkable:
-      case Command::Kind::AssertUninstantiable:
-        return assert_not_instantiated(cmd);
+      case Command::Kind::AssertUninstantiable: return assert_not_instantiated(cmd);
     }
     return "unknown command";
   }

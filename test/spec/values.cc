@@ -117,12 +117,9 @@ std::string v128_text(const Value &v, Expected::Lanes lanes, const Expected::Nan
 
 std::string ref_text(const Value &v) {
   switch (v.ref.kind) {
-    case Ref::Kind::Null:
-      return v.type == ValType::FuncRef ? "ref.null func" : "ref.null extern";
-    case Ref::Kind::Host:
-      return "ref.extern " + std::to_string(v.ref.id);
-    case Ref::Kind::Func:
-      return "ref.func #" + std::to_string(v.ref.id);
+    case Ref::Kind::Null: return v.type == ValType::FuncRef ? "ref.null func" : "ref.null extern";
+    case Ref::Kind::Host: return "ref.extern " + std::to_string(v.ref.id);
+    case Ref::Kind::Func: return "ref.func #" + std::to_string(v.ref.id);
   }
   return "?";
 }
@@ -138,18 +135,15 @@ std::string to_string(const Value &v, const Expected &shape) {
 bool matches(const Value &actual, const Expected &e) {
   if (actual.type != e.value.type) return false;
   switch (actual.type) {
-    case ValType::I32:
-      return actual.bits.i32 == e.value.bits.i32;
-    case ValType::I64:
-      return actual.bits.i64 == e.value.bits.i64;
+    case ValType::I32: return actual.bits.i32 == e.value.bits.i32;
+    case ValType::I64: return actual.bits.i64 == e.value.bits.i64;
     case ValType::F32:
       return e.nan[0] != Expected::Nan::None ? is_nan_of_kind32(actual.bits.f32, e.nan[0])
                                              : actual.bits.f32 == e.value.bits.f32;
     case ValType::F64:
       return e.nan[0] != Expected::Nan::None ? is_nan_of_kind64(actual.bits.f64, e.nan[0])
                                              : actual.bits.f64 == e.value.bits.f64;
-    case ValType::V128:
-      return v128_matches(actual, e);
+    case ValType::V128: return v128_matches(actual, e);
     case ValType::FuncRef:
     case ValType::ExternRef:
       if (e.any_func) return actual.ref.kind == Ref::Kind::Func;
@@ -160,19 +154,13 @@ bool matches(const Value &actual, const Expected &e) {
 
 std::string to_string(const Value &v) {
   switch (v.type) {
-    case ValType::I32:
-      return "i32.const " + std::to_string(v.as_i32());
-    case ValType::I64:
-      return "i64.const " + std::to_string(v.as_i64());
-    case ValType::F32:
-      return "f32.const " + f32_text(v.bits.f32);
-    case ValType::F64:
-      return "f64.const " + f64_text(v.bits.f64);
-    case ValType::V128:
-      return v128_text(v, Expected::Lanes::I32x4, nullptr);
+    case ValType::I32: return "i32.const " + std::to_string(v.as_i32());
+    case ValType::I64: return "i64.const " + std::to_string(v.as_i64());
+    case ValType::F32: return "f32.const " + f32_text(v.bits.f32);
+    case ValType::F64: return "f64.const " + f64_text(v.bits.f64);
+    case ValType::V128: return v128_text(v, Expected::Lanes::I32x4, nullptr);
     case ValType::FuncRef:
-    case ValType::ExternRef:
-      return ref_text(v);
+    case ValType::ExternRef: return ref_text(v);
   }
   return "?";
 }
@@ -185,13 +173,11 @@ std::string to_string(const Expected &e) {
         return std::string(e.value.type == ValType::F32 ? "f32.const " : "f64.const ") +
                nan_text(e.nan[0]);
       return to_string(e.value);
-    case ValType::V128:
-      return v128_text(e.value, e.lanes, e.nan.data());
+    case ValType::V128: return v128_text(e.value, e.lanes, e.nan.data());
     case ValType::FuncRef:
       if (e.any_func) return "ref.func";
       return to_string(e.value);
-    default:
-      return to_string(e.value);
+    default: return to_string(e.value);
   }
 }
 

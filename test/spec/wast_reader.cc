@@ -34,22 +34,14 @@ std::string describe_errors(const wabt::Errors &errors) {
 
 ValType value_type(wabt::Type t) {
   switch (t) {
-    case wabt::Type::I32:
-      return ValType::I32;
-    case wabt::Type::I64:
-      return ValType::I64;
-    case wabt::Type::F32:
-      return ValType::F32;
-    case wabt::Type::F64:
-      return ValType::F64;
-    case wabt::Type::V128:
-      return ValType::V128;
-    case wabt::Type::FuncRef:
-      return ValType::FuncRef;
-    case wabt::Type::ExternRef:
-      return ValType::ExternRef;
-    default:
-      throw std::runtime_error(std::string("unsupported value type ") + t.GetName());
+    case wabt::Type::I32: return ValType::I32;
+    case wabt::Type::I64: return ValType::I64;
+    case wabt::Type::F32: return ValType::F32;
+    case wabt::Type::F64: return ValType::F64;
+    case wabt::Type::V128: return ValType::V128;
+    case wabt::Type::FuncRef: return ValType::FuncRef;
+    case wabt::Type::ExternRef: return ValType::ExternRef;
+    default: throw std::runtime_error(std::string("unsupported value type ") + t.GetName());
   }
 }
 
@@ -59,18 +51,10 @@ Value value_of(const wabt::Const &c) {
   Value v;
   v.type = value_type(c.type());
   switch (v.type) {
-    case ValType::I32:
-      v.bits.i32 = c.u32();
-      break;
-    case ValType::I64:
-      v.bits.i64 = c.u64();
-      break;
-    case ValType::F32:
-      v.bits.f32 = c.f32_bits();
-      break;
-    case ValType::F64:
-      v.bits.f64 = c.f64_bits();
-      break;
+    case ValType::I32: v.bits.i32 = c.u32(); break;
+    case ValType::I64: v.bits.i64 = c.u64(); break;
+    case ValType::F32: v.bits.f32 = c.f32_bits(); break;
+    case ValType::F64: v.bits.f64 = c.f64_bits(); break;
     case ValType::V128: {
       v128 data = c.vec128();
       std::memcpy(v.bits.v128, data.v, 16);
@@ -91,32 +75,22 @@ Value value_of(const wabt::Const &c) {
 
 Expected::Nan nan_of(wabt::ExpectedNan n) {
   switch (n) {
-    case wabt::ExpectedNan::None:
-      return Expected::Nan::None;
-    case wabt::ExpectedNan::Canonical:
-      return Expected::Nan::Canonical;
-    case wabt::ExpectedNan::Arithmetic:
-      return Expected::Nan::Arithmetic;
+    case wabt::ExpectedNan::None: return Expected::Nan::None;
+    case wabt::ExpectedNan::Canonical: return Expected::Nan::Canonical;
+    case wabt::ExpectedNan::Arithmetic: return Expected::Nan::Arithmetic;
   }
   return Expected::Nan::None;
 }
 
 Expected::Lanes lanes_of(wabt::Type lane) {
   switch (lane) {
-    case wabt::Type::I8:
-      return Expected::Lanes::I8x16;
-    case wabt::Type::I16:
-      return Expected::Lanes::I16x8;
-    case wabt::Type::I32:
-      return Expected::Lanes::I32x4;
-    case wabt::Type::I64:
-      return Expected::Lanes::I64x2;
-    case wabt::Type::F32:
-      return Expected::Lanes::F32x4;
-    case wabt::Type::F64:
-      return Expected::Lanes::F64x2;
-    default:
-      throw std::runtime_error("unknown v128 lane type");
+    case wabt::Type::I8: return Expected::Lanes::I8x16;
+    case wabt::Type::I16: return Expected::Lanes::I16x8;
+    case wabt::Type::I32: return Expected::Lanes::I32x4;
+    case wabt::Type::I64: return Expected::Lanes::I64x2;
+    case wabt::Type::F32: return Expected::Lanes::F32x4;
+    case wabt::Type::F64: return Expected::Lanes::F64x2;
+    default: throw std::runtime_error("unknown v128 lane type");
   }
 }
 

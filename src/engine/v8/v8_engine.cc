@@ -82,7 +82,8 @@ V8Engine::V8Engine(const EngineConfig &config) {
   allocator_.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = allocator_.get();
-  if (config.max_heap_bytes > 0) params.constraints.ConfigureDefaultsFromHeapSize(0, config.max_heap_bytes);
+  if (config.max_heap_bytes > 0)
+    params.constraints.ConfigureDefaultsFromHeapSize(0, config.max_heap_bytes);
   isolate_ = v8::Isolate::New(params);
   isolate_->AddNearHeapLimitCallback(&V8Engine::on_near_heap_limit, this);
   // The isolate and its context stay entered for the engine's life: entering
@@ -460,25 +461,18 @@ std::shared_ptr<Extern> V8Engine::host_function(FuncType type, HostCallback call
 
 v8::Local<v8::Value> V8Engine::to_js(const Value &v) {
   switch (v.type) {
-    case ValType::I32:
-      return v8::Integer::New(isolate_, v.as_i32());
-    case ValType::I64:
-      return v8::BigInt::New(isolate_, v.as_i64());
-    case ValType::F32:
-      return v8::Number::New(isolate_, v.as_f32());
-    case ValType::F64:
-      return v8::Number::New(isolate_, v.as_f64());
+    case ValType::I32: return v8::Integer::New(isolate_, v.as_i32());
+    case ValType::I64: return v8::BigInt::New(isolate_, v.as_i64());
+    case ValType::F32: return v8::Number::New(isolate_, v.as_f32());
+    case ValType::F64: return v8::Number::New(isolate_, v.as_f64());
     case ValType::V128:
       throw std::invalid_argument("v128 values cannot cross into a host function");
     case ValType::FuncRef:
     case ValType::ExternRef:
       switch (v.ref.kind) {
-        case Ref::Kind::Null:
-          return v8::Null(isolate_);
-        case Ref::Kind::Host:
-          return v8::Number::New(isolate_, static_cast<double>(v.ref.id));
-        case Ref::Kind::Func:
-          return func_refs_.at(v.ref.id).Get(isolate_);
+        case Ref::Kind::Null: return v8::Null(isolate_);
+        case Ref::Kind::Host: return v8::Number::New(isolate_, static_cast<double>(v.ref.id));
+        case Ref::Kind::Func: return func_refs_.at(v.ref.id).Get(isolate_);
       }
   }
   return v8::Undefined(isolate_);
@@ -487,8 +481,7 @@ v8::Local<v8::Value> V8Engine::to_js(const Value &v) {
 Value V8Engine::from_js(ValType type, v8::Local<v8::Value> js) {
   auto ctx = context();
   switch (type) {
-    case ValType::I32:
-      return Value::make_i32(js->Int32Value(ctx).FromMaybe(0));
+    case ValType::I32: return Value::make_i32(js->Int32Value(ctx).FromMaybe(0));
     case ValType::I64: {
       v8::Local<v8::BigInt> b;
       if (!js->ToBigInt(ctx).ToLocal(&b)) return Value::make_i64(0);
@@ -496,8 +489,7 @@ Value V8Engine::from_js(ValType type, v8::Local<v8::Value> js) {
     }
     case ValType::F32:
       return Value::make_f32(static_cast<float>(js->NumberValue(ctx).FromMaybe(0)));
-    case ValType::F64:
-      return Value::make_f64(js->NumberValue(ctx).FromMaybe(0));
+    case ValType::F64: return Value::make_f64(js->NumberValue(ctx).FromMaybe(0));
     case ValType::V128:
       throw std::invalid_argument("v128 values cannot cross into a host function");
     case ValType::FuncRef:
