@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "toolkit/wabt_convert.h"
 #include "wabt/binary-writer.h"
 #include "wabt/cast.h"
 #include "wabt/feature.h"
@@ -32,24 +33,11 @@ std::string describe_errors(const wabt::Errors &errors) {
   return out;
 }
 
-ValType value_type(wabt::Type t) {
-  switch (t) {
-    case wabt::Type::I32: return ValType::I32;
-    case wabt::Type::I64: return ValType::I64;
-    case wabt::Type::F32: return ValType::F32;
-    case wabt::Type::F64: return ValType::F64;
-    case wabt::Type::V128: return ValType::V128;
-    case wabt::Type::FuncRef: return ValType::FuncRef;
-    case wabt::Type::ExternRef: return ValType::ExternRef;
-    default: throw std::runtime_error(std::string("unsupported value type ") + t.GetName());
-  }
-}
-
 // The value a constant stands for, exact bits; references are null or a
 // host value (ref.extern N).
 Value value_of(const wabt::Const &c) {
   Value v;
-  v.type = value_type(c.type());
+  v.type = toolkit::from_wabt(c.type());
   switch (v.type) {
     case ValType::I32: v.bits.i32 = c.u32(); break;
     case ValType::I64: v.bits.i64 = c.u64(); break;

@@ -35,21 +35,10 @@ SELECT trap_spin();
 ROLLBACK;
 
 -- pg_cancel_backend from another session.
-SELECT dblink_connect('looper', format('dbname=%s host=%s port=%s application_name=looper',
-    current_database(), split_part(current_setting('unix_socket_directories'), ',', 1),
-    current_setting('port')));
+SELECT connect_other('looper');
 SELECT dblink_send_query('looper', 'SELECT trap_spin()');
 -- Wait until the other session is running the loop, then cancel it.
-DO $$
-BEGIN
-    FOR i IN 1..200 LOOP
-        EXIT WHEN EXISTS (SELECT FROM pg_stat_activity
-                          WHERE application_name = 'looper' AND state = 'active'
-                            AND query = 'SELECT trap_spin()');
-        PERFORM pg_sleep(0.05);
-        PERFORM pg_stat_clear_snapshot();
-    END LOOP;
-END $$;
+CALL wait_until_running('looper', 'SELECT trap_spin()');
 SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'looper';
 -- The other session's error (fail => false shows it as a NOTICE).
 SELECT * FROM dblink_get_result('looper', false) AS t(r text);
@@ -59,20 +48,9 @@ SELECT * FROM dblink('looper', 'SELECT trap_ok(5)') AS t(r int4);
 SELECT dblink_disconnect('looper');
 
 -- pg_terminate_backend ends a session stuck in a guest; the others go on.
-SELECT dblink_connect('doomed', format('dbname=%s host=%s port=%s application_name=doomed',
-    current_database(), split_part(current_setting('unix_socket_directories'), ',', 1),
-    current_setting('port')));
+SELECT connect_other('doomed');
 SELECT dblink_send_query('doomed', 'SELECT trap_spin_calls()');
-DO $$
-BEGIN
-    FOR i IN 1..200 LOOP
-        EXIT WHEN EXISTS (SELECT FROM pg_stat_activity
-                          WHERE application_name = 'doomed' AND state = 'active'
-                            AND query = 'SELECT trap_spin_calls()');
-        PERFORM pg_sleep(0.05);
-        PERFORM pg_stat_clear_snapshot();
-    END LOOP;
-END $$;
+CALL wait_until_running('doomed', 'SELECT trap_spin_calls()');
 SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE application_name = 'doomed';
 SELECT count(*) FROM pg_stat_activity WHERE application_name = 'doomed';
 SELECT dblink_disconnect('doomed');

@@ -32,8 +32,7 @@ SELECT kept_steps(27);
 -- Rows changed behind the functions' back (a superuser editing the table
 -- directly, or pg_restore loading it) reach every session too: the table's
 -- trigger invalidates cached modules.
-SELECT dblink_connect('watcher', format('dbname=%s host=%s port=%s', current_database(),
-    split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port')));
+SELECT connect_other('watcher');
 SELECT * FROM dblink('watcher', 'SELECT kept_steps(27)') AS t(r int4);
 UPDATE wasm.modules SET code = guest('fib.wasm') WHERE name = 'kept';
 SELECT * FROM dblink('watcher', 'SELECT kept_steps(27)') AS t(r int4);

@@ -46,9 +46,7 @@ SELECT fill_table(1000000) AS fresh_instance;
 -- Later changes take effect in new sessions only.
 SET wasm.max_memory = '128MB';
 SELECT grow(1) AS still_refused;
-SELECT dblink_connect('bigger', format('dbname=%s host=%s port=%s options=''-c wasm.max_memory=128MB''',
-    current_database(), split_part(current_setting('unix_socket_directories'), ',', 1),
-    current_setting('port')));
+SELECT connect_other('bigger', 'options=''-c wasm.max_memory=128MB''');
 SELECT * FROM dblink('bigger', 'SELECT greedy_one()') AS t(r int4);
 SELECT dblink_disconnect('bigger');
 

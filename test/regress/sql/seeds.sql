@@ -15,8 +15,7 @@ SELECT instance_id, name, inputs, outputs FROM wasm.exported_functions WHERE ins
 SELECT wasm_new_instance_wat(current_setting('regress.guests') || '/simple.wasm', 'bin');
 
 -- Other sessions see the instances and their functions.
-SELECT dblink_connect('seeds', format('dbname=%s host=%s port=%s', current_database(),
-    split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port')));
+SELECT connect_other('seeds');
 SELECT * FROM dblink('seeds', 'SELECT ns_sum(20, 22)') AS t(r int4);
 
 -- A new instance in the same namespace replaces the old one, and its

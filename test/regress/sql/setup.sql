@@ -20,6 +20,26 @@ EXCEPTION WHEN OTHERS THEN
     RETURN SQLSTATE;
 END $$;
 
+-- Another session of this database through dblink, named `name`.
+CREATE EXTENSION dblink;
+CREATE FUNCTION connect_other(name text, options text DEFAULT '') RETURNS text LANGUAGE sql AS $$
+    SELECT dblink_connect(name, format('dbname=%s host=%s port=%s application_name=%s %s',
+        current_database(), split_part(current_setting('unix_socket_directories'), ',', 1),
+        current_setting('port'), name, options))
+$$;
+
+-- Waits (up to 10 s) until the session named `name` runs `query`.
+CREATE PROCEDURE wait_until_running(name text, query text) LANGUAGE plpgsql AS $$
+BEGIN
+    FOR i IN 1..200 LOOP
+        EXIT WHEN EXISTS (SELECT FROM pg_stat_activity
+                          WHERE application_name = name AND state = 'active'
+                            AND pg_stat_activity.query = wait_until_running.query);
+        PERFORM pg_sleep(0.05);
+        PERFORM pg_stat_clear_snapshot();
+    END LOOP;
+END $$;
+
 -- What the extension made.
 SELECT extname, extversion, nspname AS schema
 FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE extname = 'wasm';

@@ -14,9 +14,7 @@ SELECT state_crash();
 SELECT state_next(), state_accumulate(1);
 
 -- Another session sees its own instance, and the same module version.
-CREATE EXTENSION dblink;
-SELECT dblink_connect('other', format('dbname=%s host=%s port=%s', current_database(),
-    split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port')));
+SELECT connect_other('other');
 SELECT * FROM dblink('other', 'SELECT state_next(), state_next(), state_version()') AS t(a int8, b int8, v int4);
 SELECT state_version();
 
