@@ -14,8 +14,10 @@ namespace pgwasm::engine::v8impl {
 // The default, Tiering::Optimizing, was chosen by measurement
 // (docs/benchmarks.md): modules are compiled once per backend and cached,
 // and SQL functions run millions of times, so TurboFan pays for itself at
-// once, while with dynamic tiering a long-running call keeps running
-// Liftoff code (a recursive fib(32) took 3x longer).
+// once. Liftoff alone ran collatz 1.28x slower; dynamic tiering matched
+// TurboFan on loops but ran a recursive fib(32) 3x slower than TurboFan, and
+// slower than Liftoff alone, on every call (V8 10.2's tier-up never paid
+// off there, in PostgreSQL or standalone).
 static const char *tiering_flags(Tiering t) {
   switch (t) {
     case Tiering::Optimizing: return "--no-liftoff --no-wasm-tier-up";
@@ -28,6 +30,13 @@ static const char *tiering_flags(Tiering t) {
 // Background threads for TurboFan and the GC. Each backend gets its own, so
 // keep the pool small.
 static constexpr int kWorkerThreads = 2;
+
+static v8::Platform *g_platform = nullptr;
+
+void run_foreground_tasks(v8::Isolate *isolate) {
+  while (v8::platform::PumpMessageLoop(g_platform, isolate, v8::platform::MessageLoopBehavior::kDoNotWait)) {
+  }
+}
 
 void ensure_v8_initialized(const EngineConfig &config) {
   static std::once_flag once;
@@ -45,8 +54,8 @@ void ensure_v8_initialized(const EngineConfig &config) {
     pthread_sigmask(SIG_BLOCK, &all, &old);
     // Never destroyed: no static destructor may tear V8 down at exit while
     // its threads run.
-    v8::Platform *platform = v8::platform::NewDefaultPlatform(kWorkerThreads).release();
-    v8::V8::InitializePlatform(platform);
+    g_platform = v8::platform::NewDefaultPlatform(kWorkerThreads).release();
+    v8::V8::InitializePlatform(g_platform);
     v8::V8::Initialize();
     pthread_sigmask(SIG_SETMASK, &old, nullptr);
     // Guard pages instead of explicit bounds checks on memory accesses. V8

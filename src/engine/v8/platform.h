@@ -1,6 +1,8 @@
 // Process-wide V8 initialisation.
 #pragma once
 
+#include <v8.h>
+
 #include "engine/engine.h"
 
 namespace pgwasm::engine::v8impl {
@@ -9,5 +11,9 @@ namespace pgwasm::engine::v8impl {
 // that will fork afterwards: the platform's worker threads do not survive
 // fork (a PostgreSQL postmaster must not call it).
 void ensure_v8_initialized(const EngineConfig &config);
+
+// Runs the tasks V8 has posted for the isolate's own thread (finishing
+// tier-up compilation, garbage collection steps), without waiting.
+void run_foreground_tasks(v8::Isolate *isolate);
 
 }  // namespace pgwasm::engine::v8impl

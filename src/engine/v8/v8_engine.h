@@ -11,6 +11,7 @@
 #include <v8.h>
 
 #include "engine/engine.h"
+#include "engine/v8/platform.h"
 #include "engine/watchdog.h"
 
 namespace pgwasm::engine::v8impl {
@@ -87,6 +88,10 @@ class V8Engine final : public Engine {
   bool heap_limit_raised_ = false;
   size_t initial_heap_limit_ = 0;
   uint32_t guest_depth_ = 0;
+  // V8 posts some work (installing tier-up code, GC steps) for this thread
+  // to run; we run it every so many calls, which costs nothing per call.
+  static constexpr uint32_t kCallsPerTaskRun = 256;
+  uint32_t calls_since_tasks_ = 0;
   std::exception_ptr pending_host_error_;
   std::vector<v8::Global<v8::Value>> func_refs_;  // ids of funcref values seen
   std::vector<std::unique_ptr<HostFunctionData>> host_functions_;
@@ -94,7 +99,13 @@ class V8Engine final : public Engine {
 
 template <typename Fn>
 v8::Local<v8::Value> V8Engine::run_guest(V8Instance *instance, Fn &&fn) {
-  if (guest_depth_ == 0 && heap_limit_raised_) restore_heap_limit();
+  if (guest_depth_ == 0) {
+    if (heap_limit_raised_) restore_heap_limit();
+    if (++calls_since_tasks_ == kCallsPerTaskRun) {
+      calls_since_tasks_ = 0;
+      run_foreground_tasks(isolate_);
+    }
+  }
   v8::TryCatch tc(isolate_);
   V8Instance *outer = current_;
   current_ = instance;

@@ -1,0 +1,397 @@
+#!/usr/bin/env python3
+"""The pg_wasm benchmark driver, run by bench/run.sh once its cluster is up and
+bench/setup.sql has made the functions. Talks to the server only through psql
+(PGHOST, PGPORT, PGUSER and PGDATABASE come from the environment) and prints
+one report: the four implementations side by side, the Wasm tiering
+comparison, cold first calls and cancel latency."""
+
+import argparse
+import datetime
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+
+IMPLS = ("wasm", "plpgsql", "plpython", "c")
+TIERINGS = ("optimizing", "baseline", "dynamic")
+TIMEOUT_MS = 100  # statement_timeout for the cancel measurement
+
+# Every session runs with JIT off, so the executor does the same work around
+# every kind of function.
+BASE_OPTIONS = "-c jit=off"
+
+
+def workloads(quick):
+    """(label, query with {f} for the function prefix). --quick shrinks the
+    big inputs to check the script, not to measure."""
+    collatz_n = 10_000 if quick else 1_000_000
+    add_n = 100_000 if quick else 10_000_000
+    return [
+        ("fib(50) x 1000", "SELECT sum({f}_fib(50)) FROM generate_series(1, 1000)"),
+        ("fib(500) x 1000", "SELECT sum({f}_fib(500)) FROM generate_series(1, 1000)"),
+        ("fib(5000) x 1000", "SELECT sum({f}_fib(5000)) FROM generate_series(1, 1000)"),
+        (f"collatz(i), i = 1..{collatz_n:,}",
+         f"SELECT sum({{f}}_collatz(i)) FROM generate_series(1, {collatz_n}) i"),
+        (f"add(i, i), i = 1..{add_n:,}",
+         f"SELECT sum({{f}}_add(i, i)) FROM generate_series(1, {add_n}) i"),
+    ]
+
+
+def log(msg):
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+def die(msg):
+    sys.exit(f"bench: FAILED: {msg}")
+
+
+def psql(script, options=""):
+    """Runs a psql script in a new session; returns its output lines. Progress
+    (\\warn) goes to our stderr."""
+    env = dict(os.environ, PGOPTIONS=f"{BASE_OPTIONS} {options}".strip())
+    run = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-f", "-"],
+                         input=script, text=True, stdout=subprocess.PIPE, env=env)
+    if run.returncode != 0:
+        die(f"psql exited with {run.returncode} (options: {options or 'none'})")
+    return run.stdout.splitlines()
+
+
+def query_value(sql, options=""):
+    return psql(sql + ";\n", options)[0]
+
+
+def measure(cells, warmup, reps, options="", what="", prelude=None):
+    """Times each (key, query) cell in one session: `warmup` untimed rounds,
+    then `reps` timed rounds, every round running every cell once (so that
+    background noise spreads over all cells). The prelude, a query, runs
+    first, untimed. Returns {key: [timed ms, ...]}, {key: ms of the first
+    round} and {key: set of results}."""
+    lines, order = [], []
+    if prelude:
+        lines.append(f"{prelude} \\gset")
+    for r in range(warmup + reps):
+        kind = "warm-up" if r < warmup else "timed"
+        lines.append(f"\\warn bench: {what} round {r + 1}/{warmup + reps} ({kind})")
+        for key, query in cells:
+            assert "$q$" not in query
+            lines.append(f"SELECT ms, result FROM bench.run($q${query}$q$);")
+            order.append((key, r >= warmup))
+    out = psql("\n".join(lines) + "\n", options)
+    if len(out) != len(order):
+        die(f"expected {len(order)} timings from psql, got {len(out)}")
+    times, firsts, results = {}, {}, {}
+    for (key, timed), line in zip(order, out):
+        ms, result = line.split("|", 1)
+        results.setdefault(key, set()).add(result)
+        firsts.setdefault(key, float(ms))
+        if timed:
+            times.setdefault(key, []).append(float(ms))
+    return times, firsts, results
+
+
+def check_agree(label, results_by_impl):
+    """Every run of every implementation must have returned the same value."""
+    values = set().union(*results_by_impl.values())
+    if len(values) != 1:
+        detail = ", ".join(f"{k}={sorted(v)}" for k, v in results_by_impl.items())
+        die(f"{label}: implementations disagree: {detail}")
+
+
+def check_fib_values():
+    """fib(n) for the benchmark's n, row by row: the four must agree."""
+    cols = ", ".join(f"{f}_fib(n)" for f in IMPLS)
+    for line in psql(f"SELECT n, {cols} FROM unnest(ARRAY[50, 500, 5000]) n;\n"):
+        n, *values = line.split("|")
+        if len(set(values)) != 1:
+            die(f"fib({n}) differs: " + ", ".join(f"{f}={v}" for f, v in zip(IMPLS, values)))
+
+
+def cold_call(function, options):
+    """A fresh session: SELECT 1 (the backend's own first-query costs), then
+    the function's first and second calls, timed by psql (client round trip
+    included). Returns (first, second) in ms."""
+    out = psql(f"\\timing on\nSELECT 1;\nSELECT {function}(50);\nSELECT {function}(50);\n",
+               options)
+    times = [float(m.group(1)) for m in map(re.compile(r"^Time: ([0-9.]+) ms").match, out) if m]
+    if len(times) != 3:
+        die(f"cold call of {function}: expected 3 timings, got {out}")
+    return times[1], times[2]
+
+
+def cold_rows(kinds, samples, preloaded):
+    """kinds: (label, function, options). Interleaves the samples of all kinds,
+    after one untimed round (which also brings a restarted server's caches
+    back)."""
+    firsts, seconds = {}, {}
+    for sample in range(samples + 1):
+        for label, function, options in kinds:
+            first, second = cold_call(function, options)
+            if sample == 0:
+                continue
+            firsts.setdefault(label, []).append(first)
+            seconds.setdefault(label, []).append(second)
+    return [[label, "yes" if preloaded else "no", fmt_ms(statistics.median(firsts[label])),
+             fmt_ms(min(firsts[label])), fmt_ms(max(firsts[label])),
+             fmt_ms(statistics.median(seconds[label]))] for label, _, _ in kinds]
+
+
+def cancel_ms(function, options, warmup, reps):
+    """Milliseconds beyond statement_timeout until the cancel error, per run."""
+    call = f"SELECT bench.cancel_ms('SELECT {function}()');"
+    out = psql(f"SET statement_timeout = '{TIMEOUT_MS}ms';\n" + "\n".join([call] * (warmup + reps))
+               + "\n", options)
+    return [float(x) - TIMEOUT_MS for x in out[warmup:]]
+
+
+def cluster(action, args):
+    subprocess.run([os.path.join(args.root, "scripts", "cluster.sh"), action], check=True,
+                   stdout=subprocess.DEVNULL, env=dict(os.environ, BUILD_DIR=args.build_dir))
+
+
+def set_preload(value, args):
+    """shared_preload_libraries for our own cluster, through ALTER SYSTEM, and a
+    restart to apply it."""
+    if value:
+        psql(f"ALTER SYSTEM SET shared_preload_libraries = '{value}';\n")
+    else:
+        psql("ALTER SYSTEM RESET shared_preload_libraries;\n")
+    cluster("stop", args)
+    cluster("start", args)
+    if query_value("SHOW shared_preload_libraries") != value:
+        die(f"shared_preload_libraries is not '{value}' after restart")
+
+
+# ---------------------------------------------------------------------------
+# Formatting
+
+
+def fmt_ms(v):
+    if v < 10:
+        return f"{v:.3f}"
+    if v < 1000:
+        return f"{v:.1f}"
+    return f"{v:.0f}"
+
+
+def fmt_ratio(v):
+    if v < 10:
+        return f"{v:.2f}"
+    if v < 100:
+        return f"{v:.1f}"
+    return f"{v:.0f}"
+
+
+def is_number(text):
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def table(headers, rows):
+    """A markdown table, padded so it also reads as plain text; columns of
+    numbers right-aligned."""
+    cols = list(zip(headers, *rows))
+    widths = [max(len(str(x)) for x in col) for col in cols]
+    numeric = [all(is_number(x) for x in col[1:] if x != "") for col in cols]
+
+    def line(cells):
+        return "| " + " | ".join(str(c).rjust(w) if num else str(c).ljust(w)
+                                 for c, w, num in zip(cells, widths, numeric)) + " |"
+
+    sep = "|" + "|".join("-" * (w + 1) + ":" if num else "-" * (w + 2)
+                         for w, num in zip(widths, numeric)) + "|"
+    return [line(headers), sep] + [line(r) for r in rows]
+
+
+def machine():
+    cpu = "unknown CPU"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kb = int(re.search(r"MemTotal:\s+(\d+)", f.read()).group(1))
+    osname = platform.system()
+    if os.path.exists("/etc/os-release"):
+        with open("/etc/os-release") as f:
+            m = re.search(r'^PRETTY_NAME="?([^"\n]*)', f.read(), re.M)
+            osname = m.group(1) if m else osname
+    return (f"{cpu}, {os.cpu_count()} cores, {mem_kb / 1024 / 1024:.1f} GiB RAM, {osname}, "
+            f"Linux {platform.release()}")
+
+
+def v8_version(build_dir):
+    """From the V8 headers the extension was built against (the same Debian
+    libnode package as the library it runs)."""
+    try:
+        with open(os.path.join(build_dir, "CMakeCache.txt")) as f:
+            inc = re.search(r"^V8_INCLUDE_DIR:PATH=(.*)$", f.read(), re.M).group(1)
+        with open(os.path.join(inc, "v8-version.h")) as f:
+            h = f.read()
+        parts = [re.search(rf"#define V8_{p}\s+(\d+)", h).group(1)
+                 for p in ("MAJOR_VERSION", "MINOR_VERSION", "BUILD_NUMBER", "PATCH_LEVEL")]
+        return f"V8 {'.'.join(parts)} (Debian libnode 18, headers in {inc})"
+    except (OSError, AttributeError):
+        return "V8 version unknown"
+
+
+def noisy(label, times):
+    """Cells whose timed runs spread by more than 25%: worth a re-run."""
+    return [f"{label} {k} ({fmt_ms(min(v))}..{fmt_ms(max(v))} ms)"
+            for k, v in times.items() if len(v) > 1 and max(v) > 1.25 * min(v)]
+
+
+# ---------------------------------------------------------------------------
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        prog="bench/run.sh", description=__doc__,
+        epilog="bench/run.sh also takes --no-build: use the extension as installed and "
+        "$BUILD_DIR (default build-bench) as built.")
+    ap.add_argument("--reps", type=int, default=3, help="timed runs per cell (median reported)")
+    ap.add_argument("--warmup", type=int, default=1, help="untimed runs per cell before timing")
+    ap.add_argument("--cold", type=int, default=7, help="fresh sessions per cold-call row")
+    ap.add_argument("--cancel", type=int, default=7, help="cancelled calls per cancel row")
+    ap.add_argument("--no-preload", action="store_true",
+                    help="skip the cold calls with shared_preload_libraries = 'pg_wasm'")
+    ap.add_argument("--quick", action="store_true", help="small inputs: checks the script only")
+    ap.add_argument("--output", help="also write the report to this file")
+    ap.add_argument("--root", required=True, help=argparse.SUPPRESS)
+    ap.add_argument("--build-dir", required=True, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.reps < 1 or args.warmup < 0 or args.cold < 1 or args.cancel < 1:
+        ap.error("--reps, --cold and --cancel must be at least 1, --warmup at least 0")
+
+    # A run interrupted during the preload part may have left it set.
+    if query_value("SHOW shared_preload_libraries"):
+        set_preload("", args)
+
+    tiering, default = query_value(
+        "LOAD 'pg_wasm'; SELECT setting, boot_val FROM pg_settings WHERE name = 'wasm.tiering'"
+    ).split("|")
+    report = ["# pg_wasm benchmark", ""]
+    if args.quick:
+        report += ["**QUICK MODE: small inputs, for checking the script; not for numbers.**", ""]
+    report += [
+        f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- machine: {machine()}",
+        f"- {query_value('SELECT version()')}",
+        f"- {v8_version(args.build_dir)}",
+        f"- jit = off in every session; times in ms, median of {args.reps} timed run(s) after "
+        f"{args.warmup} warm-up run(s), timed in the server around the query (bench.run)",
+        f"- wasm column: wasm.tiering = {tiering} (default: {default}); "
+        "ratios are time / time of the C function",
+        "",
+    ]
+    noise = []
+
+    # The four implementations side by side.
+    check_fib_values()
+    loads = workloads(args.quick)
+    add_label, add_query = loads[-1]
+    baseline_query = add_query.replace("{f}_add(i, i)", "i + i")
+    cells = [((label, f), query.format(f=f)) for label, query in loads for f in IMPLS]
+    cells.append((("baseline", "sql"), baseline_query))
+    times, _, main_results = measure(cells, args.warmup, args.reps, what="main table")
+    for label, _ in loads:
+        check_agree(label, {f: main_results[(label, f)] for f in IMPLS})
+    check_agree("add vs plain SQL", {"c": main_results[(add_label, "c")],
+                                     "sql": main_results[("baseline", "sql")]})
+    med = {k: statistics.median(v) for k, v in times.items()}
+    rows = []
+    for label, _ in loads:
+        m = {f: med[(label, f)] for f in IMPLS}
+        rows.append([label] + [fmt_ms(m[f]) for f in IMPLS]
+                    + [fmt_ratio(m[f] / m["c"]) for f in ("wasm", "plpgsql", "plpython")])
+    report += ["## Wasm, PL/pgSQL, PL/Python and C side by side", ""]
+    report += table(["workload", "wasm", "plpgsql", "plpython", "c", "wasm/c", "plpgsql/c",
+                     "plpython/c"], rows)
+    base = med[("baseline", "sql")]
+    report += ["", "Plain SQL, no function call, for the add row:", ""]
+    report += table(["query", "ms", "/c_add"],
+                    [[baseline_query, fmt_ms(base), fmt_ratio(base / med[(add_label, "c")])]])
+    noise += noisy("main", {f"{k[0]} / {k[1]}": v for k, v in times.items()})
+
+    # Tiering, Wasm only. The tiering is chosen when V8 starts in a
+    # session, so each sample is a new session per tiering (interleaved): V8
+    # started by a call into another module, then the workloads' first run
+    # (compiling their modules; Liftoff code until tier-up), then warm-up
+    # runs, then one timed run. A recursive fib, one long call full of calls,
+    # joins the issue's two workloads. C, in its own session, is the
+    # reference, and every result must match C's.
+    tier_loads = [loads[2], loads[3], ("recursive fib(32), 1 call", "SELECT {f}_fibrec(32)")]
+    c_cells = [(label, query.format(f="c")) for label, query in tier_loads]
+    c_times, c_firsts, c_results = measure(c_cells, args.warmup, args.reps,
+                                           what="tiering: C reference")
+    cells = [(label, query.format(f="wasm")) for label, query in tier_loads]
+    first, warm = {}, {}
+    for r in range(args.reps):
+        for t in TIERINGS:
+            times, firsts, results = measure(
+                cells, max(1, args.warmup), 1, f"-c wasm.tiering={t}",
+                what=f"tiering {t} ({r + 1}/{args.reps})", prelude="SELECT wasm_add(1, 1)")
+            for label, _ in tier_loads:
+                check_agree(f"{label} with tiering {t}", {t: results[label], "c": c_results[label]})
+                first.setdefault((t, label), []).append(firsts[label])
+                warm.setdefault((t, label), []).extend(times[label])
+    noise += noisy("tiering (warm)", {f"{k[1]} / {k[0]}": v for k, v in warm.items()})
+    first = {k: statistics.median(v) for k, v in first.items()}
+    warm = {k: statistics.median(v) for k, v in warm.items()}
+    rows = []
+    for label, _ in tier_loads:
+        c = statistics.median(c_times[label])
+        for t in TIERINGS:
+            rows.append([label, t, fmt_ms(first[(t, label)]), fmt_ms(warm[(t, label)]),
+                         fmt_ratio(warm[(t, label)] / warm[("optimizing", label)]),
+                         fmt_ratio(warm[(t, label)] / c)])
+        rows.append([label, "(C function)", fmt_ms(c_firsts[label]), fmt_ms(c), "", "1.00"])
+    report += ["", f"## Wasm tiering (wasm.tiering): first run in a new session, and warm "
+               f"(medians over {args.reps} sessions per tiering)", ""]
+    report += table(["workload", "tiering", "first run", "warm", "/optimizing", "/c"], rows)
+
+    # Cold first call in a new session.
+    kinds = [(f"wasm ({t})", "wasm_fib", f"-c wasm.tiering={t}") for t in TIERINGS]
+    kinds += [(f, f"{f}_fib", "") for f in ("plpgsql", "plpython", "c")]
+    log("cold calls")
+    cold = cold_rows(kinds, args.cold, preloaded=False)
+    if not args.no_preload:
+        log("cold calls with shared_preload_libraries = 'pg_wasm' (restarting the cluster)")
+        set_preload("pg_wasm", args)
+        try:
+            cold += cold_rows(kinds[:len(TIERINGS)], args.cold, preloaded=True)
+        finally:
+            set_preload("", args)
+    report += ["", f"## Cold call: fib(50) as the first call of a new session "
+               f"(median of {args.cold} sessions after 1 untimed one, client-side time)", ""]
+    report += table(["function", "preloaded", "first call", "min", "max", "second call"], cold)
+
+    # Cancel latency.
+    log("cancel latency")
+    rows = []
+    for label, function, options in [(f"wasm ({t})", "wasm_spin", f"-c wasm.tiering={t}")
+                                     for t in TIERINGS] + [("plpgsql", "plpgsql_spin", "")]:
+        late = cancel_ms(function, options, warmup=1, reps=args.cancel)
+        rows.append([label, fmt_ms(statistics.median(late)), fmt_ms(min(late)),
+                     fmt_ms(max(late))])
+    report += ["", f"## Cancel: ms beyond statement_timeout = {TIMEOUT_MS}ms until an infinite "
+               f"loop errors out (median of {args.cancel}, after 1 warm-up)", ""]
+    report += table(["loop", "median", "min", "max"], rows)
+
+    if noise:
+        report += ["", "Timed runs that spread by more than 25% (re-run on a quiet machine):", ""]
+        report += [f"- {n}" for n in noise]
+    text = "\n".join(report) + "\n"
+    sys.stdout.write(text)
+    if args.output:
+        with open(args.output, "w") as f:
+            f.write(text)
+
+
+if __name__ == "__main__":
+    main()

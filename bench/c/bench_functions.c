@@ -1,0 +1,55 @@
+// The benchmark's native baseline: the same workloads as the Wasm guests
+// (examples/fib.c, examples/collatz.c, examples/arith.wat), as PostgreSQL C
+// functions. Built by bench/CMakeLists.txt, never installed: bench/run.sh
+// registers them from an absolute path in its own cluster.
+#include "postgres.h"
+
+#include "fmgr.h"
+
+PG_MODULE_MAGIC;
+
+PG_FUNCTION_INFO_V1(c_fib);
+PG_FUNCTION_INFO_V1(c_collatz);
+PG_FUNCTION_INFO_V1(c_add);
+PG_FUNCTION_INFO_V1(c_fibrec);
+
+// Iterative Fibonacci wrapping modulo 2^64, read back as a signed int8:
+// unsigned arithmetic, since signed overflow is undefined in C.
+Datum c_fib(PG_FUNCTION_ARGS) {
+  int32 n = PG_GETARG_INT32(0);
+  uint64 a = 0, b = 1;
+  for (int32 i = 0; i < n; i++) {
+    uint64 t = a + b;
+    a = b;
+    b = t;
+  }
+  PG_RETURN_INT64((int64)a);
+}
+
+// Collatz steps from n to 1; -1 for n < 1, as the guest does.
+Datum c_collatz(PG_FUNCTION_ARGS) {
+  int32 n = PG_GETARG_INT32(0);
+  if (n < 1) PG_RETURN_INT32(-1);
+  int64 x = n;  // the sequence overflows int32 for some n below 10^6
+  int32 count = 0;
+  while (x != 1) {
+    x = (x & 1) ? 3 * x + 1 : x / 2;
+    count++;
+  }
+  PG_RETURN_INT32(count);
+}
+
+// i32.add wraps; so does this.
+Datum c_add(PG_FUNCTION_ARGS) {
+  PG_RETURN_INT32((int32)((uint32)PG_GETARG_INT32(0) + (uint32)PG_GETARG_INT32(1)));
+}
+
+// Recursive Fibonacci, as the bench's WAT guest fibrec (bench/setup.sql):
+// the calls themselves are the work.
+static int64 fibrec(int32 n) {
+  return n < 2 ? n : fibrec(n - 1) + fibrec(n - 2);
+}
+
+Datum c_fibrec(PG_FUNCTION_ARGS) {
+  PG_RETURN_INT64(fibrec(PG_GETARG_INT32(0)));
+}

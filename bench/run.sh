@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# pg_wasm's benchmark: the same workloads as a Wasm function, PL/pgSQL,
+# PL/Python and a C function, in one run on a throwaway cluster; prints one
+# report (docs/benchmarks.md explains it).
+#
+#   bench/run.sh [--no-build] [--output FILE] [--reps N] [--warmup N]
+#                [--cold N] [--cancel N] [--no-preload] [--quick]
+#
+# --no-build uses the extension already installed and $BUILD_DIR as built;
+# the other options are bench/bench.py's (bench/run.sh --help lists them).
+# BUILD_DIR defaults to build-bench, not build: the benchmark restarts its
+# cluster (for shared_preload_libraries), which must not be the tests' one.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+export BUILD_DIR=${BUILD_DIR:-$ROOT/build-bench}
+PGBIN=$(/usr/lib/postgresql/15/bin/pg_config --bindir 2>/dev/null || pg_config --bindir)
+export PATH="$PGBIN:$PATH"
+
+build=1
+args=()
+for a in "$@"; do
+  case "$a" in
+    --no-build) build=0 ;;
+    -h | --help) exec python3 "$HERE/bench.py" --root "$ROOT" --build-dir "$BUILD_DIR" --help ;;
+    *) args+=("$a") ;;
+  esac
+done
+
+# Build and install the current tree (the server loads the installed
+# extension), with the C baseline (bench/CMakeLists.txt) and the guests.
+if [ $build -eq 1 ]; then
+  mkdir -p "$BUILD_DIR"
+  log=$BUILD_DIR/build.log
+  echo "bench: building into $BUILD_DIR (log: $log)" >&2
+  "$ROOT/scripts/build.sh" >"$log" 2>&1 || { tail -40 "$log"; exit 1; }
+fi
+for f in "$BUILD_DIR/bench/bench_functions.so" "$BUILD_DIR"/guests/{fib,collatz,arith}.wasm; do
+  [ -f "$f" ] || { echo "bench: $f missing; run without --no-build" >&2; exit 1; }
+done
+
+# Our own cluster; stopped again at the end if we started it.
+started=0
+if ! "$ROOT/scripts/cluster.sh" status >/dev/null 2>&1; then
+  "$ROOT/scripts/cluster.sh" start >/dev/null
+  started=1
+fi
+cleanup() { [ $started -eq 0 ] || "$ROOT/scripts/cluster.sh" stop >/dev/null || true; }
+trap cleanup EXIT
+eval "$("$ROOT/scripts/cluster.sh" env)"
+
+# The server (the postgres user) reads the guests and the C library: give it
+# copies inside the cluster directory.
+dir=$(readlink -f "$BUILD_DIR/cluster")/bench
+rm -rf "$dir"
+mkdir -p "$dir"
+cp "$BUILD_DIR"/guests/{fib,collatz,arith}.wasm "$BUILD_DIR/bench/bench_functions.so" "$dir/"
+chmod -R a+rX "$dir"
+
+# A fresh database each run.
+PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -v ON_ERROR_STOP=1 \
+  -c "DROP DATABASE IF EXISTS pg_wasm_bench" -c "CREATE DATABASE pg_wasm_bench"
+export PGDATABASE=pg_wasm_bench
+psql -X -q -v ON_ERROR_STOP=1 -v dir="$dir" -f "$HERE/setup.sql"
+
+python3 "$HERE/bench.py" --root "$ROOT" --build-dir "$BUILD_DIR" "${args[@]}"
