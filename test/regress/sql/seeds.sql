@@ -12,7 +12,7 @@ SELECT * FROM wasm.exported_functions;
 SELECT wasm_new_instance_wat(current_setting('regress.guests') || '/traps.wat', 'tr');
 SELECT tr_ok(3);
 SELECT instance_id, name, inputs, outputs FROM wasm.exported_functions WHERE instance_id = 'tr' ORDER BY name;
-SELECT wasm_new_instance_wat(current_setting('regress.guests') || '/simple.wasm', 'bin');
+SELECT error_of($$SELECT wasm_new_instance_wat(current_setting('regress.guests') || '/simple.wasm', 'bin')$$);
 
 -- Other sessions see the instances and their functions.
 SELECT connect_other('seeds');

@@ -20,6 +20,15 @@ EXCEPTION WHEN OTHERS THEN
     RETURN SQLSTATE;
 END $$;
 
+-- The error a statement fails with, the guests' directory shown as <guests>.
+CREATE FUNCTION error_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE statement;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || replace(SQLERRM, current_setting('regress.guests'), '<guests>');
+END $$;
+
 -- Another session of this database through dblink, named `name`.
 CREATE EXTENSION dblink;
 CREATE FUNCTION connect_other(name text, options text DEFAULT '') RETURNS text LANGUAGE sql AS $$
