@@ -7,7 +7,8 @@
 #include "pg/catalog.h"
 #include "pg/engine_errors.h"
 #include "pg/guard.h"
-#include "pg/host_imports.h"
+#include "pg/host/guest_call.h"
+#include "pg/host/host_functions.h"
 
 extern "C" {
 #include "tcop/tcopprot.h"
@@ -82,11 +83,21 @@ void register_invalidation_callbacks() {
 engine::Instance &LoadedModule::instance_for_call() {
   if (instance) return *instance;
   engine::Engine &eng = backend_engine();
+  host::GuestCall call{name, ""};
   try {
-    instance = eng.instantiate(compiled, resolve_imports(eng, compiled->info()));
+    host::ActiveGuestCall active(call);
+    instance = eng.instantiate(compiled, host::resolve_imports(eng, compiled->info()));
+    // A WASI reactor (wasi-libc's -mexec-model=reactor) must be initialised
+    // once before any other export is called.
+    if (auto init = compiled->info().export_index("_initialize")) {
+      const auto *type = std::get_if<FuncType>(&compiled->info().exports[*init].type);
+      if (type && type->params.empty() && type->results.empty()) instance->call(*init, nullptr, nullptr);
+    }
   } catch (...) {
+    instance.reset();
     rethrow_engine_error(name, "");
   }
+  host::flush_output(call);
   return *instance;
 }
 

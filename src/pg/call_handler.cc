@@ -7,6 +7,7 @@
 #include "pg/backend.h"
 #include "pg/engine_errors.h"
 #include "pg/guard.h"
+#include "pg/invoke.h"
 #include "pg/sql_function.h"
 
 namespace pgwasm::pg {
@@ -130,21 +131,16 @@ PG_WASM_FUNCTION(pg_wasm_call_handler) {
     set_arg(plan.args[i], plan.arg_kinds[i], fcinfo->args[i].value);
   }
   engine::Value result;
-  try {
-    plan.module->instance_for_call().call(plan.export_index, plan.args, &result);
-  } catch (const engine::Trap &t) {
-    // Whatever the guest was doing, its state is now suspect: start afresh.
-    // A full engine heap is every instance's doing: free it all.
-    if (t.kind == engine::Trap::Kind::HeapExhausted)
-      module_cache().discard_instances();
-    else
-      plan.module->discard_instance();
-    rethrow_engine_error(plan.module_name, plan.export_name);
-  } catch (...) {
-    plan.module->discard_instance();
-    rethrow_engine_error(plan.module_name, plan.export_name);
-  }
+  Invocation outcome = invoke(*plan.module, plan.export_index, plan.export_name, plan.args, &result);
   if (!plan.returns_value) PG_RETURN_VOID();
+  if (outcome.exited)
+    throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
+                   "wasm module \"" + std::string(plan.module_name) + "\", export \"" + plan.export_name +
+                       "\" exited without returning a value");
+  if (outcome.null_result) {
+    fcinfo->isnull = true;
+    return 0;
+  }
   return to_datum(plan, result);
 }
 

@@ -7,7 +7,7 @@
 #include "pg/catalog.h"
 #include "pg/function_source.h"
 #include "pg/guard.h"
-#include "pg/host_imports.h"
+#include "pg/host/host_functions.h"
 #include "pg/module_loader.h"
 #include "pg/sha256.h"
 #include "pg/sql_function.h"
@@ -44,7 +44,7 @@ void validate_code(std::string_view name, std::span<const uint8_t> code) {
                        (e.kind == toolkit::BinaryError::Kind::Malformed ? "malformed" : "invalid") +
                        " at byte offset " + std::to_string(e.offset) + ": " + e.message);
   }
-  if (auto missing = check_imports(info))
+  if (auto missing = host::check_imports(info))
     throw SqlError(ERRCODE_UNDEFINED_OBJECT,
                    "wasm module " + quoted(name) + " cannot be loaded: " + *missing);
 }

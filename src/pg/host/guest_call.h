@@ -1,0 +1,63 @@
+// What a host function knows about the Wasm call it serves, and safe access
+// to the guest's memory.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "engine/engine.h"
+
+namespace pgwasm::pg::host {
+
+struct GuestCall {
+  GuestCall(std::string_view module, std::string_view export_name)
+      : module(module), export_name(export_name) {}
+  std::string_view module;
+  std::string_view export_name;  // empty while instantiating
+  bool null_result = false;      // pg_wasm.set_null() was called
+  std::string output[2];         // unfinished lines written to stdout, stderr
+};
+
+// The innermost call in progress, or null outside guest code.
+GuestCall *current_guest_call();
+
+// Makes `call` the current one for the scope. Touches nothing else.
+class ActiveGuestCall {
+ public:
+  explicit ActiveGuestCall(GuestCall &call);
+  ~ActiveGuestCall();
+  ActiveGuestCall(const ActiveGuestCall &) = delete;
+  ActiveGuestCall &operator=(const ActiveGuestCall &) = delete;
+
+ private:
+  GuestCall *outer_;
+};
+
+// "module "m", export "e"" (or "module "m" while instantiating it") for the
+// current call, for messages.
+std::string current_call_description();
+
+// Thrown by WASI's proc_exit: the guest asked to end.
+class GuestExit : public std::exception {
+ public:
+  explicit GuestExit(int32_t code) : code(code) {}
+  const char *what() const noexcept override { return "guest exited"; }
+  int32_t code;
+};
+
+// The guest's bytes [ptr, ptr + len) for host function `function`; an
+// out-of-bounds range raises an error naming it and the call.
+std::span<uint8_t> guest_bytes(engine::HostCall &call, uint32_t ptr, uint32_t len,
+                               std::string_view function);
+
+// Sends what the guest wrote to stdout/stderr and did not end with a newline
+// to the server log. PostgreSQL code: call it in the normal flow only.
+void flush_output(GuestCall &call);
+
+// Logs one line the guest wrote to fd 1 (stdout) or 2 (stderr).
+void log_output_line(const GuestCall &call, int fd, std::string_view line);
+
+}  // namespace pgwasm::pg::host

@@ -1,0 +1,29 @@
+#include <string>
+
+#include "pg/guard.h"
+#include "pg/host/guest_call.h"
+#include "pg/host/host_actions.h"
+
+namespace pgwasm::pg::host {
+
+void guest_log(int elevel, std::string_view text) {
+  std::string msg(text);
+  pg_guard([&] { ereport(elevel, (errmsg_internal("%s", msg.c_str()))); });
+}
+
+void guest_raise(std::string_view text) {
+  throw SqlError(ERRCODE_RAISE_EXCEPTION, std::string(text),
+                 "Raised by wasm " + current_call_description() + ".");
+}
+
+void guest_random(std::span<uint8_t> bytes) {
+  // pg_strong_random takes at most a few kB at a time on some platforms.
+  constexpr size_t kChunk = 4096;
+  for (size_t off = 0; off < bytes.size(); off += kChunk) {
+    size_t n = std::min(kChunk, bytes.size() - off);
+    bool ok = pg_guard([&] { return pg_strong_random(bytes.data() + off, n); });
+    if (!ok) throw SqlError(ERRCODE_INTERNAL_ERROR, "could not generate random bytes for wasm");
+  }
+}
+
+}  // namespace pgwasm::pg::host

@@ -1,0 +1,20 @@
+// What host functions do in PostgreSQL, shared by the import modules.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace pgwasm::pg::host {
+
+// Reports a guest's message at a PostgreSQL level (DEBUG1, LOG, INFO,
+// NOTICE, WARNING).
+void guest_log(int elevel, std::string_view text);
+
+// Raises an ERROR with the guest's message (SQLSTATE P0001, like RAISE).
+[[noreturn]] void guest_raise(std::string_view text);
+
+// Fills the bytes from a cryptographically strong source.
+void guest_random(std::span<uint8_t> bytes);
+
+}  // namespace pgwasm::pg::host

@@ -1,0 +1,80 @@
+// The "pg_wasm" import module: pg_wasm's own host API (docs/abi.md).
+//
+//   log(level i32, ptr i32, len i32)   level 0 DEBUG1, 1 LOG, 2 INFO, 3 NOTICE, 4 WARNING
+//   error(ptr i32, len i32)            raises an ERROR with the message
+//   random(ptr i32, len i32)           fills memory with strong random bytes
+//   now() -> i64                       the transaction's start, in microseconds
+//                                      since 2000-01-01 00:00 UTC (timestamptz)
+//   server_version() -> i32            PostgreSQL's version number (150020)
+//   set_null()                         the running function's result is NULL
+#include <string>
+#include <vector>
+
+#include "pg/guard.h"
+#include "pg/host/guest_call.h"
+#include "pg/host/host_actions.h"
+#include "pg/host/host_functions.h"
+
+extern "C" {
+#include "access/xact.h"
+}
+
+namespace pgwasm::pg::host {
+
+namespace {
+
+using engine::HostCall;
+using engine::Value;
+constexpr auto I32 = ValType::I32;
+constexpr auto I64 = ValType::I64;
+
+std::string_view text_at(HostCall &call, const Value &ptr, const Value &len, std::string_view fn) {
+  auto bytes = guest_bytes(call, ptr.bits.i32, len.bits.i32, fn);
+  return {reinterpret_cast<const char *>(bytes.data()), bytes.size()};
+}
+
+void log(HostCall &call, std::span<const Value> args, std::span<Value>) {
+  static constexpr int kLevels[] = {DEBUG1, LOG, INFO, NOTICE, WARNING};
+  int32_t level = args[0].as_i32();
+  if (level < 0 || level >= static_cast<int32_t>(std::size(kLevels)))
+    throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
+                   "wasm " + current_call_description() + " called pg_wasm.log with level " +
+                       std::to_string(level),
+                   "", "Levels are 0 (DEBUG1), 1 (LOG), 2 (INFO), 3 (NOTICE) and 4 (WARNING).");
+  guest_log(kLevels[level], text_at(call, args[1], args[2], "pg_wasm.log"));
+}
+
+void error(HostCall &call, std::span<const Value> args, std::span<Value>) {
+  guest_raise(text_at(call, args[0], args[1], "pg_wasm.error"));
+}
+
+void random(HostCall &call, std::span<const Value> args, std::span<Value>) {
+  guest_random(guest_bytes(call, args[0].bits.i32, args[1].bits.i32, "pg_wasm.random"));
+}
+
+void now(HostCall &, std::span<const Value>, std::span<Value> results) {
+  results[0] = Value::make_i64(pg_guard([] { return GetCurrentTransactionStartTimestamp(); }));
+}
+
+void server_version(HostCall &, std::span<const Value>, std::span<Value> results) {
+  results[0] = Value::make_i32(PG_VERSION_NUM);
+}
+
+void set_null(HostCall &, std::span<const Value>, std::span<Value>) {
+  if (GuestCall *c = current_guest_call()) c->null_result = true;
+}
+
+}  // namespace
+
+std::vector<HostFunction> pg_wasm_functions() {
+  return {
+      {"pg_wasm", "log", {{I32, I32, I32}, {}}, log},
+      {"pg_wasm", "error", {{I32, I32}, {}}, error},
+      {"pg_wasm", "random", {{I32, I32}, {}}, random},
+      {"pg_wasm", "now", {{}, {I64}}, now},
+      {"pg_wasm", "server_version", {{}, {I32}}, server_version},
+      {"pg_wasm", "set_null", {{}, {}}, set_null},
+  };
+}
+
+}  // namespace pgwasm::pg::host

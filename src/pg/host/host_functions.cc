@@ -1,0 +1,75 @@
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pg/host/host_functions.h"
+
+namespace pgwasm::pg::host {
+
+std::span<const HostFunction> all_host_functions() {
+  // Built once per backend and never destroyed (no static destructors at
+  // backend exit).
+  static const std::vector<HostFunction> *all = [] {
+    auto *v = new std::vector<HostFunction>();
+    for (auto &&list : {pg_wasm_functions(), clickhouse_functions(), wasi_functions()})
+      for (auto &f : list) v->push_back(f);
+    return v;
+  }();
+  return *all;
+}
+
+static const HostFunction *find(const ImportDesc &import) {
+  const auto *type = std::get_if<FuncType>(&import.type);
+  if (!type) return nullptr;
+  for (const auto &f : all_host_functions())
+    if (f.module == import.module && f.name == import.name && f.type == *type) return &f;
+  return nullptr;
+}
+
+std::optional<std::string> unsatisfied_import(const ImportDesc &import) {
+  if (find(import)) return std::nullopt;
+  bool module_known = false;
+  std::vector<const HostFunction *> same_name;
+  for (const auto &f : all_host_functions()) {
+    if (f.module != import.module) continue;
+    module_known = true;
+    if (f.name == import.name) same_name.push_back(&f);
+  }
+  if (!module_known) return "the host provides no module \"" + import.module + "\"";
+  if (kind_of(import.type) != ExternKind::Func)
+    return "the host provides only functions in module \"" + import.module + "\"";
+  if (same_name.empty())
+    return "module \"" + import.module + "\" has no function \"" + import.name + "\"";
+  std::string types;
+  for (const auto *f : same_name) types += (types.empty() ? "" : " or ") + to_string(f->type);
+  return "the host's function has type " + types;
+}
+
+std::optional<std::string> check_imports(const ModuleInfo &info) {
+  for (const auto &imp : info.imports) {
+    if (auto why = unsatisfied_import(imp))
+      return "import \"" + imp.module + "\".\"" + imp.name + "\" (" + to_string(imp.type) +
+             ") is not provided: " + *why;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::shared_ptr<engine::Extern>> resolve_imports(engine::Engine &engine,
+                                                             const ModuleInfo &info) {
+  if (auto missing = check_imports(info)) throw engine::LinkError(*missing);
+  // One extern per host function per engine, made on first use.
+  static auto *cache = new std::map<std::pair<engine::Engine *, const HostFunction *>,
+                                    std::shared_ptr<engine::Extern>>();
+  std::vector<std::shared_ptr<engine::Extern>> externs;
+  for (const auto &imp : info.imports) {
+    const HostFunction *f = find(imp);
+    auto &ext = (*cache)[{&engine, f}];
+    if (!ext) ext = engine.host_function(f->type, f->callback);
+    externs.push_back(ext);
+  }
+  return externs;
+}
+
+}  // namespace pgwasm::pg::host

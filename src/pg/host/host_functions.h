@@ -1,0 +1,49 @@
+// The functions the host offers to guests as imports, and how a module's
+// imports are resolved against them.
+//
+// Three import modules: "pg_wasm" (pg_wasm's own API, host_api.cc), "env"
+// (ClickHouse's host API, clickhouse_api.cc) and "wasi_snapshot_preview1"
+// (a WASI subset, wasi.cc). An import matches a host function by module,
+// name and type, so one name may be offered with several types (ClickHouse's
+// clickhouse_log takes 2 or 3 arguments).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/engine.h"
+#include "toolkit/types.h"
+
+namespace pgwasm::pg::host {
+
+struct HostFunction {
+  std::string module;
+  std::string name;
+  FuncType type;
+  engine::HostCallback callback;
+};
+
+// Each import module's functions.
+std::vector<HostFunction> pg_wasm_functions();
+std::vector<HostFunction> clickhouse_functions();
+std::vector<HostFunction> wasi_functions();
+
+// Every host function, in a fixed order.
+std::span<const HostFunction> all_host_functions();
+
+// Why the host cannot satisfy this import, or nullopt if it can.
+std::optional<std::string> unsatisfied_import(const ImportDesc &import);
+
+// The first import of the module the host cannot satisfy, as an error
+// message naming it, or nullopt if all are satisfied.
+std::optional<std::string> check_imports(const ModuleInfo &info);
+
+// The externs to instantiate `info` with, in import order. Each host
+// function becomes an extern once per engine.
+std::vector<std::shared_ptr<engine::Extern>> resolve_imports(engine::Engine &engine,
+                                                             const ModuleInfo &info);
+
+}  // namespace pgwasm::pg::host

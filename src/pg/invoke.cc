@@ -1,0 +1,45 @@
+#include <string>
+
+#include "pg/engine_errors.h"
+#include "pg/guard.h"
+#include "pg/host/guest_call.h"
+#include "pg/invoke.h"
+
+namespace pgwasm::pg {
+
+Invocation invoke(LoadedModule &module, uint32_t export_index, std::string_view export_name,
+                  const engine::Value *args, engine::Value *results) {
+  host::GuestCall call{module.name, export_name};
+  Invocation outcome;
+  try {
+    engine::Instance &instance = module.instance_for_call();
+    host::ActiveGuestCall active(call);
+    instance.call(export_index, args, results);
+  } catch (const host::GuestExit &e) {
+    // The guest ended itself: its instance is done for either way.
+    module.discard_instance();
+    host::flush_output(call);
+    if (e.code != 0)
+      throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
+                     "wasm module \"" + module.name + "\", export \"" + std::string(export_name) +
+                         "\" exited with code " + std::to_string(e.code));
+    outcome.exited = true;
+    return outcome;
+  } catch (const engine::Trap &t) {
+    // Whatever the guest was doing, its state is now suspect: start afresh.
+    // A full engine heap is every instance's doing: free it all.
+    if (t.kind == engine::Trap::Kind::HeapExhausted)
+      module_cache().discard_instances();
+    else
+      module.discard_instance();
+    rethrow_engine_error(module.name, export_name);
+  } catch (...) {
+    module.discard_instance();
+    rethrow_engine_error(module.name, export_name);
+  }
+  host::flush_output(call);
+  outcome.null_result = call.null_result;
+  return outcome;
+}
+
+}  // namespace pgwasm::pg

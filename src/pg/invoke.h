@@ -1,0 +1,25 @@
+// Calling into a guest from the SQL side: the one place that sets up what
+// host functions see, and turns every failure into a PostgreSQL error.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "engine/value.h"
+#include "pg/backend.h"
+
+namespace pgwasm::pg {
+
+struct Invocation {
+  bool null_result = false;  // the guest called pg_wasm.set_null()
+  bool exited = false;       // the guest called proc_exit(0)
+};
+
+// Calls export `export_index` (named `export_name`) of the module's instance.
+// On any failure the instance is discarded (every instance, when the engine's
+// heap is full) and a SqlError or PgError naming the module and export is
+// thrown; a non-zero proc_exit is such an error.
+Invocation invoke(LoadedModule &module, uint32_t export_index, std::string_view export_name,
+                  const engine::Value *args, engine::Value *results);
+
+}  // namespace pgwasm::pg
