@@ -49,8 +49,12 @@ SELECT wasm.load_module_file('state', current_setting('regress.guests') || '/sta
 SELECT sqlstate_of($$SELECT wasm.load_module_file('nofile', 'no/such/file.wasm')$$);
 SELECT wasm.load_module_file('broken', current_setting('regress.guests') || '/bad_syntax.wat');
 
--- Imports the host does not provide are refused, naming the import.
+-- Imports the host does not provide are refused, naming the import: an
+-- unknown function, module, or type.
 SELECT wasm.load_module('imports', guest('imports.wasm'));
+SELECT wasm.load_module_wat('imports', '(module (import "nowhere" "f" (func)))');
+SELECT wasm.load_module_wat('imports', '(module (import "pg_wasm" "now" (func (result i32))))');
+SELECT wasm.load_module_wat('imports', '(module (import "pg_wasm" "memory" (memory 1)))');
 
 -- Module names are identifier-like.
 SELECT wasm.load_module('bad name', guest('fib.wasm'));
