@@ -35,11 +35,18 @@ struct LoadedModule {
   std::shared_ptr<const engine::Module> compiled;
   std::unique_ptr<engine::Instance> instance;  // made on first call
   uint64_t verified_epoch = 0;
+  // pg_wasm's ABI: the area the host allocated in the instance for
+  // arguments, reused by every call (abi/guest_memory.h).
+  uint32_t arg_area = 0;
+  uint32_t arg_area_size = 0;
 
   // The instance to call, instantiated if need be. Throws SqlError.
   engine::Instance &instance_for_call();
   // After a trap or an interrupt the instance's state cannot be trusted.
-  void discard_instance() { instance.reset(); }
+  void discard_instance() {
+    instance.reset();
+    arg_area = arg_area_size = 0;
+  }
 };
 
 class ModuleCache {

@@ -160,7 +160,8 @@ std::vector<FunctionRef> functions_using(std::string_view module) {
   });
   std::vector<FunctionRef> out;
   for (auto &r : rows) {
-    auto src = parse_function_source(r.source);
+    std::string error;
+    auto src = parse_function_source(r.source, error);
     if (src && src->module == module) out.push_back({r.oid, std::move(r.signature)});
   }
   return out;

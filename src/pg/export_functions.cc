@@ -4,6 +4,7 @@
 
 #include "pg/backend.h"
 #include "pg/export_functions.h"
+#include "pg/function_source.h"
 #include "pg/guard.h"
 #include "pg/sql_types.h"
 
@@ -36,7 +37,7 @@ std::vector<Oid> create_export_functions(std::string_view module_name, std::stri
     }
     std::string args = *sql_type_list(ft->params);
     std::string result = ft->results.empty() ? "void" : *sql_type_for(ft->results[0]);
-    std::string source = module + "::" + e.name;
+    std::string source = module + "::" + quote_export_name(e.name);
     pg_guard([&] {
       const char *ident = quote_identifier(name.c_str());
       planned.push_back({psprintf("CREATE %sFUNCTION %s(%s) RETURNS %s LANGUAGE wasm STRICT AS %s",

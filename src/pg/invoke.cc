@@ -8,8 +8,11 @@
 namespace pgwasm::pg {
 
 Invocation invoke(LoadedModule &module, uint32_t export_index, std::string_view export_name,
-                  const engine::Value *args, engine::Value *results) {
+                  const engine::Value *args, engine::Value *results, const NullableDatum *sql_args,
+                  int nsql_args) {
   host::GuestCall call{module.name, export_name};
+  call.sql_args = sql_args;
+  call.nsql_args = nsql_args;
   Invocation outcome;
   try {
     engine::Instance &instance = module.instance_for_call();

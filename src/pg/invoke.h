@@ -19,7 +19,10 @@ struct Invocation {
 // On any failure the instance is discarded (every instance, when the engine's
 // heap is full) and a SqlError or PgError naming the module and export is
 // thrown; a non-zero proc_exit is such an error.
+// `sql_args` are the SQL arguments the guest may ask about with
+// pg_wasm.arg_is_null.
 Invocation invoke(LoadedModule &module, uint32_t export_index, std::string_view export_name,
-                  const engine::Value *args, engine::Value *results);
+                  const engine::Value *args, engine::Value *results, const NullableDatum *sql_args = nullptr,
+                  int nsql_args = 0);
 
 }  // namespace pgwasm::pg

@@ -12,24 +12,28 @@
 namespace pgwasm::pg {
 
 struct SqlFunction {
+  Oid oid = InvalidOid;
   std::string signature;  // "collatz_steps(integer)", for messages
-  FunctionSource source;  // export_name filled in with the function's name
-  std::vector<SqlKind> args;
-  std::optional<SqlKind> result;  // nullopt: RETURNS void
+  FunctionSource source;  // export filled in; abi resolved, never Auto
+  std::vector<SqlType> args;
+  std::optional<SqlType> result;  // nullopt: RETURNS void
+  bool retset = false;            // RETURNS SETOF / TABLE
+  bool strict = true;
 
-  // The Wasm type this SQL signature calls for.
+  // The Wasm type this SQL signature calls for under its ABI.
   FuncType wasm_type() const;
-  // "(int4, int4) -> int4"
+  // "(text, int4) -> setof text"
   std::string sql_type_string() const;
 };
 
 // Reads the function from pg_proc and checks what does not depend on the
-// module: its AS string and its types. Throws SqlError.
+// module: its AS string, its types and what its ABI allows. Throws SqlError.
 SqlFunction describe_sql_function(Oid fn_oid);
 
 // The index of the export the function calls in `module`, after checking
-// that the export exists and has the Wasm type the SQL signature calls for.
-// Throws SqlError showing both signatures.
+// that the export exists with the Wasm type the SQL signature calls for, and
+// that the module provides what the ABI needs (docs/abi.md). Throws SqlError
+// showing both signatures.
 uint32_t bind_export(const SqlFunction &fn, const LoadedModule &module);
 
 }  // namespace pgwasm::pg

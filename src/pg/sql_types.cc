@@ -1,12 +1,13 @@
 #include <optional>
 #include <string>
 
+#include "pg/guard.h"
 #include "pg/sql_types.h"
 
 namespace pgwasm::pg {
 
-std::optional<SqlKind> sql_kind_of(Oid type) {
-  switch (type) {
+static std::optional<SqlKind> element_kind(Oid elem) {
+  switch (elem) {
     case BOOLOID: return SqlKind::Bool;
     case INT2OID: return SqlKind::Int2;
     case INT4OID: return SqlKind::Int4;
@@ -17,16 +18,95 @@ std::optional<SqlKind> sql_kind_of(Oid type) {
   }
 }
 
+std::optional<SqlType> sql_type_of(Oid type) {
+  SqlType t;
+  t.oid = type;
+  if (auto k = element_kind(type)) {
+    t.kind = *k;
+    return t;
+  }
+  switch (type) {
+    case DATEOID: t.kind = SqlKind::Date; return t;
+    case TIMESTAMPOID: t.kind = SqlKind::Timestamp; return t;
+    case TIMESTAMPTZOID: t.kind = SqlKind::TimestampTz; return t;
+    case TEXTOID:
+    case VARCHAROID:
+    case BPCHAROID: t.kind = SqlKind::Text; return t;
+    case BYTEAOID: t.kind = SqlKind::Bytea; return t;
+    case JSONOID: t.kind = SqlKind::Json; return t;
+    case JSONBOID: t.kind = SqlKind::Jsonb; return t;
+    case NUMERICOID: t.kind = SqlKind::Numeric; return t;
+    case UUIDOID: t.kind = SqlKind::Uuid; return t;
+    case RECORDOID: t.kind = SqlKind::Record; return t;
+    default: break;
+  }
+  struct Info {
+    Oid elem;
+    char typtype;
+  } info = pg_guard([&] {
+    return Info{get_element_type(type), get_typtype(type)};
+  });
+  if (OidIsValid(info.elem)) {
+    auto k = element_kind(info.elem);
+    if (!k) return std::nullopt;
+    t.kind = SqlKind::Array;
+    t.element = *k;
+    return t;
+  }
+  if (info.typtype == TYPTYPE_COMPOSITE) {
+    t.kind = SqlKind::Record;
+    return t;
+  }
+  return std::nullopt;
+}
+
 ValType wasm_type_of(SqlKind kind) {
   switch (kind) {
-    case SqlKind::Bool:
-    case SqlKind::Int2:
-    case SqlKind::Int4: return ValType::I32;
-    case SqlKind::Int8: return ValType::I64;
+    case SqlKind::Int8:
+    case SqlKind::Timestamp:
+    case SqlKind::TimestampTz: return ValType::I64;
     case SqlKind::Float4: return ValType::F32;
     case SqlKind::Float8: return ValType::F64;
+    default: return ValType::I32;
   }
-  return ValType::I32;
+}
+
+size_t element_size(SqlKind element) {
+  switch (element) {
+    case SqlKind::Bool: return 1;
+    case SqlKind::Int2: return 2;
+    case SqlKind::Int4:
+    case SqlKind::Float4: return 4;
+    default: return 8;
+  }
+}
+
+static const char *kind_name(SqlKind k) {
+  switch (k) {
+    case SqlKind::Bool: return "bool";
+    case SqlKind::Int2: return "int2";
+    case SqlKind::Int4: return "int4";
+    case SqlKind::Int8: return "int8";
+    case SqlKind::Float4: return "float4";
+    case SqlKind::Float8: return "float8";
+    case SqlKind::Date: return "date";
+    case SqlKind::Timestamp: return "timestamp";
+    case SqlKind::TimestampTz: return "timestamptz";
+    case SqlKind::Text: return "text";
+    case SqlKind::Bytea: return "bytea";
+    case SqlKind::Json: return "json";
+    case SqlKind::Jsonb: return "jsonb";
+    case SqlKind::Numeric: return "numeric";
+    case SqlKind::Uuid: return "uuid";
+    case SqlKind::Array: return "array";
+    case SqlKind::Record: return "record";
+  }
+  return "?";
+}
+
+std::string type_name(const SqlType &t) {
+  if (t.kind == SqlKind::Array) return std::string(kind_name(t.element)) + "[]";
+  return kind_name(t.kind);
 }
 
 std::optional<std::string> sql_type_for(ValType t) {

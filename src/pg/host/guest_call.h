@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "engine/engine.h"
+#include "pg/pg_headers.h"
 
 namespace pgwasm::pg::host {
 
@@ -18,6 +19,8 @@ struct GuestCall {
   std::string_view module;
   std::string_view export_name;  // empty while instantiating
   bool null_result = false;      // pg_wasm.set_null() was called
+  const NullableDatum *sql_args = nullptr;  // for pg_wasm.arg_is_null()
+  int nsql_args = 0;
   std::string output[2];         // unfinished lines written to stdout, stderr
 };
 

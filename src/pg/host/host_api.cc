@@ -7,6 +7,7 @@
 //                                      since 2000-01-01 00:00 UTC (timestamptz)
 //   server_version() -> i32            PostgreSQL's version number (150020)
 //   set_null()                         the running function's result is NULL
+//   arg_is_null(n i32) -> i32          1 if SQL argument n (from 0) is NULL
 #include <string>
 #include <vector>
 
@@ -64,6 +65,12 @@ void set_null(HostCall &, std::span<const Value>, std::span<Value>) {
   if (GuestCall *c = current_guest_call()) c->null_result = true;
 }
 
+void arg_is_null(HostCall &, std::span<const Value> args, std::span<Value> results) {
+  const GuestCall *c = current_guest_call();
+  int32_t n = args[0].as_i32();
+  results[0] = Value::make_i32(c && n >= 0 && n < c->nsql_args && c->sql_args[n].isnull ? 1 : 0);
+}
+
 }  // namespace
 
 std::vector<HostFunction> pg_wasm_functions() {
@@ -74,6 +81,7 @@ std::vector<HostFunction> pg_wasm_functions() {
       {"pg_wasm", "now", {{}, {I64}}, now},
       {"pg_wasm", "server_version", {{}, {I32}}, server_version},
       {"pg_wasm", "set_null", {{}, {}}, set_null},
+      {"pg_wasm", "arg_is_null", {{I32}, {I32}}, arg_is_null},
   };
 }
 

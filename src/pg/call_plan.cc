@@ -1,0 +1,96 @@
+#include <memory>
+
+#include "pg/call_plan.h"
+#include "pg/guard.h"
+
+namespace pgwasm::pg {
+
+namespace {
+
+void delete_plan(void *arg) { delete static_cast<CallPlan *>(arg); }
+
+// Lowered parameters, typed as the export's.
+void type_params(CallPlan &plan, const FuncType &type) {
+  plan.params.assign(type.params.size(), engine::Value());
+  for (size_t i = 0; i < type.params.size(); i++) plan.params[i].type = type.params[i];
+}
+
+// The row descriptor of a function returning rows, from the call's context
+// (OUT parameters, a composite type, or a column definition list).
+TupleDesc row_descriptor(FunctionCallInfo fcinfo) {
+  return pg_guard([&] {
+    TupleDesc desc;
+    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+      ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                      errmsg("function returning record called in context that cannot accept type record")));
+    MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+    desc = BlessTupleDesc(CreateTupleDescCopy(desc));
+    MemoryContextSwitchTo(old);
+    return desc;
+  });
+}
+
+CallPlan &resolve(FunctionCallInfo fcinfo) {
+  FmgrInfo *flinfo = fcinfo->flinfo;
+  ModuleCache &cache = module_cache();
+  SqlFunction fn = describe_sql_function(flinfo->fn_oid);
+  LoadedModule &module = cache.get(fn.source.module);
+  uint32_t index = bind_export(fn, module);
+
+  auto *plan = static_cast<CallPlan *>(flinfo->fn_extra);
+  if (!plan) {
+    auto owned = std::make_unique<CallPlan>();
+    pg_guard([&] {
+      auto *cb = static_cast<MemoryContextCallback *>(
+          MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(MemoryContextCallback)));
+      cb->func = delete_plan;
+      cb->arg = owned.get();
+      MemoryContextRegisterResetCallback(flinfo->fn_mcxt, cb);
+    });
+    plan = owned.release();
+    flinfo->fn_extra = plan;
+  }
+  plan->fn = std::move(fn);
+  plan->module = &module;
+  plan->export_index = index;
+  type_params(*plan, plan->fn.wasm_type());
+  plan->who = "module \"" + module.name + "\", export \"" + plan->fn.source.export_name + "\"";
+  plan->first_param.clear();
+  for (uint16_t i = 0, p = 0; i < plan->fn.args.size(); i++) {
+    plan->first_param.push_back(p);
+    p += is_scalar(plan->fn.args[i].kind) ? 1 : 2;
+  }
+  // A guest sees NULL arguments only if it can tell them apart.
+  plan->observes_nulls = false;
+  for (const auto &imp : module.compiled->info().imports)
+    plan->observes_nulls = plan->observes_nulls || (imp.module == "pg_wasm" && imp.name == "arg_is_null");
+  const ModuleInfo &info = module.compiled->info();
+  switch (plan->fn.source.abi) {
+    case Abi::PgWasm:
+      plan->alloc_export = info.export_index("pg_wasm_alloc");
+      plan->free_export = info.export_index("pg_wasm_free");
+      break;
+    case Abi::BufferedV1:
+      plan->alloc_export = info.export_index("clickhouse_create_buffer");
+      plan->free_export = info.export_index("clickhouse_destroy_buffer");
+      break;
+    default: break;
+  }
+  plan->result_desc = nullptr;
+  if (plan->fn.result && plan->fn.result->kind == SqlKind::Record) plan->result_desc = row_descriptor(fcinfo);
+  plan->module_epoch = cache.module_epoch();
+  plan->function_epoch = cache.function_epoch();
+  return *plan;
+}
+
+}  // namespace
+
+CallPlan &plan_for(FunctionCallInfo fcinfo) {
+  auto *plan = static_cast<CallPlan *>(fcinfo->flinfo->fn_extra);
+  ModuleCache &cache = module_cache();
+  if (plan && plan->module_epoch == cache.module_epoch() && plan->function_epoch == cache.function_epoch())
+    return *plan;
+  return resolve(fcinfo);
+}
+
+}  // namespace pgwasm::pg
