@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "toolkit/binary.h"
+#include "toolkit/binary_edit.h"
 #include "toolkit/global_module.h"
 #include "toolkit/text.h"
 #include "toolkit/trampoline.h"
@@ -171,4 +172,29 @@ TEST(GlobalModule, KeepsExactBits) {
   encoded.push_back(0x0b);
   EXPECT_TRUE(contains(global_module({ValType::V128, false}, v), encoded));
   EXPECT_THROW(global_module({ValType::FuncRef, false}, {}), std::invalid_argument);
+}
+
+TEST(BinaryEdit, RenamesImportsAndKeepsTheRest) {
+  auto wasm = assemble_wat(R"((module
+    (import "env" "log" (func (param i32 i32)))
+    (import "env" "log" (func (param i32 i32 i32)))
+    (import "m" "mem" (memory 1 2))
+    (import "m" "tab" (table 1 funcref))
+    (import "m" "g" (global (mut i64)))
+    (func (export "f") (result i32) i32.const 42)))");
+  std::vector<std::pair<std::string, std::string>> names = {
+      {"env", "log#0"}, {"env", "log#1"}, {"a-much-longer-module-name", "mem"}, {"m", "t"}, {"m", "g"}};
+  auto edited = rename_imports(wasm, names);
+  ModuleInfo before = read_module(wasm), after = read_module(edited);
+  ASSERT_EQ(after.imports.size(), names.size());
+  for (size_t i = 0; i < names.size(); i++) {
+    EXPECT_EQ(after.imports[i].module, names[i].first);
+    EXPECT_EQ(after.imports[i].name, names[i].second);
+    EXPECT_EQ(after.imports[i].type, before.imports[i].type);
+  }
+  EXPECT_EQ(to_string(after.exports[0].type), "function () -> i32");
+  // Unchanged names give back the same bytes.
+  std::vector<std::pair<std::string, std::string>> same;
+  for (const auto &imp : before.imports) same.emplace_back(imp.module, imp.name);
+  EXPECT_EQ(rename_imports(wasm, same), wasm);
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <new>
 #include <string>
 
@@ -9,6 +10,7 @@
 #include "engine/v8/traps.h"
 #include "engine/v8/v8_extern.h"
 #include "toolkit/binary.h"
+#include "toolkit/binary_edit.h"
 #include "toolkit/trampoline.h"
 
 namespace pgwasm::engine::v8impl {
@@ -41,6 +43,11 @@ class V8Module final : public Module {
   // Per export, for immutable v128 globals only: their constant value (see
   // V8Engine::compile).
   std::vector<std::optional<Value>> constant_globals_;
+  // The (module, name) each import is given under in the JS import object:
+  // its own, unless the module imports that pair more than once (ClickHouse
+  // modules import clickhouse_log with two signatures), in which case it was
+  // compiled with the import renamed to a unique key.
+  std::vector<std::pair<std::string, std::string>> import_keys_;
 };
 
 // V8 10.2 aborts the process when it instantiates a module that imports an
@@ -159,7 +166,17 @@ std::shared_ptr<const Module> V8Engine::compile(std::span<const uint8_t> wasm) {
   } catch (const toolkit::BinaryError &e) {
     throw CompileError(e.what());
   }
-  module->module_.Reset(isolate_, compile_v8(isolate_, wasm));
+  std::map<std::pair<std::string, std::string>, int> uses;
+  for (const auto &imp : module->info_.imports) uses[{imp.module, imp.name}]++;
+  bool renamed = false;
+  for (size_t i = 0; i < module->info_.imports.size(); i++) {
+    const auto &imp = module->info_.imports[i];
+    bool shared = uses[{imp.module, imp.name}] > 1;
+    renamed = renamed || shared;
+    module->import_keys_.emplace_back(imp.module, shared ? imp.name + "\x01" + std::to_string(i) : imp.name);
+  }
+  module->module_.Reset(isolate_, renamed ? compile_v8(isolate_, toolkit::rename_imports(wasm, module->import_keys_))
+                                          : compile_v8(isolate_, wasm));
 
   std::vector<FuncType> targets;
   std::vector<GlobalType> globals;
@@ -250,14 +267,15 @@ std::unique_ptr<Instance> V8Engine::instantiate(std::shared_ptr<const Module> mo
     if (want && have && *want != *have)
       throw LinkError("import " + desc.module + "." + desc.name + ": incompatible import type: " +
                       "expected " + to_string(*want) + ", got " + to_string(*have));
-    auto mod_key = js_string(isolate_, desc.module);
+    const auto &key = module->import_keys_[i];
+    auto mod_key = js_string(isolate_, key.first);
     v8::Local<v8::Value> ns;
     if (!import_object->Get(ctx, mod_key).ToLocal(&ns) || !ns->IsObject()) {
       ns = v8::Object::New(isolate_);
       import_object->Set(ctx, mod_key, ns).Check();
     }
     ns.As<v8::Object>()
-        ->Set(ctx, js_string(isolate_, desc.name), ext->value_.Get(isolate_))
+        ->Set(ctx, js_string(isolate_, key.second), ext->value_.Get(isolate_))
         .Check();
   }
   auto exports = new_instance(module->module_.Get(isolate_), import_object, nullptr);

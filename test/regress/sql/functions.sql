@@ -26,10 +26,11 @@ CREATE FUNCTION f6(int4) RETURNS void LANGUAGE wasm AS 'collatz::steps';
 CREATE FUNCTION f7(int4) RETURNS float8 LANGUAGE wasm AS 'collatz::steps';
 SELECT sqlstate_of($$CREATE FUNCTION f8(int8) RETURNS int4 LANGUAGE wasm AS 'collatz::steps'$$);
 
--- Types outside the numeric mapping are refused, as are sets and OUT
--- parameters.
-CREATE FUNCTION f9(text) RETURNS int4 LANGUAGE wasm AS 'collatz::steps';
-CREATE FUNCTION f10(int4) RETURNS numeric LANGUAGE wasm AS 'collatz::steps';
+-- Types outside the mapping are refused. (Text, sets and rows go through
+-- pg_wasm's ABI, which these numeric exports do not implement: the abi
+-- suite shows them.)
+CREATE FUNCTION f9(inet) RETURNS int4 LANGUAGE wasm AS 'collatz::steps';
+CREATE FUNCTION f10(int4) RETURNS money LANGUAGE wasm AS 'collatz::steps';
 CREATE FUNCTION f11(int4) RETURNS SETOF int4 LANGUAGE wasm AS 'collatz::steps';
 CREATE FUNCTION f12(int4, OUT a int4, OUT b int4) LANGUAGE wasm AS 'numbers::pair';
 CREATE FUNCTION f13(VARIADIC int4[]) RETURNS int4 LANGUAGE wasm AS 'collatz::steps';
@@ -43,7 +44,7 @@ SELECT count(*) FROM pg_proc WHERE proname ~ '^f[0-9]+$' OR proname = 'steps2';
 -- does not depend on the module is checked: a module may come later.
 SET check_function_bodies = off;
 CREATE FUNCTION later(int4) RETURNS int4 LANGUAGE wasm AS 'notyet::steps';
-CREATE FUNCTION bad_type(text) RETURNS int4 LANGUAGE wasm AS 'notyet::steps';
+CREATE FUNCTION bad_type(inet) RETURNS int4 LANGUAGE wasm AS 'notyet::steps';
 RESET check_function_bodies;
 SELECT later(1);
 SELECT wasm.load_module('notyet', guest('collatz.wasm')) IS NOT NULL AS loaded;
