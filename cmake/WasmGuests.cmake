@@ -18,8 +18,9 @@ function(add_wasm_guests target out_dir)
       add_custom_command(OUTPUT "${out}"
         COMMAND ${CMAKE_COMMAND} -E make_directory "${out_dir}"
         COMMAND ${CLANG_EXECUTABLE} --target=wasm32 -nostdlib -O2 -fuse-ld=lld
-                -Wl,--no-entry -o "${out}" "${abs}"
-        DEPENDS "${abs}" COMMENT "Building wasm guest ${name}.wasm" VERBATIM)
+                -I "${CMAKE_SOURCE_DIR}/sdk" -Wl,--no-entry -o "${out}" "${abs}"
+        DEPENDS "${abs}" "${CMAKE_SOURCE_DIR}/sdk/pg_wasm.h"
+        COMMENT "Building wasm guest ${name}.wasm" VERBATIM)
     elseif(ext STREQUAL ".wat")
       add_custom_command(OUTPUT "${out}" "${out_dir}/${name}.wat"
         COMMAND ${CMAKE_COMMAND} -E make_directory "${out_dir}"
@@ -30,6 +31,42 @@ function(add_wasm_guests target out_dir)
       message(FATAL_ERROR "add_wasm_guests: ${src} is neither .c nor .wat")
     endif()
     list(APPEND outputs "${out}")
+  endforeach()
+  add_custom_target(${target} ALL DEPENDS ${outputs})
+endfunction()
+
+# add_wasi_guests(<target> <output dir> [REACTOR <source.c>...] [COMMAND <source.c>...]):
+# C programs for wasm32-wasi, linked with wasi-libc (WASI preview 1), each
+# becoming <output dir>/<name>.wasm. A REACTOR is a library: it exports the
+# functions marked __attribute__((export_name("f"))) and _initialize, which
+# the host calls once per instance. A COMMAND is a program: main, exported as
+# _start. Debian's clang finds its wasi-libc (package wasi-libc) and runtime
+# (libclang-rt-14-dev-wasm32) under /usr; set WASI_SYSROOT for another one,
+# such as wasi-sdk's share/wasi-sysroot.
+set(WASI_SYSROOT "" CACHE PATH "wasi-libc sysroot for wasm32-wasi guests (empty: clang's default)")
+function(add_wasi_guests target out_dir)
+  cmake_parse_arguments(PARSE_ARGV 2 ARG "" "" "REACTOR;COMMAND")
+  set(sysroot)
+  if(WASI_SYSROOT)
+    set(sysroot "--sysroot=${WASI_SYSROOT}")
+  endif()
+  set(outputs)
+  foreach(model IN ITEMS REACTOR COMMAND)
+    foreach(src IN LISTS ARG_${model})
+      get_filename_component(name "${src}" NAME_WE)
+      get_filename_component(abs "${src}" ABSOLUTE)
+      set(out "${out_dir}/${name}.wasm")
+      set(exec_model)
+      if(model STREQUAL "REACTOR")
+        set(exec_model -mexec-model=reactor)
+      endif()
+      add_custom_command(OUTPUT "${out}"
+        COMMAND ${CMAKE_COMMAND} -E make_directory "${out_dir}"
+        COMMAND ${CLANG_EXECUTABLE} --target=wasm32-wasi ${sysroot} ${exec_model} -O2 -Wall
+                -fuse-ld=lld -o "${out}" "${abs}"
+        DEPENDS "${abs}" COMMENT "Building WASI guest ${name}.wasm" VERBATIM)
+      list(APPEND outputs "${out}")
+    endforeach()
   endforeach()
   add_custom_target(${target} ALL DEPENDS ${outputs})
 endfunction()

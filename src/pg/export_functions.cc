@@ -10,6 +10,14 @@
 
 namespace pgwasm::pg {
 
+// Exports the host calls on its own (ABI and WASI), never SQL functions.
+static bool is_plumbing(std::string_view name) {
+  for (std::string_view p : {"pg_wasm_abi_v1", "pg_wasm_alloc", "pg_wasm_free", "clickhouse_create_buffer",
+                             "clickhouse_destroy_buffer", "_initialize"})
+    if (name == p) return true;
+  return false;
+}
+
 std::vector<Oid> create_export_functions(std::string_view module_name, std::string_view prefix,
                                          bool replace) {
   const ModuleInfo &info = module_cache().get(module_name).compiled->info();
@@ -27,6 +35,8 @@ std::vector<Oid> create_export_functions(std::string_view module_name, std::stri
     std::string name = prefix.empty() ? e.name : std::string(prefix) + "_" + e.name;
     if (!ft)
       why = "a " + std::string(to_string(kind_of(e.type)));
+    else if (is_plumbing(e.name))
+      why = "it serves the module's ABI, not SQL";
     else if (auto reason = unsupported_reason(*ft))
       why = *reason;
     else if (name.size() >= NAMEDATALEN)

@@ -35,9 +35,14 @@ Invocation invoke(LoadedModule &module, uint32_t export_index, std::string_view 
       module_cache().discard_instances();
     else
       module.discard_instance();
+    host::flush_output(call);  // what it printed may say why
     rethrow_engine_error(module.name, export_name);
+  } catch (const PgError &) {
+    module.discard_instance();
+    throw;  // PostgreSQL's own error (cancel, a host function's): nothing to log first
   } catch (...) {
     module.discard_instance();
+    host::flush_output(call);
     rethrow_engine_error(module.name, export_name);
   }
   host::flush_output(call);

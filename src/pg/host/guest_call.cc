@@ -1,6 +1,10 @@
 #include <string>
 
 #include "pg/guard.h"
+
+extern "C" {
+#include "mb/pg_wchar.h"
+}
 #include "pg/host/guest_call.h"
 
 namespace pgwasm::pg::host {
@@ -37,6 +41,14 @@ void log_output_line(const GuestCall &call, int fd, std::string_view line) {
   std::string text(line);
   std::string module(call.module);
   pg_guard([&] {
+    // A log line must be text in the database's encoding: a zero byte would
+    // cut it short, and invalid bytes must not reach the log.
+    int encoding = GetDatabaseEncoding();
+    size_t pos = 0;
+    while (pos < text.size()) {
+      pos += pg_encoding_verifymbstr(encoding, text.data() + pos, static_cast<int>(text.size() - pos));
+      if (pos < text.size()) text[pos++] = '?';
+    }
     ereport(LOG, (errmsg("wasm module \"%s\" %s: %s", module.c_str(), fd == 2 ? "stderr" : "stdout",
                          text.c_str())));
   });

@@ -60,7 +60,8 @@ std::span<uint8_t> guest_bytes(engine::HostCall &call, uint32_t ptr, uint32_t le
 // to the server log. PostgreSQL code: call it in the normal flow only.
 void flush_output(GuestCall &call);
 
-// Logs one line the guest wrote to fd 1 (stdout) or 2 (stderr).
+// Logs one line the guest wrote to fd 1 (stdout) or 2 (stderr); bytes that
+// are not text in the database's encoding (zero bytes too) become '?'.
 void log_output_line(const GuestCall &call, int fd, std::string_view line);
 
 }  // namespace pgwasm::pg::host

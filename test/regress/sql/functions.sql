@@ -90,6 +90,16 @@ SELECT wasm.load_module_wat('odd_names', $$(module
 SELECT * FROM wasm.create_functions('odd_names', '');
 SELECT "Mixed Case"(), "select"(), "x-y"();
 SELECT * FROM wasm.create_functions('odd_names', repeat('p', 60));
+-- Exports the host calls on its own (an ABI's, WASI's initialiser) are not
+-- made SQL functions.
+SELECT wasm.load_module_wat('plumbing', $$(module
+  (memory (export "memory") 1)
+  (func (export "pg_wasm_abi_v1"))
+  (func (export "pg_wasm_alloc") (param i32) (result i32) i32.const 0)
+  (func (export "_initialize"))
+  (func (export "answer") (result i32) i32.const 42))$$) IS NOT NULL AS loaded;
+SELECT * FROM wasm.create_functions('plumbing', 'p');
+SELECT p_answer();
 
 -- Declared PARALLEL SAFE, a Wasm function runs in parallel workers too
 -- (each worker starts its own engine and instance).
