@@ -39,6 +39,24 @@ def workloads(quick):
     ]
 
 
+def text_workloads(quick):
+    """(label, query with {f} for the implementation, or "builtin"), for the
+    text and JSON table: sums of hashtext over all rows, so that every
+    implementation must produce the same texts."""
+    rows = 10_000 if quick else 1_000_000
+    builtin = {
+        "slugify": "trim(BOTH '-' FROM regexp_replace(lower(s), '[^a-z0-9\\x80-\\U0010FFFF]+', '-', 'g'))",
+        "json_get": "doc ->> 'email'",
+    }
+    def q(call, table):
+        return f"SELECT sum(hashtext({call})) FROM bench.{table} WHERE id <= {rows}"
+    return [
+        (f"slugify(text), {rows:,} rows", q("{f}_slugify(s)", "texts"), q(builtin["slugify"], "texts")),
+        (f"json field (->>), {rows:,} rows", q("{f}_json_get(doc, 'email')", "docs"),
+         q(builtin["json_get"], "docs")),
+    ]
+
+
 def log(msg):
     print(f"bench: {msg}", file=sys.stderr, flush=True)
 
@@ -317,6 +335,26 @@ def main():
     report += table(["query", "ms", "/c_add"],
                     [[baseline_query, fmt_ms(base), fmt_ratio(base / med[(add_label, "c")])]])
     noise += noisy("main", {f"{k[0]} / {k[1]}": v for k, v in times.items()})
+    # Text and JSON: byte strings in and out, through pg_wasm's ABI.
+    tloads = text_workloads(args.quick)
+    cells = [((label, f), query.format(f=f)) for label, query, _ in tloads for f in IMPLS]
+    cells += [((label, "builtin"), builtin) for label, _, builtin in tloads]
+    times, _, text_results = measure(cells, args.warmup, args.reps, what="text and JSON")
+    for label, _, _ in tloads:
+        check_agree(label, {f: text_results[(label, f)] for f in IMPLS + ("builtin",)})
+    med = {k: statistics.median(v) for k, v in times.items()}
+    rows = []
+    for label, _, _ in tloads:
+        m = {f: med[(label, f)] for f in IMPLS + ("builtin",)}
+        rows.append([label] + [fmt_ms(m[f]) for f in IMPLS + ("builtin",)]
+                    + [fmt_ratio(m[f] / m["c"]) for f in ("wasm", "plpgsql", "plpython", "builtin")])
+    report += ["", "## Text and JSON: byte strings through pg_wasm's ABI", ""]
+    report += table(["workload", "wasm", "plpgsql", "plpython", "c", "builtin SQL", "wasm/c",
+                     "plpgsql/c", "plpython/c", "builtin/c"], rows)
+    report += ["", "The C slugify is examples/text.c's algorithm compiled natively; the C "
+               "json_get calls the ->> operator's own C function; builtin SQL is the same "
+               "expression without a function of ours."]
+    noise += noisy("text", {f"{k[0]} / {k[1]}": v for k, v in times.items()})
 
     # Tiering, Wasm only. The tiering is chosen when V8 starts in a
     # session, so each sample is a new session per tiering (interleaved): V8

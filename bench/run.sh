@@ -35,7 +35,7 @@ if [ $build -eq 1 ]; then
   echo "bench: building into $BUILD_DIR (log: $log)" >&2
   "$ROOT/scripts/build.sh" >"$log" 2>&1 || { tail -40 "$log"; exit 1; }
 fi
-for f in "$BUILD_DIR/bench/bench_functions.so" "$BUILD_DIR"/guests/{fib,collatz,arith}.wasm; do
+for f in "$BUILD_DIR/bench/bench_functions.so" "$BUILD_DIR"/guests/{fib,collatz,arith,text,json}.wasm; do
   [ -f "$f" ] || { echo "bench: $f missing; run without --no-build" >&2; exit 1; }
 done
 
@@ -54,7 +54,7 @@ eval "$("$ROOT/scripts/cluster.sh" env)"
 dir=$(readlink -f "$BUILD_DIR/cluster")/bench
 rm -rf "$dir"
 mkdir -p "$dir"
-cp "$BUILD_DIR"/guests/{fib,collatz,arith}.wasm "$BUILD_DIR/bench/bench_functions.so" "$dir/"
+cp "$BUILD_DIR"/guests/{fib,collatz,arith,text,json}.wasm "$BUILD_DIR/bench/bench_functions.so" "$dir/"
 chmod -R a+rX "$dir"
 
 # A fresh database each run.

@@ -121,6 +121,45 @@ LANGUAGE plpython3u STRICT AS $$
 return a + b
 $$;
 
+-- Text and JSON (pg_wasm's ABI): slugify a text, and a field of a JSON
+-- document as ->> gives it. The Wasm guests are examples/text.c and
+-- examples/json.c; the built-in SQL expression is a fifth column.
+SELECT wasm.load_module_file('text', :'dir' || '/text.wasm', replace => true) AS sha256 \gset
+SELECT wasm.load_module_file('json', :'dir' || '/json.wasm', replace => true) AS sha256 \gset
+CREATE OR REPLACE FUNCTION wasm_slugify(text) RETURNS text LANGUAGE wasm STRICT AS 'text::slugify';
+CREATE OR REPLACE FUNCTION wasm_json_get(json, text) RETURNS text LANGUAGE wasm STRICT AS 'json::json_get';
+CREATE OR REPLACE FUNCTION c_slugify(text) RETURNS text AS :'clib', 'c_slugify' LANGUAGE C STRICT;
+CREATE OR REPLACE FUNCTION c_json_get(json, text) RETURNS text AS :'clib', 'c_json_get' LANGUAGE C STRICT;
+CREATE OR REPLACE FUNCTION plpgsql_slugify(s text) RETURNS text LANGUAGE plpgsql STRICT AS $$
+BEGIN
+    RETURN trim(BOTH '-' FROM regexp_replace(lower(s), '[^a-z0-9\x80-\U0010FFFF]+', '-', 'g'));
+END $$;
+CREATE OR REPLACE FUNCTION plpgsql_json_get(doc json, key text) RETURNS text LANGUAGE plpgsql STRICT AS $$
+BEGIN
+    RETURN doc ->> key;
+END $$;
+CREATE OR REPLACE FUNCTION plpython_slugify(s text) RETURNS text LANGUAGE plpython3u STRICT AS $$
+import re
+return re.sub(r'[^a-z0-9\x80-\U0010ffff]+', '-', s.lower()).strip('-')
+$$;
+CREATE OR REPLACE FUNCTION plpython_json_get(doc json, key text) RETURNS text
+LANGUAGE plpython3u STRICT AS $$
+import json
+v = json.loads(doc).get(key)
+return v if v is None or isinstance(v, str) else json.dumps(v)
+$$;
+-- The inputs, ASCII (where lower() agrees with the guest's ASCII-only
+-- folding): a million texts and a million small documents.
+DROP TABLE IF EXISTS bench.texts, bench.docs;
+CREATE TABLE bench.texts AS
+    SELECT i AS id, format('Row %s: The Quick, Brown Fox %s -- jumps! (%s)', i, md5(i::text), i % 97) AS s
+    FROM generate_series(1, 1000000) i;
+CREATE TABLE bench.docs AS
+    SELECT i AS id, json_build_object('id', i, 'name', 'user ' || i, 'tags', json_build_array('a', i % 7),
+                                      'email', md5(i::text) || '@example.com', 'active', i % 2 = 0) AS doc
+    FROM generate_series(1, 1000000) i;
+ANALYZE bench.texts, bench.docs;
+
 -- Runs a one-value query to completion: how long it took in milliseconds,
 -- measured in the server (no client round trip), and the value, which the
 -- driver compares across implementations.

@@ -63,8 +63,10 @@ function(add_wasi_guests target out_dir)
       add_custom_command(OUTPUT "${out}"
         COMMAND ${CMAKE_COMMAND} -E make_directory "${out_dir}"
         COMMAND ${CLANG_EXECUTABLE} --target=wasm32-wasi ${sysroot} ${exec_model} -O2 -Wall
+                -I "${CMAKE_SOURCE_DIR}/sdk"
                 -fuse-ld=lld -o "${out}" "${abs}"
-        DEPENDS "${abs}" COMMENT "Building WASI guest ${name}.wasm" VERBATIM)
+        DEPENDS "${abs}" "${CMAKE_SOURCE_DIR}/sdk/pg_wasm.h"
+        COMMENT "Building WASI guest ${name}.wasm" VERBATIM)
       list(APPEND outputs "${out}")
     endforeach()
   endforeach()

@@ -5,6 +5,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/fmgrprotos.h"
 
 PG_MODULE_MAGIC;
 
@@ -52,4 +53,42 @@ static int64 fibrec(int32 n) {
 
 Datum c_fibrec(PG_FUNCTION_ARGS) {
   PG_RETURN_INT64(fibrec(PG_GETARG_INT32(0)));
+}
+
+// Text and JSON (docs/benchmarks.md): the same work as examples/text.c's
+// slugify, natively, and the json ->> operator's own C function.
+PG_FUNCTION_INFO_V1(c_slugify);
+PG_FUNCTION_INFO_V1(c_json_get);
+
+Datum c_slugify(PG_FUNCTION_ARGS) {
+  text *in = PG_GETARG_TEXT_PP(0);
+  const char *s = VARDATA_ANY(in);
+  int32 len = VARSIZE_ANY_EXHDR(in);
+  text *out = (text *)palloc(VARHDRSZ + len);
+  char *w = VARDATA(out);
+  bool dash = false;
+  for (int32 i = 0; i < len; i++) {
+    char c = s[i];
+    if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c & 0x80)) {
+      if (dash && w > VARDATA(out)) *w++ = '-';
+      dash = false;
+      *w++ = c;
+    } else {
+      dash = true;
+    }
+  }
+  SET_VARSIZE(out, VARHDRSZ + (w - VARDATA(out)));
+  PG_RETURN_TEXT_P(out);
+}
+
+Datum c_json_get(PG_FUNCTION_ARGS) {
+  Datum result;
+  LOCAL_FCINFO(call, 2);
+  InitFunctionCallInfoData(*call, NULL, 2, InvalidOid, NULL, NULL);
+  call->args[0] = fcinfo->args[0];
+  call->args[1] = fcinfo->args[1];
+  result = json_object_field_text(call);
+  if (call->isnull) PG_RETURN_NULL();
+  return result;
 }

@@ -241,3 +241,16 @@ SET client_min_messages = warning;
 SELECT count(wasm.drop_module(name, cascade => true)) AS dropped
 FROM unnest(ARRAY['wasi', 'wasi_command', 'wasi_failing', 'wasi_imports', 'no_memory']) name;
 RESET client_min_messages;
+
+-- pg_wasm's SDK works with wasi-libc too (test/guests/wasi/sdk_wasi.c, a
+-- reactor built with clang --target=wasm32-wasi -mexec-model=reactor): text
+-- in and out through pg_wasm's ABI, the C library's malloc, snprintf and
+-- printf alongside.
+SELECT wasm.load_module_file('sdk_wasi', current_setting('regress.guests') || '/sdk_wasi.wasm') IS NOT NULL AS loaded;
+CREATE FUNCTION greet(text) RETURNS text LANGUAGE wasm STRICT AS 'sdk_wasi';
+CREATE FUNCTION format_double(float8) RETURNS text LANGUAGE wasm STRICT AS 'sdk_wasi abi=pg_wasm';
+SET client_min_messages = log;
+SELECT greet('wörld');
+RESET client_min_messages;
+SELECT format_double(6.02214076e23), format_double(-0.5);
+SELECT count(*) FROM generate_series(1, 20000) i WHERE greet(i::text) = format('hello, %s (%s bytes)', i, length(i::text));
