@@ -5,8 +5,9 @@ find_program(CLANG_EXECUTABLE NAMES clang clang-14 REQUIRED)
 find_program(WASM_LD_EXECUTABLE NAMES wasm-ld wasm-ld-14 REQUIRED)
 find_program(WAT2WASM_EXECUTABLE wat2wasm REQUIRED)
 
-# add_wasm_guests(<target> <output dir> <source>...): <name>.c and <name>.wat
-# each become <output dir>/<name>.wasm; .wat files are copied alongside too.
+# add_wasm_guests(<target> <output dir> <source>...): <name>.c, <name>.cc and
+# <name>.wat each become <output dir>/<name>.wasm; .wat files are copied
+# alongside too. C and C++ guests may include the SDK (sdk/pg_wasm.h).
 function(add_wasm_guests target out_dir)
   set(outputs)
   foreach(src IN LISTS ARGN)
@@ -21,6 +22,14 @@ function(add_wasm_guests target out_dir)
                 -I "${CMAKE_SOURCE_DIR}/sdk" -Wl,--no-entry -o "${out}" "${abs}"
         DEPENDS "${abs}" "${CMAKE_SOURCE_DIR}/sdk/pg_wasm.h"
         COMMENT "Building wasm guest ${name}.wasm" VERBATIM)
+    elseif(ext STREQUAL ".cc")
+      # C++ without the standard library's runtime: no exceptions, no RTTI.
+      add_custom_command(OUTPUT "${out}"
+        COMMAND ${CMAKE_COMMAND} -E make_directory "${out_dir}"
+        COMMAND ${CLANG_EXECUTABLE} -x c++ -std=c++20 --target=wasm32 -nostdlib -O2 -fno-exceptions -fno-rtti
+                -fuse-ld=lld -I "${CMAKE_SOURCE_DIR}/sdk" -Wl,--no-entry -o "${out}" "${abs}"
+        DEPENDS "${abs}" "${CMAKE_SOURCE_DIR}/sdk/pg_wasm.h"
+        COMMENT "Building wasm guest ${name}.wasm (C++)" VERBATIM)
     elseif(ext STREQUAL ".wat")
       add_custom_command(OUTPUT "${out}" "${out_dir}/${name}.wat"
         COMMAND ${CMAKE_COMMAND} -E make_directory "${out_dir}"
@@ -28,7 +37,7 @@ function(add_wasm_guests target out_dir)
         COMMAND ${CMAKE_COMMAND} -E copy "${abs}" "${out_dir}/${name}.wat"
         DEPENDS "${abs}" COMMENT "Assembling wasm guest ${name}.wasm" VERBATIM)
     else()
-      message(FATAL_ERROR "add_wasm_guests: ${src} is neither .c nor .wat")
+      message(FATAL_ERROR "add_wasm_guests: ${src} is not .c, .cc or .wat")
     endif()
     list(APPEND outputs "${out}")
   endforeach()

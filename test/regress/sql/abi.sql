@@ -118,3 +118,9 @@ CREATE FUNCTION misfit(text) RETURNS text LANGUAGE wasm AS 'abi::echo abi=turbo'
 CREATE FUNCTION misfit(text) RETURNS text LANGUAGE wasm AS 'abi::echo speed=fast';
 CREATE FUNCTION misfit(text) RETURNS text LANGUAGE wasm AS 'abi::echo abi=direct';
 CREATE FUNCTION misfit(text) RETURNS text LANGUAGE wasm AS 'abi::"unclosed';
+
+-- The SDK serves C++ guests too (test/guests/sdk_cpp.cc).
+SELECT wasm.load_module_file('sdk_cpp', current_setting('regress.guests') || '/sdk_cpp.wasm') IS NOT NULL AS loaded;
+CREATE FUNCTION count_vowels(text) RETURNS int4 LANGUAGE wasm STRICT AS 'sdk_cpp';
+CREATE FUNCTION title_case(text) RETURNS text LANGUAGE wasm STRICT AS 'sdk_cpp';
+SELECT count_vowels('webassembly in postgres'), title_case('webassembly in postgres');
