@@ -39,7 +39,26 @@ SELECT * FROM wasm.create_functions('geometry', 'geo');
 CREATE FUNCTION wrong(int8) RETURNS int4 LANGUAGE wasm AS 'collatz::steps';
 
 \echo
-\echo '== 3. Safety: traps, runaway guests, bad modules ============================='
+\echo '== 3. Beyond numbers: text, JSON, sets, an aggregate (pg_wasm ABI, sdk/pg_wasm.h)'
+SELECT wasm.load_module_file(m, :'guests' || '/' || m || '.wasm') IS NOT NULL AS loaded
+FROM unnest(ARRAY['text', 'json', 'split', 'hll']) m;
+CREATE FUNCTION slugify(text) RETURNS text LANGUAGE wasm STRICT AS 'text';
+CREATE FUNCTION reverse_text(text) RETURNS text LANGUAGE wasm STRICT AS 'text::reverse';
+CREATE FUNCTION json_get(json, text) RETURNS text LANGUAGE wasm STRICT AS 'json';
+CREATE FUNCTION split(text, text) RETURNS SETOF text LANGUAGE wasm STRICT AS 'split';
+SELECT slugify('Hello, WebAssembly in PostgreSQL!'), reverse_text('naïve café ✓');
+SELECT json_get('{"user": {"id": 7}, "email": "ada@example.com"}', 'email') AS email;
+SELECT * FROM split('wasm,postgres,v8', ',');
+CREATE FUNCTION hll_add(bytea, text) RETURNS bytea LANGUAGE wasm STRICT PARALLEL SAFE AS 'hll';
+CREATE FUNCTION hll_merge(bytea, bytea) RETURNS bytea LANGUAGE wasm STRICT PARALLEL SAFE AS 'hll';
+CREATE FUNCTION hll_count(bytea) RETURNS int8 LANGUAGE wasm STRICT PARALLEL SAFE AS 'hll';
+CREATE AGGREGATE approx_count_distinct(text) (sfunc = hll_add, stype = bytea, initcond = '',
+    combinefunc = hll_merge, finalfunc = hll_count, parallel = safe);
+SELECT approx_count_distinct((i % 25000)::text) AS approx, count(DISTINCT i % 25000) AS exact
+FROM generate_series(1, 100000) i;
+
+\echo
+\echo '== 4. Safety: traps, runaway guests, bad modules ============================='
 SELECT wasm.load_module_wat('risky', $$
   (module
     (func (export "divide") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
@@ -55,14 +74,14 @@ SELECT wasm.load_module('junk', '\x0061736d01000000010501'::bytea);
 \set ON_ERROR_STOP on
 
 \echo
-\echo '== 4. The wasmer-postgres / openGauss-wasm API ==============================='
+\echo '== 5. The wasmer-postgres / openGauss-wasm API ==============================='
 SELECT wasm_new_instance(:'guests' || '/collatz.wasm', 'ns');
 SELECT ns_steps(97);
 SELECT * FROM wasm.instances;
 SELECT * FROM wasm.exported_functions;
 
 \echo
-\echo '== 5. A small benchmark: the same work in Wasm, PL/pgSQL and SQL ============'
+\echo '== 6. A small benchmark: the same work in Wasm, PL/pgSQL and SQL ============'
 CREATE FUNCTION plpgsql_collatz(n int4) RETURNS int4 LANGUAGE plpgsql IMMUTABLE STRICT AS $$
 DECLARE x int8 := n; c int4 := 0;
 BEGIN
@@ -80,6 +99,10 @@ BEGIN
   FOR i IN 1..n LOOP t := a + b; a := b; b := t; END LOOP;
   RETURN ((a + 9223372036854775808) % 18446744073709551616 - 9223372036854775808)::int8;
 END $$;
+CREATE FUNCTION plpgsql_slugify(s text) RETURNS text LANGUAGE plpgsql IMMUTABLE STRICT AS $$
+BEGIN
+  RETURN trim(BOTH '-' FROM regexp_replace(lower(s), '[^a-z0-9]+', '-', 'g'));
+END $$;
 CREATE FUNCTION timed(query text) RETURNS numeric LANGUAGE plpgsql AS $$
 DECLARE t0 timestamptz;
 BEGIN
@@ -96,7 +119,11 @@ WITH runs AS (
   UNION ALL
   SELECT 'fib(500), 1000 calls',
          timed('SELECT sum(fib(500 + i % 1)) FROM generate_series(1, 1000) i'),
-         timed('SELECT sum(plpgsql_fib(500 + i % 1)) FROM generate_series(1, 1000) i'))
+         timed('SELECT sum(plpgsql_fib(500 + i % 1)) FROM generate_series(1, 1000) i')
+  UNION ALL
+  SELECT 'slugify, 100000 texts',
+         timed($q$SELECT count(slugify('Row ' || i || ': Hello, World!')) FROM generate_series(1, 100000) i$q$),
+         timed($q$SELECT count(plpgsql_slugify('Row ' || i || ': Hello, World!')) FROM generate_series(1, 100000) i$q$))
 SELECT workload, wasm_ms, plpgsql_ms, round(plpgsql_ms / nullif(wasm_ms, 0), 1) AS "wasm speedup"
 FROM runs;
 \echo 'The full benchmark (Wasm, PL/pgSQL, PL/Python and C side by side): bench/run.sh'
