@@ -3,9 +3,9 @@
 // about 2.3%), mergeable for parallel aggregation.
 //
 //   CREATE FUNCTION hll_add(bytea, text) RETURNS bytea LANGUAGE wasm STRICT PARALLEL SAFE AS 'hll';
-//   CREATE FUNCTION hll_merge(bytea, bytea) RETURNS bytea LANGUAGE wasm STRICT PARALLEL SAFE AS 'hll';
-//   CREATE FUNCTION hll_count(bytea) RETURNS int8 LANGUAGE wasm STRICT PARALLEL SAFE AS 'hll';
-//   CREATE AGGREGATE approx_count_distinct(text) (
+//   CREATE FUNCTION hll_merge(bytea, bytea) RETURNS bytea LANGUAGE wasm STRICT PARALLEL SAFE AS
+//   'hll'; CREATE FUNCTION hll_count(bytea) RETURNS int8 LANGUAGE wasm STRICT PARALLEL SAFE AS
+//   'hll'; CREATE AGGREGATE approx_count_distinct(text) (
 //     sfunc = hll_add, stype = bytea, initcond = '',
 //     combinefunc = hll_merge, finalfunc = hll_count, parallel = safe);
 #include "pg_wasm.h"
@@ -34,17 +34,20 @@ static unsigned char *registers_from(const unsigned char *state, int32_t len) {
   return (unsigned char *)out->data;
 }
 
-PGW_EXPORT(hll_add) pgw_result hll_add(const unsigned char *state, int32_t len, const unsigned char *v, int32_t vlen) {
+PGW_EXPORT(hll_add)
+pgw_result hll_add(const unsigned char *state, int32_t len, const unsigned char *v, int32_t vlen) {
   unsigned char *reg = registers_from(state, len);
   uint64_t h = hash64(v, vlen);
   uint32_t index = (uint32_t)(h >> (64 - P));
   uint64_t rest = h << P;
-  unsigned char rank = rest ? (unsigned char)(__builtin_clzll(rest) + 1) : (unsigned char)(64 - P + 1);
+  unsigned char rank =
+      rest ? (unsigned char)(__builtin_clzll(rest) + 1) : (unsigned char)(64 - P + 1);
   if (rank > reg[index]) reg[index] = rank;
   return pgw_return(reg, M);
 }
 
-PGW_EXPORT(hll_merge) pgw_result hll_merge(const unsigned char *a, int32_t alen, const unsigned char *b, int32_t blen) {
+PGW_EXPORT(hll_merge)
+pgw_result hll_merge(const unsigned char *a, int32_t alen, const unsigned char *b, int32_t blen) {
   unsigned char *reg = registers_from(a, alen);
   if (blen == M)
     for (int32_t i = 0; i < M; i++)
@@ -55,10 +58,19 @@ PGW_EXPORT(hll_merge) pgw_result hll_merge(const unsigned char *a, int32_t alen,
 // Natural logarithm, for linear counting (no libc here).
 static double ln(double x) {
   int e = 0;
-  while (x > 2) { x /= 2; e++; }
-  while (x < 1) { x *= 2; e--; }
+  while (x > 2) {
+    x /= 2;
+    e++;
+  }
+  while (x < 1) {
+    x *= 2;
+    e--;
+  }
   double y = (x - 1) / (x + 1), y2 = y * y, sum = 0, term = y;
-  for (int k = 1; k < 40; k += 2) { sum += term / k; term *= y2; }
+  for (int k = 1; k < 40; k += 2) {
+    sum += term / k;
+    term *= y2;
+  }
   return 2 * sum + e * 0.6931471805599453;
 }
 

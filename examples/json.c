@@ -49,8 +49,8 @@ static int skip_value(scanner *s) {
     }
     return 0;
   }
-  while (s->p < s->end && *s->p != ',' && *s->p != '}' && *s->p != ']' && *s->p != ' ' && *s->p != '\n' &&
-         *s->p != '\t' && *s->p != '\r')
+  while (s->p < s->end && *s->p != ',' && *s->p != '}' && *s->p != ']' && *s->p != ' ' &&
+         *s->p != '\n' && *s->p != '\t' && *s->p != '\r')
     s->p++;
   return 1;
 }
@@ -80,7 +80,9 @@ static void put_utf8(pgw_buf *b, uint32_t cp) {
   }
 }
 
-static uint32_t read_u16(const char *p) { return (uint32_t)(hex(p[0]) << 12 | hex(p[1]) << 8 | hex(p[2]) << 4 | hex(p[3])); }
+static uint32_t read_u16(const char *p) {
+  return (uint32_t)(hex(p[0]) << 12 | hex(p[1]) << 8 | hex(p[2]) << 4 | hex(p[3]));
+}
 
 // The string at s->p (its opening quote), unescaped into out.
 static int unescape(scanner *s, pgw_buf *out) {
@@ -102,7 +104,8 @@ static int unescape(scanner *s, pgw_buf *out) {
         if (s->end - s->p < 5) return 0;
         uint32_t cp = read_u16(s->p + 1);
         s->p += 4;
-        if (cp >= 0xD800 && cp < 0xDC00 && s->end - s->p >= 7 && s->p[1] == '\\' && s->p[2] == 'u') {
+        if (cp >= 0xD800 && cp < 0xDC00 && s->end - s->p >= 7 && s->p[1] == '\\' &&
+            s->p[2] == 'u') {
           uint32_t low = read_u16(s->p + 3);
           cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
           s->p += 6;
@@ -150,7 +153,8 @@ static pgw_result value_of(const char *value, const char *end) {
   return pgw_return(value, (int32_t)(s.p - value));
 }
 
-PGW_EXPORT(json_get) pgw_result json_get(const char *doc, int32_t doc_len, const char *key, int32_t key_len) {
+PGW_EXPORT(json_get)
+pgw_result json_get(const char *doc, int32_t doc_len, const char *key, int32_t key_len) {
   scanner s = {doc, doc + doc_len};
   const char *found = 0;
   skip_ws(&s);

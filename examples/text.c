@@ -42,7 +42,9 @@ PGW_EXPORT(slugify) pgw_result slugify(const char *s, int32_t len) {
   return pgw_buf_result(out);
 }
 
-static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+static int is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 // Words: runs of characters between white space.
 PGW_EXPORT(word_count) int32_t word_count(const char *s, int32_t len) {

@@ -13,8 +13,8 @@
  *   #include "pg_wasm.h"
  *   PGW_EXPORT(shout) pgw_result shout(const char *s, int32_t len) {
  *     pgw_buf *out = pgw_output();
- *     for (int32_t i = 0; i < len; i++) pgw_putc(out, s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]);
- *     return pgw_buf_result(out);
+ *     for (int32_t i = 0; i < len; i++) pgw_putc(out, s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 :
+ * s[i]); return pgw_buf_result(out);
  *   }
  *
  *   CREATE FUNCTION shout(text) RETURNS text LANGUAGE wasm AS 'mymodule::shout';
@@ -116,9 +116,13 @@ static inline void pgw_putc(pgw_buf *b, char c) {
   b->data[b->len++] = c;
 }
 
-static inline void pgw_puts(pgw_buf *b, const char *s) { pgw_append(b, s, pgw__strlen(s)); }
+static inline void pgw_puts(pgw_buf *b, const char *s) {
+  pgw_append(b, s, pgw__strlen(s));
+}
 
-static inline pgw_result pgw_buf_result(const pgw_buf *b) { return pgw_return(b->data, b->len); }
+static inline pgw_result pgw_buf_result(const pgw_buf *b) {
+  return pgw_return(b->data, b->len);
+}
 
 /* The shared output buffer, emptied: build a result in it. */
 pgw_buf *pgw_output(void);
@@ -129,8 +133,12 @@ static inline void pgw__be(pgw_buf *b, uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; i--) pgw_putc(b, (char)(v >> (8 * i)));
 }
 
-static inline void pgw_mp_nil(pgw_buf *b) { pgw_putc(b, (char)0xc0); }
-static inline void pgw_mp_bool(pgw_buf *b, int v) { pgw_putc(b, (char)(v ? 0xc3 : 0xc2)); }
+static inline void pgw_mp_nil(pgw_buf *b) {
+  pgw_putc(b, (char)0xc0);
+}
+static inline void pgw_mp_bool(pgw_buf *b, int v) {
+  pgw_putc(b, (char)(v ? 0xc3 : 0xc2));
+}
 
 static inline void pgw_mp_array(pgw_buf *b, uint32_t n) {
   if (n < 16) {
@@ -172,7 +180,9 @@ static inline void pgw__mp_bytes(pgw_buf *b, int str, const char *p, int32_t len
   pgw_append(b, p, len);
 }
 
-static inline void pgw_mp_str(pgw_buf *b, const char *p, int32_t len) { pgw__mp_bytes(b, 1, p, len); }
+static inline void pgw_mp_str(pgw_buf *b, const char *p, int32_t len) {
+  pgw__mp_bytes(b, 1, p, len);
+}
 static inline void pgw_mp_bin(pgw_buf *b, const void *p, int32_t len) {
   pgw__mp_bytes(b, 0, (const char *)p, len);
 }
@@ -182,8 +192,12 @@ static inline void pgw_mp_bin(pgw_buf *b, const void *p, int32_t len) {
 #ifdef __wasi__
 void *malloc(size_t);
 void free(void *);
-void *pgw_alloc(size_t size) { return malloc(size); }
-void pgw_free(void *ptr) { free(ptr); }
+void *pgw_alloc(size_t size) {
+  return malloc(size);
+}
+void pgw_free(void *ptr) {
+  free(ptr);
+}
 #else
 /* Without a libc: a bump allocator on the heap wasm-ld sets up, growing
    memory as needed. The host allocates rarely (its argument area grows by
@@ -196,12 +210,15 @@ void *pgw_alloc(size_t size) {
   uintptr_t p = (pgw__heap_top + 15) & ~(uintptr_t)15;
   uintptr_t end = p + size;
   uintptr_t have = __builtin_wasm_memory_size(0) * 65536;
-  if (end > have && __builtin_wasm_memory_grow(0, (end - have + 65535) / 65536) == (size_t)-1) return 0;
+  if (end > have && __builtin_wasm_memory_grow(0, (end - have + 65535) / 65536) == (size_t)-1)
+    return 0;
   pgw__heap_top = end;
   return (void *)p;
 }
 
-void pgw_free(void *ptr) { (void)ptr; }
+void pgw_free(void *ptr) {
+  (void)ptr;
+}
 
 /* clang may call these for copies and zeroing. */
 __attribute__((weak)) void *memcpy(void *dst, const void *src, size_t n) {
@@ -249,7 +266,9 @@ PGW_EXPORT(pg_wasm_abi_v1) void pgw__abi_v1(void) {}
 PGW_EXPORT(pg_wasm_alloc) int32_t pgw__host_alloc(int32_t size) {
   return (int32_t)(uintptr_t)pgw_alloc((size_t)size);
 }
-PGW_EXPORT(pg_wasm_free) void pgw__host_free(int32_t ptr) { pgw_free((void *)(uintptr_t)ptr); }
+PGW_EXPORT(pg_wasm_free) void pgw__host_free(int32_t ptr) {
+  pgw_free((void *)(uintptr_t)ptr);
+}
 
 #ifdef __cplusplus
 }

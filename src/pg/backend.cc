@@ -91,13 +91,15 @@ engine::Instance &LoadedModule::instance_for_call() {
     // once before any other export is called.
     if (auto init = compiled->info().export_index("_initialize")) {
       const auto *type = std::get_if<FuncType>(&compiled->info().exports[*init].type);
-      if (type && type->params.empty() && type->results.empty()) instance->call(*init, nullptr, nullptr);
+      if (type && type->params.empty() && type->results.empty())
+        instance->call(*init, nullptr, nullptr);
     }
   } catch (const host::GuestExit &e) {
     instance.reset();
     host::flush_output(call);
     throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
-                   "wasm module \"" + name + "\" exited with code " + std::to_string(e.code) + " while instantiating it");
+                   "wasm module \"" + name + "\" exited with code " + std::to_string(e.code) +
+                       " while instantiating it");
   } catch (...) {
     instance.reset();
     rethrow_engine_error(name, "");

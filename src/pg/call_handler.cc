@@ -24,10 +24,12 @@ static Datum call_direct(CallPlan &plan, FunctionCallInfo fcinfo) {
     }
     set_scalar(plan.params[i], plan.fn.args[i].kind, fcinfo->args[i].value);
   }
-  Invocation outcome = invoke(*plan.module, plan.export_index, plan.fn.source.export_name, plan.params.data(), &plan.result);
+  Invocation outcome = invoke(*plan.module, plan.export_index, plan.fn.source.export_name,
+                              plan.params.data(), &plan.result);
   if (!plan.fn.result) PG_RETURN_VOID();
   if (outcome.exited)
-    throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION, "wasm " + plan.who + " exited without returning a value");
+    throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
+                   "wasm " + plan.who + " exited without returning a value");
   if (outcome.null_result) {
     fcinfo->isnull = true;
     return 0;

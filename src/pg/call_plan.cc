@@ -7,7 +7,9 @@ namespace pgwasm::pg {
 
 namespace {
 
-void delete_plan(void *arg) { delete static_cast<CallPlan *>(arg); }
+void delete_plan(void *arg) {
+  delete static_cast<CallPlan *>(arg);
+}
 
 // Lowered parameters, typed as the export's.
 void type_params(CallPlan &plan, const FuncType &type) {
@@ -21,8 +23,10 @@ TupleDesc row_descriptor(FunctionCallInfo fcinfo) {
   return pg_guard([&] {
     TupleDesc desc;
     if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
-      ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                      errmsg("function returning record called in context that cannot accept type record")));
+      ereport(
+          ERROR,
+          (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+           errmsg("function returning record called in context that cannot accept type record")));
     MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
     desc = BlessTupleDesc(CreateTupleDescCopy(desc));
     MemoryContextSwitchTo(old);
@@ -63,7 +67,8 @@ CallPlan &resolve(FunctionCallInfo fcinfo) {
   // A guest sees NULL arguments only if it can tell them apart.
   plan->observes_nulls = false;
   for (const auto &imp : module.compiled->info().imports)
-    plan->observes_nulls = plan->observes_nulls || (imp.module == "pg_wasm" && imp.name == "arg_is_null");
+    plan->observes_nulls =
+        plan->observes_nulls || (imp.module == "pg_wasm" && imp.name == "arg_is_null");
   const ModuleInfo &info = module.compiled->info();
   switch (plan->fn.source.abi) {
     case Abi::PgWasm:
@@ -77,7 +82,8 @@ CallPlan &resolve(FunctionCallInfo fcinfo) {
     default: break;
   }
   plan->result_desc = nullptr;
-  if (plan->fn.result && plan->fn.result->kind == SqlKind::Record) plan->result_desc = row_descriptor(fcinfo);
+  if (plan->fn.result && plan->fn.result->kind == SqlKind::Record)
+    plan->result_desc = row_descriptor(fcinfo);
   plan->module_epoch = cache.module_epoch();
   plan->function_epoch = cache.function_epoch();
   return *plan;
@@ -88,7 +94,8 @@ CallPlan &resolve(FunctionCallInfo fcinfo) {
 CallPlan &plan_for(FunctionCallInfo fcinfo) {
   auto *plan = static_cast<CallPlan *>(fcinfo->flinfo->fn_extra);
   ModuleCache &cache = module_cache();
-  if (plan && plan->module_epoch == cache.module_epoch() && plan->function_epoch == cache.function_epoch())
+  if (plan && plan->module_epoch == cache.module_epoch() &&
+      plan->function_epoch == cache.function_epoch())
     return *plan;
   return resolve(fcinfo);
 }

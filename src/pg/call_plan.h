@@ -21,15 +21,15 @@ struct CallPlan {
   SqlFunction fn;
   LoadedModule *module = nullptr;  // stable for the backend's life
   uint32_t export_index = 0;
-  std::string who;  // "module "m", export "e"", for messages
+  std::string who;                    // "module "m", export "e"", for messages
   std::vector<engine::Value> params;  // typed once; every call rewrites the bits
   std::vector<uint16_t> first_param;  // per SQL argument: its first Wasm parameter
   bool observes_nulls = false;        // the module imports pg_wasm.arg_is_null
   engine::Value result;
   // Exports the ABI calls besides the function itself.
-  std::optional<uint32_t> alloc_export;   // pg_wasm_alloc / clickhouse_create_buffer
-  std::optional<uint32_t> free_export;    // pg_wasm_free / clickhouse_destroy_buffer
-  TupleDesc result_desc = nullptr;        // for row results, in fn_mcxt
+  std::optional<uint32_t> alloc_export;  // pg_wasm_alloc / clickhouse_create_buffer
+  std::optional<uint32_t> free_export;   // pg_wasm_free / clickhouse_destroy_buffer
+  TupleDesc result_desc = nullptr;       // for row results, in fn_mcxt
 };
 
 // The plan of this call site, made or refreshed as needed. It lives in

@@ -12,8 +12,9 @@ namespace pgwasm::pg {
 
 // Exports the host calls on its own (ABI and WASI), never SQL functions.
 static bool is_plumbing(std::string_view name) {
-  for (std::string_view p : {"pg_wasm_abi_v1", "pg_wasm_alloc", "pg_wasm_free", "clickhouse_create_buffer",
-                             "clickhouse_destroy_buffer", "_initialize"})
+  for (std::string_view p :
+       {"pg_wasm_abi_v1", "pg_wasm_alloc", "pg_wasm_free", "clickhouse_create_buffer",
+        "clickhouse_destroy_buffer", "_initialize"})
     if (name == p) return true;
   return false;
 }

@@ -22,7 +22,7 @@ struct Invocation {
 // `sql_args` are the SQL arguments the guest may ask about with
 // pg_wasm.arg_is_null.
 Invocation invoke(LoadedModule &module, uint32_t export_index, std::string_view export_name,
-                  const engine::Value *args, engine::Value *results, const NullableDatum *sql_args = nullptr,
-                  int nsql_args = 0);
+                  const engine::Value *args, engine::Value *results,
+                  const NullableDatum *sql_args = nullptr, int nsql_args = 0);
 
 }  // namespace pgwasm::pg

@@ -24,7 +24,9 @@ FuncType SqlFunction::wasm_type() const {
           t.params.push_back(ValType::I32);  // length
         }
       }
-      if (result) t.results.push_back(is_scalar(result->kind) && !retset ? wasm_type_of(result->kind) : ValType::I64);
+      if (result)
+        t.results.push_back(is_scalar(result->kind) && !retset ? wasm_type_of(result->kind)
+                                                               : ValType::I64);
       return t;
   }
 }
@@ -42,8 +44,10 @@ static constexpr const char *kSupportedTypes =
     "date, timestamp, timestamptz, text, varchar, char, bytea, json, jsonb, numeric, uuid and "
     "arrays of the numeric types; they may also return void, rows and sets (docs/abi.md).";
 
-static SqlError definition_error(const SqlFunction &fn, const std::string &what, const char *hint = "") {
-  return SqlError(ERRCODE_INVALID_FUNCTION_DEFINITION, "wasm function " + fn.signature + " " + what, "", hint);
+static SqlError definition_error(const SqlFunction &fn, const std::string &what,
+                                 const char *hint = "") {
+  return SqlError(ERRCODE_INVALID_FUNCTION_DEFINITION, "wasm function " + fn.signature + " " + what,
+                  "", hint);
 }
 
 static Abi resolve_abi(const SqlFunction &fn) {
@@ -59,10 +63,14 @@ static void check_abi(const SqlFunction &fn) {
   switch (fn.source.abi) {
     case Abi::Direct:
       for (const auto &a : fn.args)
-        if (!is_scalar(a.kind)) throw definition_error(fn, "cannot take " + type_name(a) + " with " + abi, "Use abi=pg_wasm.");
+        if (!is_scalar(a.kind))
+          throw definition_error(fn, "cannot take " + type_name(a) + " with " + abi,
+                                 "Use abi=pg_wasm.");
       if (fn.result && !is_scalar(fn.result->kind))
-        throw definition_error(fn, "cannot return " + type_name(*fn.result) + " with " + abi, "Use abi=pg_wasm.");
-      if (fn.retset) throw definition_error(fn, "cannot return a set with " + abi, "Use abi=pg_wasm.");
+        throw definition_error(fn, "cannot return " + type_name(*fn.result) + " with " + abi,
+                               "Use abi=pg_wasm.");
+      if (fn.retset)
+        throw definition_error(fn, "cannot return a set with " + abi, "Use abi=pg_wasm.");
       break;
     case Abi::BufferedV1:
       if (fn.retset) throw definition_error(fn, "cannot return a set with " + abi);
@@ -126,8 +134,9 @@ SqlFunction describe_sql_function(Oid fn_oid) {
     auto type = sql_type_of(raw.argtypes[i]);
     if (!type || type->kind == SqlKind::Record) {
       std::string name = pg_guard([&] { return format_type_be(raw.argtypes[i]); });
-      throw definition_error(fn, "cannot take type " + name + " (argument " + std::to_string(i + 1) + ")",
-                             kSupportedTypes);
+      throw definition_error(
+          fn, "cannot take type " + name + " (argument " + std::to_string(i + 1) + ")",
+          kSupportedTypes);
     }
     fn.args.push_back(*type);
   }
@@ -151,20 +160,22 @@ static void require_export(const SqlFunction &fn, const LoadedModule &module, co
   const ExportDesc *e = info.find_export(name);
   const auto *have = e ? std::get_if<FuncType>(&e->type) : nullptr;
   if (!have || *have != type)
-    throw SqlError(ERRCODE_INVALID_FUNCTION_DEFINITION,
-                   "wasm module \"" + module.name + "\" does not provide what " + fn.signature + " needs",
-                   "With abi=" + std::string(abi_name(fn.source.abi)) + ", " + why + ", the module must export " +
-                       name + " of type " + to_string(type) +
-                       (have ? "; its export has type " + to_string(*have) : std::string("")) + ".",
-                   "docs/abi.md describes the ABI.");
+    throw SqlError(
+        ERRCODE_INVALID_FUNCTION_DEFINITION,
+        "wasm module \"" + module.name + "\" does not provide what " + fn.signature + " needs",
+        "With abi=" + std::string(abi_name(fn.source.abi)) + ", " + why +
+            ", the module must export " + name + " of type " + to_string(type) +
+            (have ? "; its export has type " + to_string(*have) : std::string("")) + ".",
+        "docs/abi.md describes the ABI.");
 }
 
 static void require_memory(const SqlFunction &fn, const LoadedModule &module) {
   for (const auto &e : module.compiled->info().exports)
     if (kind_of(e.type) == ExternKind::Memory) return;
-  throw SqlError(ERRCODE_INVALID_FUNCTION_DEFINITION,
-                 "wasm module \"" + module.name + "\" does not provide what " + fn.signature + " needs",
-                 "With abi=" + std::string(abi_name(fn.source.abi)) + " the module must export its memory.");
+  throw SqlError(
+      ERRCODE_INVALID_FUNCTION_DEFINITION,
+      "wasm module \"" + module.name + "\" does not provide what " + fn.signature + " needs",
+      "With abi=" + std::string(abi_name(fn.source.abi)) + " the module must export its memory.");
 }
 
 uint32_t bind_export(const SqlFunction &fn, const LoadedModule &module) {
@@ -172,19 +183,21 @@ uint32_t bind_export(const SqlFunction &fn, const LoadedModule &module) {
   const std::string &want = fn.source.export_name;
   auto index = info.export_index(want);
   if (!index)
-    throw SqlError(ERRCODE_UNDEFINED_FUNCTION,
-                   "wasm module \"" + module.name + "\" has no export \"" + want + "\"", "",
-                   "See its exports with: SELECT * FROM wasm.module_exports('" + module.name + "');");
+    throw SqlError(
+        ERRCODE_UNDEFINED_FUNCTION,
+        "wasm module \"" + module.name + "\" has no export \"" + want + "\"", "",
+        "See its exports with: SELECT * FROM wasm.module_exports('" + module.name + "');");
   const auto *type = std::get_if<FuncType>(&info.exports[*index].type);
   if (!type)
     throw SqlError(ERRCODE_WRONG_OBJECT_TYPE,
                    "export \"" + want + "\" of wasm module \"" + module.name + "\" is a " +
-                       std::string(to_string(kind_of(info.exports[*index].type))) + ", not a function");
+                       std::string(to_string(kind_of(info.exports[*index].type))) +
+                       ", not a function");
   FuncType expected = fn.wasm_type();
   if (*type != expected)
     throw SqlError(ERRCODE_INVALID_FUNCTION_DEFINITION,
-                   "function " + fn.signature + " does not match export \"" + want + "\" of wasm module \"" +
-                       module.name + "\"",
+                   "function " + fn.signature + " does not match export \"" + want +
+                       "\" of wasm module \"" + module.name + "\"",
                    "With abi=" + std::string(abi_name(fn.source.abi)) + ", the SQL signature " +
                        fn.sql_type_string() + " needs the Wasm type " + to_string(expected) +
                        "; the export's type is " + to_string(*type) + ".");
@@ -194,10 +207,12 @@ uint32_t bind_export(const SqlFunction &fn, const LoadedModule &module) {
     bool bytes_args = false;
     for (const auto &a : fn.args) bytes_args = bytes_args || is_bytes(a.kind);
     if (bytes_args) require_export(fn, module, "pg_wasm_alloc", alloc, "for its arguments");
-    if (bytes_args || (fn.result && (!is_scalar(fn.result->kind) || fn.retset))) require_memory(fn, module);
+    if (bytes_args || (fn.result && (!is_scalar(fn.result->kind) || fn.retset)))
+      require_memory(fn, module);
   } else if (fn.source.abi == Abi::BufferedV1) {
     require_export(fn, module, "clickhouse_create_buffer", alloc, "ClickHouse's BUFFERED_V1");
-    require_export(fn, module, "clickhouse_destroy_buffer", {{ValType::I32}, {}}, "ClickHouse's BUFFERED_V1");
+    require_export(fn, module, "clickhouse_destroy_buffer", {{ValType::I32}, {}},
+                   "ClickHouse's BUFFERED_V1");
     require_memory(fn, module);
   }
   return *index;

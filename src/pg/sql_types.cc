@@ -43,9 +43,7 @@ std::optional<SqlType> sql_type_of(Oid type) {
   struct Info {
     Oid elem;
     char typtype;
-  } info = pg_guard([&] {
-    return Info{get_element_type(type), get_typtype(type)};
-  });
+  } info = pg_guard([&] { return Info{get_element_type(type), get_typtype(type)}; });
   if (OidIsValid(info.elem)) {
     auto k = element_kind(info.elem);
     if (!k) return std::nullopt;

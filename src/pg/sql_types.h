@@ -44,8 +44,12 @@ struct SqlType {
 // The type's mapping, or nullopt if Wasm functions cannot use it.
 std::optional<SqlType> sql_type_of(Oid type);
 
-inline bool is_scalar(SqlKind k) { return k <= SqlKind::TimestampTz; }
-inline bool is_bytes(SqlKind k) { return k >= SqlKind::Text && k <= SqlKind::Array; }
+inline bool is_scalar(SqlKind k) {
+  return k <= SqlKind::TimestampTz;
+}
+inline bool is_bytes(SqlKind k) {
+  return k >= SqlKind::Text && k <= SqlKind::Array;
+}
 
 // The Wasm type of a scalar.
 ValType wasm_type_of(SqlKind kind);

@@ -75,10 +75,13 @@ std::vector<uint8_t> rename_imports(std::span<const uint8_t> wasm,
       s.skip(s.u32());  // field name
       size_t desc = s.pos;
       switch (s.byte()) {
-        case 0x00: s.u32(); break;                  // function: type index
-        case 0x01: s.byte(); s.skip_limits(); break;  // table: reference type, limits
-        case 0x02: s.skip_limits(); break;           // memory
-        case 0x03: s.skip(2); break;                 // global: value type, mutability
+        case 0x00: s.u32(); break;  // function: type index
+        case 0x01:
+          s.byte();
+          s.skip_limits();
+          break;                            // table: reference type, limits
+        case 0x02: s.skip_limits(); break;  // memory
+        case 0x03: s.skip(2); break;        // global: value type, mutability
         default: throw std::invalid_argument("unknown import kind");
       }
       put_name(body, names[i].first);

@@ -3,14 +3,22 @@
 
 // The bytes of any byte-string argument, back as the result: they live in
 // the host's argument area, which stays valid until the host reads them.
-PGW_EXPORT(echo) pgw_result echo(const char *p, int32_t len) { return pgw_return(p, len); }
+PGW_EXPORT(echo) pgw_result echo(const char *p, int32_t len) {
+  return pgw_return(p, len);
+}
 
 // Scalars through unchanged.
-PGW_EXPORT(echo_i32) int32_t echo_i32(int32_t v) { return v; }
-PGW_EXPORT(echo_i64) int64_t echo_i64(int64_t v) { return v; }
+PGW_EXPORT(echo_i32) int32_t echo_i32(int32_t v) {
+  return v;
+}
+PGW_EXPORT(echo_i64) int64_t echo_i64(int64_t v) {
+  return v;
+}
 
 // Byte length and UTF-8 character count of a text.
-PGW_EXPORT(byte_length) int32_t byte_length(const char *p, int32_t len) { return len; }
+PGW_EXPORT(byte_length) int32_t byte_length(const char *p, int32_t len) {
+  return len;
+}
 PGW_EXPORT(char_length) int32_t char_length(const char *p, int32_t len) {
   int32_t n = 0;
   for (int32_t i = 0; i < len; i++) n += (p[i] & 0xC0) != 0x80;
@@ -18,8 +26,9 @@ PGW_EXPORT(char_length) int32_t char_length(const char *p, int32_t len) {
 }
 
 // Two texts joined with a separator: several byte-string arguments.
-PGW_EXPORT(join3) pgw_result join3(const char *a, int32_t alen, const char *sep, int32_t slen,
-                                   const char *b, int32_t blen) {
+PGW_EXPORT(join3)
+pgw_result
+    join3(const char *a, int32_t alen, const char *sep, int32_t slen, const char *b, int32_t blen) {
   pgw_buf *out = pgw_output();
   pgw_append(out, a, alen);
   pgw_append(out, sep, slen);
@@ -70,8 +79,12 @@ PGW_EXPORT(series_array) pgw_result series_array(int32_t n) {
 }
 
 // Dates and timestamps in PostgreSQL's units: the next day, an hour later.
-PGW_EXPORT(next_day) int32_t next_day(int32_t d) { return d + 1; }
-PGW_EXPORT(hour_later) int64_t hour_later(int64_t t) { return t + 3600LL * 1000000; }
+PGW_EXPORT(next_day) int32_t next_day(int32_t d) {
+  return d + 1;
+}
+PGW_EXPORT(hour_later) int64_t hour_later(int64_t t) {
+  return t + 3600LL * 1000000;
+}
 
 // A row: (n, n squared as text, n is even).
 PGW_EXPORT(row_of) pgw_result row_of(int32_t n) {
@@ -124,17 +137,33 @@ PGW_EXPORT(words) pgw_result words(const char *p, int32_t len) {
 }
 
 // Results that break the rules.
-PGW_EXPORT(bad_pointer) pgw_result bad_pointer(void) { return pgw_return((void *)0x7ffffff0, 16); }
-PGW_EXPORT(huge_length) pgw_result huge_length(void) { return pgw_return((void *)16, 0x7fffffff); }
-PGW_EXPORT(bad_utf8) pgw_result bad_utf8(void) { return pgw_return("ok\xff\xfe", 4); }
-PGW_EXPORT(nul_byte) pgw_result nul_byte(void) { return pgw_return("a\0b", 3); }
-PGW_EXPORT(not_json) pgw_result not_json(void) { return pgw_return("{oops", 5); }
-PGW_EXPORT(short_uuid) pgw_result short_uuid(void) { return pgw_return("0123456789", 10); }
-PGW_EXPORT(odd_array) pgw_result odd_array(void) { return pgw_return("abcde", 5); }
+PGW_EXPORT(bad_pointer) pgw_result bad_pointer(void) {
+  return pgw_return((void *)0x7ffffff0, 16);
+}
+PGW_EXPORT(huge_length) pgw_result huge_length(void) {
+  return pgw_return((void *)16, 0x7fffffff);
+}
+PGW_EXPORT(bad_utf8) pgw_result bad_utf8(void) {
+  return pgw_return("ok\xff\xfe", 4);
+}
+PGW_EXPORT(nul_byte) pgw_result nul_byte(void) {
+  return pgw_return("a\0b", 3);
+}
+PGW_EXPORT(not_json) pgw_result not_json(void) {
+  return pgw_return("{oops", 5);
+}
+PGW_EXPORT(short_uuid) pgw_result short_uuid(void) {
+  return pgw_return("0123456789", 10);
+}
+PGW_EXPORT(odd_array) pgw_result odd_array(void) {
+  return pgw_return("abcde", 5);
+}
 PGW_EXPORT(bad_row) pgw_result bad_row(void) {
   pgw_buf *out = pgw_output();
   pgw_mp_array(out, 1);
   pgw_mp_int(out, 1);
   return pgw_buf_result(out);
 }
-PGW_EXPORT(not_msgpack) pgw_result not_msgpack(void) { return pgw_return("\xc1", 1); }
+PGW_EXPORT(not_msgpack) pgw_result not_msgpack(void) {
+  return pgw_return("\xc1", 1);
+}

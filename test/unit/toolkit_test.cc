@@ -182,8 +182,11 @@ TEST(BinaryEdit, RenamesImportsAndKeepsTheRest) {
     (import "m" "tab" (table 1 funcref))
     (import "m" "g" (global (mut i64)))
     (func (export "f") (result i32) i32.const 42)))");
-  std::vector<std::pair<std::string, std::string>> names = {
-      {"env", "log#0"}, {"env", "log#1"}, {"a-much-longer-module-name", "mem"}, {"m", "t"}, {"m", "g"}};
+  std::vector<std::pair<std::string, std::string>> names = {{"env", "log#0"},
+                                                            {"env", "log#1"},
+                                                            {"a-much-longer-module-name", "mem"},
+                                                            {"m", "t"},
+                                                            {"m", "g"}};
   auto edited = rename_imports(wasm, names);
   ModuleInfo before = read_module(wasm), after = read_module(edited);
   ASSERT_EQ(after.imports.size(), names.size());

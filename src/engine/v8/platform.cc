@@ -34,7 +34,8 @@ static constexpr int kWorkerThreads = 2;
 static v8::Platform *g_platform = nullptr;
 
 void run_foreground_tasks(v8::Isolate *isolate) {
-  while (v8::platform::PumpMessageLoop(g_platform, isolate, v8::platform::MessageLoopBehavior::kDoNotWait)) {
+  while (v8::platform::PumpMessageLoop(g_platform, isolate,
+                                       v8::platform::MessageLoopBehavior::kDoNotWait)) {
   }
 }
 

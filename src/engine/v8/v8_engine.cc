@@ -173,10 +173,12 @@ std::shared_ptr<const Module> V8Engine::compile(std::span<const uint8_t> wasm) {
     const auto &imp = module->info_.imports[i];
     bool shared = uses[{imp.module, imp.name}] > 1;
     renamed = renamed || shared;
-    module->import_keys_.emplace_back(imp.module, shared ? imp.name + "\x01" + std::to_string(i) : imp.name);
+    module->import_keys_.emplace_back(imp.module,
+                                      shared ? imp.name + "\x01" + std::to_string(i) : imp.name);
   }
-  module->module_.Reset(isolate_, renamed ? compile_v8(isolate_, toolkit::rename_imports(wasm, module->import_keys_))
-                                          : compile_v8(isolate_, wasm));
+  module->module_.Reset(
+      isolate_, renamed ? compile_v8(isolate_, toolkit::rename_imports(wasm, module->import_keys_))
+                        : compile_v8(isolate_, wasm));
 
   std::vector<FuncType> targets;
   std::vector<GlobalType> globals;

@@ -16,14 +16,15 @@ std::span<uint8_t> buffer_of(CallPlan &plan, uint32_t handle, const char *what) 
   std::span<uint8_t> memory = guest_memory(*plan.module);
   uint32_t header[2];
   if (handle == 0 || uint64_t{handle} + sizeof header > memory.size())
-    throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
-                   "wasm " + plan.who + " returned a bad buffer handle " + std::to_string(handle) + " for " + what);
+    throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION, "wasm " + plan.who +
+                                                           " returned a bad buffer handle " +
+                                                           std::to_string(handle) + " for " + what);
   std::memcpy(header, memory.data() + handle, sizeof header);
   if (uint64_t{header[0]} + header[1] > memory.size())
     throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
                    "wasm " + plan.who + " returned a buffer outside its memory for " + what,
-                   std::to_string(header[1]) + " bytes at " + std::to_string(header[0]) + ", memory of " +
-                       std::to_string(memory.size()) + " bytes.");
+                   std::to_string(header[1]) + " bytes at " + std::to_string(header[0]) +
+                       ", memory of " + std::to_string(memory.size()) + " bytes.");
   return memory.subspan(header[0], header[1]);
 }
 
@@ -51,16 +52,22 @@ static Datum call(CallPlan &plan, FunctionCallInfo fcinfo) {
   std::span<uint8_t> in = buffer_of(plan, input, "the input");
   if (in.size() != block.size())
     throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
-                   "wasm module \"" + plan.module->name + "\": clickhouse_create_buffer(" + std::to_string(block.size()) +
-                       ") returned a buffer of " + std::to_string(in.size()) + " bytes");
+                   "wasm module \"" + plan.module->name + "\": clickhouse_create_buffer(" +
+                       std::to_string(block.size()) + ") returned a buffer of " +
+                       std::to_string(in.size()) + " bytes");
   std::memcpy(in.data(), block.data(), block.size());
 
-  engine::Value args[2] = {engine::Value::make_i32(static_cast<int32_t>(input)), engine::Value::make_i32(1)};
-  Invocation outcome = invoke(*plan.module, plan.export_index, fn.source.export_name, args, &plan.result);
+  engine::Value args[2] = {engine::Value::make_i32(static_cast<int32_t>(input)),
+                           engine::Value::make_i32(1)};
+  Invocation outcome =
+      invoke(*plan.module, plan.export_index, fn.source.export_name, args, &plan.result);
   if (outcome.exited)
-    throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION, "wasm " + plan.who + " exited without returning a value");
+    throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
+                   "wasm " + plan.who + " exited without returning a value");
   uint32_t output = plan.result.bits.i32;
-  if (output == 0) throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION, "wasm " + plan.who + " returned a null buffer");
+  if (output == 0)
+    throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
+                   "wasm " + plan.who + " returned a null buffer");
   std::span<uint8_t> out = buffer_of(plan, output, "its result");
   bool isnull = false;
   Datum result = 0;

@@ -34,7 +34,8 @@ struct ConversionContext {
 
 void conversion_context(void *arg) {
   auto *c = static_cast<ConversionContext *>(arg);
-  errcontext("converting the result of wasm %s to %s", c->who->c_str(), type_name(*c->type).c_str());
+  errcontext("converting the result of wasm %s to %s", c->who->c_str(),
+             type_name(*c->type).c_str());
 }
 
 }  // namespace
@@ -45,13 +46,15 @@ void check_utf8(std::string_view bytes, const std::string &who) {
   });
   if (static_cast<size_t>(valid) == bytes.size()) return;
   if (bytes[valid] == '\0')
-    throw SqlError(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
-                   "wasm " + who + " returned text with a zero byte, which PostgreSQL text cannot hold",
-                   "The zero byte is at offset " + std::to_string(valid) + " of " + std::to_string(bytes.size()) + ".");
+    throw SqlError(
+        ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
+        "wasm " + who + " returned text with a zero byte, which PostgreSQL text cannot hold",
+        "The zero byte is at offset " + std::to_string(valid) + " of " +
+            std::to_string(bytes.size()) + ".");
   throw SqlError(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
-                   "wasm " + who + " returned text that is not valid UTF-8",
-                   "The byte at offset " + std::to_string(valid) + " of " + std::to_string(bytes.size()) +
-                       " starts an invalid sequence.");
+                 "wasm " + who + " returned text that is not valid UTF-8",
+                 "The byte at offset " + std::to_string(valid) + " of " +
+                     std::to_string(bytes.size()) + " starts an invalid sequence.");
 }
 
 std::string_view arg_bytes(const SqlType &type, Datum value, const std::string &who) {
@@ -63,13 +66,16 @@ std::string_view arg_bytes(const SqlType &type, Datum value, const std::string &
       int items;
     } shape = pg_guard([&] {
       ArrayType *a = DatumGetArrayTypeP(value);
-      return Shape{ARR_NDIM(a), ARR_HASNULL(a), ARR_DATA_PTR(a), ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a))};
+      return Shape{ARR_NDIM(a), ARR_HASNULL(a), ARR_DATA_PTR(a),
+                   ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a))};
     });
     if (shape.ndim > 1)
       throw SqlError(ERRCODE_ARRAY_SUBSCRIPT_ERROR,
-                     "wasm " + who + " takes one-dimensional arrays, not " + std::to_string(shape.ndim) + "-dimensional ones");
+                     "wasm " + who + " takes one-dimensional arrays, not " +
+                         std::to_string(shape.ndim) + "-dimensional ones");
     if (shape.has_nulls)
-      throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED, "wasm " + who + " cannot take arrays with NULL elements");
+      throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED,
+                     "wasm " + who + " cannot take arrays with NULL elements");
     return {shape.data, shape.items * element_size(type.element)};
   }
   return pg_guard([&]() -> std::string_view {
@@ -89,7 +95,8 @@ std::string_view arg_bytes(const SqlType &type, Datum value, const std::string &
         char *s = DatumGetCString(DirectFunctionCall1(numeric_out, value));
         return {s, strlen(s)};
       }
-      case SqlKind::Uuid: return {reinterpret_cast<const char *>(DatumGetUUIDP(value)->data), UUID_LEN};
+      case SqlKind::Uuid:
+        return {reinterpret_cast<const char *>(DatumGetUUIDP(value)->data), UUID_LEN};
       default: return {};
     }
   });
@@ -99,7 +106,8 @@ static Datum array_from_bytes(const SqlType &type, std::string_view bytes, const
   size_t size = element_size(type.element);
   if (bytes.size() % size != 0)
     throw SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION,
-                   "wasm " + who + " returned " + std::to_string(bytes.size()) + " bytes for " + type_name(type),
+                   "wasm " + who + " returned " + std::to_string(bytes.size()) + " bytes for " +
+                       type_name(type),
                    "Each element takes " + std::to_string(size) + " bytes.");
   return pg_guard([&] {
     int n = static_cast<int>(bytes.size() / size);
@@ -156,9 +164,10 @@ Datum datum_from_bytes(const SqlType &type, std::string_view bytes, const std::s
     case SqlKind::Jsonb: check_utf8(bytes, who); break;
     case SqlKind::Uuid:
       if (bytes.size() != UUID_LEN)
-        throw SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION,
-                       "wasm " + who + " returned " + std::to_string(bytes.size()) + " bytes for a uuid",
-                       "A uuid travels as its 16 bytes.");
+        throw SqlError(
+            ERRCODE_INVALID_BINARY_REPRESENTATION,
+            "wasm " + who + " returned " + std::to_string(bytes.size()) + " bytes for a uuid",
+            "A uuid travels as its 16 bytes.");
       break;
     case SqlKind::Array: return array_from_bytes(type, bytes, who);
     default: break;
@@ -191,8 +200,8 @@ Datum datum_from_bytes(const SqlType &type, std::string_view bytes, const std::s
           case SqlKind::Json: result = DirectFunctionCall1(json_in, CStringGetDatum(s)); break;
           case SqlKind::Jsonb: result = DirectFunctionCall1(jsonb_in, CStringGetDatum(s)); break;
           case SqlKind::Numeric:
-            result = DirectFunctionCall3(numeric_in, CStringGetDatum(s), ObjectIdGetDatum(InvalidOid),
-                                         Int32GetDatum(-1));
+            result = DirectFunctionCall3(numeric_in, CStringGetDatum(s),
+                                         ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
             break;
           default: break;
         }

@@ -7,7 +7,9 @@
 
 namespace pgwasm::pg {
 
-std::span<uint8_t> guest_memory(LoadedModule &module) { return module.instance_for_call().memory(); }
+std::span<uint8_t> guest_memory(LoadedModule &module) {
+  return module.instance_for_call().memory();
+}
 
 uint32_t argument_area(CallPlan &plan, size_t size) {
   LoadedModule &m = *plan.module;
@@ -29,8 +31,9 @@ uint32_t argument_area(CallPlan &plan, size_t size) {
     throw SqlError(ERRCODE_OUT_OF_MEMORY,
                    "wasm module \"" + m.name + "\" could not allocate " + std::to_string(want) +
                        " bytes for the arguments of export \"" + plan.fn.source.export_name + "\"",
-                   area == 0 ? "pg_wasm_alloc returned 0."
-                             : "pg_wasm_alloc returned " + std::to_string(area) + ", outside its memory.",
+                   area == 0
+                       ? "pg_wasm_alloc returned 0."
+                       : "pg_wasm_alloc returned " + std::to_string(area) + ", outside its memory.",
                    "The module's memory may not grow beyond wasm.max_memory.");
   m.arg_area = area;
   m.arg_area_size = static_cast<uint32_t>(want);
@@ -46,7 +49,8 @@ std::string_view result_bytes(CallPlan &plan, uint64_t packed) {
                    "wasm " + plan.who + " returned a result of " + std::to_string(len) + " bytes",
                    "A result may have at most 1 GB.");
   if (uint64_t{ptr} + len > memory.size())
-    throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION, "wasm " + plan.who + " returned a bad pointer or length",
+    throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
+                   "wasm " + plan.who + " returned a bad pointer or length",
                    "It returned " + std::to_string(len) + " bytes at " + std::to_string(ptr) +
                        ", outside its memory of " + std::to_string(memory.size()) + " bytes.");
   return {reinterpret_cast<const char *>(memory.data() + ptr), len};

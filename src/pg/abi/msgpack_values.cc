@@ -17,8 +17,8 @@ namespace {
 
 SqlError type_error(const std::string &who, const char *what, Oid typid) {
   std::string type = pg_guard([&] { return format_type_be(typid); });
-  return SqlError(ERRCODE_DATATYPE_MISMATCH,
-                  "wasm " + who + " returned MessagePack " + what + " where type " + type + " was expected");
+  return SqlError(ERRCODE_DATATYPE_MISMATCH, "wasm " + who + " returned MessagePack " + what +
+                                                 " where type " + type + " was expected");
 }
 
 const char *kind_of_object(const msgpack::object &o) {
@@ -44,7 +44,8 @@ bool is_integer(const msgpack::object &o) {
 int64_t integer_of(const msgpack::object &o, const std::string &who, Oid typid) {
   if (o.type == msgpack::type::POSITIVE_INTEGER) {
     if (o.via.u64 > static_cast<uint64_t>(INT64_MAX))
-      throw SqlError(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, "wasm " + who + " returned an integer out of range");
+      throw SqlError(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+                     "wasm " + who + " returned an integer out of range");
     return static_cast<int64_t>(o.via.u64);
   }
   if (o.type == msgpack::type::NEGATIVE_INTEGER) return o.via.i64;
@@ -143,9 +144,13 @@ Datum datum_from_msgpack(const msgpack::object &o, Oid typid, int32 typmod, bool
       }
       return TimestampGetDatum(integer_of(o, who, typid));
     case SqlKind::Numeric:
-      if (is_integer(o)) return pg_guard([&] { return DirectFunctionCall1(int8_numeric, Int64GetDatum(integer_of(o, who, typid))); });
+      if (is_integer(o))
+        return pg_guard([&] {
+          return DirectFunctionCall1(int8_numeric, Int64GetDatum(integer_of(o, who, typid)));
+        });
       if (o.type == msgpack::type::FLOAT32 || o.type == msgpack::type::FLOAT64)
-        return pg_guard([&] { return DirectFunctionCall1(float8_numeric, Float8GetDatum(o.via.f64)); });
+        return pg_guard(
+            [&] { return DirectFunctionCall1(float8_numeric, Float8GetDatum(o.via.f64)); });
       break;
     case SqlKind::Array:
       if (o.type == msgpack::type::ARRAY) {
@@ -158,9 +163,11 @@ Datum datum_from_msgpack(const msgpack::object &o, Oid typid, int32 typmod, bool
           int n = static_cast<int>(o.via.array.size);
           Datum *items = static_cast<Datum *>(palloc(sizeof(Datum) * std::max(n, 1)));
           bool *nulls = static_cast<bool *>(palloc(sizeof(bool) * std::max(n, 1)));
-          for (int i = 0; i < n; i++) items[i] = datum_from_msgpack(o.via.array.ptr[i], elem, -1, nulls[i], who);
+          for (int i = 0; i < n; i++)
+            items[i] = datum_from_msgpack(o.via.array.ptr[i], elem, -1, nulls[i], who);
           int dims[1] = {n}, lbs[1] = {1};
-          return PointerGetDatum(construct_md_array(items, nulls, 1, dims, lbs, elem, elmlen, elmbyval, elmalign));
+          return PointerGetDatum(
+              construct_md_array(items, nulls, 1, dims, lbs, elem, elmlen, elmbyval, elmalign));
         });
       }
       break;
@@ -170,7 +177,8 @@ Datum datum_from_msgpack(const msgpack::object &o, Oid typid, int32 typmod, bool
   return datum_from_bytes(*type, bytes_of(o), who);
 }
 
-void pack_datum(MsgpackPacker &packer, const SqlType &type, Datum value, bool isnull, const std::string &who) {
+void pack_datum(MsgpackPacker &packer, const SqlType &type, Datum value, bool isnull,
+                const std::string &who) {
   if (isnull) {
     packer.pack_nil();
     return;

@@ -24,7 +24,8 @@ using MsgpackPacker = msgpack::packer<msgpack::sbuffer>;
 // Packs an argument the way ClickHouse's MsgPack format does: integers and
 // floats as such, bool as bool, text and bytes as bin, arrays as arrays,
 // date and timestamps as integers in PostgreSQL's own units.
-void pack_datum(MsgpackPacker &packer, const SqlType &type, Datum value, bool isnull, const std::string &who);
+void pack_datum(MsgpackPacker &packer, const SqlType &type, Datum value, bool isnull,
+                const std::string &who);
 
 // The SQL value of type `typid` for a MessagePack object: nil is NULL;
 // numbers, strings, bin and arrays convert as docs/abi.md says; any other

@@ -15,7 +15,9 @@ namespace pgwasm::pg {
 
 namespace {
 
-constexpr size_t align8(size_t n) { return (n + 7) & ~size_t{7}; }
+constexpr size_t align8(size_t n) {
+  return (n + 7) & ~size_t{7};
+}
 
 // Lowers the SQL arguments into plan.params: scalars as values, byte strings
 // copied once into the guest's argument area; a NULL as zeros.
@@ -55,11 +57,13 @@ SqlError shape_error(const CallPlan &plan, const std::string &what) {
 }
 
 // A row from a MessagePack array of the row's live columns, in order.
-void row_values(const CallPlan &plan, TupleDesc desc, const msgpack::object &row, Datum *values, bool *nulls) {
+void row_values(const CallPlan &plan, TupleDesc desc, const msgpack::object &row, Datum *values,
+                bool *nulls) {
   int live = 0;
   for (int c = 0; c < desc->natts; c++) live += !TupleDescAttr(desc, c)->attisdropped;
   if (row.type != msgpack::type::ARRAY || row.via.array.size != static_cast<uint32_t>(live))
-    throw shape_error(plan, "a row that is not a MessagePack array of " + std::to_string(live) + " values");
+    throw shape_error(
+        plan, "a row that is not a MessagePack array of " + std::to_string(live) + " values");
   uint32_t k = 0;
   for (int c = 0; c < desc->natts; c++) {
     Form_pg_attribute attr = TupleDescAttr(desc, c);
@@ -67,7 +71,8 @@ void row_values(const CallPlan &plan, TupleDesc desc, const msgpack::object &row
       nulls[c] = true;
       continue;
     }
-    values[c] = datum_from_msgpack(row.via.array.ptr[k++], attr->atttypid, attr->atttypmod, nulls[c], plan.who);
+    values[c] = datum_from_msgpack(row.via.array.ptr[k++], attr->atttypid, attr->atttypmod,
+                                   nulls[c], plan.who);
   }
 }
 
@@ -88,7 +93,8 @@ Datum row_datum(const CallPlan &plan, std::string_view bytes) {
 void fill_result_set(const CallPlan &plan, ReturnSetInfo *rsinfo, std::string_view bytes) {
   auto oh = unpack_one(bytes, plan.who);
   const msgpack::object &rows = oh.get();
-  if (rows.type != msgpack::type::ARRAY) throw shape_error(plan, "a set that is not a MessagePack array of rows");
+  if (rows.type != msgpack::type::ARRAY)
+    throw shape_error(plan, "a set that is not a MessagePack array of rows");
   TupleDesc desc = rsinfo->setDesc;
   std::vector<Datum> values(desc->natts);
   std::vector<char> nulls(desc->natts);
@@ -121,13 +127,16 @@ Datum call_pg_wasm(CallPlan &plan, FunctionCallInfo fcinfo) {
     }
   }
   lower_arguments(plan, fcinfo);
-  Invocation outcome = invoke(*plan.module, plan.export_index, fn.source.export_name, plan.params.data(),
-                              &plan.result, fcinfo->args, static_cast<int>(fn.args.size()));
+  Invocation outcome =
+      invoke(*plan.module, plan.export_index, fn.source.export_name, plan.params.data(),
+             &plan.result, fcinfo->args, static_cast<int>(fn.args.size()));
   if (!fn.result) return 0;
   if (outcome.exited)
-    throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION, "wasm " + plan.who + " exited without returning a value");
+    throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
+                   "wasm " + plan.who + " exited without returning a value");
   if (fn.retset) {
-    if (!outcome.null_result) fill_result_set(plan, rsinfo, result_bytes(plan, plan.result.bits.i64));
+    if (!outcome.null_result)
+      fill_result_set(plan, rsinfo, result_bytes(plan, plan.result.bits.i64));
     return 0;
   }
   if (outcome.null_result) {

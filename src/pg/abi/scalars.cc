@@ -27,8 +27,9 @@ Datum scalar_datum(SqlKind kind, const engine::Value &v, const std::string &who)
     case SqlKind::TimestampTz: {
       Timestamp t = v.as_i64();
       if (!TIMESTAMP_NOT_FINITE(t) && !IS_VALID_TIMESTAMP(t))
-        throw SqlError(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
-                       "timestamp out of range: " + who + " returned " + std::to_string(t) + " microseconds");
+        throw SqlError(
+            ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
+            "timestamp out of range: " + who + " returned " + std::to_string(t) + " microseconds");
       return TimestampGetDatum(t);
     }
     default: break;

@@ -19,7 +19,9 @@ namespace pgwasm::pg {
 inline void set_scalar(engine::Value &v, SqlKind kind, Datum d) {
   switch (kind) {
     case SqlKind::Bool: v.bits.i32 = DatumGetBool(d) ? 1 : 0; break;
-    case SqlKind::Int2: v.bits.i32 = static_cast<uint32_t>(static_cast<int32_t>(DatumGetInt16(d))); break;
+    case SqlKind::Int2:
+      v.bits.i32 = static_cast<uint32_t>(static_cast<int32_t>(DatumGetInt16(d)));
+      break;
     case SqlKind::Int4: v.bits.i32 = static_cast<uint32_t>(DatumGetInt32(d)); break;
     case SqlKind::Date: v.bits.i32 = static_cast<uint32_t>(DatumGetDateADT(d)); break;
     case SqlKind::Int8: v.bits.i64 = static_cast<uint64_t>(DatumGetInt64(d)); break;

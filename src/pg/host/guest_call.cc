@@ -13,27 +13,35 @@ namespace {
 GuestCall *g_current = nullptr;
 }
 
-GuestCall *current_guest_call() { return g_current; }
+GuestCall *current_guest_call() {
+  return g_current;
+}
 
-ActiveGuestCall::ActiveGuestCall(GuestCall &call) : outer_(g_current) { g_current = &call; }
-ActiveGuestCall::~ActiveGuestCall() { g_current = outer_; }
+ActiveGuestCall::ActiveGuestCall(GuestCall &call) : outer_(g_current) {
+  g_current = &call;
+}
+ActiveGuestCall::~ActiveGuestCall() {
+  g_current = outer_;
+}
 
 std::string current_call_description() {
   const GuestCall *c = g_current;
   if (!c) return "the host";
-  if (c->export_name.empty()) return "module \"" + std::string(c->module) + "\" while instantiating it";
-  return "module \"" + std::string(c->module) + "\", export \"" + std::string(c->export_name) + "\"";
+  if (c->export_name.empty())
+    return "module \"" + std::string(c->module) + "\" while instantiating it";
+  return "module \"" + std::string(c->module) + "\", export \"" + std::string(c->export_name) +
+         "\"";
 }
 
 std::span<uint8_t> guest_bytes(engine::HostCall &call, uint32_t ptr, uint32_t len,
                                std::string_view function) {
   std::span<uint8_t> memory = call.memory();
   if (uint64_t{ptr} + len > memory.size())
-    throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
-                   "wasm " + current_call_description() + " passed a bad pointer to " +
-                       std::string(function),
-                   "Bytes " + std::to_string(ptr) + " to " + std::to_string(uint64_t{ptr} + len) +
-                       " are outside its memory of " + std::to_string(memory.size()) + " bytes.");
+    throw SqlError(
+        ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
+        "wasm " + current_call_description() + " passed a bad pointer to " + std::string(function),
+        "Bytes " + std::to_string(ptr) + " to " + std::to_string(uint64_t{ptr} + len) +
+            " are outside its memory of " + std::to_string(memory.size()) + " bytes.");
   return memory.subspan(ptr, len);
 }
 
@@ -46,7 +54,8 @@ void log_output_line(const GuestCall &call, int fd, std::string_view line) {
     int encoding = GetDatabaseEncoding();
     size_t pos = 0;
     while (pos < text.size()) {
-      pos += pg_encoding_verifymbstr(encoding, text.data() + pos, static_cast<int>(text.size() - pos));
+      pos +=
+          pg_encoding_verifymbstr(encoding, text.data() + pos, static_cast<int>(text.size() - pos));
       if (pos < text.size()) text[pos++] = '?';
     }
     ereport(LOG, (errmsg("wasm module \"%s\" %s: %s", module.c_str(), fd == 2 ? "stderr" : "stdout",

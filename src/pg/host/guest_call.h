@@ -17,11 +17,11 @@ struct GuestCall {
   GuestCall(std::string_view module, std::string_view export_name)
       : module(module), export_name(export_name) {}
   std::string_view module;
-  std::string_view export_name;  // empty while instantiating
-  bool null_result = false;      // pg_wasm.set_null() was called
+  std::string_view export_name;             // empty while instantiating
+  bool null_result = false;                 // pg_wasm.set_null() was called
   const NullableDatum *sql_args = nullptr;  // for pg_wasm.arg_is_null()
   int nsql_args = 0;
-  std::string output[2];         // unfinished lines written to stdout, stderr
+  std::string output[2];  // unfinished lines written to stdout, stderr
 };
 
 // The innermost call in progress, or null outside guest code.

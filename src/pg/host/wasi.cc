@@ -96,7 +96,9 @@ Value ret(int32_t err) {
 // ---------------------------------------------------------------------------
 // stdout and stderr: lines in the server log.
 
-void emit_line(GuestCall &gc, int fd, std::string line) { log_output_line(gc, fd, line); }
+void emit_line(GuestCall &gc, int fd, std::string line) {
+  log_output_line(gc, fd, line);
+}
 
 // Appends `data` to the stream's unfinished line, logging each line it
 // completes. A line reaching kMaxLine is logged as a piece, cut before a
