@@ -24,28 +24,23 @@ using engine::Value;
 constexpr auto I32 = ValType::I32;
 constexpr auto I64 = ValType::I64;
 
-std::string_view text_at(HostCall &call, const Value &ptr, const Value &size, std::string_view fn) {
-  auto bytes = guest_bytes(call, ptr.bits.i32, size.bits.i32, fn);
-  return {reinterpret_cast<const char *>(bytes.data()), bytes.size()};
-}
-
 void server_version(HostCall &, std::span<const Value>, std::span<Value> results) {
   results[0] = Value::make_i64(PG_VERSION_NUM);
 }
 
 void log2(HostCall &call, std::span<const Value> args, std::span<Value>) {
   guest_log(LOG, "wasm " + current_call_description() + ": " +
-                     std::string(text_at(call, args[0], args[1], "clickhouse_log")));
+                     std::string(guest_text(call, args[0], args[1], "clickhouse_log")));
 }
 
 void log3(HostCall &call, std::span<const Value> args, std::span<Value>) {
   guest_log(LOG, "wasm " + current_call_description() + " (level " +
                      std::to_string(args[0].as_i32()) +
-                     "): " + std::string(text_at(call, args[1], args[2], "clickhouse_log")));
+                     "): " + std::string(guest_text(call, args[1], args[2], "clickhouse_log")));
 }
 
 void raise(HostCall &call, std::span<const Value> args, std::span<Value>) {
-  guest_raise(text_at(call, args[0], args[1], "clickhouse_throw"));
+  guest_raise(guest_text(call, args[0], args[1], "clickhouse_throw"));
 }
 
 void random(HostCall &call, std::span<const Value> args, std::span<Value>) {

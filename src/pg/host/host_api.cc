@@ -29,11 +29,6 @@ using engine::Value;
 constexpr auto I32 = ValType::I32;
 constexpr auto I64 = ValType::I64;
 
-std::string_view text_at(HostCall &call, const Value &ptr, const Value &len, std::string_view fn) {
-  auto bytes = guest_bytes(call, ptr.bits.i32, len.bits.i32, fn);
-  return {reinterpret_cast<const char *>(bytes.data()), bytes.size()};
-}
-
 void log(HostCall &call, std::span<const Value> args, std::span<Value>) {
   static constexpr int kLevels[] = {DEBUG1, LOG, INFO, NOTICE, WARNING};
   int32_t level = args[0].as_i32();
@@ -42,11 +37,11 @@ void log(HostCall &call, std::span<const Value> args, std::span<Value>) {
                    "wasm " + current_call_description() + " called pg_wasm.log with level " +
                        std::to_string(level),
                    "", "Levels are 0 (DEBUG1), 1 (LOG), 2 (INFO), 3 (NOTICE) and 4 (WARNING).");
-  guest_log(kLevels[level], text_at(call, args[1], args[2], "pg_wasm.log"));
+  guest_log(kLevels[level], guest_text(call, args[1], args[2], "pg_wasm.log"));
 }
 
 void error(HostCall &call, std::span<const Value> args, std::span<Value>) {
-  guest_raise(text_at(call, args[0], args[1], "pg_wasm.error"));
+  guest_raise(guest_text(call, args[0], args[1], "pg_wasm.error"));
 }
 
 void random(HostCall &call, std::span<const Value> args, std::span<Value>) {
