@@ -19,6 +19,15 @@ SELECT wasm.load_module_file('numbers', '$GUESTS/numbers.wat');
 CREATE FUNCTION collatz_steps(int4) RETURNS int4 LANGUAGE wasm AS 'collatz::steps';
 SELECT count(*) FROM wasm.create_functions('numbers', 'num');
 SELECT wasm_new_instance('$GUESTS/simple.wasm', 'ns');
+-- pg_wasm's ABI: text, a set, an aggregate over Wasm functions.
+SELECT wasm.load_module_file('text', '$GUESTS/text.wasm');
+SELECT wasm.load_module_file('split', '$GUESTS/split.wasm');
+SELECT wasm.load_module_file('hll', '$GUESTS/hll.wasm');
+CREATE FUNCTION slugify(text) RETURNS text LANGUAGE wasm STRICT AS 'text';
+CREATE FUNCTION split(text, text) RETURNS SETOF text LANGUAGE wasm STRICT AS 'split';
+CREATE FUNCTION hll_add(bytea, text) RETURNS bytea LANGUAGE wasm STRICT AS 'hll';
+CREATE FUNCTION hll_count(bytea) RETURNS int8 LANGUAGE wasm STRICT AS 'hll';
+CREATE AGGREGATE approx_count_distinct(text) (sfunc = hll_add, stype = bytea, initcond = '', finalfunc = hll_count);
 CREATE TABLE t AS SELECT i FROM generate_series(1, 1000) i;
 CREATE VIEW steps AS SELECT i, collatz_steps(i) AS s FROM t;
 -- A deterministic guest may be declared IMMUTABLE, and indexed: pg_restore
@@ -37,6 +46,9 @@ check() {
   expect "$db: created functions" "42" "$(sql -d "$db" -c 'SELECT num_add_i64(40, 2)')"
   expect "$db: seeds' instance" "ns:3" "$(sql -d "$db" -c "SELECT id || ':' || ns_sum(1, 2) FROM wasm.instances")"
   expect "$db: exported_functions" "2" "$(sql -d "$db" -c 'SELECT count(*) FROM wasm.exported_functions')"
+  expect "$db: text function" "hello-world" "$(sql -d "$db" -c "SELECT slugify('Hello, World!')")"
+  expect "$db: set-returning function" "a|b|c" "$(sql -d "$db" -c "SELECT string_agg(x, '|') FROM split('a,b,c', ',') x")"
+  expect "$db: aggregate" "t" "$(sql -d "$db" -c 'SELECT abs(approx_count_distinct(i::text) - 1000) < 50 FROM t')"
 }
 
 "$PGBIN/pg_dump" -Fc -f "$DUMP" $SRC
