@@ -191,6 +191,13 @@ Datum datum_from_bytes(const SqlType &type, std::string_view bytes, const std::s
         result = UUIDPGetDatum(u);
         break;
       }
+      case SqlKind::Text:
+        if (GetDatabaseEncoding() == PG_UTF8) {
+          // Already verified as UTF-8 without zero bytes: one copy into the varlena.
+          result = PointerGetDatum(cstring_to_text_with_len(bytes.data(), static_cast<int>(bytes.size())));
+          break;
+        }
+        [[fallthrough]];
       default: {
         // Text-form types, into the database encoding.
         char *s = pg_any_to_server(bytes.data(), static_cast<int>(bytes.size()), PG_UTF8);
