@@ -27,8 +27,8 @@ PGW_EXPORT(char_length) int32_t char_length(const char *p, int32_t len) {
 
 // Two texts joined with a separator: several byte-string arguments.
 PGW_EXPORT(join3)
-pgw_result
-    join3(const char *a, int32_t alen, const char *sep, int32_t slen, const char *b, int32_t blen) {
+pgw_result join3(const char *a, int32_t alen, const char *sep, int32_t slen, const char *b,
+                 int32_t blen) {
   pgw_buf *out = pgw_output();
   pgw_append(out, a, alen);
   pgw_append(out, sep, slen);

@@ -194,7 +194,8 @@ Datum datum_from_bytes(const SqlType &type, std::string_view bytes, const std::s
       case SqlKind::Text:
         if (GetDatabaseEncoding() == PG_UTF8) {
           // Already verified as UTF-8 without zero bytes: one copy into the varlena.
-          result = PointerGetDatum(cstring_to_text_with_len(bytes.data(), static_cast<int>(bytes.size())));
+          result = PointerGetDatum(
+              cstring_to_text_with_len(bytes.data(), static_cast<int>(bytes.size())));
           break;
         }
         [[fallthrough]];

@@ -57,8 +57,8 @@ std::span<uint8_t> guest_bytes(engine::HostCall &call, uint32_t ptr, uint32_t le
                                std::string_view function);
 
 // The same range as text (not validated).
-inline std::string_view guest_text(engine::HostCall &call, const engine::Value &ptr, const engine::Value &len,
-                                   std::string_view function) {
+inline std::string_view guest_text(engine::HostCall &call, const engine::Value &ptr,
+                                   const engine::Value &len, std::string_view function) {
   auto bytes = guest_bytes(call, ptr.bits.i32, len.bits.i32, function);
   return {reinterpret_cast<const char *>(bytes.data()), bytes.size()};
 }
