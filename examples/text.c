@@ -27,19 +27,21 @@ PGW_EXPORT(reverse) pgw_result reverse(const char *s, int32_t len) {
 // anything else one dash, none at the ends.
 PGW_EXPORT(slugify) pgw_result slugify(const char *s, int32_t len) {
   pgw_buf *out = pgw_output();
+  pgw_reserve(out, len);  // a slug is never longer than its text
+  char *start = out->data, *w = start;
   int dash = 0;
   for (int32_t i = 0; i < len; i++) {
     char c = s[i];
     if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
     if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c & 0x80)) {
-      if (dash && out->len > 0) pgw_putc(out, '-');
+      if (dash && w > start) *w++ = '-';
       dash = 0;
-      pgw_putc(out, c);
+      *w++ = c;
     } else {
       dash = 1;
     }
   }
-  return pgw_buf_result(out);
+  return pgw_return(start, (int32_t)(w - start));
 }
 
 static int is_space(char c) {

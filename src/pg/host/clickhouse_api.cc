@@ -19,11 +19,6 @@ namespace pgwasm::pg::host {
 
 namespace {
 
-using engine::HostCall;
-using engine::Value;
-constexpr auto I32 = ValType::I32;
-constexpr auto I64 = ValType::I64;
-
 void server_version(HostCall &, std::span<const Value>, std::span<Value> results) {
   results[0] = Value::make_i64(PG_VERSION_NUM);
 }

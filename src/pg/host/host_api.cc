@@ -24,11 +24,6 @@ namespace pgwasm::pg::host {
 
 namespace {
 
-using engine::HostCall;
-using engine::Value;
-constexpr auto I32 = ValType::I32;
-constexpr auto I64 = ValType::I64;
-
 void log(HostCall &call, std::span<const Value> args, std::span<Value>) {
   static constexpr int kLevels[] = {DEBUG1, LOG, INFO, NOTICE, WARNING};
   int32_t level = args[0].as_i32();

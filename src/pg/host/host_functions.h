@@ -19,6 +19,12 @@
 
 namespace pgwasm::pg::host {
 
+// Shorthands for the files that define host functions.
+using engine::HostCall;
+using engine::Value;
+inline constexpr auto I32 = ValType::I32;
+inline constexpr auto I64 = ValType::I64;
+
 struct HostFunction {
   std::string module;
   std::string name;

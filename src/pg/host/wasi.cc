@@ -32,11 +32,6 @@ namespace pgwasm::pg::host {
 
 namespace {
 
-using engine::HostCall;
-using engine::Value;
-constexpr auto I32 = ValType::I32;
-constexpr auto I64 = ValType::I64;
-
 // WASI's errno values (witx typenames: errno).
 enum Errno : int32_t {
   kSuccess = 0,
