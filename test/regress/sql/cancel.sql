@@ -36,9 +36,8 @@ ROLLBACK;
 
 -- pg_cancel_backend from another session.
 SELECT connect_other('looper');
-SELECT dblink_send_query('looper', 'SELECT trap_spin()');
--- Wait until the other session is running the loop, then cancel it.
-CALL wait_until_running('looper', 'SELECT trap_spin()');
+-- Start the loop there, then cancel it.
+CALL run_in_other('looper', 'SELECT trap_spin()');
 SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'looper';
 -- The other session's error (fail => false shows it as a NOTICE).
 SELECT * FROM dblink_get_result('looper', false) AS t(r text);
@@ -49,8 +48,7 @@ SELECT dblink_disconnect('looper');
 
 -- pg_terminate_backend ends a session stuck in a guest; the others go on.
 SELECT connect_other('doomed');
-SELECT dblink_send_query('doomed', 'SELECT trap_spin_calls()');
-CALL wait_until_running('doomed', 'SELECT trap_spin_calls()');
+CALL run_in_other('doomed', 'SELECT trap_spin_calls()');
 SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE application_name = 'doomed';
 SELECT count(*) FROM pg_stat_activity WHERE application_name = 'doomed';
 SELECT dblink_disconnect('doomed');

@@ -37,13 +37,17 @@ CREATE FUNCTION connect_other(name text, options text DEFAULT '') RETURNS text L
         current_setting('port'), name, options))
 $$;
 
--- Waits (up to 10 s) until the session named `name` runs `query`.
-CREATE PROCEDURE wait_until_running(name text, query text) LANGUAGE plpgsql AS $$
+-- Sends `query` to the other session `name` and waits (up to 10 s) until
+-- that session is running it.
+CREATE PROCEDURE run_in_other(name text, query text) LANGUAGE plpgsql AS $$
 BEGIN
+    IF dblink_send_query(name, query) <> 1 THEN
+        RAISE EXCEPTION 'could not send "%" to session %', query, name;
+    END IF;
     FOR i IN 1..200 LOOP
         EXIT WHEN EXISTS (SELECT FROM pg_stat_activity
                           WHERE application_name = name AND state = 'active'
-                            AND pg_stat_activity.query = wait_until_running.query);
+                            AND pg_stat_activity.query = run_in_other.query);
         PERFORM pg_sleep(0.05);
         PERFORM pg_stat_clear_snapshot();
     END LOOP;
