@@ -19,8 +19,10 @@ TIERINGS = ("optimizing", "baseline", "dynamic")
 TIMEOUT_MS = 100  # statement_timeout for the cancel measurement
 
 # Every session runs with JIT off, so the executor does the same work around
-# every kind of function.
-BASE_OPTIONS = "-c jit=off"
+# every kind of function, and without parallel query: built-in functions are
+# PARALLEL SAFE and ours are not declared so, and a query split over workers
+# would measure the number of cores instead of the function.
+BASE_OPTIONS = "-c jit=off -c max_parallel_workers_per_gather=0"
 
 
 def workloads(quick):
@@ -301,7 +303,7 @@ def main():
         f"- machine: {machine()}",
         f"- {query_value('SELECT version()')}",
         f"- {v8_version(args.build_dir)}",
-        f"- jit = off in every session; times in ms, median of {args.reps} timed run(s) after "
+        f"- jit = off and max_parallel_workers_per_gather = 0 in every session; times in ms, median of {args.reps} timed run(s) after "
         f"{args.warmup} warm-up run(s), timed in the server around the query (bench.run)",
         f"- wasm column: wasm.tiering = {tiering} (default: {default}); "
         "ratios are time / time of the C function",
