@@ -4,6 +4,10 @@
 find_program(CLANG_EXECUTABLE NAMES clang clang-14 REQUIRED)
 find_program(WASM_LD_EXECUTABLE NAMES wasm-ld wasm-ld-14 REQUIRED)
 find_program(WAT2WASM_EXECUTABLE wat2wasm REQUIRED)
+# Debian's rustc, whose standard library for wasm32-wasi comes from the
+# package libstd-rust-dev-wasm32; a rustup toolchain earlier in PATH has
+# neither that library nor, in recent releases, the target's old name.
+find_program(RUSTC_EXECUTABLE rustc PATHS /usr/bin NO_DEFAULT_PATH REQUIRED)
 
 # add_wasm_guests(<target> <output dir> <source>...): <name>.c, <name>.cc and
 # <name>.wat each become <output dir>/<name>.wasm; .wat files are copied
@@ -76,6 +80,35 @@ function(add_wasi_guests target out_dir)
                 -fuse-ld=lld -o "${out}" "${abs}"
         DEPENDS "${abs}" "${CMAKE_SOURCE_DIR}/sdk/pg_wasm.h"
         COMMENT "Building WASI guest ${name}.wasm" VERBATIM)
+      list(APPEND outputs "${out}")
+    endforeach()
+  endforeach()
+  add_custom_target(${target} ALL DEPENDS ${outputs})
+endfunction()
+
+# add_rust_guests(<target> <output dir> [LIBRARY <source.rs>...] [COMMAND <source.rs>...]):
+# Rust for wasm32-wasi, each file a crate becoming <output dir>/<name>.wasm.
+# A LIBRARY (crate type cdylib) exports its #[no_mangle] functions; a COMMAND
+# is a program, main exported as _start. Source paths in panic messages are
+# made relative to the source tree, so they read the same on every machine.
+function(add_rust_guests target out_dir)
+  cmake_parse_arguments(PARSE_ARGV 2 ARG "" "" "LIBRARY;COMMAND")
+  set(outputs)
+  foreach(kind IN ITEMS LIBRARY COMMAND)
+    foreach(src IN LISTS ARG_${kind})
+      get_filename_component(name "${src}" NAME_WE)
+      get_filename_component(abs "${src}" ABSOLUTE)
+      set(out "${out_dir}/${name}.wasm")
+      set(crate_type)
+      if(kind STREQUAL "LIBRARY")
+        set(crate_type --crate-type cdylib)
+      endif()
+      add_custom_command(OUTPUT "${out}"
+        COMMAND ${CMAKE_COMMAND} -E make_directory "${out_dir}"
+        COMMAND ${RUSTC_EXECUTABLE} --edition 2021 --target wasm32-wasi ${crate_type}
+                -C opt-level=2 -C strip=debuginfo "--remap-path-prefix=${CMAKE_SOURCE_DIR}/="
+                -o "${out}" "${abs}"
+        DEPENDS "${abs}" COMMENT "Building Rust guest ${name}.wasm" VERBATIM)
       list(APPEND outputs "${out}")
     endforeach()
   endforeach()
