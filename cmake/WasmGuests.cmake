@@ -9,16 +9,25 @@ find_program(WAT2WASM_EXECUTABLE wat2wasm REQUIRED)
 # neither that library nor, in recent releases, the target's old name.
 find_program(RUSTC_EXECUTABLE rustc PATHS /usr/bin NO_DEFAULT_PATH REQUIRED)
 
+# guest_paths(<source> <output dir>): sets name (the file's name without
+# extension), abs (the source's absolute path) and out (<output dir>/<name>.wasm)
+# in the caller's scope.
+function(guest_paths src out_dir)
+  get_filename_component(name "${src}" NAME_WE)
+  get_filename_component(abs "${src}" ABSOLUTE)
+  set(name "${name}" PARENT_SCOPE)
+  set(abs "${abs}" PARENT_SCOPE)
+  set(out "${out_dir}/${name}.wasm" PARENT_SCOPE)
+endfunction()
+
 # add_wasm_guests(<target> <output dir> <source>...): <name>.c, <name>.cc and
 # <name>.wat each become <output dir>/<name>.wasm; .wat files are copied
 # alongside too. C and C++ guests may include the SDK (sdk/pg_wasm.h).
 function(add_wasm_guests target out_dir)
   set(outputs)
   foreach(src IN LISTS ARGN)
-    get_filename_component(name "${src}" NAME_WE)
+    guest_paths("${src}" "${out_dir}")
     get_filename_component(ext "${src}" LAST_EXT)
-    get_filename_component(abs "${src}" ABSOLUTE)
-    set(out "${out_dir}/${name}.wasm")
     if(ext STREQUAL ".c")
       add_custom_command(OUTPUT "${out}"
         COMMAND ${CMAKE_COMMAND} -E make_directory "${out_dir}"
@@ -66,9 +75,7 @@ function(add_wasi_guests target out_dir)
   set(outputs)
   foreach(model IN ITEMS REACTOR COMMAND)
     foreach(src IN LISTS ARG_${model})
-      get_filename_component(name "${src}" NAME_WE)
-      get_filename_component(abs "${src}" ABSOLUTE)
-      set(out "${out_dir}/${name}.wasm")
+      guest_paths("${src}" "${out_dir}")
       set(exec_model)
       if(model STREQUAL "REACTOR")
         set(exec_model -mexec-model=reactor)
@@ -96,9 +103,7 @@ function(add_rust_guests target out_dir)
   set(outputs)
   foreach(kind IN ITEMS LIBRARY COMMAND)
     foreach(src IN LISTS ARG_${kind})
-      get_filename_component(name "${src}" NAME_WE)
-      get_filename_component(abs "${src}" ABSOLUTE)
-      set(out "${out_dir}/${name}.wasm")
+      guest_paths("${src}" "${out_dir}")
       set(crate_type)
       if(kind STREQUAL "LIBRARY")
         set(crate_type --crate-type cdylib)
