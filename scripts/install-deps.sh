@@ -12,7 +12,7 @@ LIBNODE_PREFIX=${LIBNODE_PREFIX:-/opt/pg_wasm/libnode}
 PACKAGES=(
   build-essential cmake pkg-config binutils python3 util-linux
   postgresql-15 postgresql-server-dev-15 postgresql-plpython3-15
-  wabt clang lld libclang-rt-14-dev-wasm32 wasi-libc libc++-dev-wasm32
+  wabt binaryen clang lld libclang-rt-14-dev libclang-rt-14-dev-wasm32 wasi-libc libc++-dev-wasm32
   rustc libstd-rust-dev-wasm32
   libgtest-dev libmsgpack-cxx-dev
   clang-format

@@ -3,7 +3,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=$(cd "$1" && pwd)
 export BUILD_DIR="$BUILD"
-PGBIN=$(/usr/lib/postgresql/15/bin/pg_config --bindir 2>/dev/null || pg_config --bindir)
+PGBIN=$("${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}" --bindir)
 eval "$("$ROOT/scripts/cluster.sh" env)"
 CLUSTER=$(readlink -f "$BUILD/cluster")
 GUESTS="$CLUSTER/guests"

@@ -6,7 +6,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 BUILD=$(cd "$1" && pwd)
 PG_REGRESS=$2
-PGBIN=$(/usr/lib/postgresql/15/bin/pg_config --bindir 2>/dev/null || pg_config --bindir)
+PGBIN=$("${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}" --bindir)
 eval "$(BUILD_DIR="$BUILD" "$ROOT/scripts/cluster.sh" env)"
 
 # The server reads guests from the file system: give it a copy it can reach.
