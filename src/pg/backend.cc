@@ -9,6 +9,7 @@
 #include "pg/guard.h"
 #include "pg/host/guest_call.h"
 #include "pg/host/host_functions.h"
+#include "toolkit/worker.h"
 
 extern "C" {
 #include "tcop/tcopprot.h"
@@ -73,6 +74,10 @@ engine::Engine &backend_engine() {
 ModuleCache &module_cache() {
   if (!g_cache) g_cache = new ModuleCache();
   return *g_cache;
+}
+
+void install_interrupt_check() {
+  toolkit::set_interrupt_check(interrupt_requested);
 }
 
 void register_invalidation_callbacks() {

@@ -81,4 +81,8 @@ ModuleCache &module_cache();
 // Registers the invalidation callbacks (from _PG_init).
 void register_invalidation_callbacks();
 
+// Lets long toolkit work stop when PostgreSQL wants to cancel or terminate
+// (from _PG_init).
+void install_interrupt_check();
+
 }  // namespace pgwasm::pg

@@ -2,7 +2,9 @@
 #include <new>
 #include <string>
 
+#include "engine/errors.h"
 #include "pg/guard.h"
+#include "toolkit/worker.h"
 
 namespace pgwasm::pg {
 
@@ -44,6 +46,10 @@ void capture_current_exception(PendingError &pending) noexcept {
     pending.message = copy_no_error(e.message);
     pending.detail = copy_no_error(e.detail);
     pending.hint = copy_no_error(e.hint);
+  } catch (const toolkit::Interrupted &) {
+    pending.interrupted = true;
+  } catch (const engine::Interrupted &) {
+    pending.interrupted = true;
   } catch (const std::bad_alloc &) {
     pending.sqlstate = ERRCODE_OUT_OF_MEMORY;
   } catch (const std::exception &e) {
@@ -56,6 +62,12 @@ void capture_current_exception(PendingError &pending) noexcept {
 
 void raise_pending(const PendingError &p) {
   if (p.pg) ReThrowError(p.pg);
+  if (p.interrupted) {
+    // Stopped because PostgreSQL wants to cancel or terminate: its own
+    // error says which.
+    CHECK_FOR_INTERRUPTS();
+    ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED), errmsg("canceling pg_wasm work")));
+  }
   if (p.sqlstate == ERRCODE_OUT_OF_MEMORY && !p.message)
     ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory in pg_wasm")));
   ereport(

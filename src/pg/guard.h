@@ -91,6 +91,7 @@ auto pg_guard(Fn &&fn) -> decltype(fn()) {
 // What the boundary raises once the C++ scopes are gone. Plain data only.
 struct PendingError {
   ErrorData *pg = nullptr;  // a PostgreSQL error to re-raise as it was
+  bool interrupted = false;  // work stopped for PostgreSQL's cancel or terminate flags
   int sqlstate = 0;
   char *message = nullptr;
   char *detail = nullptr;

@@ -39,6 +39,7 @@ void _PG_init(void) {
       nullptr);
   MarkGUCPrefixReserved("wasm");
   pgwasm::pg::register_invalidation_callbacks();
+  pgwasm::pg::install_interrupt_check();
 }
 }
 

@@ -1,7 +1,12 @@
 #include "toolkit/text.h"
 
+#include <algorithm>
 #include <cstring>
+#include <memory>
+#include <string>
 
+#include "toolkit/limits.h"
+#include "toolkit/worker.h"
 #include "wabt/binary-writer.h"
 #include "wabt/feature.h"
 #include "wabt/stream.h"
@@ -18,7 +23,44 @@ static TextError first_error(const wabt::Errors &errors, TextError::Kind kind) {
   return TextError(0, 0, "unknown error", kind);
 }
 
-std::vector<uint8_t> assemble_wat(std::string_view wat) {
+// The parser recurses once per open parenthesis and per block of the flat
+// syntax (block ... end), taking about 700 bytes of stack per level: bound
+// both before parsing, with the lexer alone. Returns the deepest nesting.
+static uint32_t check_nesting(std::string_view wat) {
+  wabt::Errors errors;
+  auto lexer = wabt::WastLexer::CreateBufferLexer("module.wat", wat.data(), wat.size(), &errors);
+  uint32_t parens = 0, flat = 0, deepest = 0;
+  bool after_paren = false;
+  for (;;) {
+    wabt::Token token = lexer->GetToken();
+    switch (token.token_type()) {
+      case wabt::TokenType::Eof: return deepest;
+      case wabt::TokenType::Lpar:
+      case wabt::TokenType::LparAnn: parens++; break;
+      case wabt::TokenType::Rpar:
+        if (parens > 0) parens--;
+        break;
+      case wabt::TokenType::Block:
+      case wabt::TokenType::Loop:
+      case wabt::TokenType::If:
+      case wabt::TokenType::Try:
+        if (!after_paren) flat++;
+        break;
+      case wabt::TokenType::End:
+        if (flat > 0) flat--;
+        break;
+      default: break;
+    }
+    after_paren = token.token_type() == wabt::TokenType::Lpar;
+    deepest = std::max(deepest, parens + flat);
+    if (parens + flat > limits::kNestingDepth)
+      throw TextError(token.loc.line, token.loc.first_column,
+                      "expressions are nested more than " +
+                          std::to_string(limits::kNestingDepth) + " deep");
+  }
+}
+
+static std::vector<uint8_t> assemble(std::string_view wat) {
   wabt::Features features;
   wabt::Errors errors;
   auto lexer = wabt::WastLexer::CreateBufferLexer("module.wat", wat.data(), wat.size(), &errors);
@@ -35,6 +77,23 @@ std::vector<uint8_t> assemble_wat(std::string_view wat) {
   if (wabt::Failed(wabt::WriteBinaryModule(&stream, module.get(), wopts)))
     throw TextError(0, 0, "cannot encode the module as a binary");
   return std::move(stream.output_buffer().data);
+}
+
+std::vector<uint8_t> assemble_wat(std::string_view wat) {
+  if (wat.size() > limits::kTextBytes)
+    throw TextError(1, 1,
+                    "the text has " + std::to_string(wat.size()) + " bytes; at most " +
+                        std::to_string(limits::kTextBytes) + " are allowed");
+  // Text nested a few hundred levels deep, or long, goes to a worker: its
+  // stack has room for the deepest, and the caller can stop waiting.
+  constexpr uint32_t kInlineNesting = 256;
+  bool big = wat.size() > kInlineWorkBytes;
+  if (!big && check_nesting(wat) <= kInlineNesting) return assemble(wat);
+  auto text = std::make_shared<const std::string>(wat);
+  return on_worker([text, big] {
+    if (big) check_nesting(*text);
+    return assemble(*text);
+  });
 }
 
 bool looks_like_binary(std::span<const uint8_t> bytes) {

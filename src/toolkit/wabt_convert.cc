@@ -50,21 +50,29 @@ static ExternType import_type(const wabt::Import &imp) {
   }
 }
 
+// Only a validated module is sure to export what exists: a module read
+// without validation is checked here.
+template <typename T>
+static const T &exported(const T *item, const wabt::Export &e) {
+  if (!item) throw std::invalid_argument("export \"" + e.name + "\" refers to nothing");
+  return *item;
+}
+
 static ExternType export_type(const wabt::Module &m, const wabt::Export &e) {
   using wabt::ExternalKind;
   switch (e.kind) {
-    case ExternalKind::Func: return from_wabt(m.GetFunc(e.var)->decl.sig);
+    case ExternalKind::Func: return from_wabt(exported(m.GetFunc(e.var), e).decl.sig);
     case ExternalKind::Table: {
-      const auto *t = m.GetTable(e.var);
-      return TableType{from_wabt(t->elem_type), from_wabt(t->elem_limits)};
+      const auto &t = exported(m.GetTable(e.var), e);
+      return TableType{from_wabt(t.elem_type), from_wabt(t.elem_limits)};
     }
     case ExternalKind::Memory: {
-      const auto *mem = m.GetMemory(e.var);
-      return MemoryType{from_wabt(mem->page_limits), mem->page_limits.is_shared};
+      const auto &mem = exported(m.GetMemory(e.var), e);
+      return MemoryType{from_wabt(mem.page_limits), mem.page_limits.is_shared};
     }
     case ExternalKind::Global: {
-      const auto *g = m.GetGlobal(e.var);
-      return GlobalType{from_wabt(g->type), g->mutable_};
+      const auto &g = exported(m.GetGlobal(e.var), e);
+      return GlobalType{from_wabt(g.type), g.mutable_};
     }
     default: throw std::invalid_argument("unsupported export kind (exception tag)");
   }

@@ -42,8 +42,15 @@ void run_foreground_tasks(v8::Isolate *isolate) {
 void ensure_v8_initialized(const EngineConfig &config) {
   static std::once_flag once;
   std::call_once(once, [&config] {
-    // We only compile synchronously.
-    v8::V8::SetFlagsFromString("--no-wasm-async-compilation");
+    // We only compile synchronously. Functions are compiled at their first
+    // call, so that a module's size costs nothing per session beyond
+    // decoding and validating it (V8Engine::compile compiles modules that
+    // TurboFan could not take eagerly with Liftoff instead). V8 10.2 also
+    // accepts threads and exception handling by default: WebAssembly 2.0
+    // has neither.
+    v8::V8::SetFlagsFromString(
+        "--no-wasm-async-compilation --wasm-lazy-compilation "
+        "--no-experimental-wasm-threads --no-experimental-wasm-eh");
     v8::V8::SetFlagsFromString(tiering_flags(config.tiering));
     if (config.max_memory_pages > 0)
       v8::V8::SetFlagsFromString(

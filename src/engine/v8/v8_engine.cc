@@ -48,6 +48,8 @@ class V8Module final : public Module {
   // modules import clickhouse_log with two signatures), in which case it was
   // compiled with the import renamed to a unique key.
   std::vector<std::pair<std::string, std::string>> import_keys_;
+  // Compiled whole with Liftoff: a function was too costly for TurboFan.
+  bool baseline_only_ = false;
 };
 
 // V8 10.2 aborts the process when it instantiates a module that imports an
@@ -84,7 +86,7 @@ class V8Instance final : public Instance {
 
 // ---------------------------------------------------------------------------
 
-V8Engine::V8Engine(const EngineConfig &config) {
+V8Engine::V8Engine(const EngineConfig &config) : tiering_(config.tiering) {
   ensure_v8_initialized(config);
   allocator_.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
   v8::Isolate::CreateParams params;
@@ -158,13 +160,55 @@ std::optional<std::string> V8Engine::validate(std::span<const uint8_t> wasm) {
   return std::nullopt;
 }
 
+// TurboFan's time and memory grow with the square of a function's branches
+// and with branches times locals (measured in V8 10.2: one 45 KB function of
+// 5,000 br_if took 2.4 s and 1.5 GB; 1,000 br_if over 40,000 locals, 0.5 s
+// and 0.6 GB), and nothing can stop it while it compiles. Within these
+// bounds a function takes it about 0.1 s and 60 MB at most. Liftoff is
+// linear (1.4 MB of branches in 0.1 s).
+static constexpr uint64_t kTurbofanBranches = 1'000;
+static constexpr uint64_t kTurbofanBranchLocals = 4'000'000;
+
+static bool fits_turbofan(const toolkit::ModuleShape &shape) {
+  return std::all_of(shape.defined.begin(), shape.defined.end(), [](const auto &f) {
+    return f.branches <= kTurbofanBranches &&
+           uint64_t{f.branches} * f.locals <= kTurbofanBranchLocals;
+  });
+}
+
+// V8's flags are process-wide and read when a module is compiled; this
+// process compiles on one thread, so a module can be compiled under its own.
+class ScopedV8Flags {
+ public:
+  ScopedV8Flags(const char *set, const char *restore) : restore_(restore) {
+    v8::V8::SetFlagsFromString(set);
+  }
+  ~ScopedV8Flags() { v8::V8::SetFlagsFromString(restore_); }
+  ScopedV8Flags(const ScopedV8Flags &) = delete;
+  ScopedV8Flags &operator=(const ScopedV8Flags &) = delete;
+
+ private:
+  const char *restore_;
+};
+
 std::shared_ptr<const Module> V8Engine::compile(std::span<const uint8_t> wasm) {
   v8::HandleScope scope(isolate_);
   auto module = std::make_shared<V8Module>();
+  toolkit::ModuleScan scan;
   try {
-    module->info_ = toolkit::read_module(wasm);
+    // V8 validates the functions itself: describing the module costs little
+    // per function.
+    scan = toolkit::describe_module(wasm);
   } catch (const toolkit::BinaryError &e) {
     throw CompileError(e.what());
+  }
+  module->info_ = std::move(scan.info);
+  // Functions are compiled lazily with TurboFan; a module with a function
+  // TurboFan could take too long on is compiled whole, now, with Liftoff.
+  std::optional<ScopedV8Flags> baseline;
+  if (tiering_ == Tiering::Optimizing && !fits_turbofan(scan.shape)) {
+    baseline.emplace("--liftoff --no-wasm-lazy-compilation",
+                     "--no-liftoff --wasm-lazy-compilation");
   }
   std::map<std::pair<std::string, std::string>, int> uses;
   for (const auto &imp : module->info_.imports) uses[{imp.module, imp.name}]++;
@@ -179,10 +223,11 @@ std::shared_ptr<const Module> V8Engine::compile(std::span<const uint8_t> wasm) {
   module->module_.Reset(
       isolate_, renamed ? compile_v8(isolate_, toolkit::rename_imports(wasm, module->import_keys_))
                         : compile_v8(isolate_, wasm));
+  module->baseline_only_ = baseline.has_value();
+  baseline.reset();
 
   std::vector<FuncType> targets;
   std::vector<GlobalType> globals;
-  std::vector<std::optional<toolkit::ValueBits>> constants;
   module->constant_globals_.resize(module->info_.exports.size());
   for (size_t i = 0; i < module->info_.exports.size(); i++) {
     const ExternType &type = module->info_.exports[i].type;
@@ -192,11 +237,10 @@ std::shared_ptr<const Module> V8Engine::compile(std::span<const uint8_t> wasm) {
       // The trampoline cannot read it, but its value is known: a valid
       // module defines an immutable v128 global with v128.const, or imports
       // it (which is refused, see instantiate).
-      if (constants.empty()) constants = toolkit::constant_global_exports(wasm);
-      if (constants[i]) {
+      if (const auto &constant = scan.constant_globals[i]) {
         Value v;
         v.type = ValType::V128;
-        std::memcpy(v.bits.v128, constants[i]->data(), 16);
+        std::memcpy(v.bits.v128, constant->data(), 16);
         module->constant_globals_[i] = v;
       }
       gt = nullptr;

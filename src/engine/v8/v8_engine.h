@@ -72,6 +72,7 @@ class V8Engine final : public Engine {
   // new WebAssembly.<name>(...args); throws LinkError if it throws.
   v8::Local<v8::Object> construct(std::string_view name, std::span<v8::Local<v8::Value>> args);
 
+  Tiering tiering_;
   std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
   v8::Isolate *isolate_ = nullptr;
   // A HandleScope open for the engine's life, so that each call's own scope
