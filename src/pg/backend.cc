@@ -85,10 +85,17 @@ void register_invalidation_callbacks() {
   CacheRegisterSyscacheCallback(PROCOID, on_functions_changed, 0);
 }
 
-engine::Instance &LoadedModule::instance_for_call() {
-  if (instance) return *instance;
+ModuleInstance &LoadedModule::instance_for_call() {
+  Oid role = GetUserId();
+  if (role == last_role_ && last_ && last_->instance) return *last_;
+  auto &slot = instances_[role];
+  if (!slot) slot = std::make_unique<ModuleInstance>();
+  last_role_ = role;
+  last_ = slot.get();
+  if (slot->instance) return *slot;
   engine::Engine &eng = backend_engine();
   host::GuestCall call{name, ""};
+  std::unique_ptr<engine::Instance> instance;
   try {
     host::ActiveGuestCall active(call);
     instance = eng.instantiate(compiled, host::resolve_imports(eng, compiled->info()));
@@ -100,17 +107,27 @@ engine::Instance &LoadedModule::instance_for_call() {
         instance->call(*init, nullptr, nullptr);
     }
   } catch (const host::GuestExit &e) {
-    instance.reset();
     host::flush_output(call);
     throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
                    "wasm module \"" + name + "\" exited with code " + std::to_string(e.code) +
                        " while instantiating it");
   } catch (...) {
-    instance.reset();
     rethrow_engine_error(name, "");
   }
   host::flush_output(call);
-  return *instance;
+  *slot = ModuleInstance{std::move(instance)};
+  return *slot;
+}
+
+void LoadedModule::discard_instance() {
+  auto it = instances_.find(GetUserId());
+  if (it != instances_.end()) *it->second = ModuleInstance{};
+}
+
+void LoadedModule::discard_instances() {
+  instances_.clear();
+  last_role_ = InvalidOid;
+  last_ = nullptr;
 }
 
 // Tables live on the engine's heap, where the engine can stop a call that
@@ -151,7 +168,7 @@ std::shared_ptr<const engine::Module> ModuleCache::compile(std::string_view sha2
 }
 
 void ModuleCache::discard_instances() {
-  for (auto &[name, module] : modules_) module->discard_instance();
+  for (auto &[name, module] : modules_) module->discard_instances();
 }
 
 LoadedModule &ModuleCache::get(std::string_view name) {
@@ -166,7 +183,7 @@ LoadedModule &ModuleCache::get(std::string_view name) {
     if (!row) {
       m.exists = false;
       m.compiled.reset();
-      m.instance.reset();
+      m.discard_instances();
       m.sha256.clear();
     } else if (!m.exists || row->sha256 != m.sha256) {
       auto full = catalog::find_module(name, /*with_code=*/true);
@@ -174,7 +191,7 @@ LoadedModule &ModuleCache::get(std::string_view name) {
         throw SqlError(ERRCODE_UNDEFINED_OBJECT,
                        "wasm module \"" + std::string(name) + "\" does not exist");
       m.compiled = compile(full->sha256, full->code, name);
-      m.instance.reset();
+      m.discard_instances();
       m.sha256 = full->sha256;
       m.exists = true;
     }

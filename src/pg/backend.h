@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "engine/engine.h"
+#include "pg/pg_headers.h"
 
 namespace pgwasm::pg {
 
@@ -28,25 +29,43 @@ extern int tiering_guc;
 extern int max_memory_mb_guc;
 extern int max_heap_mb_guc;
 
+// One instance of a module, and what pg_wasm's ABI keeps in it. It lives
+// and dies with the instance, so nothing of it can outlive the guest memory
+// it points into.
+struct ModuleInstance {
+  std::unique_ptr<engine::Instance> instance;
+  // pg_wasm's ABI: the area the host allocated in this instance for
+  // arguments, reused by every call (abi/guest_memory.h).
+  uint32_t arg_area = 0;
+  uint32_t arg_area_size = 0;
+};
+
+// A module as this backend has it: compiled once, and instantiated once per
+// role that calls it. A role's instance holds that role's data (its linear
+// memory and globals persist through the session), so no other role, in
+// the same session, may ever run code in it: the instance is chosen by the
+// role the call runs as (the owner of a SECURITY DEFINER function, the role
+// of SET ROLE).
 struct LoadedModule {
   std::string name;
   bool exists = false;
   std::string sha256;
   std::shared_ptr<const engine::Module> compiled;
-  std::unique_ptr<engine::Instance> instance;  // made on first call
   uint64_t verified_epoch = 0;
-  // pg_wasm's ABI: the area the host allocated in the instance for
-  // arguments, reused by every call (abi/guest_memory.h).
-  uint32_t arg_area = 0;
-  uint32_t arg_area_size = 0;
 
-  // The instance to call, instantiated if need be. Throws SqlError.
-  engine::Instance &instance_for_call();
-  // After a trap or an interrupt the instance's state cannot be trusted.
-  void discard_instance() {
-    instance.reset();
-    arg_area = arg_area_size = 0;
-  }
+  // The current role's instance, instantiated if need be. Throws SqlError.
+  ModuleInstance &instance_for_call();
+  // After a trap or an interrupt the current role's instance cannot be
+  // trusted.
+  void discard_instance();
+  // Every role's instances (the code changed, or the engine's heap is full).
+  void discard_instances();
+
+ private:
+  std::unordered_map<Oid, std::unique_ptr<ModuleInstance>> instances_;
+  // The last instance used, and its role: most sessions have one.
+  Oid last_role_ = InvalidOid;
+  ModuleInstance *last_ = nullptr;
 };
 
 class ModuleCache {

@@ -15,7 +15,7 @@ Invocation invoke(LoadedModule &module, uint32_t export_index, std::string_view 
   call.nsql_args = nsql_args;
   Invocation outcome;
   try {
-    engine::Instance &instance = module.instance_for_call();
+    engine::Instance &instance = *module.instance_for_call().instance;
     host::ActiveGuestCall active(call);
     instance.call(export_index, args, results);
   } catch (const host::GuestExit &e) {

@@ -8,24 +8,26 @@
 namespace pgwasm::pg {
 
 std::span<uint8_t> guest_memory(LoadedModule &module) {
-  return module.instance_for_call().memory();
+  return module.instance_for_call().instance->memory();
 }
 
 uint32_t argument_area(CallPlan &plan, size_t size) {
   LoadedModule &m = *plan.module;
-  m.instance_for_call();
-  if (m.arg_area != 0 && m.arg_area_size >= size) return m.arg_area;
+  ModuleInstance *inst = &m.instance_for_call();
+  if (inst->arg_area != 0 && inst->arg_area_size >= size) return inst->arg_area;
   if (size > MaxAllocSize)
     throw SqlError(ERRCODE_PROGRAM_LIMIT_EXCEEDED, "wasm " + plan.who + ": arguments too large");
-  uint64_t want = std::max<uint64_t>({size, uint64_t{m.arg_area_size} * 2, 256});
-  if (m.arg_area != 0 && plan.free_export) {
-    engine::Value old = engine::Value::make_i32(static_cast<int32_t>(m.arg_area));
-    m.arg_area = m.arg_area_size = 0;
+  uint64_t want = std::max<uint64_t>({size, uint64_t{inst->arg_area_size} * 2, 256});
+  if (inst->arg_area != 0 && plan.free_export) {
+    engine::Value old = engine::Value::make_i32(static_cast<int32_t>(inst->arg_area));
+    inst->arg_area = inst->arg_area_size = 0;
     invoke(m, *plan.free_export, "pg_wasm_free", &old, nullptr);
   }
-  m.arg_area = m.arg_area_size = 0;
+  inst->arg_area = inst->arg_area_size = 0;
   engine::Value request = engine::Value::make_i32(static_cast<int32_t>(want)), ptr;
   invoke(m, *plan.alloc_export, "pg_wasm_alloc", &request, &ptr);
+  // A failed call discards the instance: ask for the one the area is in now.
+  inst = &m.instance_for_call();
   uint32_t area = ptr.bits.i32;
   if (area == 0 || uint64_t{area} + want > guest_memory(m).size())
     throw SqlError(ERRCODE_OUT_OF_MEMORY,
@@ -35,8 +37,8 @@ uint32_t argument_area(CallPlan &plan, size_t size) {
                        ? "pg_wasm_alloc returned 0."
                        : "pg_wasm_alloc returned " + std::to_string(area) + ", outside its memory.",
                    "The module's memory may not grow beyond wasm.max_memory.");
-  m.arg_area = area;
-  m.arg_area_size = static_cast<uint32_t>(want);
+  inst->arg_area = area;
+  inst->arg_area_size = static_cast<uint32_t>(want);
   return area;
 }
 

@@ -1,0 +1,142 @@
+--
+-- Inputs made to crash the server or to get at another role's data. Each
+-- once did one or the other; each must now be an ordinary ERROR (or work),
+-- with the session going on.
+--
+
+-- A binary module from its parts, with LEB128 sizes: one function of type
+-- () -> () whose body is `body`, exported as "f".
+CREATE FUNCTION leb128(n bigint) RETURNS bytea LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE out bytea := '';
+BEGIN
+    LOOP
+        IF n < 128 THEN RETURN out || set_byte('\x00', 0, n::int); END IF;
+        out := out || set_byte('\x00', 0, (n % 128 + 128)::int);
+        n := n / 128;
+    END LOOP;
+END $$;
+CREATE FUNCTION section(id int, content bytea) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+    SELECT set_byte('\x00', 0, id) || leb128(length(content)) || content
+$$;
+-- `locals` are the body's local declarations (none by default).
+CREATE FUNCTION one_function_module(body bytea, locals bytea DEFAULT '\x00') RETURNS bytea
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT '\x0061736d01000000'::bytea
+        || section(1, '\x01600000')                  -- type () -> ()
+        || section(3, '\x0100')                      -- one function of that type
+        || section(7, '\x0101660000')                -- exported as "f"
+        || section(10, '\x01'::bytea || leb128(length(locals) + length(body)) || locals || body)
+$$;
+CREATE FUNCTION nested_blocks(depth int) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+    SELECT decode(repeat('0240', depth) || repeat('0b', depth) || '0b', 'hex')
+$$;
+
+-- Deep nesting: a few hundred thousand nested blocks in a binary, or tens
+-- of thousands in the text format, overflowed the stack in the toolkit's
+-- decoder. Nesting is bounded (10,000), and checked before anything else.
+SELECT wasm.load_module('deep', one_function_module(nested_blocks(300000)));
+SELECT wasm.load_module('deep', one_function_module(nested_blocks(10001)));
+SELECT wasm.load_module_wat('deep', '(module (func ' || repeat('(block ', 50000) || repeat(')', 50000) || '))');
+SELECT wasm.load_module_wat('deep', '(module (func ' || repeat('block ', 50000) || repeat('end ', 50000) || '))');
+SELECT wasm.load_module_wat('deep', '(module (func (result i32) ' || repeat('(i32.add (i32.const 1) ', 20000) || '(i32.const 0)' || repeat(')', 20000) || '))');
+-- At the bound, it works.
+SELECT wasm.load_module('deep', one_function_module(nested_blocks(10000))) IS NOT NULL AS loaded;
+CREATE FUNCTION deep_f() RETURNS void LANGUAGE wasm AS 'deep::f';
+SELECT deep_f();
+DROP FUNCTION deep_f();
+SELECT wasm.drop_module('deep');
+-- A row that never went through load_module (a superuser's INSERT, or a
+-- restored dump) is checked the same way wherever it is used, by anyone.
+INSERT INTO wasm.modules (name, code) VALUES ('deep_row', one_function_module(nested_blocks(300000)));
+CREATE ROLE regress_hostile;
+GRANT CREATE ON SCHEMA public TO regress_hostile;
+SET ROLE regress_hostile;
+SELECT * FROM wasm.module_exports('deep_row');
+CREATE FUNCTION deep_row_f() RETURNS void LANGUAGE wasm AS 'deep_row::f';
+RESET ROLE;
+DELETE FROM wasm.modules WHERE name = 'deep_row';
+
+-- Big counts and sizes are refused before any work.
+SELECT wasm.load_module('big', '\x0061736d01000000'::bytea || section(3, '\xffffffff0f'));
+SELECT wasm.load_module('big', one_function_module('\x0b', locals => '\x02ffff037f017f'));
+SELECT wasm.load_module('big', one_function_module(decode(repeat('01', 8000000), 'hex') || '\x0b'));
+
+-- Replacing a module under a session that has called a pg_wasm-ABI
+-- function: the host once kept the argument area it had allocated in the
+-- old instance and wrote the next call's arguments there, in the new one
+-- (a crash when the new memory was smaller, silent corruption otherwise).
+-- The area now lives and dies with its instance. Version A allocates high
+-- in a memory of two pages; version B has one page, and data of its own
+-- where A's arguments went.
+CREATE FUNCTION swap_module(version text) RETURNS bytea LANGUAGE sql AS $$
+    SELECT wasm.load_module_wat('swap', format($wat$(module
+      (memory (export "memory") %s)
+      (global $next (mut i32) (i32.const %s))
+      (data (i32.const 1024) "%s-DATA")
+      (func (export "pg_wasm_abi_v1"))
+      (func (export "pg_wasm_alloc") (param i32) (result i32)
+        (global.get $next)
+        (global.set $next (i32.add (global.get $next) (local.get 0))))
+      (func (export "echo") (param i32 i32) (result i64)
+        (i64.or (i64.shl (i64.extend_i32_u (local.get 1)) (i64.const 32))
+                (i64.extend_i32_u (local.get 0))))
+      (func (export "marker") (result i64) (i64.const 0x0000000600000400)))$wat$,
+      CASE version WHEN 'A' THEN 2 ELSE 1 END,
+      CASE version WHEN 'A' THEN 100000 ELSE 2048 END, version), replace => true)::bytea
+$$;
+SELECT swap_module('A') IS NOT NULL AS loaded;
+CREATE FUNCTION swap_echo(text) RETURNS text LANGUAGE wasm STRICT AS 'swap::echo';
+CREATE FUNCTION swap_marker() RETURNS text LANGUAGE wasm AS 'swap::marker';
+SELECT swap_echo('one'), swap_marker();
+SELECT swap_module('B') IS NOT NULL AS replaced;
+SELECT swap_echo('two'), swap_marker();
+-- A replace rolled back: the session goes back to B, with a fresh instance.
+BEGIN;
+SELECT swap_module('A') IS NOT NULL AS replaced;
+SELECT swap_echo('three'), swap_marker();
+ROLLBACK;
+SELECT swap_echo('four'), swap_marker();
+-- Another session's replace.
+SELECT connect_other('swapper');
+SELECT * FROM dblink('swapper', $$SELECT swap_module('A') IS NOT NULL$$) AS t(replaced bool);
+SELECT swap_echo('five'), swap_marker();
+SELECT * FROM dblink('swapper', $$SELECT swap_module('B') IS NOT NULL$$) AS t(replaced bool);
+SELECT swap_echo('six'), swap_marker();
+SELECT dblink_disconnect('swapper');
+
+-- One instance per role. A module's memory once was shared by every role of
+-- a session: a SECURITY DEFINER function of one role kept a secret in it,
+-- and another role read it back through a function of its own.
+SELECT wasm.load_module_wat('vault', $$(module
+  (memory (export "memory") 1)
+  (global $next (mut i32) (i32.const 4096))
+  (func (export "pg_wasm_abi_v1"))
+  (func (export "pg_wasm_alloc") (param i32) (result i32)
+    (global.get $next)
+    (global.set $next (i32.add (global.get $next) (local.get 0))))
+  ;; keep(text): copies the text to 512 and its length to 508
+  (func (export "keep") (param i32 i32)
+    (i32.store (i32.const 508) (local.get 1))
+    (memory.copy (i32.const 512) (local.get 0) (local.get 1)))
+  ;; peek() -> text: what was kept
+  (func (export "peek") (result i64)
+    (i64.or (i64.shl (i64.load32_u (i32.const 508)) (i64.const 32)) (i64.const 512))))$$)
+  IS NOT NULL AS loaded;
+CREATE ROLE regress_alice;
+CREATE ROLE regress_bob;
+GRANT CREATE ON SCHEMA public TO regress_alice, regress_bob;
+SET ROLE regress_alice;
+CREATE FUNCTION alice_keep(text) RETURNS void LANGUAGE wasm STRICT SECURITY DEFINER AS 'vault::keep';
+CREATE FUNCTION alice_peek() RETURNS text LANGUAGE wasm SECURITY DEFINER AS 'vault::peek';
+RESET ROLE;
+SET ROLE regress_bob;
+CREATE FUNCTION bob_peek() RETURNS text LANGUAGE wasm AS 'vault::peek';
+SELECT alice_keep('alice''s secret');
+SELECT alice_peek() AS alice_sees, bob_peek() AS bob_sees;
+RESET ROLE;
+-- With SET ROLE too.
+SET ROLE regress_alice;
+SELECT alice_keep('another secret');
+SET ROLE regress_bob;
+SELECT bob_peek() AS bob_sees;
+RESET ROLE;
