@@ -76,10 +76,16 @@ void execute(const char *sql, int nargs, Oid *types, Datum *values, bool read_on
 std::optional<ModuleRow> find_module(std::string_view name, bool with_code, bool lock) {
   std::optional<ModuleRow> row;
   with_catalog_access([&] {
+    // owner is a regrole since 0.2.0 (shown as its OID once the role is
+    // dropped), a role's name before: this reads both, until the update.
+#define OWNER_OID \
+  "CASE WHEN owner::text ~ '^[0-9]+$' THEN owner::text::oid ELSE to_regrole(owner::text)::oid END"
     const char *sql =
-        lock ? "SELECT name, sha256, owner, code FROM wasm.modules WHERE name = $1 FOR UPDATE"
-        : with_code ? "SELECT name, sha256, owner, code FROM wasm.modules WHERE name = $1"
-                    : "SELECT name, sha256, owner FROM wasm.modules WHERE name = $1";
+        lock ? "SELECT name, sha256, " OWNER_OID ", code FROM wasm.modules WHERE name = $1 "
+               "FOR UPDATE"
+        : with_code ? "SELECT name, sha256, " OWNER_OID ", code FROM wasm.modules WHERE name = $1"
+                    : "SELECT name, sha256, " OWNER_OID " FROM wasm.modules WHERE name = $1";
+#undef OWNER_OID
     Oid types[1] = {TEXTOID};
     Datum values[1] = {text_datum(name)};
     execute(sql, 1, types, values, !lock, SPI_OK_SELECT);
@@ -89,9 +95,10 @@ std::optional<ModuleRow> find_module(std::string_view name, bool with_code, bool
     row.emplace();
     row->name = text_of(tup, desc, 1);
     row->sha256 = text_of(tup, desc, 2);
-    row->owner = text_of(tup, desc, 3);
+    bool isnull;
+    Datum owner = SPI_getbinval(tup, desc, 3, &isnull);
+    row->owner = isnull ? InvalidOid : DatumGetObjectId(owner);
     if (with_code || lock) {
-      bool isnull;
       bytea *code = DatumGetByteaPP(SPI_getbinval(tup, desc, 4, &isnull));
       auto *bytes = reinterpret_cast<const uint8_t *>(VARDATA_ANY(code));
       row->code.assign(bytes, bytes + VARSIZE_ANY_EXHDR(code));
@@ -100,15 +107,20 @@ std::optional<ModuleRow> find_module(std::string_view name, bool with_code, bool
   return row;
 }
 
-void insert_module(std::string_view name, std::span<const uint8_t> code) {
+bool insert_module_if_absent(std::string_view name, std::span<const uint8_t> code) {
   // The owner is the role calling us, not the table owner we run as.
-  std::string owner = pg_guard([] { return GetUserNameFromId(GetUserId(), false); });
+  Oid owner = GetUserId();
+  bool inserted = false;
   with_catalog_access([&] {
-    Oid types[3] = {TEXTOID, BYTEAOID, TEXTOID};
-    Datum values[3] = {text_datum(name), bytea_datum(code), text_datum(owner)};
-    execute("INSERT INTO wasm.modules (name, code, owner) VALUES ($1, $2, $3)", 3, types, values,
-            false, SPI_OK_INSERT);
+    Oid types[3] = {TEXTOID, BYTEAOID, OIDOID};
+    Datum values[3] = {text_datum(name), bytea_datum(code), ObjectIdGetDatum(owner)};
+    execute(
+        "INSERT INTO wasm.modules (name, code, owner) VALUES ($1, $2, $3::regrole) "
+        "ON CONFLICT (name) DO NOTHING",
+        3, types, values, false, SPI_OK_INSERT);
+    inserted = SPI_processed == 1;
   });
+  return inserted;
 }
 
 void update_module(std::string_view name, std::span<const uint8_t> code) {
@@ -141,28 +153,35 @@ std::vector<std::string> module_names() {
 
 std::vector<FunctionRef> functions_using(std::string_view module) {
   struct Row {
-    Oid oid;
-    std::string signature, source;
+    FunctionRef ref;
+    std::string source;
   };
   std::vector<Row> rows;
   with_catalog_access([&] {
     execute(
-        "SELECT p.oid, p.oid::regprocedure::text, p.prosrc FROM pg_proc p "
+        "SELECT p.oid, p.oid::regprocedure::text, p.prosrc, p.proowner, "
+        "p.proowner::regrole::text, p.provolatile = 'i' FROM pg_proc p "
         "JOIN pg_language l ON l.oid = p.prolang WHERE l.lanname = 'wasm' ORDER BY 2",
         0, nullptr, nullptr, true, SPI_OK_SELECT);
     for (uint64 i = 0; i < SPI_processed; i++) {
       HeapTuple tup = SPI_tuptable->vals[i];
+      TupleDesc desc = SPI_tuptable->tupdesc;
       bool isnull;
-      Oid oid = DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
-      rows.push_back(
-          {oid, text_of(tup, SPI_tuptable->tupdesc, 2), text_of(tup, SPI_tuptable->tupdesc, 3)});
+      Row r;
+      r.ref.oid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+      r.ref.signature = text_of(tup, desc, 2);
+      r.source = text_of(tup, desc, 3);
+      r.ref.owner = DatumGetObjectId(SPI_getbinval(tup, desc, 4, &isnull));
+      r.ref.owner_name = text_of(tup, desc, 5);
+      r.ref.immutable = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
+      rows.push_back(std::move(r));
     }
   });
   std::vector<FunctionRef> out;
   for (auto &r : rows) {
     std::string error;
     auto src = parse_function_source(r.source, error);
-    if (src && src->module == module) out.push_back({r.oid, std::move(r.signature)});
+    if (src && src->module == module) out.push_back(std::move(r.ref));
   }
   return out;
 }
@@ -197,9 +216,17 @@ Oid last_seen_modules_relid() {
 bool current_user_may_manage(const ModuleRow &row) {
   return pg_guard([&] {
     if (superuser()) return true;
-    Oid owner = get_role_oid(row.owner.c_str(), true);
-    return OidIsValid(owner) && has_privs_of_role(GetUserId(), owner);
+    // A dropped owner's OID names no role: only superusers manage its
+    // modules (a new role of the same name is another role).
+    return OidIsValid(row.owner) && SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(row.owner)) &&
+           has_privs_of_role(GetUserId(), row.owner);
   });
+}
+
+std::string role_name(Oid role) {
+  const char *name = pg_guard([&] { return GetUserNameFromId(role, true); });
+  if (name) return name;
+  return "a dropped role (OID " + std::to_string(role) + ")";
 }
 
 }  // namespace pgwasm::pg::catalog

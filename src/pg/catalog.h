@@ -20,13 +20,16 @@ namespace pgwasm::pg::catalog {
 struct ModuleRow {
   std::string name;
   std::string sha256;
-  std::string owner;
+  Oid owner = InvalidOid;     // a role that may since have been dropped
   std::vector<uint8_t> code;  // empty unless asked for
 };
 
 // The module's row, or nullopt. `lock` takes a row lock for update.
 std::optional<ModuleRow> find_module(std::string_view name, bool with_code, bool lock = false);
-void insert_module(std::string_view name, std::span<const uint8_t> code);
+// Inserts the module, owned by the current user, unless a row of that name
+// exists or is being inserted by a transaction that then commits (which it
+// waits for): false then.
+bool insert_module_if_absent(std::string_view name, std::span<const uint8_t> code);
 void update_module(std::string_view name, std::span<const uint8_t> code);
 void delete_module(std::string_view name);
 std::vector<std::string> module_names();
@@ -34,6 +37,9 @@ std::vector<std::string> module_names();
 struct FunctionRef {
   Oid oid;
   std::string signature;  // "public.collatz_steps(integer)"
+  Oid owner;
+  std::string owner_name;
+  bool immutable;
 };
 // SQL functions in language wasm whose AS string names the module.
 std::vector<FunctionRef> functions_using(std::string_view module);
@@ -46,7 +52,11 @@ void save_instance(std::string_view id, std::string_view wasm_file);
 // The OID of wasm.modules when the catalog was last used (InvalidOid before).
 Oid last_seen_modules_relid();
 
-// Which roles own what (for replace and drop).
+// Which roles own what (for replace and drop): the module's owner, a
+// member of it, or a superuser.
 bool current_user_may_manage(const ModuleRow &row);
+
+// The role's name, or "a dropped role (OID n)".
+std::string role_name(Oid role);
 
 }  // namespace pgwasm::pg::catalog

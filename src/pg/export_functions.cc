@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -6,7 +7,12 @@
 #include "pg/export_functions.h"
 #include "pg/function_source.h"
 #include "pg/guard.h"
+#include "pg/message_text.h"
 #include "pg/sql_types.h"
+
+extern "C" {
+#include "mb/pg_wchar.h"
+}
 
 namespace pgwasm::pg {
 
@@ -19,10 +25,33 @@ static bool is_plumbing(std::string_view name) {
   return false;
 }
 
+// Why an export's name cannot name a SQL function and be written in an AS
+// string, or nullopt. Wasm names are any UTF-8, the empty string and zero
+// bytes included.
+static std::optional<std::string> unusable_name(const std::string &name) {
+  if (name.empty()) return "its name is empty";
+  if (name.find('\0') != std::string::npos) return "its name has a zero byte";
+  // AS strings are in the database's encoding, export names in UTF-8.
+  bool ascii = std::all_of(name.begin(), name.end(), [](char c) { return c > 0; });
+  if (!ascii && GetDatabaseEncoding() != PG_UTF8)
+    return "its name is not ASCII, and the database's encoding is not UTF-8";
+  return std::nullopt;
+}
+
 std::vector<Oid> create_export_functions(std::string_view module_name, std::string_view prefix,
                                          bool replace) {
   const ModuleInfo &info = module_cache().get(module_name).compiled->info();
   std::string module(module_name);
+  // The functions go to the schema CREATE FUNCTION would choose, named
+  // explicitly: so that each is found again by its qualified name, never
+  // a built-in of the same name (abs, length) ahead of it on the path.
+  const char *schema_ident = pg_guard([] {
+    char *objname;
+    Oid creation =
+        QualifiedNameGetCreationNamespace(list_make1(makeString(pstrdup("f"))), &objname);
+    return quote_identifier(get_namespace_name(creation));
+  });
+  std::string schema(schema_ident);
 
   struct Planned {
     std::string create;     // CREATE FUNCTION ...
@@ -36,6 +65,8 @@ std::vector<Oid> create_export_functions(std::string_view module_name, std::stri
     std::string name = prefix.empty() ? e.name : std::string(prefix) + "_" + e.name;
     if (!ft)
       why = "a " + std::string(to_string(kind_of(e.type)));
+    else if (auto unusable = unusable_name(e.name))
+      why = *unusable;
     else if (is_plumbing(e.name))
       why = "it serves the module's ABI, not SQL";
     else if (auto reason = unsupported_reason(*ft))
@@ -43,7 +74,7 @@ std::vector<Oid> create_export_functions(std::string_view module_name, std::stri
     else if (name.size() >= NAMEDATALEN)
       why = "the name " + name + " is longer than " + std::to_string(NAMEDATALEN - 1) + " bytes";
     if (why) {
-      skipped.push_back("\"" + e.name + "\" (" + *why + ")");
+      skipped.push_back("\"" + message_text(e.name, 200) + "\" (" + *why + ")");
       continue;
     }
     std::string args = *sql_type_list(ft->params);
@@ -51,10 +82,11 @@ std::vector<Oid> create_export_functions(std::string_view module_name, std::stri
     std::string source = module + "::" + quote_export_name(e.name);
     pg_guard([&] {
       const char *ident = quote_identifier(name.c_str());
-      planned.push_back({psprintf("CREATE %sFUNCTION %s(%s) RETURNS %s LANGUAGE wasm STRICT AS %s",
-                                  replace ? "OR REPLACE " : "", ident, args.c_str(), result.c_str(),
-                                  quote_literal_cstr(source.c_str())),
-                         psprintf("%s(%s)", ident, args.c_str())});
+      planned.push_back(
+          {psprintf("CREATE %sFUNCTION %s.%s(%s) RETURNS %s LANGUAGE wasm STRICT AS %s",
+                    replace ? "OR REPLACE " : "", schema.c_str(), ident, args.c_str(),
+                    result.c_str(), quote_literal_cstr(source.c_str())),
+           psprintf("%s.%s(%s)", schema.c_str(), ident, args.c_str())});
     });
   }
   if (!skipped.empty()) {

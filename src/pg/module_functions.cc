@@ -9,6 +9,7 @@
 #include "pg/datum_args.h"
 #include "pg/export_functions.h"
 #include "pg/guard.h"
+#include "pg/message_text.h"
 #include "pg/module_loader.h"
 #include "pg/result_set.h"
 #include "pg/sql_types.h"
@@ -67,8 +68,10 @@ PG_WASM_FUNCTION(pg_wasm_module_exports) {
     std::string kind(to_string(kind_of(e.type)));
     std::string type = kind_of(e.type) == ExternKind::Func ? to_string(std::get<FuncType>(e.type))
                                                            : to_string(e.type);
+    // Names are any UTF-8 (zero bytes too): shown as text can hold them.
+    std::string name = message_text(e.name, SIZE_MAX);
     pg_guard([&] {
-      Datum values[5] = {CStringGetTextDatum(e.name.c_str()), CStringGetTextDatum(kind.c_str()),
+      Datum values[5] = {CStringGetTextDatum(name.c_str()), CStringGetTextDatum(kind.c_str()),
                          CStringGetTextDatum(type.c_str()),
                          inputs ? CStringGetTextDatum(inputs->c_str()) : 0,
                          outputs ? CStringGetTextDatum(outputs->c_str()) : 0};

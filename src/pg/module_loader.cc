@@ -15,6 +15,9 @@
 #include "toolkit/text.h"
 
 extern "C" {
+#include "access/xact.h"
+#include "catalog/dependency.h"
+#include "catalog/objectaddress.h"
 #include "storage/fd.h"
 }
 
@@ -75,7 +78,56 @@ void require_manage(const catalog::ModuleRow &row, const char *action) {
     throw SqlError(
         ERRCODE_INSUFFICIENT_PRIVILEGE,
         std::string("permission denied to ") + action + " wasm module " + quoted(row.name), "",
-        "Only its owner (" + row.owner + ") or a superuser may " + action + " it.");
+        "Only its owner (" + catalog::role_name(row.owner) + ") or a superuser may " + action +
+            " it.");
+}
+
+// Whether `role` is the current user or a role it belongs to (superusers
+// belong to no role by being superusers).
+bool is_current_user_or_member(Oid role) {
+  return pg_guard([&] { return is_member_of_role_nosuper(GetUserId(), role); });
+}
+
+std::string function_list(const std::vector<catalog::FunctionRef> &functions) {
+  std::string list;
+  for (const auto &f : functions)
+    list += (list.empty() ? "" : "\n") + ("function " + f.signature + " of role " + f.owner_name);
+  return list;
+}
+
+// An IMMUTABLE function promises the same result for the same arguments
+// forever; indexes and constraints are built on that promise. Another
+// role's promise over this module must not be broken behind its back, so a
+// replace that would change such functions is refused (like ALTER TABLE
+// refusing to change a column that another role's view uses): their owners
+// decide, or the new code goes under another name. Functions of the
+// replacing role itself change with the code, as when a role replaces its
+// own SQL function: it is told which, and that indexes over them need
+// REINDEX.
+void check_immutable_functions(std::string_view name,
+                               const std::vector<catalog::FunctionRef> &users) {
+  std::vector<catalog::FunctionRef> others, own;
+  for (const auto &f : users) {
+    if (!f.immutable) continue;
+    (is_current_user_or_member(f.owner) ? own : others).push_back(f);
+  }
+  if (!others.empty())
+    throw SqlError(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST,
+                   "cannot replace wasm module " + quoted(name) +
+                       ": IMMUTABLE functions of other roles use it",
+                   function_list(others),
+                   "Indexes and constraints may depend on what those functions return. Their "
+                   "owners may drop them or declare them STABLE or VOLATILE first; or load the "
+                   "new code under another name, or drop the module with cascade => true.");
+  if (!own.empty()) {
+    std::string list = function_list(own);
+    pg_guard([&] {
+      ereport(NOTICE, (errmsg("IMMUTABLE functions now run the new code of wasm module \"%s\"",
+                              std::string(name).c_str()),
+                       errdetail_internal("%s", list.c_str()),
+                       errhint("Rebuild indexes over them with REINDEX.")));
+    });
+  }
 }
 
 }  // namespace
@@ -95,21 +147,31 @@ std::string load_module(const LoadRequest &req) {
   // Compiling now catches what the engine refuses, and warms the cache.
   auto compiled = module_cache().compile(sha, req.code, req.name);
 
+  // Another session may be loading the same name: the insert waits for it,
+  // and then finds its row.
   auto existing = catalog::find_module(req.name, /*with_code=*/false, /*lock=*/true);
-  if (existing && existing->sha256 == sha) return sha;
-  if (existing) {
-    if (!req.replace)
-      throw SqlError(ERRCODE_DUPLICATE_OBJECT,
-                     "wasm module " + quoted(req.name) + " already exists with different code",
-                     "Its sha256 is " + existing->sha256 + "; the new code's is " + sha + ".",
-                     "Pass replace => true to replace it.");
-    require_manage(*existing, "replace");
-    check_functions_still_bind(req.name, compiled);
-    catalog::update_module(req.name, req.code);
-  } else {
-    catalog::insert_module(req.name, req.code);
+  if (!existing) {
+    if (catalog::insert_module_if_absent(req.name, req.code)) {
+      // Other sessions learn of it through the table's trigger; this one now.
+      module_cache().modules_changed();
+      return sha;
+    }
+    existing = catalog::find_module(req.name, /*with_code=*/false, /*lock=*/true);
+    if (!existing)
+      throw SqlError(ERRCODE_T_R_SERIALIZATION_FAILURE,
+                     "wasm module " + quoted(req.name) + " was changed by another session",
+                     "", "Try again.");
   }
-  // Other sessions learn of it through the table's trigger; this one now.
+  if (existing->sha256 == sha) return sha;
+  if (!req.replace)
+    throw SqlError(ERRCODE_DUPLICATE_OBJECT,
+                   "wasm module " + quoted(req.name) + " already exists with different code",
+                   "Its sha256 is " + existing->sha256 + "; the new code's is " + sha + ".",
+                   "Pass replace => true to replace it.");
+  require_manage(*existing, "replace");
+  check_functions_still_bind(req.name, compiled);
+  check_immutable_functions(req.name, catalog::functions_using(req.name));
+  catalog::update_module(req.name, req.code);
   module_cache().modules_changed();
   return sha;
 }
@@ -121,21 +183,19 @@ void drop_module(std::string_view name, bool cascade) {
     throw SqlError(ERRCODE_UNDEFINED_OBJECT, "wasm module " + quoted(name) + " does not exist");
   require_manage(*row, "drop");
   auto users = catalog::functions_using(name);
-  if (!users.empty() && !cascade) {
-    std::string detail;
-    for (const auto &f : users)
-      detail += (detail.empty() ? "" : "\n") + ("function " + f.signature + " uses it");
+  if (!users.empty() && !cascade)
     throw SqlError(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST,
-                   "cannot drop wasm module " + quoted(name) + " because functions use it", detail,
-                   "Use cascade => true to drop the functions too.");
-  }
+                   "cannot drop wasm module " + quoted(name) + " because functions use it",
+                   function_list(users), "Use cascade => true to drop the functions too.");
+  // As DROP ... CASCADE does for a table's views: the owner of what is
+  // dropped drops what depends on it, whoever owns that.
   for (const auto &f : users) {
     pg_guard([&] {
       ereport(NOTICE, (errmsg("drop cascades to function %s", f.signature.c_str())));
-      if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-      char *sql = psprintf("DROP FUNCTION %s CASCADE", format_procedure_qualified(f.oid));
-      if (SPI_execute(sql, false, 0) != SPI_OK_UTILITY) elog(ERROR, "could not drop %s", sql);
-      SPI_finish();
+      ObjectAddress address;
+      ObjectAddressSet(address, ProcedureRelationId, f.oid);
+      performDeletion(&address, DROP_CASCADE, 0);
+      CommandCounterIncrement();
     });
   }
   catalog::delete_module(name);

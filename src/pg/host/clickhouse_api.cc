@@ -24,14 +24,14 @@ void server_version(HostCall &, std::span<const Value>, std::span<Value> results
 }
 
 void log2(HostCall &call, std::span<const Value> args, std::span<Value>) {
-  guest_log(LOG, "wasm " + current_call_description() + ": " +
-                     std::string(guest_text(call, args[0], args[1], "clickhouse_log")));
+  guest_log(LOG, guest_text(call, args[0], args[1], "clickhouse_log"),
+            "wasm " + current_call_description() + ": ");
 }
 
 void log3(HostCall &call, std::span<const Value> args, std::span<Value>) {
-  guest_log(LOG, "wasm " + current_call_description() + " (level " +
-                     std::to_string(args[0].as_i32()) +
-                     "): " + std::string(guest_text(call, args[1], args[2], "clickhouse_log")));
+  guest_log(LOG, guest_text(call, args[1], args[2], "clickhouse_log"),
+            "wasm " + current_call_description() + " (level " + std::to_string(args[0].as_i32()) +
+                "): ");
 }
 
 void raise(HostCall &call, std::span<const Value> args, std::span<Value>) {

@@ -1,10 +1,7 @@
 #include <string>
 
 #include "pg/guard.h"
-
-extern "C" {
-#include "mb/pg_wchar.h"
-}
+#include "pg/message_text.h"
 #include "pg/host/guest_call.h"
 
 namespace pgwasm::pg::host {
@@ -46,18 +43,9 @@ std::span<uint8_t> guest_bytes(engine::HostCall &call, uint32_t ptr, uint32_t le
 }
 
 void log_output_line(const GuestCall &call, int fd, std::string_view line) {
-  std::string text(line);
+  std::string text = message_text(line);
   std::string module(call.module);
   pg_guard([&] {
-    // A log line must be text in the database's encoding: a zero byte would
-    // cut it short, and invalid bytes must not reach the log.
-    int encoding = GetDatabaseEncoding();
-    size_t pos = 0;
-    while (pos < text.size()) {
-      pos +=
-          pg_encoding_verifymbstr(encoding, text.data() + pos, static_cast<int>(text.size() - pos));
-      if (pos < text.size()) text[pos++] = '?';
-    }
     ereport(LOG, (errmsg("wasm module \"%s\" %s: %s", module.c_str(), fd == 2 ? "stderr" : "stdout",
                          text.c_str())));
   });
@@ -69,6 +57,16 @@ void flush_output(GuestCall &call) {
     std::string line = std::move(call.output[i]);
     call.output[i].clear();
     log_output_line(call, i + 1, line);
+  }
+  if (call.output_dropped > 0) {
+    std::string module(call.module);
+    size_t dropped = call.output_dropped;
+    call.output_dropped = 0;
+    pg_guard([&] {
+      ereport(LOG, (errmsg("wasm module \"%s\": %zu more bytes of output were not logged",
+                           module.c_str(), dropped),
+                    errdetail("One call logs at most %zu bytes of its output.", kMaxOutputPerCall)));
+    });
   }
 }
 

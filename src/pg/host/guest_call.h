@@ -13,6 +13,10 @@
 
 namespace pgwasm::pg::host {
 
+// The most of its output (WASI stdout and stderr) one Wasm call sends to the
+// server log; the rest is counted.
+inline constexpr size_t kMaxOutputPerCall = 64 * 1024;
+
 struct GuestCall {
   GuestCall(std::string_view module, std::string_view export_name)
       : module(module), export_name(export_name) {}
@@ -21,7 +25,9 @@ struct GuestCall {
   bool null_result = false;                 // pg_wasm.set_null() was called
   const NullableDatum *sql_args = nullptr;  // for pg_wasm.arg_is_null()
   int nsql_args = 0;
-  std::string output[2];  // unfinished lines written to stdout, stderr
+  std::string output[2];    // unfinished lines written to stdout, stderr
+  size_t output_logged = 0;   // bytes of output taken for the log
+  size_t output_dropped = 0;  // bytes beyond what one call may log
 };
 
 // The innermost call in progress, or null outside guest code.
@@ -67,8 +73,8 @@ inline std::string_view guest_text(engine::HostCall &call, const engine::Value &
 // to the server log. PostgreSQL code: call it in the normal flow only.
 void flush_output(GuestCall &call);
 
-// Logs one line the guest wrote to fd 1 (stdout) or 2 (stderr); bytes that
-// are not text in the database's encoding (zero bytes too) become '?'.
+// Logs one line the guest wrote to fd 1 (stdout) or 2 (stderr), made fit
+// for a message (message_text.h).
 void log_output_line(const GuestCall &call, int fd, std::string_view line);
 
 }  // namespace pgwasm::pg::host

@@ -1,18 +1,19 @@
 #include <string>
 
 #include "pg/guard.h"
+#include "pg/message_text.h"
 #include "pg/host/guest_call.h"
 #include "pg/host/host_actions.h"
 
 namespace pgwasm::pg::host {
 
-void guest_log(int elevel, std::string_view text) {
-  std::string msg(text);
+void guest_log(int elevel, std::string_view text, std::string_view prefix) {
+  std::string msg = std::string(prefix) + message_text(text);
   pg_guard([&] { ereport(elevel, (errmsg_internal("%s", msg.c_str()))); });
 }
 
 void guest_raise(std::string_view text) {
-  throw SqlError(ERRCODE_RAISE_EXCEPTION, std::string(text),
+  throw SqlError(ERRCODE_RAISE_EXCEPTION, message_text(text),
                  "Raised by wasm " + current_call_description() + ".");
 }
 

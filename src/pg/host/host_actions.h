@@ -8,8 +8,8 @@
 namespace pgwasm::pg::host {
 
 // Reports a guest's message at a PostgreSQL level (DEBUG1, LOG, INFO,
-// NOTICE, WARNING).
-void guest_log(int elevel, std::string_view text);
+// NOTICE, WARNING), after `prefix` (the host's own words).
+void guest_log(int elevel, std::string_view text, std::string_view prefix = {});
 
 // Raises an ERROR with the guest's message (SQLSTATE P0001, like RAISE).
 [[noreturn]] void guest_raise(std::string_view text);

@@ -49,6 +49,8 @@ constexpr std::string_view kModule = "wasi_snapshot_preview1";
 // A guest's output line longer than this is logged in pieces of this size,
 // which bounds what the host keeps of an unfinished line.
 constexpr size_t kMaxLine = 4096;
+// The most buffers one fd_write takes, as writev's IOV_MAX on Linux.
+constexpr uint32_t kMaxIovecs = 1024;
 
 std::string function_name(std::string_view name) {
   return std::string(kModule) + "." + std::string(name);
@@ -99,6 +101,15 @@ void emit_line(GuestCall &gc, int fd, std::string line) {
 // completes. A line reaching kMaxLine is logged as a piece, cut before a
 // UTF-8 character that would straddle the cut.
 void append_output(GuestCall &gc, int fd, std::string_view data) {
+  // Past a call's share of the log, output is only counted (flush_output
+  // says how much): a guest cannot flood the log, or spend the host's time
+  // on it.
+  size_t room_in_call = kMaxOutputPerCall - std::min(gc.output_logged, kMaxOutputPerCall);
+  if (data.size() > room_in_call) {
+    gc.output_dropped += data.size() - room_in_call;
+    data = data.substr(0, room_in_call);
+  }
+  gc.output_logged += data.size();
   std::string &tail = gc.output[fd - 1];
   while (!data.empty()) {
     size_t room = kMaxLine - tail.size();
@@ -132,6 +143,7 @@ void append_output(GuestCall &gc, int fd, std::string_view data) {
 int32_t fd_write(HostCall &call, std::span<const Value> args) {
   uint32_t fd = args[0].bits.i32;
   if (fd != 1 && fd != 2) return kBadf;
+  if (args[2].bits.i32 > kMaxIovecs) return kInval;
   auto iovs = guest_array(call, args[1].bits.i32, args[2].bits.i32, 8, "fd_write");
   std::vector<std::string_view> pieces;
   uint64_t total = 0;

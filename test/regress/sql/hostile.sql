@@ -140,3 +140,138 @@ SELECT alice_keep('another secret');
 SET ROLE regress_bob;
 SELECT bob_peek() AS bob_sees;
 RESET ROLE;
+
+-- A replace that would change another role's IMMUTABLE functions. Bob built
+-- an index and a CHECK constraint on his IMMUTABLE function over Alice's
+-- module; had Alice's replace gone through, they would disagree with the
+-- stored rows (an index scan and a sequential scan returning different
+-- rows). The replace is refused, naming the functions and their owners.
+GRANT EXECUTE ON FUNCTION wasm.load_module_wat(text, text, text, boolean) TO regress_alice;
+CREATE FUNCTION scoring_wat(bonus int) RETURNS text LANGUAGE sql AS $$
+    SELECT format('(module (func (export "score") (param i32) (result i32)
+                     (i32.add (i32.rem_u (local.get 0) (i32.const 10)) (i32.const %s))))', bonus)
+$$;
+SET ROLE regress_alice;
+SELECT wasm.load_module_wat('scoring', scoring_wat(0)) IS NOT NULL AS loaded;
+RESET ROLE;
+SET ROLE regress_bob;
+CREATE TABLE bob_items (n int4);
+INSERT INTO bob_items SELECT generate_series(1, 100);
+CREATE FUNCTION bob_score(int4) RETURNS int4 IMMUTABLE LANGUAGE wasm AS 'scoring::score';
+CREATE FUNCTION bob_score_now(int4) RETURNS int4 STABLE LANGUAGE wasm AS 'scoring::score';
+CREATE INDEX bob_items_score ON bob_items (bob_score(n));
+ALTER TABLE bob_items ADD CONSTRAINT small_score CHECK (bob_score(n) < 10);
+RESET ROLE;
+SET ROLE regress_alice;
+SELECT wasm.load_module_wat('scoring', scoring_wat(50), replace => true);
+-- Alice's own IMMUTABLE functions do change with her code: she is told.
+CREATE FUNCTION alice_score(int4) RETURNS int4 IMMUTABLE LANGUAGE wasm AS 'scoring::score';
+RESET ROLE;
+SET ROLE regress_bob;
+ALTER FUNCTION bob_score(int4) STABLE;   -- what Bob may do; his index then must go
+DROP INDEX bob_items_score;
+ALTER TABLE bob_items DROP CONSTRAINT small_score;
+RESET ROLE;
+SET ROLE regress_alice;
+SELECT wasm.load_module_wat('scoring', scoring_wat(50), replace => true) IS NOT NULL AS replaced;
+SELECT alice_score(7);
+RESET ROLE;
+SET ROLE regress_bob;
+SELECT bob_score(7), bob_score_now(7);   -- STABLE and VOLATILE functions follow the module
+RESET ROLE;
+-- Dropping: without cascade the error names every function and its owner;
+-- with cascade the module's owner drops them all, whoever owns them, as
+-- DROP TABLE ... CASCADE drops other roles' views (it once failed with
+-- "must be owner of function").
+SET ROLE regress_alice;
+SELECT wasm.drop_module('scoring');
+SELECT wasm.drop_module('scoring', cascade => true);
+RESET ROLE;
+SELECT count(*) AS functions_left FROM pg_proc WHERE proname LIKE '%score%';
+DROP TABLE bob_items;
+
+-- Owners are roles, not names: after DROP ROLE, a new role of the same name
+-- does not own the dropped role's modules (only superusers manage them).
+CREATE ROLE regress_owner;
+GRANT EXECUTE ON FUNCTION wasm.load_module_wat(text, text, text, boolean) TO regress_owner;
+SET ROLE regress_owner;
+SELECT wasm.load_module_wat('orphan', '(module)') IS NOT NULL AS loaded;
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION wasm.load_module_wat(text, text, text, boolean) FROM regress_owner;
+DROP ROLE regress_owner;
+CREATE ROLE regress_owner;
+SELECT owner = 'regress_owner'::regrole AS owned_by_namesake FROM wasm.modules WHERE name = 'orphan';
+SET ROLE regress_owner;
+\set VERBOSITY terse
+SELECT wasm.drop_module('orphan');  -- its HINT names the dropped role by its OID
+\set VERBOSITY default
+RESET ROLE;
+SELECT wasm.drop_module('orphan');
+DROP ROLE regress_owner;
+
+-- Export names are any UTF-8: empty, with a zero byte, or a built-in's.
+-- create_functions skips what cannot name a function (it once aborted), and
+-- returns the functions it made (it once returned pg_catalog.abs).
+SELECT wasm.load_module_wat('odd_names', $$(module
+  (func (export "") (param i32) (result i32) local.get 0)
+  (func (export "a\00b") (param i32) (result i32) local.get 0)
+  (func (export "abs") (param i32) (result i32) (i32.const 42)))$$) IS NOT NULL AS loaded;
+SELECT name, inputs, outputs FROM wasm.module_exports('odd_names');
+SELECT f::oid AS created_oid FROM wasm.create_functions('odd_names', '') f \gset
+SELECT :created_oid::regprocedure AS created, :created_oid = 'public.abs(int4)'::regprocedure::oid AS is_ours;
+SELECT public.abs(-1) AS ours, abs(-1) AS builtin;
+SELECT wasm.drop_module('odd_names', cascade => true);
+
+-- Two sessions loading one name at once: the second waits for the first,
+-- then finds the same code (a no-op) or different code (a clear error). It
+-- once failed with a raw unique violation.
+SELECT connect_other('racer1'), connect_other('racer2');
+SELECT dblink_exec('racer1', 'BEGIN');
+SELECT * FROM dblink('racer1', $$SELECT wasm.load_module_wat('race', '(module (func (export "a")))') IS NOT NULL$$) AS t(loaded bool);
+CALL run_in_other('racer2', $$SELECT wasm.load_module_wat('race', '(module (func (export "a")))')$$);
+SELECT dblink_exec('racer1', 'COMMIT');
+SELECT sha = (SELECT sha256 FROM wasm.modules WHERE name = 'race') AS same_module
+FROM dblink_get_result('racer2') AS t(sha text);
+SELECT * FROM dblink_get_result('racer2') AS t(sha text);  -- the end of its results
+SELECT dblink_exec('racer1', 'BEGIN');
+SELECT * FROM dblink('racer1', $$SELECT wasm.load_module_wat('race2', '(module (func (export "a")))') IS NOT NULL$$) AS t(loaded bool);
+CALL run_in_other('racer2', $$SELECT wasm.load_module_wat('race2', '(module (func (export "b")))')$$);
+SELECT dblink_exec('racer1', 'COMMIT');
+SELECT * FROM dblink_get_result('racer2', false) AS t(sha text);
+SELECT dblink_error_message('racer2');
+SELECT * FROM dblink_get_result('racer2') AS t(sha text);
+SELECT dblink_disconnect('racer1'), dblink_disconnect('racer2');
+SELECT wasm.drop_module('race'), wasm.drop_module('race2');
+
+-- A guest's text in messages: invalid UTF-8 and zero bytes become U+FFFD;
+-- characters the client's encoding lacks become '?' (a NOTICE the client
+-- could not take once turned into an error that named nothing); long text
+-- is cut.
+SELECT wasm.load_module_wat('talker', $$(module
+  (import "pg_wasm" "log" (func $log (param i32 i32 i32)))
+  (import "pg_wasm" "error" (func $error (param i32 i32)))
+  (memory (export "memory") 2)
+  (data (i32.const 0) "a\00b\ffc")
+  (data (i32.const 16) "price: \e2\82\ac 5")
+  (func (export "log_bad") (call $log (i32.const 3) (i32.const 0) (i32.const 5)))
+  (func (export "log_euro") (call $log (i32.const 3) (i32.const 16) (i32.const 12)))
+  (func (export "raise_bad") (call $error (i32.const 0) (i32.const 5)))
+  (func (export "raise_long")
+    (memory.fill (i32.const 1000) (i32.const 120) (i32.const 100000))
+    (call $error (i32.const 1000) (i32.const 100000))))$$) IS NOT NULL AS loaded;
+SELECT count(*) FROM wasm.create_functions('talker', '');
+SELECT log_bad();
+SELECT raise_bad();
+SELECT log_euro();
+SET client_encoding = 'LATIN1';
+SELECT log_euro();
+RESET client_encoding;
+SELECT length(msg), right(msg, 40) FROM error_of('SELECT raise_long()') AS msg;
+SELECT wasm.drop_module('talker', cascade => true);
+
+DROP FUNCTION alice_keep(text), alice_peek(), bob_peek();
+REVOKE ALL ON SCHEMA public FROM regress_alice, regress_bob, regress_hostile;
+REVOKE EXECUTE ON FUNCTION wasm.load_module_wat(text, text, text, boolean) FROM regress_alice;
+DROP ROLE regress_alice, regress_bob, regress_hostile;
+DROP FUNCTION swap_echo(text), swap_marker();
+SELECT wasm.drop_module('swap'), wasm.drop_module('vault');

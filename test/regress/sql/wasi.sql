@@ -41,7 +41,7 @@ SELECT gather_write();
 -- then "é!".
 SELECT long_line(4095);
 -- Bytes that are not valid text in the database encoding (a NUL, 0xff)
--- are logged as '?'.
+-- are logged as U+FFFD, the replacement character.
 SELECT bad_bytes();
 
 -- The three standard streams are terminals to the guest (so stdout is
@@ -190,6 +190,7 @@ CREATE FUNCTION random_bad_buffer() RETURNS int4 LANGUAGE wasm AS 'wasi::random_
 CREATE FUNCTION clock_bad_result() RETURNS int4 LANGUAGE wasm AS 'wasi::clock_bad_result';
 \set VERBOSITY terse
 SELECT write_bad_iovec();
+-- More than 1,024 buffers in one fd_write (writev's IOV_MAX) is EINVAL (28).
 SELECT write_too_many();
 SELECT write_bad_buffer();
 SELECT random_bad_buffer();

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# ALTER EXTENSION wasm UPDATE from every earlier version: the modules, their
+# owners and the functions over them come through, and work at once.
+#   test/integration/upgrade.sh <build dir>
+source "$(dirname "$0")/lib.sh"
+DB=pg_wasm_upgrade
+
+sql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB" \
+  -c "DROP ROLE IF EXISTS regress_upgrade_kept" -c "DROP ROLE IF EXISTS regress_upgrade_gone"
+sql -d postgres -c "CREATE DATABASE $DB" -c "CREATE ROLE regress_upgrade_kept" \
+  -c "CREATE ROLE regress_upgrade_gone"
+
+# 0.1.0: owners were role names.
+sql -d $DB >/dev/null <<SQL
+SET client_min_messages = warning;
+CREATE EXTENSION wasm VERSION '0.1.0';
+SELECT wasm.load_module_file('collatz', '$GUESTS/collatz.wasm');
+SELECT wasm.load_module_file('text', '$GUESTS/text.wasm');
+SELECT wasm.load_module_file('numbers', '$GUESTS/numbers.wat');
+UPDATE wasm.modules SET owner = 'regress_upgrade_kept' WHERE name = 'text';
+UPDATE wasm.modules SET owner = 'regress_upgrade_gone' WHERE name = 'numbers';
+CREATE FUNCTION collatz_steps(int4) RETURNS int4 LANGUAGE wasm AS 'collatz::steps';
+CREATE FUNCTION slugify(text) RETURNS text LANGUAGE wasm STRICT AS 'text';
+SQL
+expect "installed version" "0.1.0" "$(sql -d $DB -c "SELECT extversion FROM pg_extension WHERE extname = 'wasm'")"
+sql -d postgres -c "DROP ROLE regress_upgrade_gone"
+
+sql -d $DB -c "ALTER EXTENSION wasm UPDATE"
+expect "updated version" "0.2.0" "$(sql -d $DB -c "SELECT extversion FROM pg_extension WHERE extname = 'wasm'")"
+expect "owner column type" "regrole" \
+  "$(sql -d $DB -c "SELECT atttypid::regtype FROM pg_attribute WHERE attrelid = 'wasm.modules'::regclass AND attname = 'owner'")"
+expect "owners" "collatz:postgres,numbers:-,text:regress_upgrade_kept" \
+  "$(sql -d $DB -c "SELECT string_agg(name || ':' || CASE WHEN owner = 0 THEN '-' ELSE owner::text END, ',' ORDER BY name) FROM wasm.modules")"
+expect "functions still work" "111|hello-world" \
+  "$(sql -d $DB -c "SELECT collatz_steps(27), slugify('Hello, World')")"
+# A new role of the dropped one's name (under 0.1.0 it owned the module)
+# does not own it.
+sql -d postgres -c "CREATE ROLE regress_upgrade_gone"
+expect "a namesake cannot replace" "42501" \
+  "$(sql -d $DB -c "SET ROLE regress_upgrade_gone" -c "DO \$\$ BEGIN PERFORM wasm.drop_module('numbers'); EXCEPTION WHEN OTHERS THEN RAISE NOTICE '%', SQLSTATE; END \$\$" 2>&1 | sed -n 's/.*NOTICE:  //p')"
+expect "new modules get a role as owner" "regress_upgrade_kept" \
+  "$(sql -d $DB -c "GRANT EXECUTE ON FUNCTION wasm.load_module(text, bytea, text, boolean) TO regress_upgrade_kept" \
+        -c "SET ROLE regress_upgrade_kept" \
+        -c "SELECT wasm.load_module('again', code) IS NOT NULL FROM wasm.modules WHERE name = 'collatz'" >/dev/null;
+     sql -d $DB -c "SELECT owner FROM wasm.modules WHERE name = 'again'")"
+
+sql -d postgres -c "DROP DATABASE $DB" -c "DROP ROLE regress_upgrade_kept" -c "DROP ROLE regress_upgrade_gone"
+echo "upgrade: ok"
