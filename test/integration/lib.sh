@@ -21,3 +21,19 @@ expect() {
   fi
   echo "ok: $1"
 }
+
+# The server log from here on: check_server_log fails if a server process
+# died (signal, PANIC). A stand-in for scripts/check-server-log.sh, which is
+# not on main yet.
+SERVER_LOG="$CLUSTER/server.log"
+SERVER_LOG_START=$(stat -c %s "$SERVER_LOG" 2>/dev/null || echo 0)
+check_server_log() {
+  local died
+  died=$(tail -c +"$((SERVER_LOG_START + 1))" "$SERVER_LOG" | grep -A1 -E 'terminated by signal|PANIC' || true)
+  if [ -n "$died" ]; then
+    echo "FAIL: a server process died (server log: $SERVER_LOG):" >&2
+    echo "$died" >&2
+    exit 1
+  fi
+  echo "ok: no server process died"
+}

@@ -1,0 +1,3 @@
+-- bench/soak.sh: one call of soak.check_text (bench/soak/setup.sql).
+\set n random(1, 10000)
+SELECT soak.check_text(:n);
