@@ -59,6 +59,10 @@ int tiering_guc = static_cast<int>(engine::Tiering::Optimizing);
 int max_memory_mb_guc = 512;
 int max_heap_mb_guc = 512;
 
+uint64_t guest_memory_limit() {
+  return static_cast<uint64_t>(max_memory_mb_guc) << 20;
+}
+
 engine::Engine &backend_engine() {
   if (!g_engine)
     g_engine =

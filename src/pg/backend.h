@@ -29,6 +29,10 @@ extern int tiering_guc;
 extern int max_memory_mb_guc;
 extern int max_heap_mb_guc;
 
+// The most memory a guest may have, in bytes (wasm.max_memory); the host's
+// memory spent on a guest's behalf counts against it too.
+uint64_t guest_memory_limit();
+
 // One instance of a module, and what pg_wasm's ABI keeps in it. It lives
 // and dies with the instance, so nothing of it can outlive the guest memory
 // it points into.

@@ -7,10 +7,13 @@
 
 namespace pgwasm::pg {
 
-// An empty export name means the work was instantiating the module.
-static std::string where(std::string_view module, std::string_view export_name) {
-  if (export_name.empty()) return "module \"" + std::string(module) + "\" while instantiating it";
-  return "module \"" + std::string(module) + "\", export \"" + std::string(export_name) + "\"";
+std::string describe_call(std::string_view module, std::string_view export_name,
+                          std::string_view for_export) {
+  std::string d = "module \"" + std::string(module) + "\"";
+  if (export_name.empty()) return d + " while instantiating it";
+  d += ", export \"" + std::string(export_name) + "\"";
+  if (!for_export.empty()) d += " (for export \"" + std::string(for_export) + "\")";
+  return d;
 }
 
 // "Wasm stack: f at byte offset 12 <- g at byte offset 40 (x15) <- ...",
@@ -30,27 +33,29 @@ static std::string stack_detail(const engine::Trap &t) {
   return d + ".";
 }
 
-void rethrow_engine_error(std::string_view module, std::string_view export_name) {
+void rethrow_engine_error(std::string_view module, std::string_view export_name,
+                          std::string_view for_export) {
+  std::string site = describe_call(module, export_name, for_export);
   try {
     throw;
   } catch (const engine::Trap &t) {
     switch (t.kind) {
       case engine::Trap::Kind::StackExhausted:
         throw SqlError(ERRCODE_STATEMENT_TOO_COMPLEX,
-                       "wasm stack exhausted in " + where(module, export_name), stack_detail(t),
+                       "wasm stack exhausted in " + site, stack_detail(t),
                        "The guest recursed too deeply. Its stack is bounded by max_stack_depth.");
       case engine::Trap::Kind::OutOfMemory:
         throw SqlError(ERRCODE_OUT_OF_MEMORY,
-                       "wasm out of memory in " + where(module, export_name) + ": " + t.what(), "",
+                       "wasm out of memory in " + site + ": " + t.what(), "",
                        "A linear memory may not grow beyond wasm.max_memory.");
       case engine::Trap::Kind::HeapExhausted:
         throw SqlError(ERRCODE_OUT_OF_MEMORY,
-                       "wasm out of memory in " + where(module, export_name) + ": " + t.what(),
+                       "wasm out of memory in " + site + ": " + t.what(),
                        "Every Wasm instance of this session was discarded to free it.",
                        "The engine's heap (wasm.max_heap) holds the instances' tables.");
       default:
         throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
-                       "wasm trap in " + where(module, export_name) + ": " + t.what(),
+                       "wasm trap in " + site + ": " + t.what(),
                        stack_detail(t));
     }
   } catch (const engine::Interrupted &) {
@@ -58,7 +63,7 @@ void rethrow_engine_error(std::string_view module, std::string_view export_name)
     // terminate: let PostgreSQL raise its own error for that.
     pg_guard([] { CHECK_FOR_INTERRUPTS(); });
     throw SqlError(ERRCODE_QUERY_CANCELED,
-                   "wasm call to " + where(module, export_name) + " was interrupted");
+                   "wasm call to " + site + " was interrupted");
   } catch (const engine::LinkError &e) {
     throw SqlError(ERRCODE_UNDEFINED_OBJECT, "wasm module \"" + std::string(module) +
                                                  "\" cannot be instantiated: " + e.what());
@@ -67,7 +72,7 @@ void rethrow_engine_error(std::string_view module, std::string_view export_name)
                    "wasm module \"" + std::string(module) + "\" cannot be compiled: " + e.what());
   } catch (const engine::EngineError &e) {
     throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
-                   "wasm error in " + where(module, export_name) + ": " + e.what());
+                   "wasm error in " + site + ": " + e.what());
   }
 }
 

@@ -88,6 +88,19 @@ auto pg_guard(Fn &&fn) -> decltype(fn()) {
   if constexpr (!std::is_void_v<R>) return std::move(*call.result);
 }
 
+// Switches to a memory context for a C++ scope, and back however the scope
+// is left.
+class MemoryContextScope {
+ public:
+  explicit MemoryContextScope(MemoryContext context) : old_(MemoryContextSwitchTo(context)) {}
+  ~MemoryContextScope() { MemoryContextSwitchTo(old_); }
+  MemoryContextScope(const MemoryContextScope &) = delete;
+  MemoryContextScope &operator=(const MemoryContextScope &) = delete;
+
+ private:
+  MemoryContext old_;
+};
+
 // What the boundary raises once the C++ scopes are gone. Plain data only.
 struct PendingError {
   ErrorData *pg = nullptr;  // a PostgreSQL error to re-raise as it was

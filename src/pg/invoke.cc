@@ -8,11 +8,11 @@
 namespace pgwasm::pg {
 
 Invocation invoke(LoadedModule &module, uint32_t export_index, std::string_view export_name,
-                  const engine::Value *args, engine::Value *results, const NullableDatum *sql_args,
-                  int nsql_args) {
+                  const engine::Value *args, engine::Value *results, const CallFor &call_for) {
   host::GuestCall call{module.name, export_name};
-  call.sql_args = sql_args;
-  call.nsql_args = nsql_args;
+  call.for_export = call_for.export_name;
+  call.sql_args = call_for.sql_args;
+  call.nsql_args = call_for.nsql_args;
   Invocation outcome;
   try {
     engine::Instance &instance = *module.instance_for_call().instance;
@@ -24,8 +24,8 @@ Invocation invoke(LoadedModule &module, uint32_t export_index, std::string_view 
     host::flush_output(call);
     if (e.code != 0)
       throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
-                     "wasm module \"" + module.name + "\", export \"" + std::string(export_name) +
-                         "\" exited with code " + std::to_string(e.code));
+                     "wasm " + describe_call(module.name, export_name, call_for.export_name) +
+                         " exited with code " + std::to_string(e.code));
     outcome.exited = true;
     return outcome;
   } catch (const engine::Trap &t) {
@@ -36,14 +36,14 @@ Invocation invoke(LoadedModule &module, uint32_t export_index, std::string_view 
     else
       module.discard_instance();
     host::flush_output(call);  // what it printed may say why
-    rethrow_engine_error(module.name, export_name);
+    rethrow_engine_error(module.name, export_name, call_for.export_name);
   } catch (const PgError &) {
     module.discard_instance();
     throw;  // PostgreSQL's own error (cancel, a host function's): nothing to log first
   } catch (...) {
     module.discard_instance();
     host::flush_output(call);
-    rethrow_engine_error(module.name, export_name);
+    rethrow_engine_error(module.name, export_name, call_for.export_name);
   }
   host::flush_output(call);
   outcome.null_result = call.null_result;

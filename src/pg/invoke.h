@@ -15,14 +15,22 @@ struct Invocation {
   bool exited = false;       // the guest called proc_exit(0)
 };
 
+// What a call is for, besides its export.
+struct CallFor {
+  // For an export the ABI calls (pg_wasm_alloc, clickhouse_create_buffer):
+  // the function's export it serves, named in messages.
+  std::string_view export_name;
+  // The SQL arguments, which the guest may ask about with
+  // pg_wasm.arg_is_null.
+  const NullableDatum *sql_args = nullptr;
+  int nsql_args = 0;
+};
+
 // Calls export `export_index` (named `export_name`) of the module's instance.
 // On any failure the instance is discarded (every instance, when the engine's
 // heap is full) and a SqlError or PgError naming the module and export is
 // thrown; a non-zero proc_exit is such an error.
-// `sql_args` are the SQL arguments the guest may ask about with
-// pg_wasm.arg_is_null.
 Invocation invoke(LoadedModule &module, uint32_t export_index, std::string_view export_name,
-                  const engine::Value *args, engine::Value *results,
-                  const NullableDatum *sql_args = nullptr, int nsql_args = 0);
+                  const engine::Value *args, engine::Value *results, const CallFor &call_for = {});
 
 }  // namespace pgwasm::pg

@@ -19,6 +19,7 @@ extern "C" {
 #include "catalog/dependency.h"
 #include "catalog/objectaddress.h"
 #include "storage/fd.h"
+#include "tcop/utility.h"
 }
 
 namespace pgwasm::pg {
@@ -132,7 +133,17 @@ void check_immutable_functions(std::string_view name,
 
 }  // namespace
 
+// Loads and drops write the catalog: say so plainly on a standby or in a
+// read-only transaction, before any work.
+static void require_writable(const char *what) {
+  pg_guard([&] {
+    PreventCommandIfReadOnly(what);
+    PreventCommandDuringRecovery(what);
+  });
+}
+
 std::string load_module(const LoadRequest &req) {
+  require_writable(req.replace ? "wasm.load_module() with replace" : "wasm.load_module()");
   check_name(req.name);
   std::string sha = sha256_hex(req.code);
   if (req.expected_sha256) {
@@ -177,6 +188,7 @@ std::string load_module(const LoadRequest &req) {
 }
 
 void drop_module(std::string_view name, bool cascade) {
+  require_writable("wasm.drop_module()");
   check_name(name);
   auto row = catalog::find_module(name, /*with_code=*/false, /*lock=*/true);
   if (!row)

@@ -30,13 +30,15 @@ std::span<uint8_t> buffer_of(CallPlan &plan, uint32_t handle, const char *what) 
 
 uint32_t create_buffer(CallPlan &plan, uint32_t size) {
   engine::Value arg = engine::Value::make_i32(static_cast<int32_t>(size)), handle;
-  invoke(*plan.module, *plan.alloc_export, "clickhouse_create_buffer", &arg, &handle);
+  invoke(*plan.module, *plan.alloc_export, "clickhouse_create_buffer", &arg, &handle,
+         {.export_name = plan.fn.source.export_name});
   return handle.bits.i32;
 }
 
 void destroy_buffer(CallPlan &plan, uint32_t handle) {
   engine::Value arg = engine::Value::make_i32(static_cast<int32_t>(handle));
-  invoke(*plan.module, *plan.free_export, "clickhouse_destroy_buffer", &arg, nullptr);
+  invoke(*plan.module, *plan.free_export, "clickhouse_destroy_buffer", &arg, nullptr,
+         {.export_name = plan.fn.source.export_name});
 }
 
 }  // namespace
@@ -52,7 +54,7 @@ static Datum call(CallPlan &plan, FunctionCallInfo fcinfo) {
   std::span<uint8_t> in = buffer_of(plan, input, "the input");
   if (in.size() != block.size())
     throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
-                   "wasm module \"" + plan.module->name + "\": clickhouse_create_buffer(" +
+                   "wasm " + plan.who + ": clickhouse_create_buffer(" +
                        std::to_string(block.size()) + ") returned a buffer of " +
                        std::to_string(in.size()) + " bytes");
   std::memcpy(in.data(), block.data(), block.size());
@@ -72,8 +74,10 @@ static Datum call(CallPlan &plan, FunctionCallInfo fcinfo) {
   bool isnull = false;
   Datum result = 0;
   if (fn.result) {
-    auto oh = unpack_one({reinterpret_cast<const char *>(out.data()), out.size()}, plan.who);
-    result = datum_from_msgpack(oh.get(), fn.result->oid, -1, isnull, plan.who);
+    MsgpackReader reader({reinterpret_cast<const char *>(out.data()), out.size()});
+    ConversionBudget budget(plan.who, guest_memory_limit());
+    result = read_datum(reader, fn.result->oid, -1, isnull, plan.who, budget);
+    expect_end(reader, plan.who);
   }
   destroy_buffer(plan, output);
   destroy_buffer(plan, input);

@@ -21,11 +21,13 @@ uint32_t argument_area(CallPlan &plan, size_t size) {
   if (inst->arg_area != 0 && plan.free_export) {
     engine::Value old = engine::Value::make_i32(static_cast<int32_t>(inst->arg_area));
     inst->arg_area = inst->arg_area_size = 0;
-    invoke(m, *plan.free_export, "pg_wasm_free", &old, nullptr);
+    invoke(m, *plan.free_export, "pg_wasm_free", &old, nullptr,
+           {.export_name = plan.fn.source.export_name});
   }
   inst->arg_area = inst->arg_area_size = 0;
   engine::Value request = engine::Value::make_i32(static_cast<int32_t>(want)), ptr;
-  invoke(m, *plan.alloc_export, "pg_wasm_alloc", &request, &ptr);
+  invoke(m, *plan.alloc_export, "pg_wasm_alloc", &request, &ptr,
+         {.export_name = plan.fn.source.export_name});
   // A failed call discards the instance: ask for the one the area is in now.
   inst = &m.instance_for_call();
   uint32_t area = ptr.bits.i32;

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -7,66 +8,48 @@
 
 extern "C" {
 #include "mb/pg_wchar.h"
+#include "parser/parse_coerce.h"
 #include "utils/array.h"
 #include "utils/date.h"
 }
 
 namespace pgwasm::pg {
 
+using Type = MsgpackReader::Type;
+
 namespace {
 
-SqlError type_error(const std::string &who, const char *what, Oid typid) {
+SqlError type_error(const std::string &who, const MsgpackReader::Value &v, Oid typid) {
   std::string type = pg_guard([&] { return format_type_be(typid); });
-  return SqlError(ERRCODE_DATATYPE_MISMATCH, "wasm " + who + " returned MessagePack " + what +
-                                                 " where type " + type + " was expected");
+  return SqlError(ERRCODE_DATATYPE_MISMATCH, "wasm " + who + " returned MessagePack " +
+                                                 describe(v) + " where type " + type +
+                                                 " was expected");
 }
 
-const char *kind_of_object(const msgpack::object &o) {
-  switch (o.type) {
-    case kMsgpackNil: return "nil";
-    case msgpack::type::BOOLEAN: return "bool";
-    case msgpack::type::POSITIVE_INTEGER:
-    case msgpack::type::NEGATIVE_INTEGER: return "integer";
-    case msgpack::type::FLOAT32:
-    case msgpack::type::FLOAT64: return "float";
-    case msgpack::type::STR: return "str";
-    case msgpack::type::BIN: return "bin";
-    case msgpack::type::ARRAY: return "array";
-    case msgpack::type::MAP: return "map";
-    default: return "ext";
-  }
+bool is_integer(const MsgpackReader::Value &v) {
+  return v.type == Type::Int || v.type == Type::UInt;
 }
 
-bool is_integer(const msgpack::object &o) {
-  return o.type == msgpack::type::POSITIVE_INTEGER || o.type == msgpack::type::NEGATIVE_INTEGER;
+bool is_bytes_value(const MsgpackReader::Value &v) {
+  return v.type == Type::Str || v.type == Type::Bin;
 }
 
-int64_t integer_of(const msgpack::object &o, const std::string &who, Oid typid) {
-  if (o.type == msgpack::type::POSITIVE_INTEGER) {
-    if (o.via.u64 > static_cast<uint64_t>(INT64_MAX))
+int64_t integer_of(const MsgpackReader::Value &v, const std::string &who, Oid typid) {
+  if (v.type == Type::UInt) {
+    if (v.u > static_cast<uint64_t>(INT64_MAX))
       throw SqlError(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
                      "wasm " + who + " returned an integer out of range");
-    return static_cast<int64_t>(o.via.u64);
+    return static_cast<int64_t>(v.u);
   }
-  if (o.type == msgpack::type::NEGATIVE_INTEGER) return o.via.i64;
-  if (o.type == msgpack::type::BOOLEAN) return o.via.boolean ? 1 : 0;
-  throw type_error(who, kind_of_object(o), typid);
+  if (v.type == Type::Int) return v.i;
+  if (v.type == Type::Bool) return v.boolean ? 1 : 0;
+  throw type_error(who, v, typid);
 }
 
-double float_of(const msgpack::object &o, const std::string &who, Oid typid) {
-  if (o.type == msgpack::type::FLOAT32 || o.type == msgpack::type::FLOAT64) return o.via.f64;
-  if (is_integer(o)) return static_cast<double>(integer_of(o, who, typid));
-  throw type_error(who, kind_of_object(o), typid);
-}
-
-std::string_view bytes_of(const msgpack::object &o) {
-  if (o.type == msgpack::type::STR) return {o.via.str.ptr, o.via.str.size};
-  if (o.type == msgpack::type::BIN) return {o.via.bin.ptr, o.via.bin.size};
-  return {};
-}
-
-bool is_bytes_object(const msgpack::object &o) {
-  return o.type == msgpack::type::STR || o.type == msgpack::type::BIN;
+double float_of(const MsgpackReader::Value &v, const std::string &who, Oid typid) {
+  if (v.type == Type::Float) return v.f;
+  if (is_integer(v)) return static_cast<double>(integer_of(v, who, typid));
+  throw type_error(who, v, typid);
 }
 
 void range_check(int64_t v, int64_t lo, int64_t hi, const std::string &who, Oid typid) {
@@ -77,7 +60,8 @@ void range_check(int64_t v, int64_t lo, int64_t hi, const std::string &who, Oid 
   }
 }
 
-// Any type, from its text form through its input function.
+// Any type, from its text form through its input function (which applies
+// the type modifier).
 Datum from_text(std::string_view text, Oid typid, int32 typmod, const std::string &who) {
   check_utf8(text, who);
   return pg_guard([&] {
@@ -89,92 +73,171 @@ Datum from_text(std::string_view text, Oid typid, int32 typmod, const std::strin
   });
 }
 
-}  // namespace
+struct TypmodContext {
+  const std::string *who;
+  Oid typid;
+  int32 typmod;
+};
 
-msgpack::object_handle unpack_one(std::string_view bytes, const std::string &who) {
-  try {
-    std::size_t offset = 0;
-    msgpack::object_handle oh = msgpack::unpack(bytes.data(), bytes.size(), offset);
-    if (offset != bytes.size())
-      throw SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION,
-                     "wasm " + who + " returned " + std::to_string(bytes.size() - offset) +
-                         " bytes after its MessagePack value");
-    return oh;
-  } catch (const msgpack::unpack_error &e) {
-    throw SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION,
-                   "wasm " + who + " returned invalid MessagePack: " + e.what());
-  }
+void typmod_context(void *arg) {
+  auto *c = static_cast<TypmodContext *>(arg);
+  errcontext("fitting the result of wasm %s to type %s", c->who->c_str(),
+             format_type_with_typemod(c->typid, c->typmod));
 }
 
-Datum datum_from_msgpack(const msgpack::object &o, Oid typid, int32 typmod, bool &isnull,
-                         const std::string &who) {
-  isnull = o.type == kMsgpackNil;
+// A value made otherwise, fitted to the column's type modifier as an
+// assignment would: varchar(3) refuses six characters, numeric(4,1) rounds
+// to one decimal, timestamp(0) to seconds.
+Datum apply_typmod(Datum value, Oid typid, int32 typmod, const std::string &who) {
+  if (typmod < 0) return value;
+  TypmodContext context{&who, typid, typmod};
+  return pg_guard([&] {
+    Oid func;
+    if (find_typmod_coercion_function(typid, &func) != COERCION_PATH_FUNC) return value;
+    ErrorContextCallback callback{error_context_stack, typmod_context, &context};
+    error_context_stack = &callback;
+    Datum fitted = OidFunctionCall3(func, value, Int32GetDatum(typmod), BoolGetDatum(false));
+    error_context_stack = callback.previous;
+    return fitted;
+  });
+}
+
+void check_interrupts() {
+  pg_guard([] { CHECK_FOR_INTERRUPTS(); });
+}
+
+Datum read_value(MsgpackReader &r, Oid typid, int32 typmod, bool &isnull, const std::string &who,
+                 ConversionBudget &budget, bool element);
+
+// An array of a scalar or text-form element type, from a MessagePack array.
+Datum read_array(MsgpackReader &r, uint32_t n, Oid typid, int32 typmod, const std::string &who,
+                 ConversionBudget &budget) {
+  budget.charge(uint64_t{n} * (sizeof(Datum) + sizeof(bool)));
+  struct Element {
+    Oid type;
+    int16 len;
+    bool byval;
+    char align;
+  } elem = pg_guard([&] {
+    Element e;
+    e.type = get_element_type(typid);
+    get_typlenbyvalalign(e.type, &e.len, &e.byval, &e.align);
+    return e;
+  });
+  Datum *items =
+      pg_guard([&] { return static_cast<Datum *>(palloc(sizeof(Datum) * std::max(n, 1u))); });
+  bool *nulls = pg_guard([&] { return static_cast<bool *>(palloc(sizeof(bool) * std::max(n, 1u))); });
+  for (uint32_t i = 0; i < n; i++) {
+    if (i % 4096 == 4095) check_interrupts();
+    items[i] = read_value(r, elem.type, typmod, nulls[i], who, budget, /*element=*/true);
+  }
+  return pg_guard([&] {
+    int dims[1] = {static_cast<int>(n)}, lbs[1] = {1};
+    return PointerGetDatum(construct_md_array(items, nulls, 1, dims, lbs, elem.type, elem.len,
+                                              elem.byval, elem.align));
+  });
+}
+
+// One value of type `typid`. Array elements (`element`) may not be arrays
+// themselves: arrays travel with one dimension.
+Datum read_value(MsgpackReader &r, Oid typid, int32 typmod, bool &isnull, const std::string &who,
+                 ConversionBudget &budget, bool element) {
+  MsgpackReader::Value v = r.next();
+  isnull = v.type == Type::Nil;
   if (isnull) return 0;
+  if (is_bytes_value(v)) budget.charge(v.bytes.size());
+  if (v.type == Type::Array && element) throw type_error(who, v, typid);
   auto type = sql_type_of(typid);
   if (!type || type->kind == SqlKind::Record) {
-    if (!is_bytes_object(o)) throw type_error(who, kind_of_object(o), typid);
-    return from_text(bytes_of(o), typid, typmod, who);
+    bool is_array = pg_guard([&] { return OidIsValid(get_element_type(typid)); });
+    if (v.type == Type::Array && is_array) return read_array(r, v.count, typid, typmod, who, budget);
+    if (!is_bytes_value(v)) throw type_error(who, v, typid);
+    return from_text(v.bytes, typid, typmod, who);
   }
   switch (type->kind) {
     case SqlKind::Bool:
-      if (o.type == msgpack::type::BOOLEAN) return BoolGetDatum(o.via.boolean);
-      return BoolGetDatum(integer_of(o, who, typid) != 0);
+      if (v.type == Type::Bool) return BoolGetDatum(v.boolean);
+      return BoolGetDatum(integer_of(v, who, typid) != 0);
     case SqlKind::Int2: {
-      int64_t v = integer_of(o, who, typid);
-      range_check(v, PG_INT16_MIN, PG_INT16_MAX, who, typid);
-      return Int16GetDatum(static_cast<int16>(v));
+      int64_t i = integer_of(v, who, typid);
+      range_check(i, PG_INT16_MIN, PG_INT16_MAX, who, typid);
+      return Int16GetDatum(static_cast<int16>(i));
     }
     case SqlKind::Int4: {
-      int64_t v = integer_of(o, who, typid);
-      range_check(v, PG_INT32_MIN, PG_INT32_MAX, who, typid);
-      return Int32GetDatum(static_cast<int32>(v));
+      int64_t i = integer_of(v, who, typid);
+      range_check(i, PG_INT32_MIN, PG_INT32_MAX, who, typid);
+      return Int32GetDatum(static_cast<int32>(i));
     }
-    case SqlKind::Int8: return Int64GetDatum(integer_of(o, who, typid));
-    case SqlKind::Float4: return Float4GetDatum(static_cast<float4>(float_of(o, who, typid)));
-    case SqlKind::Float8: return Float8GetDatum(float_of(o, who, typid));
+    case SqlKind::Int8: return Int64GetDatum(integer_of(v, who, typid));
+    case SqlKind::Float4: return Float4GetDatum(static_cast<float4>(float_of(v, who, typid)));
+    case SqlKind::Float8: return Float8GetDatum(float_of(v, who, typid));
     case SqlKind::Date:
     case SqlKind::Timestamp:
     case SqlKind::TimestampTz:
       // PostgreSQL's own units (days, microseconds since 2000), or text.
-      if (is_bytes_object(o)) return from_text(bytes_of(o), typid, typmod, who);
+      if (is_bytes_value(v)) return from_text(v.bytes, typid, typmod, who);
       if (type->kind == SqlKind::Date) {
-        int64_t v = integer_of(o, who, typid);
-        range_check(v, PG_INT32_MIN, PG_INT32_MAX, who, typid);
-        return DateADTGetDatum(static_cast<DateADT>(v));
+        int64_t i = integer_of(v, who, typid);
+        range_check(i, PG_INT32_MIN, PG_INT32_MAX, who, typid);
+        return DateADTGetDatum(static_cast<DateADT>(i));
       }
-      return TimestampGetDatum(integer_of(o, who, typid));
+      return apply_typmod(TimestampGetDatum(integer_of(v, who, typid)), typid, typmod, who);
     case SqlKind::Numeric:
-      if (is_integer(o))
-        return pg_guard([&] {
-          return DirectFunctionCall1(int8_numeric, Int64GetDatum(integer_of(o, who, typid)));
-        });
-      if (o.type == msgpack::type::FLOAT32 || o.type == msgpack::type::FLOAT64)
-        return pg_guard(
-            [&] { return DirectFunctionCall1(float8_numeric, Float8GetDatum(o.via.f64)); });
+      if (is_integer(v)) {
+        int64_t i = integer_of(v, who, typid);
+        Datum d = pg_guard([&] { return DirectFunctionCall1(int8_numeric, Int64GetDatum(i)); });
+        return apply_typmod(d, typid, typmod, who);
+      }
+      if (v.type == Type::Float) {
+        Datum d = pg_guard([&] { return DirectFunctionCall1(float8_numeric, Float8GetDatum(v.f)); });
+        return apply_typmod(d, typid, typmod, who);
+      }
       break;
     case SqlKind::Array:
-      if (o.type == msgpack::type::ARRAY) {
-        return pg_guard([&] {
-          Oid elem = get_element_type(typid);
-          int16 elmlen;
-          bool elmbyval;
-          char elmalign;
-          get_typlenbyvalalign(elem, &elmlen, &elmbyval, &elmalign);
-          int n = static_cast<int>(o.via.array.size);
-          Datum *items = static_cast<Datum *>(palloc(sizeof(Datum) * std::max(n, 1)));
-          bool *nulls = static_cast<bool *>(palloc(sizeof(bool) * std::max(n, 1)));
-          for (int i = 0; i < n; i++)
-            items[i] = datum_from_msgpack(o.via.array.ptr[i], elem, -1, nulls[i], who);
-          int dims[1] = {n}, lbs[1] = {1};
-          return PointerGetDatum(
-              construct_md_array(items, nulls, 1, dims, lbs, elem, elmlen, elmbyval, elmalign));
-        });
-      }
+      if (v.type == Type::Array) return read_array(r, v.count, typid, typmod, who, budget);
       break;
     default: break;
   }
-  if (!is_bytes_object(o)) throw type_error(who, kind_of_object(o), typid);
-  return datum_from_bytes(*type, bytes_of(o), who);
+  if (!is_bytes_value(v)) throw type_error(who, v, typid);
+  return apply_typmod(datum_from_bytes(*type, v.bytes, who), typid, typmod, who);
+}
+
+}  // namespace
+
+ConversionBudget::ConversionBudget(const std::string &who, uint64_t limit)
+    : who_(who), limit_(limit), left_(limit) {}
+
+void ConversionBudget::charge(uint64_t bytes) {
+  if (bytes <= left_) {
+    left_ -= bytes;
+    return;
+  }
+  throw SqlError(ERRCODE_OUT_OF_MEMORY,
+                 "wasm " + who_ + " returned a result that takes more than " +
+                     std::to_string(limit_ >> 20) + " MB to convert",
+                 "",
+                 "The host's memory for a guest's result counts against wasm.max_memory.");
+}
+
+Datum read_datum(MsgpackReader &r, Oid typid, int32 typmod, bool &isnull, const std::string &who,
+                 ConversionBudget &budget) {
+  try {
+    return read_value(r, typid, typmod, isnull, who, budget, /*element=*/false);
+  } catch (const MsgpackError &e) {
+    throw invalid_msgpack(who, e);
+  }
+}
+
+SqlError invalid_msgpack(const std::string &who, const MsgpackError &e) {
+  return SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION,
+                  "wasm " + who + " returned invalid MessagePack: " + e.what());
+}
+
+void expect_end(const MsgpackReader &r, const std::string &who) {
+  if (!r.at_end())
+    throw SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION,
+                   "wasm " + who + " returned " + std::to_string(r.remaining()) +
+                       " bytes after its MessagePack value");
 }
 
 void pack_datum(MsgpackPacker &packer, const SqlType &type, Datum value, bool isnull,

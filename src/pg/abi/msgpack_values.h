@@ -1,9 +1,13 @@
 // SQL values as MessagePack, both ways: rows and sets returned by pg_wasm
-// guests, and the blocks of ClickHouse's BUFFERED_V1 (docs/abi.md).
+// guests, and the blocks of ClickHouse's BUFFERED_V1 (docs/abi.md). Guests'
+// MessagePack is read with the bounded reader (msgpack_reader.h); msgpack-c
+// packs what the host sends.
 #pragma once
 
 #include <string>
 
+#include "pg/abi/msgpack_reader.h"
+#include "pg/guard.h"
 #include "pg/pg_headers.h"
 
 // PostgreSQL's pg_list.h defines NIL, which msgpack uses as a name.
@@ -11,9 +15,6 @@
 #undef NIL
 #define MSGPACK_NO_BOOST
 #include <msgpack.hpp>
-namespace pgwasm::pg {
-inline constexpr auto kMsgpackNil = msgpack::type::NIL;
-}
 #pragma pop_macro("NIL")
 #include "pg/sql_types.h"
 
@@ -27,13 +28,32 @@ using MsgpackPacker = msgpack::packer<msgpack::sbuffer>;
 void pack_datum(MsgpackPacker &packer, const SqlType &type, Datum value, bool isnull,
                 const std::string &who);
 
-// The SQL value of type `typid` for a MessagePack object: nil is NULL;
-// numbers, strings, bin and arrays convert as docs/abi.md says; any other
-// type may come as a string for its input function. Errors name `who`.
-Datum datum_from_msgpack(const msgpack::object &obj, Oid typid, int32 typmod, bool &isnull,
-                         const std::string &who);
+// What converting a guest's result may take of the host's memory: as much
+// as the guest's own memory may hold (wasm.max_memory). Errors name `who`.
+class ConversionBudget {
+ public:
+  ConversionBudget(const std::string &who, uint64_t limit);
+  void charge(uint64_t bytes);
+  // What was charged is free again (a set's row is in the tuplestore).
+  void reset() { left_ = limit_; }
 
-// Unpacks exactly one MessagePack value from the bytes; errors name `who`.
-msgpack::object_handle unpack_one(std::string_view bytes, const std::string &who);
+ private:
+  const std::string &who_;
+  uint64_t limit_;
+  uint64_t left_;
+};
+
+// Reads the next value as one of SQL type `typid`, fitted to `typmod`: nil
+// is NULL; numbers, strings, bin and arrays convert as docs/abi.md says; any
+// other type may come as a string for its input function. Errors name
+// `who`; long conversions can be cancelled.
+Datum read_datum(MsgpackReader &r, Oid typid, int32 typmod, bool &isnull, const std::string &who,
+                 ConversionBudget &budget);
+
+// The error for MessagePack the reader refused.
+SqlError invalid_msgpack(const std::string &who, const MsgpackError &e);
+
+// Raises an error if bytes follow the value that was read.
+void expect_end(const MsgpackReader &r, const std::string &who);
 
 }  // namespace pgwasm::pg

@@ -1,6 +1,8 @@
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "pg/abi/byte_values.h"
 #include "pg/abi/guest_memory.h"
@@ -56,32 +58,56 @@ SqlError shape_error(const CallPlan &plan, const std::string &what) {
   return SqlError(ERRCODE_DATATYPE_MISMATCH, "wasm " + plan.who + " returned " + what);
 }
 
-// A row from a MessagePack array of the row's live columns, in order.
-void row_values(const CallPlan &plan, TupleDesc desc, const msgpack::object &row, Datum *values,
-                bool *nulls) {
-  int live = 0;
+// A result's MessagePack, to convert with the host's memory for it bounded
+// by the guest's own limit.
+struct MsgpackResult {
+  MsgpackResult(const CallPlan &plan, std::string_view bytes)
+      : reader(bytes), budget(plan.who, guest_memory_limit()) {}
+  MsgpackReader reader;
+  ConversionBudget budget;
+};
+
+// The header of the next value, which must be an array of `count`
+// elements (any count if nullopt).
+uint32_t read_array_header(const CallPlan &plan, MsgpackReader &r, std::optional<uint32_t> count,
+                           const char *what) {
+  MsgpackReader::Value v;
+  try {
+    v = r.next();
+  } catch (const MsgpackError &e) {
+    throw invalid_msgpack(plan.who, e);
+  }
+  if (v.type != MsgpackReader::Type::Array || (count && v.count != *count))
+    throw shape_error(plan, "MessagePack " + describe(v) + " where " + what + " was expected");
+  return v.count;
+}
+
+// A row from a MessagePack array of the row's live columns, in order, each
+// fitted to its column's type and type modifier.
+void read_row(const CallPlan &plan, MsgpackResult &in, TupleDesc desc, Datum *values,
+              bool *nulls) {
+  uint32_t live = 0;
   for (int c = 0; c < desc->natts; c++) live += !TupleDescAttr(desc, c)->attisdropped;
-  if (row.type != msgpack::type::ARRAY || row.via.array.size != static_cast<uint32_t>(live))
-    throw shape_error(
-        plan, "a row that is not a MessagePack array of " + std::to_string(live) + " values");
-  uint32_t k = 0;
+  std::string what = "a row (an array of " + std::to_string(live) + " values)";
+  read_array_header(plan, in.reader, live, what.c_str());
   for (int c = 0; c < desc->natts; c++) {
     Form_pg_attribute attr = TupleDescAttr(desc, c);
     if (attr->attisdropped) {
       nulls[c] = true;
       continue;
     }
-    values[c] = datum_from_msgpack(row.via.array.ptr[k++], attr->atttypid, attr->atttypmod,
-                                   nulls[c], plan.who);
+    values[c] =
+        read_datum(in.reader, attr->atttypid, attr->atttypmod, nulls[c], plan.who, in.budget);
   }
 }
 
 Datum row_datum(const CallPlan &plan, std::string_view bytes) {
   TupleDesc desc = plan.result_desc;
-  auto oh = unpack_one(bytes, plan.who);
+  MsgpackResult in(plan, bytes);
   std::vector<Datum> values(desc->natts);
   std::vector<char> nulls(desc->natts);
-  row_values(plan, desc, oh.get(), values.data(), reinterpret_cast<bool *>(nulls.data()));
+  read_row(plan, in, desc, values.data(), reinterpret_cast<bool *>(nulls.data()));
+  expect_end(in.reader, plan.who);
   return pg_guard([&] {
     HeapTuple tuple = heap_form_tuple(desc, values.data(), reinterpret_cast<bool *>(nulls.data()));
     return HeapTupleGetDatum(tuple);
@@ -89,27 +115,41 @@ Datum row_datum(const CallPlan &plan, std::string_view bytes) {
 }
 
 // SETOF: a MessagePack array of rows, each a value (SETOF a scalar or
-// byte-string type) or an array of column values (rows).
+// byte-string type) or an array of column values (rows). Rows go to the
+// tuplestore as they are read (it spills to disk past work_mem); a long
+// set can be cancelled.
 void fill_result_set(const CallPlan &plan, ReturnSetInfo *rsinfo, std::string_view bytes) {
-  auto oh = unpack_one(bytes, plan.who);
-  const msgpack::object &rows = oh.get();
-  if (rows.type != msgpack::type::ARRAY)
-    throw shape_error(plan, "a set that is not a MessagePack array of rows");
+  MsgpackResult in(plan, bytes);
+  uint32_t rows =
+      read_array_header(plan, in.reader, std::nullopt, "a set (an array of rows)");
   TupleDesc desc = rsinfo->setDesc;
   std::vector<Datum> values(desc->natts);
   std::vector<char> nulls(desc->natts);
   auto *n = reinterpret_cast<bool *>(nulls.data());
   bool rows_are_arrays = plan.fn.result->kind == SqlKind::Record;
-  for (uint32_t r = 0; r < rows.via.array.size; r++) {
-    const msgpack::object &row = rows.via.array.ptr[r];
-    if (rows_are_arrays) {
-      row_values(plan, desc, row, values.data(), n);
-    } else {
-      Form_pg_attribute attr = TupleDescAttr(desc, 0);
-      values[0] = datum_from_msgpack(row, attr->atttypid, attr->atttypmod, n[0], plan.who);
+  MemoryContext row_context = pg_guard([] {
+    return AllocSetContextCreate(CurrentMemoryContext, "wasm result row", ALLOCSET_DEFAULT_SIZES);
+  });
+  for (uint32_t r = 0; r < rows; r++) {
+    pg_guard([&] {
+      if (r % 1024 == 1023) CHECK_FOR_INTERRUPTS();
+      MemoryContextReset(row_context);
+    });
+    {
+      // One row's values at a time: the tuplestore keeps its own copy.
+      MemoryContextScope scope(row_context);
+      in.budget.reset();
+      if (rows_are_arrays) {
+        read_row(plan, in, desc, values.data(), n);
+      } else {
+        Form_pg_attribute attr = TupleDescAttr(desc, 0);
+        values[0] =
+            read_datum(in.reader, attr->atttypid, attr->atttypmod, n[0], plan.who, in.budget);
+      }
     }
     pg_guard([&] { tuplestore_putvalues(rsinfo->setResult, desc, values.data(), n); });
   }
+  expect_end(in.reader, plan.who);
 }
 
 }  // namespace
@@ -129,7 +169,8 @@ Datum call_pg_wasm(CallPlan &plan, FunctionCallInfo fcinfo) {
   lower_arguments(plan, fcinfo);
   Invocation outcome =
       invoke(*plan.module, plan.export_index, fn.source.export_name, plan.params.data(),
-             &plan.result, fcinfo->args, static_cast<int>(fn.args.size()));
+             &plan.result,
+             {.export_name = {}, .sql_args = fcinfo->args, .nsql_args = static_cast<int>(fn.args.size())});
   if (!fn.result) return 0;
   if (outcome.exited)
     throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,

@@ -1,5 +1,6 @@
 #include <string>
 
+#include "pg/engine_errors.h"
 #include "pg/guard.h"
 #include "pg/message_text.h"
 #include "pg/host/guest_call.h"
@@ -24,10 +25,7 @@ ActiveGuestCall::~ActiveGuestCall() {
 std::string current_call_description() {
   const GuestCall *c = g_current;
   if (!c) return "the host";
-  if (c->export_name.empty())
-    return "module \"" + std::string(c->module) + "\" while instantiating it";
-  return "module \"" + std::string(c->module) + "\", export \"" + std::string(c->export_name) +
-         "\"";
+  return describe_call(c->module, c->export_name, c->for_export);
 }
 
 std::span<uint8_t> guest_bytes(engine::HostCall &call, uint32_t ptr, uint32_t len,

@@ -22,6 +22,7 @@ struct GuestCall {
       : module(module), export_name(export_name) {}
   std::string_view module;
   std::string_view export_name;             // empty while instantiating
+  std::string_view for_export;              // the export an ABI export is called for
   bool null_result = false;                 // pg_wasm.set_null() was called
   const NullableDatum *sql_args = nullptr;  // for pg_wasm.arg_is_null()
   int nsql_args = 0;

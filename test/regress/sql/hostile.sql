@@ -269,6 +269,41 @@ RESET client_encoding;
 SELECT length(msg), right(msg, 40) FROM error_of('SELECT raise_long()') AS msg;
 SELECT wasm.drop_module('talker', cascade => true);
 
+-- MessagePack from a guest is read one value at a time, never as a tree:
+-- a header declaring four billion elements in five bytes is refused before
+-- any work, a set of fifty million nils goes to the tuplestore row by row
+-- and can be cancelled (it once allocated gigabytes, and ran to its end),
+-- and rows keep their columns' type modifiers (varchar(3) once stored six
+-- characters, numeric(4,1) stored 123.456).
+SELECT wasm.load_module_wat('packer', $$(module
+  (memory (export "memory") 800)
+  (func (export "pg_wasm_abi_v1"))
+  (data (i32.const 0) "\dd\ff\ff\ff\ff")
+  (data (i32.const 16) "\92\a6abcdef\cb\40\5e\dd\2f\1a\9f\be\77")
+  (data (i32.const 48) "\92\a3abc\cb\40\5e\dd\2f\1a\9f\be\77")
+  (func (export "huge_header") (result i64) (i64.const 0x0000000500000000))
+  (func (export "long_row") (result i64) (i64.const 0x0000001100000010))
+  (func (export "short_row") (result i64) (i64.const 0x0000000e00000030))
+  (func (export "nils") (result i64)
+    (i32.store8 (i32.const 1024) (i32.const 0xdd))
+    (i32.store (i32.const 1025) (i32.const 0x80f0fa02))  ;; 50,000,000, big-endian
+    (memory.fill (i32.const 1029) (i32.const 0xc0) (i32.const 50000000))
+    (i64.const 0x02faf08500000400)))$$) IS NOT NULL AS loaded;
+CREATE FUNCTION huge_header() RETURNS SETOF int4 LANGUAGE wasm AS 'packer::huge_header abi=pg_wasm';
+CREATE FUNCTION nils() RETURNS SETOF int4 LANGUAGE wasm AS 'packer::nils abi=pg_wasm';
+CREATE TYPE short_row AS (name varchar(3), amount numeric(4, 1));
+CREATE FUNCTION long_row() RETURNS short_row LANGUAGE wasm AS 'packer::long_row';
+CREATE FUNCTION short_row() RETURNS short_row LANGUAGE wasm AS 'packer::short_row';
+SELECT * FROM huge_header();
+SET statement_timeout = '200ms';
+SELECT count(*) FROM nils();
+RESET statement_timeout;
+SELECT * FROM long_row();
+SELECT * FROM short_row();
+DROP FUNCTION huge_header(), nils(), long_row(), short_row();
+DROP TYPE short_row;
+SELECT wasm.drop_module('packer');
+
 DROP FUNCTION alice_keep(text), alice_peek(), bob_peek();
 REVOKE ALL ON SCHEMA public FROM regress_alice, regress_bob, regress_hostile;
 REVOKE EXECUTE ON FUNCTION wasm.load_module_wat(text, text, text, boolean) FROM regress_alice;
