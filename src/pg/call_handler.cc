@@ -1,4 +1,5 @@
 // The procedural language handler and validator of LANGUAGE wasm.
+#include <new>
 #include <string>
 
 #include "pg/abi/buffered_v1.h"
@@ -37,15 +38,51 @@ static Datum call_direct(CallPlan &plan, FunctionCallInfo fcinfo) {
   return scalar_datum(plan.fn.result->kind, plan.result, plan.who);
 }
 
+namespace {
+
+// Every PostgreSQL error raised while a Wasm function runs (a conversion,
+// out of memory, a cancel) says which function, module and export it came
+// from, as PL/pgSQL's errors name their function and line.
+class CallErrorContext {
+ public:
+  explicit CallErrorContext(const CallPlan &plan) : plan_(plan) {
+    callback_.callback = report;
+    callback_.arg = this;
+    callback_.previous = error_context_stack;
+    error_context_stack = &callback_;
+  }
+  ~CallErrorContext() { error_context_stack = callback_.previous; }
+  CallErrorContext(const CallErrorContext &) = delete;
+  CallErrorContext &operator=(const CallErrorContext &) = delete;
+
+ private:
+  static void report(void *arg) {
+    const CallPlan &plan = static_cast<CallErrorContext *>(arg)->plan_;
+    errcontext("wasm function %s, %s", plan.fn.signature.c_str(), plan.who.c_str());
+  }
+  const CallPlan &plan_;
+  ErrorContextCallback callback_;
+};
+
+Datum call(CallPlan &plan, FunctionCallInfo fcinfo) {
+  CallErrorContext context(plan);
+  try {
+    switch (plan.fn.source.abi) {
+      case Abi::PgWasm: return call_pg_wasm(plan, fcinfo);
+      case Abi::BufferedV1: return call_buffered_v1(plan, fcinfo);
+      default: return call_direct(plan, fcinfo);
+    }
+  } catch (const std::bad_alloc &) {
+    throw SqlError(ERRCODE_OUT_OF_MEMORY, "out of memory in wasm " + plan.who);
+  }
+}
+
+}  // namespace
+
 PG_WASM_FUNCTION(pg_wasm_call_handler) {
   if (CALLED_AS_TRIGGER(fcinfo) || CALLED_AS_EVENT_TRIGGER(fcinfo))
     throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED, "wasm functions cannot be triggers");
-  CallPlan &plan = plan_for(fcinfo);
-  switch (plan.fn.source.abi) {
-    case Abi::PgWasm: return call_pg_wasm(plan, fcinfo);
-    case Abi::BufferedV1: return call_buffered_v1(plan, fcinfo);
-    default: return call_direct(plan, fcinfo);
-  }
+  return call(plan_for(fcinfo), fcinfo);
 }
 
 PG_WASM_FUNCTION(pg_wasm_validator) {

@@ -12,6 +12,7 @@
 #include "pg/sha256.h"
 #include "pg/sql_function.h"
 #include "toolkit/binary.h"
+#include "toolkit/limits.h"
 #include "toolkit/text.h"
 
 extern "C" {
@@ -232,23 +233,38 @@ std::vector<uint8_t> read_server_file(std::string_view path) {
     throw SqlError(ERRCODE_INSUFFICIENT_PRIVILEGE,
                    "permission denied to load a wasm module from a file", "",
                    "Only superusers and members of pg_read_server_files may read server files.");
+  // A module's text is at most limits::kTextBytes: reading stops one byte
+  // past it (a FIFO or /dev/zero never ends), and can be cancelled.
+  constexpr size_t kMaxFileBytes = toolkit::limits::kTextBytes;
   std::vector<uint8_t> bytes;
   std::string p(path);
-  pg_guard([&] {
+  FILE *f = pg_guard([&] {
     char *filename = pstrdup(p.c_str());
     canonicalize_path(filename);
     if (!is_absolute_path(filename)) filename = psprintf("%s/%s", DataDir, filename);
-    FILE *f = AllocateFile(filename, PG_BINARY_R);
-    if (!f)
+    FILE *file = AllocateFile(filename, PG_BINARY_R);
+    if (!file)
       ereport(ERROR, (errcode_for_file_access(),
                       errmsg("could not open file \"%s\" for reading: %m", filename)));
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + n);
-    if (ferror(f))
-      ereport(ERROR,
-              (errcode_for_file_access(), errmsg("could not read file \"%s\": %m", filename)));
+    return file;
+  });
+  // The file is closed at transaction end should anything below fail.
+  char buf[65536];
+  for (;;) {
+    size_t n = fread(buf, 1, sizeof buf, f);
+    if (n == 0) break;
+    bytes.insert(bytes.end(), buf, buf + n);
+    if (bytes.size() > kMaxFileBytes)
+      throw SqlError(ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+                     "file \"" + p + "\" is too large for a wasm module",
+                     "A module's file may have at most " + std::to_string(kMaxFileBytes) +
+                         " bytes.");
+    pg_guard([] { CHECK_FOR_INTERRUPTS(); });
+  }
+  bool failed = ferror(f) != 0;
+  pg_guard([&] {
     FreeFile(f);
+    if (failed) ereport(ERROR, (errcode_for_file_access(), errmsg("could not read file \"%s\"", p.c_str())));
   });
   return bytes;
 }
