@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -14,5 +15,12 @@ namespace pgwasm::toolkit {
 // must have one entry per import.
 std::vector<uint8_t> rename_imports(std::span<const uint8_t> wasm,
                                     const std::vector<std::pair<std::string, std::string>> &names);
+
+// The module without its start section, its start function exported as
+// `name` instead: the host calls it right after instantiating, when the
+// instance's exports (its memory) exist, so that host functions the start
+// function calls can reach them. The module must be valid and have a start
+// section (ModuleShape::start_function).
+std::vector<uint8_t> export_start_function(std::span<const uint8_t> wasm, std::string_view name);
 
 }  // namespace pgwasm::toolkit

@@ -149,6 +149,11 @@ class Scanner final : public wabt::BinaryReaderNop {
     return Result::Ok;
   }
 
+  Result OnStartFunction(Index index) override {
+    scan.shape.start_function = index;
+    return Result::Ok;
+  }
+
   // Function bodies: their size, locals, branches and nesting.
   Result BeginFunctionBody(Index index, Offset size) override {
     if (size > limits::kFunctionBodyBytes)

@@ -30,6 +30,7 @@ struct ModuleShape {
   uint32_t functions = 0;  // imported and defined
   uint32_t max_nesting = 0;
   std::vector<FunctionShape> defined;  // in the code section's order
+  std::optional<uint32_t> start_function;
 };
 
 // The bits of a global's value, little-endian as in linear memory.

@@ -201,3 +201,18 @@ TEST(BinaryEdit, RenamesImportsAndKeepsTheRest) {
   for (const auto &imp : before.imports) same.emplace_back(imp.module, imp.name);
   EXPECT_EQ(rename_imports(wasm, same), wasm);
 }
+
+TEST(BinaryEdit, ExportsTheStartFunction) {
+  for (const char *exports : {"", R"((export "f" (func $f)))"}) {
+    auto wasm = assemble_wat(std::string(R"((module
+      (func $f) (func $s (export "s2"))
+      )") + exports + R"( (start $s)))");
+    ASSERT_EQ(describe_module(wasm).shape.start_function, 1u);
+    auto edited = export_start_function(wasm, std::string_view("\0start", 6));
+    ModuleScan scan = describe_module(edited);
+    EXPECT_FALSE(scan.shape.start_function.has_value());
+    ASSERT_GE(scan.info.exports.size(), 2u);
+    EXPECT_EQ(scan.info.exports.back().name, std::string("\0start", 6));
+    EXPECT_EQ(read_module(edited).exports.size(), scan.info.exports.size());
+  }
+}

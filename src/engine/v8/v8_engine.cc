@@ -50,7 +50,12 @@ class V8Module final : public Module {
   std::vector<std::pair<std::string, std::string>> import_keys_;
   // Compiled whole with Liftoff: a function was too costly for TurboFan.
   bool baseline_only_ = false;
+  // The module had a start function, exported as kStartExport.
+  bool has_start_ = false;
 };
+
+// Not a name any module can export: the start function's export name.
+static constexpr std::string_view kStartExport{"\0pg_wasm_start", 14};
 
 // V8 10.2 aborts the process when it instantiates a module that imports an
 // immutable v128 global (InstanceBuilder::ProcessImportedWasmGlobalObject
@@ -220,9 +225,17 @@ std::shared_ptr<const Module> V8Engine::compile(std::span<const uint8_t> wasm) {
     module->import_keys_.emplace_back(imp.module,
                                       shared ? imp.name + "\x01" + std::to_string(i) : imp.name);
   }
-  module->module_.Reset(
-      isolate_, renamed ? compile_v8(isolate_, toolkit::rename_imports(wasm, module->import_keys_))
-                        : compile_v8(isolate_, wasm));
+  // The start function becomes an export the engine calls once the
+  // instance exists: run inside instantiation, host functions it calls could
+  // not reach the instance's memory.
+  std::vector<uint8_t> edited;
+  std::span<const uint8_t> code = wasm;
+  if (renamed) code = edited = toolkit::rename_imports(code, module->import_keys_);
+  if (scan.shape.start_function) {
+    code = edited = toolkit::export_start_function(code, kStartExport);
+    module->has_start_ = true;
+  }
+  module->module_.Reset(isolate_, compile_v8(isolate_, code));
   module->baseline_only_ = baseline.has_value();
   baseline.reset();
 
@@ -361,6 +374,12 @@ std::unique_ptr<Instance> V8Engine::instantiate(std::shared_ptr<const Module> mo
     if (!instance->memory_.IsEmpty() && e.name != "memory") continue;
     auto mem = exports->Get(ctx, js_string(isolate_, e.name)).ToLocalChecked();
     instance->memory_.Reset(isolate_, mem.As<v8::WasmMemoryObject>());
+  }
+  if (module->has_start_) {
+    auto start = exports->Get(ctx, js_string(isolate_, kStartExport)).ToLocalChecked();
+    run_guest(instance.get(), [&] {
+      return start.As<v8::Function>()->Call(ctx, v8::Undefined(isolate_), 0, nullptr);
+    });
   }
   return instance;
 }

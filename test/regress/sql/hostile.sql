@@ -304,6 +304,22 @@ DROP FUNCTION huge_header(), nils(), long_row(), short_row();
 DROP TYPE short_row;
 SELECT wasm.drop_module('packer');
 
+-- A start function that calls the host: it runs once the instance exists,
+-- so the host reaches its memory (it once failed with "outside its memory
+-- of 0 bytes").
+SELECT wasm.load_module_wat('starter', $$(module
+  (import "pg_wasm" "log" (func $log (param i32 i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "started")
+  (global $ready (mut i32) (i32.const 0))
+  (func $start (call $log (i32.const 3) (i32.const 0) (i32.const 7)) (global.set $ready (i32.const 1)))
+  (start $start)
+  (func (export "ready") (result i32) (global.get $ready)))$$) IS NOT NULL AS loaded;
+CREATE FUNCTION starter_ready() RETURNS int4 LANGUAGE wasm AS 'starter::ready';
+SELECT starter_ready();
+DROP FUNCTION starter_ready();
+SELECT wasm.drop_module('starter');
+
 DROP FUNCTION alice_keep(text), alice_peek(), bob_peek();
 REVOKE ALL ON SCHEMA public FROM regress_alice, regress_bob, regress_hostile;
 REVOKE EXECUTE ON FUNCTION wasm.load_module_wat(text, text, text, boolean) FROM regress_alice;
