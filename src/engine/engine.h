@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
@@ -33,10 +34,35 @@ class Extern {
   virtual ExternType type() const = 0;
 };
 
+// How a module is compiled, beyond the engine's configuration.
+struct CompileOptions {
+  // Meter instructions (toolkit/instrument.h): calls then honour
+  // CallBounds::fuel, at some cost.
+  bool fuel = false;
+  // Bound memory.grow per call (CallBounds::max_pages), for modules that
+  // grow their memory at all; it costs nothing on other instructions.
+  bool limit_memory = false;
+};
+
+// What the calls of an instance may use, set before calls.
+struct CallBounds {
+  // Instructions one call may execute, as toolkit/instrument.h counts them;
+  // a module compiled without fuel ignores it. A call that runs out traps
+  // with Trap::Kind::FuelExhausted.
+  int64_t fuel = std::numeric_limits<int64_t>::max();
+  // The most 64 KiB pages memory.grow may take a memory to in a call (of a
+  // module compiled with limit_memory).
+  uint32_t max_pages = 65536;
+  bool operator==(const CallBounds &) const = default;
+};
+
 class Instance {
  public:
   virtual ~Instance() = default;
   virtual const ModuleInfo &info() const = 0;
+
+  // The bounds of the calls that follow.
+  virtual void set_bounds(const CallBounds &bounds) = 0;
 
   // Calls the function export at `export_index` of info().exports. `args`
   // and `results` have exactly the export's parameter and result counts and
@@ -95,12 +121,15 @@ class Engine {
   virtual ~Engine() = default;
 
   // Compiles a binary module. Throws CompileError.
-  virtual std::shared_ptr<const Module> compile(std::span<const uint8_t> wasm) = 0;
+  virtual std::shared_ptr<const Module> compile(std::span<const uint8_t> wasm,
+                                                const CompileOptions &options = {}) = 0;
 
   // Instantiates a module; `imports` match info().imports one to one. Runs
-  // the start function. Throws LinkError, Trap or Interrupted.
-  virtual std::unique_ptr<Instance> instantiate(
-      std::shared_ptr<const Module> module, std::span<const std::shared_ptr<Extern>> imports) = 0;
+  // the start function within `bounds`, which stay the instance's until
+  // set_bounds. Throws LinkError, Trap or Interrupted.
+  virtual std::unique_ptr<Instance> instantiate(std::shared_ptr<const Module> module,
+                                                std::span<const std::shared_ptr<Extern>> imports,
+                                                const CallBounds &bounds = {}) = 0;
 
   virtual std::shared_ptr<Extern> host_function(FuncType type, HostCallback callback) = 0;
 

@@ -40,6 +40,7 @@ class Trap : public EngineError {
     StackExhausted,
     OutOfMemory,    // a linear memory could not be allocated
     HeapExhausted,  // the engine's own heap (instances, tables) is full
+    FuelExhausted,  // the call's instruction budget ran out (CallBounds::fuel)
     Other,
   };
   Trap(Kind k, std::string message, std::vector<std::string> frames = {})

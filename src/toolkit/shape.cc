@@ -149,6 +149,10 @@ class Scanner final : public wabt::BinaryReaderNop {
     return Result::Ok;
   }
 
+  Result OnMemoryGrowExpr(Index) override {
+    scan.shape.grows_memory = true;
+    return Result::Ok;
+  }
   Result OnStartFunction(Index index) override {
     scan.shape.start_function = index;
     return Result::Ok;

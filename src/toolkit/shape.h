@@ -31,6 +31,7 @@ struct ModuleShape {
   uint32_t max_nesting = 0;
   std::vector<FunctionShape> defined;  // in the code section's order
   std::optional<uint32_t> start_function;
+  bool grows_memory = false;  // has a memory.grow instruction
 };
 
 // The bits of a global's value, little-endian as in linear memory.

@@ -33,8 +33,14 @@ static std::string slot_offset(size_t k) {
 }
 
 // Body of the trampoline for one target, in the flat (stack) syntax.
-static std::string body(size_t index, const FuncType &target) {
+static std::string body(size_t index, const FuncType &target, TrampolineControls controls,
+                        uint32_t control_offset) {
   std::string b;
+  std::string at = " offset=" + std::to_string(control_offset);
+  if (controls.fuel) b += "    i32.const 0 i64.load" + at + " global.set $fuel\n";
+  if (controls.max_pages)
+    b += "    i32.const 0 i32.load offset=" + std::to_string(control_offset + 8) +
+         " global.set $max_pages\n";
   uint32_t ref_param = 0;
   for (size_t k = 0; k < target.params.size(); k++) {
     ValType t = target.params[k];
@@ -77,12 +83,13 @@ static std::string global_getter(size_t index, const GlobalType &g) {
 }
 
 CallTrampoline make_call_trampoline(std::span<const FuncType> targets,
-                                    std::span<const GlobalType> globals) {
+                                    std::span<const GlobalType> globals,
+                                    TrampolineControls controls) {
   CallTrampoline out;
   size_t slots = 1;
   for (const auto &t : targets) slots = std::max({slots, t.params.size(), t.results.size()});
   out.slots = static_cast<uint32_t>(slots);
-  size_t pages = (slots * CallTrampoline::kSlotSize + 65535) / 65536;
+  size_t pages = ((slots + 1) * CallTrampoline::kSlotSize + 65535) / 65536;
 
   std::string wat = "(module $" + std::string(CallTrampoline::kModuleName) + "\n";
   for (size_t i = 0; i < targets.size(); i++) {
@@ -99,6 +106,12 @@ CallTrampoline make_call_trampoline(std::span<const FuncType> targets,
            trampoline_global_export(i) + "\" (global $" + trampoline_global_export(i) + " " + t +
            "))\n";
   }
+  std::string m = CallTrampoline::kImportModule;
+  if (controls.fuel)
+    wat += "  (import \"" + m + "\" \"" + CallTrampoline::kFuelImport + "\" (global $fuel (mut i64)))\n";
+  if (controls.max_pages)
+    wat += "  (import \"" + m + "\" \"" + CallTrampoline::kMaxPagesImport +
+           "\" (global $max_pages (mut i32)))\n";
   wat += "  (memory (export \"" + std::string(CallTrampoline::kMemoryExport) + "\") " +
          std::to_string(pages) + " " + std::to_string(pages) + ")\n";
   for (size_t i = 0; i < targets.size(); i++) {
@@ -107,9 +120,13 @@ CallTrampoline make_call_trampoline(std::span<const FuncType> targets,
     append_types(wat, "param", sig.params);
     append_types(wat, "result", sig.results);
     append_types(wat, "local", targets[i].results);
-    wat += "\n" + body(i, targets[i]) + "  )\n";
+    wat += "\n" + body(i, targets[i], controls, out.control_offset()) + "  )\n";
   }
   for (size_t i = 0; i < globals.size(); i++) wat += global_getter(i, globals[i]);
+  if (controls.fuel)
+    wat += "  (func (export \"" + std::string(CallTrampoline::kFuelExport) +
+           "\") i32.const 0 global.get $fuel i64.store offset=" +
+           std::to_string(out.control_offset()) + ")\n";
   wat += ")\n";
   out.wasm = assemble_wat(wat);
   return out;

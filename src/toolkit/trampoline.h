@@ -21,6 +21,13 @@
 
 namespace pgwasm::toolkit {
 
+// Globals of an instrumented module (instrument.h) that the trampoline sets
+// before every call, from the control slot.
+struct TrampolineControls {
+  bool fuel = false;       // imports "m" "fuel" (mut i64): slot bytes 0..7
+  bool max_pages = false;  // imports "m" "max_pages" (mut i32): slot bytes 8..11
+};
+
 struct CallTrampoline {
   // Every argument and result takes one slot; a slot holds any numeric type,
   // v128 included. Argument k is read from, and result k written to, slot k.
@@ -31,12 +38,19 @@ struct CallTrampoline {
   // Export "<i>" calls import "<i>". Its parameters are the target's
   // reference-typed parameters and its results the reference-typed results.
   // Export "g<i>" reads import "g<i>", global i.
+  // With controls: the control slot follows the value slots; export
+  // "fuel" writes the fuel global's value back into it.
+  static constexpr const char *kFuelImport = "fuel";
+  static constexpr const char *kMaxPagesImport = "max_pages";
+  static constexpr const char *kFuelExport = "fuel";
   std::vector<uint8_t> wasm;
   uint32_t slots = 0;
+  uint32_t control_offset() const { return slots * kSlotSize; }
 };
 
 CallTrampoline make_call_trampoline(std::span<const FuncType> targets,
-                                    std::span<const GlobalType> globals = {});
+                                    std::span<const GlobalType> globals = {},
+                                    TrampolineControls controls = {});
 
 // The name of both the import and the export for target `index` ("<i>") and
 // for global `index` ("g<i>").

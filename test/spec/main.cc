@@ -3,6 +3,7 @@
 // the expectations file.
 //
 //   spec_runner --suite DIR --expectations FILE [--tiering optimizing|baseline|dynamic]
+//               [--instrument]
 //               [--verbose] [FILE.wast...]
 //
 // Prints a table of commands, passed and failed per file, every failure,
@@ -37,13 +38,14 @@ struct Options {
   fs::path expectations;
   engine::Tiering tiering = engine::Tiering::Optimizing;
   bool verbose = false;
+  engine::CompileOptions compile;  // --instrument: fuel and memory bounds
   std::vector<std::string> files;  // empty: all
 };
 
 [[noreturn]] void usage(const char *why) {
   std::fprintf(stderr,
                "spec_runner: %s\nusage: spec_runner --suite DIR --expectations FILE "
-               "[--tiering optimizing|baseline|dynamic] [--verbose] [FILE.wast...]\n",
+               "[--tiering optimizing|baseline|dynamic] [--instrument] [--verbose] [FILE.wast...]\n",
                why);
   std::exit(2);
 }
@@ -70,6 +72,8 @@ Options parse_options(int argc, char **argv) {
         o.tiering = engine::Tiering::Dynamic;
       else
         usage("unknown tiering");
+    } else if (a == "--instrument") {
+      o.compile = {.fuel = true, .limit_memory = true};
     } else if (a == "--verbose") {
       o.verbose = true;
     } else if (a.starts_with("--")) {
@@ -138,9 +142,10 @@ int main(int argc, char **argv) {
       {.interrupt_requested = &Runner::past_deadline, .tiering = opts.tiering});
   limit_guest_stack(*engine);
   SpectestHost spectest(*engine, opts.verbose);
-  Runner runner(*engine, spectest);
-  std::printf("WebAssembly spec test suite: %s\nengine: %s, %s tiering\n\n", opts.suite.c_str(),
-              engine->version().c_str(), tiering_name(opts.tiering));
+  Runner runner(*engine, spectest, opts.compile);
+  std::printf("WebAssembly spec test suite: %s\nengine: %s, %s tiering%s\n\n", opts.suite.c_str(),
+              engine->version().c_str(), tiering_name(opts.tiering),
+              opts.compile.fuel ? ", instrumented (fuel, memory bounds)" : "");
   std::printf("%-40s %9s %9s %9s %9s %8s\n", "file", "commands", "passed", "failed", "skipped",
               "ms");
 

@@ -73,6 +73,7 @@ const char *kind_name(Trap::Kind k) {
     case Trap::Kind::StackExhausted: return "stack exhausted";
     case Trap::Kind::OutOfMemory: return "out of memory";
     case Trap::Kind::HeapExhausted: return "heap exhausted";
+    case Trap::Kind::FuelExhausted: return "out of fuel";
     case Trap::Kind::Other: return "other";
   }
   return "?";
@@ -103,9 +104,9 @@ bool Runner::past_deadline() {
 // The state of one script: its instances and the names registered.
 class Runner::ScriptRun {
  public:
-  ScriptRun(engine::Engine &engine, SpectestHost &spectest, const Script &script,
-            FileResult &result)
-      : engine_(engine), script_(script), result_(result) {
+  ScriptRun(engine::Engine &engine, SpectestHost &spectest, engine::CompileOptions options,
+            const Script &script, FileResult &result)
+      : engine_(engine), options_(options), script_(script), result_(result) {
     registry_["spectest"] = spectest.instantiate();
   }
 
@@ -174,7 +175,7 @@ class Runner::ScriptRun {
   }
 
   std::unique_ptr<Instance> instantiate(const ModuleSource &src) {
-    auto module = engine_.compile(binary_of(src));
+    auto module = engine_.compile(binary_of(src), options_);
     return engine_.instantiate(module, resolve_imports(module->info()));
   }
 
@@ -306,7 +307,7 @@ class Runner::ScriptRun {
   }
 
   std::string assert_not_instantiated(const Command &cmd) {
-    auto module = engine_.compile(binary_of(cmd.module));
+    auto module = engine_.compile(binary_of(cmd.module), options_);
     try {
       engine_.instantiate(module, resolve_imports(module->info()));
     } catch (const engine::LinkError &e) {
@@ -324,6 +325,7 @@ class Runner::ScriptRun {
   }
 
   engine::Engine &engine_;
+  engine::CompileOptions options_;
   const Script &script_;
   FileResult &result_;
   std::map<std::string, Exports, std::less<>> registry_;
@@ -331,13 +333,13 @@ class Runner::ScriptRun {
   int current_ = -1;                                    // the latest module command
 };
 
-Runner::Runner(engine::Engine &engine, SpectestHost &spectest)
-    : engine_(engine), spectest_(spectest) {}
+Runner::Runner(engine::Engine &engine, SpectestHost &spectest, engine::CompileOptions options)
+    : engine_(engine), spectest_(spectest), options_(options) {}
 
 FileResult Runner::run(const Script &script) {
   FileResult result;
   result.file = script.file;
-  ScriptRun(engine_, spectest_, script, result).run();
+  ScriptRun(engine_, spectest_, options_, script, result).run();
   return result;
 }
 

@@ -56,7 +56,9 @@ struct FileResult {
 
 class Runner {
  public:
-  Runner(engine::Engine &engine, SpectestHost &spectest);
+  // Modules are compiled with `options`: instrumented ones must behave
+  // exactly as the originals (with bounds no call reaches).
+  Runner(engine::Engine &engine, SpectestHost &spectest, engine::CompileOptions options = {});
   FileResult run(const Script &script);
 
   // Deadline of the running command: the engine's watchdog stops guest code
@@ -67,6 +69,7 @@ class Runner {
   class ScriptRun;
   engine::Engine &engine_;
   SpectestHost &spectest_;
+  engine::CompileOptions options_;
 };
 
 }  // namespace pgwasm::spec

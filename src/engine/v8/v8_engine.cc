@@ -11,6 +11,7 @@
 #include "engine/v8/v8_extern.h"
 #include "toolkit/binary.h"
 #include "toolkit/binary_edit.h"
+#include "toolkit/instrument.h"
 #include "toolkit/trampoline.h"
 
 namespace pgwasm::engine::v8impl {
@@ -52,6 +53,11 @@ class V8Module final : public Module {
   bool baseline_only_ = false;
   // The module had a start function, exported as kStartExport.
   bool has_start_ = false;
+  // What the instrumentation added (toolkit/instrument.h): the trampoline
+  // sets those globals from its control slot before every call.
+  toolkit::TrampolineControls controls_;
+  uint32_t control_offset_ = 0;
+  int32_t start_trampoline_ = -1;  // the start function's trampoline target
 };
 
 // Not a name any module can export: the start function's export name.
@@ -71,7 +77,10 @@ class V8Instance final : public Instance {
       : engine_(engine), module_(std::move(module)) {}
 
   const ModuleInfo &info() const override { return module_->info_; }
+  void set_bounds(const CallBounds &bounds) override;
   void call(uint32_t export_index, const Value *args, Value *results) override;
+  // Rethrows the trap being handled, as FuelExhausted if fuel ran out.
+  [[noreturn]] void rethrow_trap();
   void call_with_refs(uint32_t export_index, const FuncType &type, const Value *args,
                       Value *results);
   std::shared_ptr<Extern> get_export(uint32_t export_index) override;
@@ -86,6 +95,7 @@ class V8Instance final : public Instance {
   std::vector<v8::Global<v8::Function>> trampolines_;
   std::shared_ptr<v8::BackingStore> slots_store_;
   uint8_t *slots_ = nullptr;
+  v8::Global<v8::Function> fuel_reader_;  // the trampoline's "fuel" export
   v8::Global<v8::WasmMemoryObject> memory_;
 };
 
@@ -196,14 +206,26 @@ class ScopedV8Flags {
   const char *restore_;
 };
 
-std::shared_ptr<const Module> V8Engine::compile(std::span<const uint8_t> wasm) {
+std::shared_ptr<const Module> V8Engine::compile(std::span<const uint8_t> wasm,
+                                                const CompileOptions &options) {
   v8::HandleScope scope(isolate_);
   auto module = std::make_shared<V8Module>();
   toolkit::ModuleScan scan;
+  // The module as V8 compiles it: instrumented, imports renamed, start
+  // function exported, as need be. The description is the original's.
+  std::vector<uint8_t> edited;
+  std::span<const uint8_t> code = wasm;
   try {
     // V8 validates the functions itself: describing the module costs little
     // per function.
     scan = toolkit::describe_module(wasm);
+    module->controls_.fuel = options.fuel;
+    module->controls_.max_pages = options.limit_memory && scan.shape.grows_memory;
+    if (module->controls_.fuel || module->controls_.max_pages) {
+      code = edited = toolkit::instrument(
+          wasm, {.fuel = module->controls_.fuel, .memory_limit = module->controls_.max_pages});
+      scan.shape = toolkit::describe_module(code).shape;  // what TurboFan would take
+    }
   } catch (const toolkit::BinaryError &e) {
     throw CompileError(e.what());
   }
@@ -228,8 +250,6 @@ std::shared_ptr<const Module> V8Engine::compile(std::span<const uint8_t> wasm) {
   // The start function becomes an export the engine calls once the
   // instance exists: run inside instantiation, host functions it calls could
   // not reach the instance's memory.
-  std::vector<uint8_t> edited;
-  std::span<const uint8_t> code = wasm;
   if (renamed) code = edited = toolkit::rename_imports(code, module->import_keys_);
   if (scan.shape.start_function) {
     code = edited = toolkit::export_start_function(code, kStartExport);
@@ -272,7 +292,14 @@ std::shared_ptr<const Module> V8Engine::compile(std::span<const uint8_t> wasm) {
       module->trampoline_index_.push_back(-1);
     }
   }
-  CallTrampoline trampoline = toolkit::make_call_trampoline(targets, globals);
+  // The start function is called through the trampoline too, which sets
+  // the bounds an instrumented module reads.
+  if (module->has_start_) {
+    module->start_trampoline_ = static_cast<int32_t>(targets.size());
+    targets.push_back(FuncType{});
+  }
+  CallTrampoline trampoline = toolkit::make_call_trampoline(targets, globals, module->controls_);
+  module->control_offset_ = trampoline.control_offset();
   module->trampoline_.Reset(isolate_, compile_v8(isolate_, trampoline.wasm));
   return module;
 }
@@ -300,7 +327,8 @@ static std::string trampoline_name(const ExportDesc &e, int32_t index) {
 }
 
 std::unique_ptr<Instance> V8Engine::instantiate(std::shared_ptr<const Module> module_base,
-                                                std::span<const std::shared_ptr<Extern>> imports) {
+                                                std::span<const std::shared_ptr<Extern>> imports,
+                                                const CallBounds &bounds) {
   auto module = std::static_pointer_cast<const V8Module>(module_base);
   const ModuleInfo &info = module->info_;
   if (imports.size() != info.imports.size())
@@ -349,6 +377,23 @@ std::unique_ptr<Instance> V8Engine::instantiate(std::shared_ptr<const Module> mo
     auto value = exports->Get(ctx, js_string(isolate_, info.exports[e].name)).ToLocalChecked();
     targets->Set(ctx, js_string(isolate_, trampoline_name(info.exports[e], t)), value).Check();
   }
+  auto hidden_export = [&](std::string_view name) {
+    return exports->Get(ctx, js_string(isolate_, name)).ToLocalChecked();
+  };
+  std::string start_name =
+      module->has_start_ ? toolkit::trampoline_call_export(module->start_trampoline_) : "";
+  if (module->has_start_)
+    targets->Set(ctx, js_string(isolate_, start_name), hidden_export(kStartExport)).Check();
+  if (module->controls_.fuel)
+    targets
+        ->Set(ctx, js_string(isolate_, CallTrampoline::kFuelImport),
+              hidden_export(toolkit::kFuelExport))
+        .Check();
+  if (module->controls_.max_pages)
+    targets
+        ->Set(ctx, js_string(isolate_, CallTrampoline::kMaxPagesImport),
+              hidden_export(toolkit::kMaxPagesExport))
+        .Check();
   v8::Local<v8::Object> tramp_imports = v8::Object::New(isolate_);
   tramp_imports->Set(ctx, js_string(isolate_, CallTrampoline::kImportModule), targets).Check();
   auto tramp = new_instance(module->trampoline_.Get(isolate_), tramp_imports, nullptr);
@@ -359,6 +404,11 @@ std::unique_ptr<Instance> V8Engine::instantiate(std::shared_ptr<const Module> mo
   // The trampoline's memory never grows, so its buffer never moves.
   instance->slots_store_ = slots->Buffer()->GetBackingStore();
   instance->slots_ = static_cast<uint8_t *>(instance->slots_store_->Data());
+  instance->set_bounds(bounds);
+  if (module->controls_.fuel)
+    instance->fuel_reader_.Reset(
+        isolate_,
+        tramp->Get(ctx, js_string(isolate_, CallTrampoline::kFuelExport)).ToLocalChecked().As<v8::Function>());
   instance->trampolines_.resize(info.exports.size());
   for (size_t e = 0; e < info.exports.size(); e++) {
     int32_t t = module->trampoline_index_[e];
@@ -376,12 +426,42 @@ std::unique_ptr<Instance> V8Engine::instantiate(std::shared_ptr<const Module> mo
     instance->memory_.Reset(isolate_, mem.As<v8::WasmMemoryObject>());
   }
   if (module->has_start_) {
-    auto start = exports->Get(ctx, js_string(isolate_, kStartExport)).ToLocalChecked();
-    run_guest(instance.get(), [&] {
-      return start.As<v8::Function>()->Call(ctx, v8::Undefined(isolate_), 0, nullptr);
-    });
+    auto start = tramp->Get(ctx, js_string(isolate_, start_name)).ToLocalChecked();
+    try {
+      run_guest(instance.get(), [&] {
+        return start.As<v8::Function>()->Call(ctx, v8::Undefined(isolate_), 0, nullptr);
+      });
+    } catch (const Trap &) {
+      instance->rethrow_trap();
+    }
   }
   return instance;
+}
+
+// The control slot holds the bounds: the trampoline reads them at every
+// call, so setting them costs two stores.
+void V8Instance::set_bounds(const CallBounds &bounds) {
+  uint8_t *control = slots_ + module_->control_offset_;
+  std::memcpy(control, &bounds.fuel, sizeof bounds.fuel);
+  std::memcpy(control + 8, &bounds.max_pages, sizeof bounds.max_pages);
+}
+
+void V8Instance::rethrow_trap() {
+  try {
+    throw;
+  } catch (const Trap &t) {
+    if (!module_->controls_.fuel || t.kind != Trap::Kind::Unreachable) throw;
+    // An instrumented module traps with `unreachable` when fuel runs out,
+    // having left the counter negative in its global.
+    v8::Isolate *iso = engine_.isolate();
+    v8::HandleScope scope(iso);
+    auto reader = fuel_reader_.Get(iso);
+    if (reader->Call(engine_.context(), v8::Undefined(iso), 0, nullptr).IsEmpty()) throw;
+    int64_t fuel;
+    std::memcpy(&fuel, slots_ + module_->control_offset_, sizeof fuel);
+    if (fuel >= 0) throw;
+    throw Trap(Trap::Kind::FuelExhausted, "out of fuel", t.frames);
+  }
 }
 
 void V8Instance::call(uint32_t export_index, const Value *args, Value *results) {
@@ -398,7 +478,11 @@ void V8Instance::call(uint32_t export_index, const Value *args, Value *results) 
     std::memcpy(slots_ + k * CallTrampoline::kSlotSize, &args[k].bits, CallTrampoline::kSlotSize);
   auto fn = trampolines_[export_index].Get(iso);
   auto ctx = engine_.context();
-  engine_.run_guest(this, [&] { return fn->Call(ctx, v8::Undefined(iso), 0, nullptr); });
+  try {
+    engine_.run_guest(this, [&] { return fn->Call(ctx, v8::Undefined(iso), 0, nullptr); });
+  } catch (const Trap &) {
+    rethrow_trap();
+  }
   for (size_t k = 0; k < type->results.size(); k++) {
     results[k].type = type->results[k];
     std::memcpy(&results[k].bits, slots_ + k * CallTrampoline::kSlotSize,
@@ -421,9 +505,14 @@ void V8Instance::call_with_refs(uint32_t export_index, const FuncType &type, con
   }
   auto fn = trampolines_[export_index].Get(iso);
   auto ctx = engine_.context();
-  v8::Local<v8::Value> ret = engine_.run_guest(this, [&] {
-    return fn->Call(ctx, v8::Undefined(iso), static_cast<int>(ref_args.size()), ref_args.data());
-  });
+  v8::Local<v8::Value> ret;
+  try {
+    ret = engine_.run_guest(this, [&] {
+      return fn->Call(ctx, v8::Undefined(iso), static_cast<int>(ref_args.size()), ref_args.data());
+    });
+  } catch (const Trap &) {
+    rethrow_trap();
+  }
   size_t nref_results = std::count_if(type.results.begin(), type.results.end(), is_ref);
   size_t ref_seen = 0;
   for (size_t k = 0; k < type.results.size(); k++) {

@@ -35,9 +35,11 @@ class V8Engine final : public Engine {
   explicit V8Engine(const EngineConfig &config);
   ~V8Engine() override;
 
-  std::shared_ptr<const Module> compile(std::span<const uint8_t> wasm) override;
+  std::shared_ptr<const Module> compile(std::span<const uint8_t> wasm,
+                                        const CompileOptions &options) override;
   std::unique_ptr<Instance> instantiate(std::shared_ptr<const Module> module,
-                                        std::span<const std::shared_ptr<Extern>> imports) override;
+                                        std::span<const std::shared_ptr<Extern>> imports,
+                                        const CallBounds &bounds) override;
   std::shared_ptr<Extern> host_function(FuncType type, HostCallback callback) override;
   std::shared_ptr<Extern> host_global(GlobalType type, const Value &initial) override;
   std::shared_ptr<Extern> host_memory(MemoryType type) override;
