@@ -11,3 +11,8 @@ ALTER TABLE wasm.modules ALTER COLUMN owner DROP DEFAULT;
 ALTER TABLE wasm.modules ALTER COLUMN owner TYPE regrole USING wasm._role_named(owner)::regrole;
 ALTER TABLE wasm.modules ALTER COLUMN owner SET DEFAULT to_regrole(current_user);
 DROP FUNCTION wasm._role_named(text);
+
+-- Drops every Wasm instance of the session (their memory and globals start
+-- afresh at the next call) and frees their memory at once.
+CREATE FUNCTION wasm.reset_session() RETURNS void
+    AS 'MODULE_PATHNAME', 'pg_wasm_reset_session' LANGUAGE C;

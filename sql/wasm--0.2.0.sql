@@ -74,6 +74,11 @@ CREATE FUNCTION wasm.module_exports(module text,
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'pg_wasm_module_exports' LANGUAGE C STRICT STABLE;
 
+-- Drops every Wasm instance of the session (their memory and globals start
+-- afresh at the next call) and frees their memory at once.
+CREATE FUNCTION wasm.reset_session() RETURNS void
+    AS 'MODULE_PATHNAME', 'pg_wasm_reset_session' LANGUAGE C;
+
 CREATE FUNCTION wasm.create_functions(module text, prefix text, replace boolean DEFAULT false)
     RETURNS SETOF regprocedure
     AS 'MODULE_PATHNAME', 'pg_wasm_create_functions' LANGUAGE C;

@@ -151,6 +151,10 @@ class Engine {
   // Guest code may use the machine stack down to this address.
   virtual void set_stack_limit(uintptr_t lowest_address) = 0;
 
+  // Frees now what instances no longer referenced hold (their memories),
+  // rather than at the engine's next collection. Takes milliseconds.
+  virtual void collect_garbage() = 0;
+
   virtual std::string version() const = 0;
 };
 

@@ -4,6 +4,7 @@
 
 #include "engine/engine.h"
 #include "pg/backend.h"
+#include "pg/budgets.h"
 #include "pg/catalog.h"
 #include "pg/engine_errors.h"
 #include "pg/guard.h"
@@ -56,23 +57,22 @@ void on_functions_changed(Datum, int, uint32) {
 }  // namespace
 
 int tiering_guc = static_cast<int>(engine::Tiering::Optimizing);
-int max_memory_mb_guc = 512;
 int max_heap_mb_guc = 512;
-
-uint64_t guest_memory_limit() {
-  return static_cast<uint64_t>(max_memory_mb_guc) << 20;
-}
 
 engine::Engine &backend_engine() {
   if (!g_engine)
     g_engine =
         engine::make_v8_engine({.interrupt_requested = interrupt_requested,
                                 .tiering = static_cast<engine::Tiering>(tiering_guc),
-                                .max_memory_pages = static_cast<uint32_t>(max_memory_mb_guc) * 16,
                                 .max_heap_bytes = static_cast<size_t>(max_heap_mb_guc) << 20})
             .release();
   apply_stack_limit(*g_engine);
   return *g_engine;
+}
+
+void reset_session() {
+  if (g_cache) g_cache->discard_instances();
+  if (g_engine) g_engine->collect_garbage();
 }
 
 ModuleCache &module_cache() {
@@ -90,23 +90,69 @@ void register_invalidation_callbacks() {
 }
 
 ModuleInstance &LoadedModule::instance_for_call() {
-  Oid role = GetUserId();
-  if (role == last_role_ && last_ && last_->instance) return *last_;
-  auto &slot = instances_[role];
-  if (!slot) slot = std::make_unique<ModuleInstance>();
-  last_role_ = role;
-  last_ = slot.get();
-  if (slot->instance) return *slot;
+  bool metered = fuel_metered();
+  uint64_t key = (uint64_t{GetUserId()} << 1) | metered;
+  ModuleInstance *slot = last_;
+  if (key != last_key_ || !slot) {
+    auto &owned = instances_[key];
+    if (!owned) owned = std::make_unique<ModuleInstance>();
+    slot = owned.get();
+    last_key_ = key;
+    last_ = slot;
+  }
+  engine::CallBounds bounds = current_bounds();
+  if (!slot->instance) return instantiate(*slot, metered);
+  if (slot->bounds != bounds) {
+    slot->instance->set_bounds(bounds);
+    slot->bounds = bounds;
+  }
+  return *slot;
+}
+
+const std::shared_ptr<const engine::Module> &LoadedModule::code_for(bool metered) {
+  if (!metered) return compiled;
+  if (!compiled_metered) {
+    auto row = catalog::find_module(name, /*with_code=*/true);
+    if (!row || row->sha256 != sha256)
+      throw SqlError(ERRCODE_T_R_SERIALIZATION_FAILURE,
+                     "wasm module \"" + name + "\" changed while it was being compiled", "",
+                     "Try again.");
+    compiled_metered = module_cache().compile(sha256, row->code, name, /*metered=*/true);
+  }
+  return compiled_metered;
+}
+
+// A linear memory a module defines is made at its initial size: more than
+// wasm.max_memory allows, and the module cannot be instantiated.
+static void check_initial_memory(const std::string &name, const ModuleInfo &info) {
+  uint64_t limit = guest_memory_limit();
+  for (const auto &m : info.memories) {
+    uint64_t bytes = m.limits.min << 16;
+    if (bytes > limit)
+      throw SqlError(ERRCODE_OUT_OF_MEMORY,
+                     "wasm module \"" + name + "\" needs " + std::to_string(bytes >> 20) +
+                         " MB of memory from the start",
+                     "Its memory starts at " + std::to_string(m.limits.min) +
+                         " pages of 64 kB; wasm.max_memory allows " +
+                         std::to_string(limit >> 20) + " MB.",
+                     "A linear memory may not grow beyond wasm.max_memory.");
+  }
+}
+
+ModuleInstance &LoadedModule::instantiate(ModuleInstance &slot, bool metered) {
+  const auto &code = code_for(metered);
+  check_initial_memory(name, code->info());
   engine::Engine &eng = backend_engine();
+  engine::CallBounds bounds = current_bounds();
   host::GuestCall call{name, ""};
   std::unique_ptr<engine::Instance> instance;
   try {
     host::ActiveGuestCall active(call);
-    instance = eng.instantiate(compiled, host::resolve_imports(eng, compiled->info()));
+    instance = eng.instantiate(code, host::resolve_imports(eng, code->info()), bounds);
     // A WASI reactor (wasi-libc's -mexec-model=reactor) must be initialised
     // once before any other export is called.
-    if (auto init = compiled->info().export_index("_initialize")) {
-      const auto *type = std::get_if<FuncType>(&compiled->info().exports[*init].type);
+    if (auto init = code->info().export_index("_initialize")) {
+      const auto *type = std::get_if<FuncType>(&code->info().exports[*init].type);
       if (type && type->params.empty() && type->results.empty())
         instance->call(*init, nullptr, nullptr);
     }
@@ -119,19 +165,25 @@ ModuleInstance &LoadedModule::instance_for_call() {
     rethrow_engine_error(name, "");
   }
   host::flush_output(call);
-  *slot = ModuleInstance{std::move(instance)};
-  return *slot;
+  slot = ModuleInstance{std::move(instance), bounds};
+  return slot;
 }
 
 void LoadedModule::discard_instance() {
-  auto it = instances_.find(GetUserId());
+  auto it = instances_.find((uint64_t{GetUserId()} << 1) | fuel_metered());
   if (it != instances_.end()) *it->second = ModuleInstance{};
 }
 
 void LoadedModule::discard_instances() {
   instances_.clear();
-  last_role_ = InvalidOid;
+  last_key_ = UINT64_MAX;
   last_ = nullptr;
+}
+
+void LoadedModule::replace_code(std::shared_ptr<const engine::Module> code) {
+  discard_instances();
+  compiled = std::move(code);
+  compiled_metered.reset();
 }
 
 // Tables live on the engine's heap, where the engine can stop a call that
@@ -154,14 +206,16 @@ static void check_table_capacity(std::string_view name, const ModuleInfo &info) 
 
 std::shared_ptr<const engine::Module> ModuleCache::compile(std::string_view sha256,
                                                            std::span<const uint8_t> code,
-                                                           std::string_view module_name) {
-  std::string key(sha256);
+                                                           std::string_view module_name,
+                                                           bool metered) {
+  std::string key = std::string(sha256) + (metered ? "+fuel" : "");
   if (auto it = compiled_.find(key); it != compiled_.end()) {
     if (auto m = it->second.lock()) return m;
   }
   std::shared_ptr<const engine::Module> m;
   try {
-    m = backend_engine().compile(code);
+    // Every module's memory.grow is bounded per call (wasm.max_memory).
+    m = backend_engine().compile(code, {.fuel = metered, .limit_memory = true});
   } catch (...) {
     rethrow_engine_error(module_name, "");
   }
@@ -186,16 +240,14 @@ LoadedModule &ModuleCache::get(std::string_view name) {
     auto row = catalog::find_module(name, /*with_code=*/false);
     if (!row) {
       m.exists = false;
-      m.compiled.reset();
-      m.discard_instances();
+      m.replace_code(nullptr);
       m.sha256.clear();
     } else if (!m.exists || row->sha256 != m.sha256) {
       auto full = catalog::find_module(name, /*with_code=*/true);
       if (!full)
         throw SqlError(ERRCODE_UNDEFINED_OBJECT,
                        "wasm module \"" + std::string(name) + "\" does not exist");
-      m.compiled = compile(full->sha256, full->code, name);
-      m.discard_instances();
+      m.replace_code(compile(full->sha256, full->code, name));
       m.sha256 = full->sha256;
       m.exists = true;
     }

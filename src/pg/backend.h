@@ -23,21 +23,21 @@ namespace pgwasm::pg {
 // The engine, created on first use in this backend (never in the postmaster).
 engine::Engine &backend_engine();
 
-// wasm.tiering, wasm.max_memory and wasm.max_heap (in MB), read when the
-// engine starts in a backend.
-extern int tiering_guc;
-extern int max_memory_mb_guc;
-extern int max_heap_mb_guc;
+// Drops every instance of this session and frees their memory now
+// (wasm.reset_session()).
+void reset_session();
 
-// The most memory a guest may have, in bytes (wasm.max_memory); the host's
-// memory spent on a guest's behalf counts against it too.
-uint64_t guest_memory_limit();
+// wasm.tiering and wasm.max_heap (in MB), read when the engine starts in a
+// backend.
+extern int tiering_guc;
+extern int max_heap_mb_guc;
 
 // One instance of a module, and what pg_wasm's ABI keeps in it. It lives
 // and dies with the instance, so nothing of it can outlive the guest memory
 // it points into.
 struct ModuleInstance {
   std::unique_ptr<engine::Instance> instance;
+  engine::CallBounds bounds;  // as last set
   // pg_wasm's ABI: the area the host allocated in this instance for
   // arguments, reused by every call (abi/guest_memory.h).
   uint32_t arg_area = 0;
@@ -49,26 +49,35 @@ struct ModuleInstance {
 // memory and globals persist through the session), so no other role, in
 // the same session, may ever run code in it: the instance is chosen by the
 // role the call runs as (the owner of a SECURITY DEFINER function, the role
-// of SET ROLE).
+// of SET ROLE). Calls metering fuel (wasm.max_fuel) run code compiled for
+// it, in instances of their own.
 struct LoadedModule {
   std::string name;
   bool exists = false;
   std::string sha256;
   std::shared_ptr<const engine::Module> compiled;
+  std::shared_ptr<const engine::Module> compiled_metered;  // made on first need
   uint64_t verified_epoch = 0;
 
-  // The current role's instance, instantiated if need be. Throws SqlError.
+  // The instance for a call now (the current role's, metered or not),
+  // instantiated if need be, with the call's bounds set. Throws SqlError.
   ModuleInstance &instance_for_call();
   // After a trap or an interrupt the current role's instance cannot be
   // trusted.
   void discard_instance();
   // Every role's instances (the code changed, or the engine's heap is full).
   void discard_instances();
+  // The code is now `compiled`: no instance or metered code of the old.
+  void replace_code(std::shared_ptr<const engine::Module> compiled);
 
  private:
-  std::unordered_map<Oid, std::unique_ptr<ModuleInstance>> instances_;
-  // The last instance used, and its role: most sessions have one.
-  Oid last_role_ = InvalidOid;
+  ModuleInstance &instantiate(ModuleInstance &slot, bool metered);
+  const std::shared_ptr<const engine::Module> &code_for(bool metered);
+
+  // By role and metering: (role << 1) | metered.
+  std::unordered_map<uint64_t, std::unique_ptr<ModuleInstance>> instances_;
+  // The last instance used, and its key: most sessions have one.
+  uint64_t last_key_ = UINT64_MAX;
   ModuleInstance *last_ = nullptr;
 };
 
@@ -79,10 +88,12 @@ class ModuleCache {
   // module does not exist.
   LoadedModule &get(std::string_view name);
 
-  // Compiles bytes (cached by sha256). Throws SqlError on invalid code.
+  // Compiles bytes (cached by sha256 and metering). Throws SqlError on
+  // invalid code.
   std::shared_ptr<const engine::Module> compile(std::string_view sha256,
                                                 std::span<const uint8_t> code,
-                                                std::string_view module_name);
+                                                std::string_view module_name,
+                                                bool metered = false);
 
   // Drops every instance (the next call of each module makes a new one).
   void discard_instances();

@@ -2,6 +2,7 @@
 #include <string_view>
 
 #include "engine/errors.h"
+#include "pg/budgets.h"
 #include "pg/engine_errors.h"
 #include "pg/guard.h"
 
@@ -48,6 +49,11 @@ void rethrow_engine_error(std::string_view module, std::string_view export_name,
         throw SqlError(ERRCODE_OUT_OF_MEMORY,
                        "wasm out of memory in " + site + ": " + t.what(), "",
                        "A linear memory may not grow beyond wasm.max_memory.");
+      case engine::Trap::Kind::FuelExhausted:
+        throw SqlError(ERRCODE_PROGRAM_LIMIT_EXCEEDED, "wasm " + site + " ran out of fuel",
+                       "A call may execute " + std::to_string(max_fuel()) +
+                           " instructions (wasm.max_fuel).",
+                       "Raise wasm.max_fuel, or set it to 0 for no limit.");
       case engine::Trap::Kind::HeapExhausted:
         throw SqlError(ERRCODE_OUT_OF_MEMORY,
                        "wasm out of memory in " + site + ": " + t.what(),

@@ -98,3 +98,10 @@ PG_WASM_FUNCTION(pg_wasm_create_functions) {
   });
   return 0;
 }
+
+// wasm.reset_session(): every instance of this session goes (their memory
+// and globals), and the engine frees their memory at once.
+PG_WASM_FUNCTION(pg_wasm_reset_session) {
+  reset_session();
+  PG_RETURN_VOID();
+}

@@ -1,6 +1,7 @@
 // The extension's entry: module magic, initialisation, and the trigger that
 // tells every session when wasm.modules changes.
 #include "pg/backend.h"
+#include "pg/budgets.h"
 #include "pg/guard.h"
 
 extern "C" {
@@ -25,12 +26,7 @@ void _PG_init(void) {
       "sessions.",
       &pgwasm::pg::tiering_guc, static_cast<int>(pgwasm::engine::Tiering::Optimizing),
       tiering_options, PGC_USERSET, 0, nullptr, nullptr, nullptr);
-  DefineCustomIntVariable(
-      "wasm.max_memory", "The most linear memory one Wasm instance may have.",
-      "memory.grow beyond it returns -1, and modules asking for more are refused. Read when the "
-      "engine starts in a session, at its first Wasm call.",
-      &pgwasm::pg::max_memory_mb_guc, 512, 1, 4096, PGC_SUSET, GUC_UNIT_MB, nullptr, nullptr,
-      nullptr);
+  pgwasm::pg::define_budget_settings();
   DefineCustomIntVariable(
       "wasm.max_heap", "The most memory the Wasm engine's own heap may use in a session.",
       "It holds instances and tables; a call that would exhaust it stops with an out-of-memory "

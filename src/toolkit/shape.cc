@@ -32,6 +32,8 @@ class Scanner final : public wabt::BinaryReaderNop {
   ModuleScan scan;
   std::optional<BinaryError> error;
 
+  void finish() { scan.info.memories = memories_; }
+
   bool OnError(const wabt::Error &e) override {
     if (!error) error = BinaryError(BinaryError::Kind::Malformed, e.loc.offset, e.message);
     return true;
@@ -280,6 +282,7 @@ ModuleScan scan_module(std::span<const uint8_t> wasm) {
   Result result = wabt::ReadBinary(wasm.data(), wasm.size(), &scanner, options);
   if (scanner.error) throw *scanner.error;
   if (wabt::Failed(result)) throw BinaryError(BinaryError::Kind::Malformed, 0, "unknown error");
+  scanner.finish();
   return std::move(scanner.scan);
 }
 

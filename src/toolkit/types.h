@@ -68,8 +68,9 @@ struct ExportDesc {
 struct ModuleInfo {
   std::vector<ImportDesc> imports;
   std::vector<ExportDesc> exports;
-  // The module's whole table index space, imported tables first.
+  // The module's whole table and memory index spaces, imported first.
   std::vector<TableType> tables;
+  std::vector<MemoryType> memories;
 
   // The export with this name, if any.
   const ExportDesc *find_export(std::string_view name) const;

@@ -1,4 +1,4 @@
-// Conversions from wabt's IR to the toolkit's own types (internal).
+// Conversions from wabt's types to the toolkit's own (internal).
 #pragma once
 
 #include "toolkit/types.h"
@@ -10,6 +10,5 @@ namespace pgwasm::toolkit {
 ValType from_wabt(wabt::Type t);
 FuncType from_wabt(const wabt::FuncSignature &sig);
 Limits from_wabt(const wabt::Limits &l);
-ModuleInfo describe(const wabt::Module &m);
 
 }  // namespace pgwasm::toolkit

@@ -33,6 +33,7 @@ expect "owners" "collatz:postgres,numbers:-,text:regress_upgrade_kept" \
   "$(sql -d $DB -c "SELECT string_agg(name || ':' || CASE WHEN owner = 0 THEN '-' ELSE owner::text END, ',' ORDER BY name) FROM wasm.modules")"
 expect "functions still work" "111|hello-world" \
   "$(sql -d $DB -c "SELECT collatz_steps(27), slugify('Hello, World')")"
+expect "new functions" "1" "$(sql -d $DB -c "SELECT wasm.reset_session()" -c "SELECT collatz_steps(2)" | tail -1)"
 # A new role of the dropped one's name (under 0.1.0 it owned the module)
 # does not own it.
 sql -d postgres -c "CREATE ROLE regress_upgrade_gone"

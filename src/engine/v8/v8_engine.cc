@@ -153,6 +153,10 @@ std::string V8Engine::version() const {
   return std::string("V8 ") + v8::V8::GetVersion();
 }
 
+void V8Engine::collect_garbage() {
+  isolate_->LowMemoryNotification();
+}
+
 void V8Engine::set_stack_limit(uintptr_t lowest_address) {
   isolate_->SetStackLimit(lowest_address);
 }

@@ -46,6 +46,7 @@ class V8Engine final : public Engine {
   std::shared_ptr<Extern> host_table(TableType type) override;
   std::optional<std::string> validate(std::span<const uint8_t> wasm) override;
   void set_stack_limit(uintptr_t lowest_address) override;
+  void collect_garbage() override;
   std::string version() const override;
 
   v8::Isolate *isolate() const { return isolate_; }

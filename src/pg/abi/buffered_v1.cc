@@ -4,6 +4,7 @@
 #include "pg/abi/buffered_v1.h"
 #include "pg/abi/guest_memory.h"
 #include "pg/abi/msgpack_values.h"
+#include "pg/budgets.h"
 #include "pg/guard.h"
 #include "pg/invoke.h"
 

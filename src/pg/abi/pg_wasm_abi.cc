@@ -9,6 +9,7 @@
 #include "pg/abi/msgpack_values.h"
 #include "pg/abi/pg_wasm_abi.h"
 #include "pg/abi/scalars.h"
+#include "pg/budgets.h"
 #include "pg/guard.h"
 #include "pg/invoke.h"
 #include "pg/result_set.h"

@@ -212,15 +212,15 @@ DROP ROLE regress_owner;
 -- Export names are any UTF-8: empty, with a zero byte, or a built-in's.
 -- create_functions skips what cannot name a function (it once aborted), and
 -- returns the functions it made (it once returned pg_catalog.abs).
-SELECT wasm.load_module_wat('odd_names', $$(module
+SELECT wasm.load_module_wat('strange_names', $$(module
   (func (export "") (param i32) (result i32) local.get 0)
   (func (export "a\00b") (param i32) (result i32) local.get 0)
   (func (export "abs") (param i32) (result i32) (i32.const 42)))$$) IS NOT NULL AS loaded;
-SELECT name, inputs, outputs FROM wasm.module_exports('odd_names');
-SELECT f::oid AS created_oid FROM wasm.create_functions('odd_names', '') f \gset
+SELECT name, inputs, outputs FROM wasm.module_exports('strange_names');
+SELECT f::oid AS created_oid FROM wasm.create_functions('strange_names', '') f \gset
 SELECT :created_oid::regprocedure AS created, :created_oid = 'public.abs(int4)'::regprocedure::oid AS is_ours;
 SELECT public.abs(-1) AS ours, abs(-1) AS builtin;
-SELECT wasm.drop_module('odd_names', cascade => true);
+SELECT wasm.drop_module('strange_names', cascade => true);
 
 -- Two sessions loading one name at once: the second waits for the first,
 -- then finds the same code (a no-op) or different code (a clear error). It

@@ -49,3 +49,11 @@ SELECT wasm.load_module_file('state', current_setting('regress.guests') || '/sta
 SELECT * FROM dblink('other', $$CREATE FUNCTION other_version() RETURNS int4 LANGUAGE wasm AS 'state::version'$$) AS t(r text);
 SELECT * FROM dblink('other', 'SELECT other_version()') AS t(v int4);
 SELECT dblink_disconnect('other');
+
+-- wasm.reset_session() drops every instance of the session: state starts
+-- afresh at the next call.
+CREATE FUNCTION state_next() RETURNS int8 LANGUAGE wasm AS 'state::next';
+SELECT state_next(), state_next();
+SELECT wasm.reset_session();
+SELECT state_next() AS afresh;
+DROP FUNCTION state_next(), other_version();
