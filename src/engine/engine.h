@@ -110,6 +110,10 @@ struct EngineConfig {
   // beyond it returns -1, and a module asking for more from the start is
   // refused. 0 leaves the engine's own limit (4 GiB).
   uint32_t max_memory_pages = 0;
+  // The most entries one table may have (table.grow beyond it returns -1;
+  // a table starting larger cannot be instantiated). Process-wide; 0 leaves
+  // the engine's own limit.
+  uint32_t max_table_entries = 0;
   // The engine's own heap (instances, tables), in bytes; 0 leaves V8's
   // default. When a call would exhaust it the call is stopped with an
   // OutOfMemory trap, where V8 would otherwise abort the process.

@@ -64,6 +64,7 @@ engine::Engine &backend_engine() {
     g_engine =
         engine::make_v8_engine({.interrupt_requested = interrupt_requested,
                                 .tiering = static_cast<engine::Tiering>(tiering_guc),
+                                .max_table_entries = kTableEntriesCap,
                                 .max_heap_bytes = static_cast<size_t>(max_heap_mb_guc) << 20})
             .release();
   apply_stack_limit(*g_engine);
@@ -142,6 +143,7 @@ static void check_initial_memory(const std::string &name, const ModuleInfo &info
 ModuleInstance &LoadedModule::instantiate(ModuleInstance &slot, bool metered) {
   const auto &code = code_for(metered);
   check_initial_memory(name, code->info());
+  TableReservation tables(name, code->info());
   engine::Engine &eng = backend_engine();
   engine::CallBounds bounds = current_bounds();
   host::GuestCall call{name, ""};
@@ -165,7 +167,7 @@ ModuleInstance &LoadedModule::instantiate(ModuleInstance &slot, bool metered) {
     rethrow_engine_error(name, "");
   }
   host::flush_output(call);
-  slot = ModuleInstance{std::move(instance), bounds};
+  slot = ModuleInstance{std::move(tables), std::move(instance), bounds};
   return slot;
 }
 
@@ -186,16 +188,59 @@ void LoadedModule::replace_code(std::shared_ptr<const engine::Module> code) {
   compiled_metered.reset();
 }
 
-// Tables live on the engine's heap, where the engine can stop a call that
-// fills it only if one call cannot grab more than the engine's headroom:
-// bound what a module's tables can hold together (a table without a maximum
-// can grow to the engine's own limit, which is this same number). Checked at
-// every compile, whichever way the module reached the catalog.
+// What a table may come to hold.
+static uint64_t table_entries(const TableType &t) {
+  return std::min(t.limits.max.value_or(kTableEntriesCap), kTableEntriesCap);
+}
+
+// The bytes the session's instances' tables may take (TableReservation).
+static uint64_t g_table_bytes = 0;
+
+TableReservation::TableReservation(const std::string &module, const ModuleInfo &info) {
+  uint64_t bytes = 0;
+  for (const auto &t : info.tables) {
+    if (t.limits.min > kTableEntriesCap)
+      throw SqlError(ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+                     "wasm module \"" + module + "\" has a table of " +
+                         std::to_string(t.limits.min) + " entries from the start; at most " +
+                         std::to_string(kTableEntriesCap) + " are allowed");
+    bytes += table_entries(t) *
+             (t.element == ValType::FuncRef ? kFuncrefEntryBytes : kExternrefEntryBytes);
+  }
+  uint64_t limit = static_cast<uint64_t>(max_heap_mb_guc) << 20;
+  if (g_table_bytes + bytes > limit)
+    throw SqlError(ERRCODE_OUT_OF_MEMORY,
+                   "wasm out of memory in module \"" + module + "\" while instantiating it",
+                   "Its tables may take " + std::to_string(bytes >> 20) +
+                       " MB; the tables of this session's instances may take " +
+                       std::to_string(g_table_bytes >> 20) + " MB already, and wasm.max_heap is " +
+                       std::to_string(limit >> 20) + " MB.",
+                   "Declare smaller maximum sizes for the modules' tables, or drop this session's "
+                   "instances with wasm.reset_session().");
+  g_table_bytes += bytes;
+  bytes_ = bytes;
+}
+
+TableReservation::~TableReservation() {
+  g_table_bytes -= bytes_;
+}
+
+TableReservation &TableReservation::operator=(TableReservation &&other) noexcept {
+  if (this != &other) {
+    g_table_bytes -= bytes_;
+    bytes_ = other.bytes_;
+    other.bytes_ = 0;
+  }
+  return *this;
+}
+
+// Bound what a module's tables can hold together, checked at every compile,
+// whichever way the module reached the catalog: an instance must fit the
+// heap.
 static void check_table_capacity(std::string_view name, const ModuleInfo &info) {
   constexpr uint64_t kMaxTableEntries = 10'000'000;
   uint64_t entries = 0;
-  for (const auto &t : info.tables)
-    entries += std::min(t.limits.max.value_or(kMaxTableEntries), kMaxTableEntries);
+  for (const auto &t : info.tables) entries += table_entries(t);
   if (entries > kMaxTableEntries)
     throw SqlError(ERRCODE_PROGRAM_LIMIT_EXCEEDED,
                    "wasm module \"" + std::string(name) + "\" has tables that can hold " +

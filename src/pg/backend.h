@@ -32,10 +32,37 @@ void reset_session();
 extern int tiering_guc;
 extern int max_heap_mb_guc;
 
+// The most entries one table may have, and what an entry takes (measured
+// with V8 10.2: a funcref entry 28.5 bytes, half of it outside V8's heap;
+// an externref entry 8).
+inline constexpr uint64_t kTableEntriesCap = 1'000'000;
+inline constexpr uint64_t kFuncrefEntryBytes = 32;
+inline constexpr uint64_t kExternrefEntryBytes = 8;
+
+// What an instance's tables may come to take (every table at its maximum,
+// or at kTableEntriesCap), reserved against wasm.max_heap for the life of
+// the instance: tables live partly outside the engine's heap, where its own
+// limit does not see them.
+class TableReservation {
+ public:
+  TableReservation() = default;
+  // Throws SqlError when the session's instances would take more.
+  TableReservation(const std::string &module, const ModuleInfo &info);
+  ~TableReservation();
+  TableReservation(TableReservation &&other) noexcept : bytes_(other.bytes_) { other.bytes_ = 0; }
+  TableReservation &operator=(TableReservation &&other) noexcept;
+  TableReservation(const TableReservation &) = delete;
+  TableReservation &operator=(const TableReservation &) = delete;
+
+ private:
+  uint64_t bytes_ = 0;
+};
+
 // One instance of a module, and what pg_wasm's ABI keeps in it. It lives
 // and dies with the instance, so nothing of it can outlive the guest memory
 // it points into.
 struct ModuleInstance {
+  TableReservation tables;  // released after the instance is gone
   std::unique_ptr<engine::Instance> instance;
   engine::CallBounds bounds;  // as last set
   // pg_wasm's ABI: the area the host allocated in this instance for

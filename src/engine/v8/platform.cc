@@ -52,6 +52,9 @@ void ensure_v8_initialized(const EngineConfig &config) {
         "--no-wasm-async-compilation --wasm-lazy-compilation "
         "--no-experimental-wasm-threads --no-experimental-wasm-eh");
     v8::V8::SetFlagsFromString(tiering_flags(config.tiering));
+    if (config.max_table_entries > 0)
+      v8::V8::SetFlagsFromString(
+          ("--wasm-max-table-size=" + std::to_string(config.max_table_entries)).c_str());
     if (config.max_memory_pages > 0)
       v8::V8::SetFlagsFromString(
           ("--wasm-max-mem-pages=" + std::to_string(config.max_memory_pages)).c_str());

@@ -29,22 +29,33 @@ CREATE FUNCTION greedy_one() RETURNS int4 LANGUAGE wasm AS 'greedy::one';
 SELECT greedy_one();
 SELECT sqlstate_of('SELECT greedy_one()');
 
--- Tables live on the engine's heap. A module's tables may hold 10 million
--- entries together, so that one call cannot fill the heap before the engine
--- can stop it...
-SELECT wasm.load_module_wat('two_tables', $$(module
-  (table 0 externref) (table 0 externref))$$);
+-- Tables: one may hold at most 1,000,000 entries (table.grow past it returns
+-- -1, as at any table's maximum), a module's 10,000,000 together...
+SELECT wasm.load_module_wat('eleven_tables', '(module ' || repeat('(table 0 externref) ', 11) || ')');
 SELECT wasm.load_module_wat('bounded_tables', $$(module
   (table 0 5000000 externref) (table 0 5000000 externref))$$) IS NOT NULL AS loaded;
--- ...and a call that fills the heap is stopped with an error; every
--- instance of the session is discarded, which frees it.
 SELECT wasm.load_module_wat('table_filler', $$(module
-  (table $t 0 10000000 externref)
+  (table $t 0 externref)
   (func (export "grow") (param i32) (result i32)
     (table.grow $t (ref.null extern) (local.get 0))))$$) IS NOT NULL AS loaded;
 CREATE FUNCTION fill_table(int4) RETURNS int4 LANGUAGE wasm AS 'table_filler::grow';
-SELECT fill_table(1000000) FROM generate_series(1, 10);
-SELECT fill_table(1000000) AS fresh_instance;
+SELECT fill_table(600000) AS was, fill_table(400000) AS was, fill_table(1) AS refused;
+-- ...and the tables of a session's instances may take at most wasm.max_heap
+-- together: each instance reserves what its tables may come to take (a
+-- funcref entry 32 bytes, an externref entry 8) when it is made, for its
+-- life. Tables live partly outside the engine's heap, whose own limit once
+-- let eight modules' tables take 2 GB under a 512 MB setting.
+SELECT wasm.load_module_wat('wide' || i, $$(module
+  (table 0 1000000 funcref)
+  (func (export "size") (result i32) (table.size 0)))$$) IS NOT NULL AS loaded
+FROM generate_series(1, 2) i;
+CREATE FUNCTION wide1_size() RETURNS int4 LANGUAGE wasm AS 'wide1::size';
+CREATE FUNCTION wide2_size() RETURNS int4 LANGUAGE wasm AS 'wide2::size';
+SELECT wide1_size();  -- 30 MB reserved, with table_filler's 8
+SELECT wide2_size();  -- 30 more would pass 64 MB
+SELECT wasm.reset_session();
+SELECT wide2_size() AS after_reset;
+SELECT fill_table(1) AS fresh_instance;
 
 -- Changes take effect at the next call.
 SET wasm.max_memory = '128MB';
@@ -141,6 +152,6 @@ ALTER ROLE regress_wasm_limited RESET ALL;
 REVOKE CREATE ON SCHEMA public FROM regress_wasm_limited;
 DROP ROLE regress_wasm_limited;
 
-DROP FUNCTION grow(int4), grow_small(int4), pages(), greedy_one(), fill_table(int4);
+DROP FUNCTION grow(int4), grow_small(int4), pages(), greedy_one(), fill_table(int4), wide1_size(), wide2_size();
 SELECT wasm.drop_module('grower'), wasm.drop_module('greedy'), wasm.drop_module('bounded_tables'),
-       wasm.drop_module('table_filler');
+       wasm.drop_module('table_filler'), wasm.drop_module('wide1'), wasm.drop_module('wide2');
