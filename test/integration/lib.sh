@@ -21,3 +21,14 @@ expect() {
   fi
   echo "ok: $1"
 }
+
+# Every script that sources this file fails if the server log shows a crashed
+# server process while it ran, even when all its queries succeeded.
+SERVER_LOG="$CLUSTER/server.log"
+SERVER_LOG_FROM=$("$ROOT/scripts/check-server-log.sh" --size "$SERVER_LOG")
+check_server_log_at_exit() {
+  local rc=$?
+  "$ROOT/scripts/check-server-log.sh" --from "$SERVER_LOG_FROM" "$SERVER_LOG" >/dev/null || rc=1
+  exit $rc
+}
+trap check_server_log_at_exit EXIT
