@@ -29,9 +29,11 @@ log=${1:?usage: check-server-log.sh [--from BYTES | --since MARKFILE] LOGFILE}
 # A log that shrank was replaced: check all of it.
 [ "$(size_of "$log")" -ge "$from" ] || from=0
 
-# What the postmaster writes when a server process dies abnormally, what a
-# PANIC looks like, and a failed assertion (TRAP) in a cassert build.
-crash='terminated by signal|exited with exit code|was terminated by exception|PANIC: |^TRAP: |terminating any other active server processes|all server processes terminated; reinitializing'
+# What the postmaster writes when a server process dies abnormally (exit
+# code 1 is a normal exit: the logical replication launcher's at every
+# shutdown), what a PANIC looks like, and a failed assertion (TRAP) in a
+# cassert build.
+crash='terminated by signal|exited with exit code ([02-9]|[1-9][0-9]+)$|was terminated by exception|PANIC: |^TRAP: |terminating any other active server processes|all server processes terminated; reinitializing'
 found=$(tail -c +"$((from + 1))" "$log" | grep -E -A2 "$crash" || true)
 if [ -n "${CHECK_SERVER_LOG_ALLOW:-}" ] && [ -n "$found" ]; then
   found=$(grep -E -v -- "$CHECK_SERVER_LOG_ALLOW" <<<"$found" | grep -E -A2 "$crash" || true)

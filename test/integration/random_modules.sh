@@ -61,7 +61,7 @@ done
 # that hangs names the module it was at.
 run_batch() {
   local script=$1 out=${1%.sql}.out rc=0
-  timeout 300 "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d $DB -f "$script" >"$out" 2>&1 || rc=$?
+  timeout 120 "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d $DB -f "$script" >"$out" 2>&1 || rc=$?
   [ $rc -eq 0 ] && return 0
   local module
   module=$(grep -o '^module m[0-9]*' "$out" | tail -1 | cut -d' ' -f2)
@@ -95,9 +95,13 @@ cut -f2 "$WORK/modules/manifest.tsv" | sort | uniq -c | sed 's/^/  /'
 echo "random_modules: outcomes (step, SQLSTATE, kind, count):"
 sql -d $DB -F ' | ' -c "SELECT step, sqlstate, kind, n FROM fuzz.outcome
                        ORDER BY step DESC, sqlstate = 'ok' DESC, n DESC" | sed 's/^/  /'
-calls=$(sql -d $DB -c "SELECT coalesce(sum(n), 0) FROM fuzz.outcome WHERE step = 'call'")
-loaded=$(sql -d $DB -c "SELECT coalesce(sum(n), 0) FROM fuzz.outcome WHERE step = 'load' AND sqlstate = 'ok'")
-echo "random_modules: $loaded of $COUNT modules loaded, $calls calls"
+count() { sql -d $DB -c "SELECT coalesce(sum(n), 0) FROM fuzz.outcome WHERE $1"; }
+calls=$(count "step = 'call'")
+loaded=$(count "step = 'load' AND sqlstate = 'ok'")
+echo "random_modules: $loaded of $COUNT modules loaded;" \
+  "$(count "step = 'create_functions'") functions from create_functions" \
+  "and $(count "step = 'create' AND sqlstate = 'ok'") declared over random results;" \
+  "$(count "step = 'functions called'") functions called $calls times"
 
 unexpected=$(sql -d $DB -c "SELECT count(*) FROM fuzz.unexpected")
 if [ "$unexpected" != 0 ]; then

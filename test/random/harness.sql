@@ -79,6 +79,12 @@ BEGIN
     END IF;
 END $$;
 
+-- Adds n to a step's count of successes.
+CREATE FUNCTION fuzz.count(step text, n bigint) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO fuzz.counts AS o VALUES (pg_backend_pid(), step, 'ok', '', n)
+    ON CONFLICT ON CONSTRAINT counts_pkey DO UPDATE SET n = o.n + excluded.n
+$$;
+
 -- Composite results for the pg_wasm ABI declarations.
 CREATE TYPE fuzz.r_small AS (a int4, b text);
 CREATE TYPE fuzz.r_wide AS (a int2, b bool, c float4, d numeric, e date, f timestamptz,
@@ -159,7 +165,7 @@ BEGIN
         RETURN;
     END;
     BEGIN
-        PERFORM wasm.create_functions(m, m);
+        PERFORM fuzz.count('create_functions', (SELECT count(*) FROM wasm.create_functions(m, m)));
     EXCEPTION WHEN OTHERS THEN
         PERFORM fuzz.record('create', m, SQLSTATE, SQLERRM, NULL, 'create_functions ' || m);
         RETURN;
@@ -232,6 +238,7 @@ DECLARE
     msg text;
     det text;
 BEGIN
+    PERFORM fuzz.count('functions called', 1);
     FOR i IN 1..n LOOP
         stmt := format('SELECT sum(length(t::text)) FROM %s(%s) t', name,
                        (SELECT string_agg(fuzz.arg(a), ', ' ORDER BY o)
