@@ -12,17 +12,19 @@ them cleanly.
 
 translate-to-fuzz modules import "fuzzing-support" log-i32/i64/f32/f64/v128,
 which no host provides. They become functions of the module that call the
-host's real imports (pg_wasm's log, error, random, now, set_null,
-arg_is_null and a few WASI functions) with pointers and lengths taken from
-the logged value, so the random code reaches the host with random
-arguments. A few modules keep the fuzzing imports (refused at load, 42704).
-A few export a random function as pg_wasm_free or _initialize.
+host's real imports (pg_wasm's log, error, random, now, set_null and
+arg_is_null; WASI's clocks, random, streams, sleep and exit; ClickHouse's
+random) with pointers and lengths taken from the logged value, so the
+random code reaches the host with random arguments. A few modules keep the
+fuzzing imports (refused at load, 42704). A few export a random function as
+pg_wasm_free or _initialize.
 
 Every rewritten module also exports what pg_wasm's ABI and ClickHouse's
 BUFFERED_V1 need (pg_wasm_abi_v1, pg_wasm_alloc, clickhouse_create_buffer,
 clickhouse_destroy_buffer), so that its random exports can be declared as
 functions returning text, rows, sets or MessagePack buffers: random code
-then hands the host random pointers and lengths.
+then hands the host random pointers and lengths. text_len(ptr, len) makes
+the host grow its argument area, and so call a random pg_wasm_free.
 
 Writes DIR/mNNNN.wasm and DIR/manifest.tsv (name, variant).
 """
@@ -65,6 +67,11 @@ HOST_IMPORTS = """
  (import "wasi_snapshot_preview1" "random_get" (func $__wasi_random_get (param i32 i32) (result i32)))
  (import "wasi_snapshot_preview1" "fd_write" (func $__wasi_fd_write (param i32 i32 i32 i32) (result i32)))
  (import "wasi_snapshot_preview1" "poll_oneoff" (func $__wasi_poll_oneoff (param i32 i32 i32 i32) (result i32)))
+ (import "wasi_snapshot_preview1" "fd_fdstat_get" (func $__wasi_fd_fdstat_get (param i32 i32) (result i32)))
+ (import "wasi_snapshot_preview1" "fd_read" (func $__wasi_fd_read (param i32 i32 i32 i32) (result i32)))
+ (import "wasi_snapshot_preview1" "args_sizes_get" (func $__wasi_args_sizes_get (param i32 i32) (result i32)))
+ (import "wasi_snapshot_preview1" "proc_exit" (func $__wasi_proc_exit (param i32)))
+ (import "env" "clickhouse_random" (func $__ch_random (param i32 i32)))
 """
 
 # The logged value picks a host function and supplies its pointers and
@@ -93,6 +100,21 @@ STUBS = {
     (if (i32.eq (i32.and (local.get $x) (i32.const 255)) (i32.const 5))
       (then (call $__pgw_error (i32.shr_u (local.get $x) (i32.const 8))
               (i32.and (i32.shr_u (local.get $x) (i32.const 24)) (i32.const 63)))))
+    (if (i32.eq (local.get $k) (i32.const 7))
+      (then (drop (call $__wasi_fd_fdstat_get (i32.and (i32.shr_u (local.get $x) (i32.const 4)) (i32.const 3))
+              (i32.shr_u (local.get $x) (i32.const 6))))))
+    (if (i32.eq (local.get $k) (i32.const 8))
+      (then (drop (call $__wasi_fd_read (i32.and (i32.shr_u (local.get $x) (i32.const 4)) (i32.const 1))
+              (i32.shr_u (local.get $x) (i32.const 8)) (i32.and (local.get $x) (i32.const 3))
+              (i32.shr_u (local.get $x) (i32.const 12))))))
+    (if (i32.eq (local.get $k) (i32.const 9))
+      (then (drop (call $__wasi_args_sizes_get (i32.shr_u (local.get $x) (i32.const 4))
+              (i32.shr_u (local.get $x) (i32.const 12))))))
+    (if (i32.eq (local.get $k) (i32.const 10))
+      (then (call $__ch_random (i32.shr_u (local.get $x) (i32.const 12))
+              (i32.and (i32.shr_u (local.get $x) (i32.const 4)) (i32.const 255)))))
+    (if (i32.eq (i32.and (local.get $x) (i32.const 65535)) (i32.const 0x0909))
+      (then (call $__wasi_proc_exit (i32.and (i32.shr_u (local.get $x) (i32.const 16)) (i32.const 1)))))
     (if (i32.eq (i32.and (local.get $x) (i32.const 4095)) (i32.const 6))
       (then (drop (call $__wasi_poll_oneoff (i32.shr_u (local.get $x) (i32.const 12))
               (i32.const 256) (i32.and (i32.shr_u (local.get $x) (i32.const 28)) (i32.const 3))
@@ -141,10 +163,12 @@ ABI_EXPORTS = """
   (i32.store (i32.const 68) (local.get $n))
   (i32.const 64))
  (func $__ch_destroy (param $h i32))
+ (func $__text_len (param $p i32) (param $n i32) (result i32) (local.get $n))
  (export "pg_wasm_abi_v1" (func $__pg_wasm_abi_v1))
  (export "pg_wasm_alloc" (func $__pg_wasm_alloc))
  (export "clickhouse_create_buffer" (func $__ch_create))
  (export "clickhouse_destroy_buffer" (func $__ch_destroy))
+ (export "text_len" (func $__text_len))
 """
 
 
@@ -160,7 +184,7 @@ def rewrite(wat, rng):
     # type: the host calls it when the argument area grows) or as a WASI
     # reactor's _initialize (called when the module is instantiated).
     funcs = DEFINED_FUNC.findall(body)
-    if extras and funcs and rng.random() < 0.04:
+    if extras and funcs and rng.random() < 0.01:
         extras += f' (export "pg_wasm_free" (func {rng.choice(funcs)}))\n'
     invokers = [f for f in funcs if f.endswith("_invoker")]
     if invokers and rng.random() < 0.04:

@@ -170,10 +170,23 @@ BEGIN
         PERFORM fuzz.record('create', m, SQLSTATE, SQLERRM, NULL, 'create_functions ' || m);
         RETURN;
     END;
+    -- With a pg_wasm_free, a function taking text: growing arguments make
+    -- the host free its argument area.
+    IF EXISTS (SELECT FROM wasm.module_exports(m) WHERE name = 'pg_wasm_free') THEN
+        stmt := format('CREATE FUNCTION %I(text) RETURNS int4 LANGUAGE wasm AS %L',
+                       m || '_length', m || '::text_len');
+        BEGIN
+            EXECUTE stmt;
+            PERFORM fuzz.record('create', m, 'ok', NULL, NULL, NULL);
+        EXCEPTION WHEN OTHERS THEN
+            PERFORM fuzz.record('create', m, SQLSTATE, SQLERRM, NULL, stmt);
+        END;
+    END IF;
     FOR e IN SELECT x.name, x.type FROM wasm.module_exports(m) x
              WHERE x.kind = 'function' AND x.type LIKE '(%) -> %'
-               AND x.name NOT IN ('pg_wasm_abi_v1', 'pg_wasm_alloc', 'clickhouse_create_buffer',
-                                  'clickhouse_destroy_buffer')
+               AND x.name NOT IN ('pg_wasm_abi_v1', 'pg_wasm_alloc', 'pg_wasm_free',
+                                  'clickhouse_create_buffer', 'clickhouse_destroy_buffer',
+                                  'text_len')
              ORDER BY x.name LOOP
         params := string_to_array(substring(e.type FROM '^\((.*)\) -> '), ', ');
         result := substring(e.type FROM ' -> (.*)$');
