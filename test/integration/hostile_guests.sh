@@ -66,9 +66,9 @@ SQL
   expect "$db: calls returning a value" 1 "$(((ok * 20 > calls) ? 1 : 0))"
   unexpected=$(sql -d "$db" -c "SELECT count(*) FROM fuzz.unexpected")
   if [ "$unexpected" != 0 ]; then
-    echo "FAIL: $db: $unexpected unexpected outcomes:" >&2
-    sql -d "$db" -c "SELECT format(E'  %s %s: %s\n    %s\n    %s', step, sqlstate, message, detail, statement)
-                     FROM fuzz.unexpected LIMIT 20" >&2
+    echo "FAIL: $db: $unexpected unexpected outcomes, by kind, with an example:" >&2
+    sql -d "$db" -c "SELECT format(E'  %s x %s %s: %s\n    %s\n    %s', n, step, sqlstate, message,
+                                   detail, statement) FROM fuzz.unexpected_kinds" >&2
     failed=1
     return
   fi

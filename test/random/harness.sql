@@ -79,6 +79,14 @@ BEGIN
     END IF;
 END $$;
 
+-- The unexpected outcomes by kind, each with its count and an example.
+CREATE VIEW fuzz.unexpected_kinds AS
+    SELECT DISTINCT ON (step, sqlstate, fuzz.kind(message))
+           step, sqlstate, fuzz.kind(message) AS kind,
+           count(*) OVER (PARTITION BY step, sqlstate, fuzz.kind(message)) AS n,
+           message, detail, statement
+    FROM fuzz.unexpected ORDER BY step, sqlstate, fuzz.kind(message);
+
 -- Adds n to a step's count of successes.
 CREATE FUNCTION fuzz.count(step text, n bigint) RETURNS void LANGUAGE sql AS $$
     INSERT INTO fuzz.counts AS o VALUES (pg_backend_pid(), step, 'ok', '', n)

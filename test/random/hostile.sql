@@ -14,23 +14,27 @@ CREATE TYPE fuzz.r_nested AS (a int4, b fuzz.nested_text);
 -- The functions under test, and how to call them.
 CREATE TABLE fuzz.hostile_fn (f regprocedure PRIMARY KEY, args text);
 
-CREATE FUNCTION fuzz.declare(name text, args text, result text, target text) RETURNS void
-LANGUAGE plpgsql AS $$
+-- Declares fuzz.<prefix>_<what> (what: the result type, or the arguments,
+-- as an identifier) and notes how to call it.
+CREATE FUNCTION fuzz.declare(prefix text, what text, args text, result text, target text)
+RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
+    fname text := prefix || '_' || lower(trim(BOTH '_' FROM
+        regexp_replace(replace(what, '[]', '_array'), '[^a-zA-Z0-9]+', '_', 'g')));
     stmt text := format('CREATE FUNCTION fuzz.%I(%s) RETURNS %s LANGUAGE wasm AS %L',
-                        name, args, result, target);
+                        fname, args, result, target);
 BEGIN
     EXECUTE stmt;
     INSERT INTO fuzz.hostile_fn  -- called with its input arguments
         SELECT p.oid::regprocedure, regexp_replace(args, ', OUT .*', '') FROM pg_proc p
-        WHERE p.proname = name AND p.pronamespace = 'fuzz'::regnamespace;
+        WHERE p.proname = fname AND p.pronamespace = 'fuzz'::regnamespace;
     PERFORM fuzz.record('declare', 'hostile', 'ok', NULL, NULL, NULL);
 EXCEPTION WHEN OTHERS THEN
     PERFORM fuzz.record('declare', 'hostile', SQLSTATE, SQLERRM, NULL, stmt);
 END $$;
 
 -- pg_wasm's ABI: one export, (seed) -> (len << 32 | ptr), as every type.
-SELECT fuzz.declare('h_' || n, 'int4', t, 'hostile::random_result abi=pg_wasm')
+SELECT fuzz.declare('h', t, 'int4', t, 'hostile::random_result abi=pg_wasm')
 FROM unnest(ARRAY['text', 'bytea', 'json', 'jsonb', 'numeric', 'uuid', 'varchar', 'char(3)',
                   'int2[]', 'int4[]', 'int8[]', 'float4[]', 'float8[]', 'bool[]',
                   'fuzz.r_one', 'fuzz.r_small', 'fuzz.r_wide', 'fuzz.r_nested',
@@ -38,27 +42,25 @@ FROM unnest(ARRAY['text', 'bytea', 'json', 'jsonb', 'numeric', 'uuid', 'varchar'
                   'SETOF bytea', 'SETOF jsonb', 'SETOF numeric', 'SETOF uuid', 'SETOF date',
                   'SETOF timestamptz', 'SETOF int8[]', 'SETOF fuzz.r_one', 'SETOF fuzz.r_small',
                   'SETOF fuzz.r_wide', 'SETOF fuzz.r_nested',
-                  'TABLE (a date, b timestamp, c interval, d text[], e point)'])
-     WITH ORDINALITY AS u(t, n);
-SELECT fuzz.declare('h_out', 'int4, OUT a int2, OUT b float4, OUT c bool', 'record',
+                  'TABLE (a date, b timestamp, c interval, d text[], e point)']) t;
+SELECT fuzz.declare('h', 'out', 'int4, OUT a int2, OUT b float4, OUT c bool', 'record',
                     'hostile::random_result abi=pg_wasm');
 -- Rows of fuzz.r_wide, mostly well-typed, with values at each type's limits.
-SELECT fuzz.declare('typed_row', 'int4', 'fuzz.r_wide', 'hostile::typed_row');
-SELECT fuzz.declare('typed_rows', 'int4', 'SETOF fuzz.r_wide', 'hostile::typed_rows');
+SELECT fuzz.declare('typed', 'row', 'int4', 'fuzz.r_wide', 'hostile::typed_row');
+SELECT fuzz.declare('typed', 'rows', 'int4', 'SETOF fuzz.r_wide', 'hostile::typed_rows');
 -- Byte-string arguments: the host allocates an argument area with the
 -- hostile pg_wasm_alloc and frees it with the hostile pg_wasm_free.
-SELECT fuzz.declare('h_args_' || n, 'text, int4', t, 'hostile::random_args abi=pg_wasm')
-FROM unnest(ARRAY['text', 'bytea', 'SETOF fuzz.r_wide']) WITH ORDINALITY AS u(t, n);
-SELECT fuzz.declare('h_bytes_args', 'bytea, int4', 'jsonb', 'hostile::random_args abi=pg_wasm');
+SELECT fuzz.declare('h_args', t, 'text, int4', t, 'hostile::random_args abi=pg_wasm')
+FROM unnest(ARRAY['text', 'bytea', 'SETOF fuzz.r_wide']) t;
+SELECT fuzz.declare('h_bytes_args', 'jsonb', 'bytea, int4', 'jsonb', 'hostile::random_args abi=pg_wasm');
 
 -- ClickHouse's BUFFERED_V1: random handles and buffers for every type.
-SELECT fuzz.declare('ch_' || n, 'int4', t, 'hostile::random_buffer abi=buffered_v1')
+SELECT fuzz.declare('ch', t, 'int4', t, 'hostile::random_buffer abi=buffered_v1')
 FROM unnest(ARRAY['int4', 'int8', 'int2', 'bool', 'float4', 'float8', 'text', 'bytea', 'json',
                   'jsonb', 'numeric', 'uuid', 'date', 'timestamp', 'timestamptz', 'int4[]',
-                  'float8[]', 'text[]', 'fuzz.nested_text', 'fuzz.r_small'])
-     WITH ORDINALITY AS u(t, n);
-SELECT fuzz.declare('ch_args_' || n, a, 'text', 'hostile::random_buffer abi=buffered_v1')
-FROM unnest(ARRAY['text', 'int4, bytea', 'float8[], text, bool']) WITH ORDINALITY AS u(a, n);
+                  'float8[]', 'text[]', 'fuzz.nested_text', 'fuzz.r_small']) t;
+SELECT fuzz.declare('ch_args', a, a, 'text', 'hostile::random_buffer abi=buffered_v1')
+FROM unnest(ARRAY['text', 'int4, bytea', 'float8[], text, bool']) a;
 
 CREATE FUNCTION fuzz.h_reset() RETURNS int4 LANGUAGE wasm AS 'hostile::reset';
 
@@ -130,7 +132,7 @@ BEGIN
         NULL;
     END;
     FOR k IN 1..3 LOOP
-        PERFORM fuzz.hostile_call('fuzz.h_args_1(text, int4)'::regprocedure,
+        PERFORM fuzz.hostile_call('fuzz.h_args_text(text, int4)'::regprocedure,
                                   (seed * 7 + 1231 * k) % 4000 * k + 256);
     END LOOP;
 END $$;
