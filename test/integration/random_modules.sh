@@ -68,10 +68,15 @@ run_batch() {
   local module
   module=$(grep -o '^module m[0-9]*' "$out" | tail -1 | cut -d' ' -f2)
   {
-    [ $rc -eq 124 ] && echo "FAIL: $(basename "$script") hung at module $module" \
-      || echo "FAIL: $(basename "$script") ended (psql exit $rc) at module $module"
+    if [ $rc -eq 124 ]; then
+      echo "FAIL: $(basename "$script") hung at module $module"
+    elif grep -q 'crash of another server process' "$out"; then
+      echo "FAIL: $(basename "$script") ended by another session's crash, at module $module"
+    else
+      echo "FAIL: $(basename "$script") ended (psql exit $rc) at module $module"
+    fi
     echo "  module: $WORK/modules/$module.wasm (SEED=$SEED)"
-    grep -v '^module m' "$out" | tail -8 | sed 's/^/  /'
+    grep -v '^module m\|^$' "$out" | tail -6 | sed 's/^/  /'
   } >&2
   return 1
 }
