@@ -11,6 +11,15 @@ eval "$(BUILD_DIR="$BUILD" "$ROOT/scripts/cluster.sh" env)"
 
 # The server reads guests from the file system: give it a copy it can reach.
 cluster=$(readlink -f "$BUILD/cluster")
+
+# However the suites end, the server log must show no crashed server process.
+log_from=$("$ROOT/scripts/check-server-log.sh" --size "$cluster/server.log")
+check_server_log_at_exit() {
+  local rc=$?
+  "$ROOT/scripts/check-server-log.sh" --from "$log_from" "$cluster/server.log" >/dev/null || rc=1
+  exit $rc
+}
+trap check_server_log_at_exit EXIT
 rm -rf "$cluster/guests"
 mkdir -p "$cluster/guests"
 cp "$BUILD"/guests/* "$cluster/guests/"
