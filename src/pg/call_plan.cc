@@ -70,14 +70,24 @@ CallPlan &resolve(FunctionCallInfo fcinfo) {
     plan->observes_nulls =
         plan->observes_nulls || (imp.module == "pg_wasm" && imp.name == "arg_is_null");
   const ModuleInfo &info = module.compiled->info();
+  // The ABI's exports, where they have the types the host calls them with
+  // (bind_export has required those the function needs).
+  auto typed = [&](const char *name, const FuncType &type) -> std::optional<uint32_t> {
+    auto index = info.export_index(name);
+    if (!index) return std::nullopt;
+    const auto *have = std::get_if<FuncType>(&info.exports[*index].type);
+    if (!have || *have != type) return std::nullopt;
+    return index;
+  };
+  const FuncType alloc{{ValType::I32}, {ValType::I32}}, release{{ValType::I32}, {}};
   switch (plan->fn.source.abi) {
     case Abi::PgWasm:
-      plan->alloc_export = info.export_index("pg_wasm_alloc");
-      plan->free_export = info.export_index("pg_wasm_free");
+      plan->alloc_export = typed("pg_wasm_alloc", alloc);
+      plan->free_export = typed("pg_wasm_free", release);
       break;
     case Abi::BufferedV1:
-      plan->alloc_export = info.export_index("clickhouse_create_buffer");
-      plan->free_export = info.export_index("clickhouse_destroy_buffer");
+      plan->alloc_export = typed("clickhouse_create_buffer", alloc);
+      plan->free_export = typed("clickhouse_destroy_buffer", release);
       break;
     default: break;
   }

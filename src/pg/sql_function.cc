@@ -204,6 +204,9 @@ uint32_t bind_export(const SqlFunction &fn, const LoadedModule &module) {
   const FuncType alloc{{ValType::I32}, {ValType::I32}};
   if (fn.source.abi == Abi::PgWasm) {
     require_export(fn, module, "pg_wasm_abi_v1", {}, "pg_wasm's ABI version 1");
+    if (info.find_export("pg_wasm_free"))
+      require_export(fn, module, "pg_wasm_free", {{ValType::I32}, {}},
+                     "for the host to free what it allocated");
     bool bytes_args = false;
     for (const auto &a : fn.args) bytes_args = bytes_args || is_bytes(a.kind);
     if (bytes_args) require_export(fn, module, "pg_wasm_alloc", alloc, "for its arguments");

@@ -1,3 +1,4 @@
+#include <bit>
 #include <cstring>
 #include <string>
 
@@ -102,6 +103,9 @@ std::string_view arg_bytes(const SqlType &type, Datum value, const std::string &
   });
 }
 
+// The elements travel packed little-endian, as PostgreSQL keeps them in an
+// array on this machine: the array is built around the bytes in one
+// allocation (bools made 0 or 1).
 static Datum array_from_bytes(const SqlType &type, std::string_view bytes, const std::string &who) {
   size_t size = element_size(type.element);
   if (bytes.size() % size != 0)
@@ -109,51 +113,28 @@ static Datum array_from_bytes(const SqlType &type, std::string_view bytes, const
                    "wasm " + who + " returned " + std::to_string(bytes.size()) + " bytes for " +
                        type_name(type),
                    "Each element takes " + std::to_string(size) + " bytes.");
+  size_t n = bytes.size() / size;
+  size_t total = ARR_OVERHEAD_NONULLS(1) + bytes.size();
+  if (n > static_cast<size_t>(MaxArraySize) || total > MaxAllocSize)
+    throw SqlError(ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+                   "wasm " + who + " returned an array of " + std::to_string(n) + " elements",
+                   "An array may take at most 1 GB.");
+  static_assert(std::endian::native == std::endian::little);
   return pg_guard([&] {
-    int n = static_cast<int>(bytes.size() / size);
     Oid elem = get_element_type(type.oid);
-    int16 elmlen;
-    bool elmbyval;
-    char elmalign;
-    get_typlenbyvalalign(elem, &elmlen, &elmbyval, &elmalign);
-    Datum *items = static_cast<Datum *>(palloc(sizeof(Datum) * std::max(n, 1)));
-    const char *p = bytes.data();
-    for (int i = 0; i < n; i++, p += size) {
-      switch (type.element) {
-        case SqlKind::Bool: items[i] = BoolGetDatum(*p != 0); break;
-        case SqlKind::Int2: {
-          int16 x;
-          std::memcpy(&x, p, 2);
-          items[i] = Int16GetDatum(x);
-          break;
-        }
-        case SqlKind::Int4: {
-          int32 x;
-          std::memcpy(&x, p, 4);
-          items[i] = Int32GetDatum(x);
-          break;
-        }
-        case SqlKind::Float4: {
-          float4 x;
-          std::memcpy(&x, p, 4);
-          items[i] = Float4GetDatum(x);
-          break;
-        }
-        case SqlKind::Int8: {
-          int64 x;
-          std::memcpy(&x, p, 8);
-          items[i] = Int64GetDatum(x);
-          break;
-        }
-        default: {
-          float8 x;
-          std::memcpy(&x, p, 8);
-          items[i] = Float8GetDatum(x);
-          break;
-        }
-      }
-    }
-    return PointerGetDatum(construct_array(items, n, elem, elmlen, elmbyval, elmalign));
+    if (n == 0) return PointerGetDatum(construct_empty_array(elem));
+    auto *array = static_cast<ArrayType *>(palloc0(total));
+    SET_VARSIZE(array, total);
+    array->ndim = 1;
+    array->dataoffset = 0;
+    array->elemtype = elem;
+    ARR_DIMS(array)[0] = static_cast<int>(n);
+    ARR_LBOUND(array)[0] = 1;
+    char *data = ARR_DATA_PTR(array);
+    std::memcpy(data, bytes.data(), bytes.size());
+    if (type.element == SqlKind::Bool)
+      for (size_t i = 0; i < n; i++) data[i] = data[i] != 0;
+    return PointerGetDatum(array);
   });
 }
 

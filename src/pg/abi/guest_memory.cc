@@ -48,7 +48,8 @@ std::string_view result_bytes(CallPlan &plan, uint64_t packed) {
   uint32_t ptr = static_cast<uint32_t>(packed);
   uint32_t len = static_cast<uint32_t>(packed >> 32);
   std::span<uint8_t> memory = guest_memory(*plan.module);
-  if (len > MaxAllocSize)
+  // A value of PostgreSQL's takes its bytes and a header in one allocation.
+  if (len > MaxAllocSize - VARHDRSZ)
     throw SqlError(ERRCODE_PROGRAM_LIMIT_EXCEEDED,
                    "wasm " + plan.who + " returned a result of " + std::to_string(len) + " bytes",
                    "A result may have at most 1 GB.");

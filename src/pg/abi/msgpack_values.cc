@@ -1,9 +1,11 @@
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <string>
 
 #include "pg/abi/byte_values.h"
 #include "pg/abi/msgpack_values.h"
+#include "pg/abi/scalars.h"
 #include "pg/guard.h"
 
 extern "C" {
@@ -169,19 +171,32 @@ Datum read_value(MsgpackReader &r, Oid typid, int32 typmod, bool &isnull, const 
       return Int32GetDatum(static_cast<int32>(i));
     }
     case SqlKind::Int8: return Int64GetDatum(integer_of(v, who, typid));
-    case SqlKind::Float4: return Float4GetDatum(static_cast<float4>(float_of(v, who, typid)));
+    case SqlKind::Float4: {
+      // As a float8 to real cast: no overflow to infinity, no underflow to 0.
+      double d = float_of(v, who, typid);
+      auto f = static_cast<float4>(d);
+      if ((std::isinf(f) && !std::isinf(d)) || (f == 0 && d != 0))
+        throw SqlError(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+                       "real out of range: wasm " + who + " returned " + std::to_string(d));
+      return Float4GetDatum(f);
+    }
     case SqlKind::Float8: return Float8GetDatum(float_of(v, who, typid));
     case SqlKind::Date:
     case SqlKind::Timestamp:
     case SqlKind::TimestampTz:
       // PostgreSQL's own units (days, microseconds since 2000), or text.
       if (is_bytes_value(v)) return from_text(v.bytes, typid, typmod, who);
+      // In PostgreSQL's range, as for a scalar result (scalars.h).
       if (type->kind == SqlKind::Date) {
         int64_t i = integer_of(v, who, typid);
         range_check(i, PG_INT32_MIN, PG_INT32_MAX, who, typid);
-        return DateADTGetDatum(static_cast<DateADT>(i));
+        return scalar_datum(SqlKind::Date, engine::Value::make_i32(static_cast<int32_t>(i)),
+                            "wasm " + who);
       }
-      return apply_typmod(TimestampGetDatum(integer_of(v, who, typid)), typid, typmod, who);
+      return apply_typmod(scalar_datum(type->kind,
+                                       engine::Value::make_i64(integer_of(v, who, typid)),
+                                       "wasm " + who),
+                          typid, typmod, who);
     case SqlKind::Numeric:
       if (is_integer(v)) {
         int64_t i = integer_of(v, who, typid);

@@ -13,7 +13,9 @@ void guest_log(int elevel, std::string_view text, std::string_view prefix) {
 }
 
 void guest_raise(std::string_view text) {
-  throw SqlError(ERRCODE_RAISE_EXCEPTION, message_text(text),
+  std::string message = message_text(text);
+  if (message.empty()) message = "wasm " + current_call_description() + " raised an error";
+  throw SqlError(ERRCODE_RAISE_EXCEPTION, message,
                  "Raised by wasm " + current_call_description() + ".");
 }
 
