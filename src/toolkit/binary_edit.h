@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "toolkit/shape.h"
+
 namespace pgwasm::toolkit {
 
 // The module with its imports renamed: import i gets names[i] (module,
@@ -22,5 +24,15 @@ std::vector<uint8_t> rename_imports(std::span<const uint8_t> wasm,
 // function calls can reach them. The module must be valid and have a start
 // section (ModuleShape::start_function).
 std::vector<uint8_t> export_start_function(std::span<const uint8_t> wasm, std::string_view name);
+
+// The module with every memory.grow bounded by a mutable i32 global of
+// pages, exported as `max_pages_export` and initially 65536: memory.grow
+// becomes a call to an added function that returns -1 (as memory.grow does
+// at its limit) when the memory would grow past the global. `shape` is the
+// module's (scan_module), which has memory.grow instructions. A byte-level
+// edit: every other byte of every function stays as it was, and the cost
+// is a copy.
+std::vector<uint8_t> bound_memory_grow(std::span<const uint8_t> wasm, const ModuleShape &shape,
+                                       std::string_view max_pages_export);
 
 }  // namespace pgwasm::toolkit

@@ -32,7 +32,11 @@ class Scanner final : public wabt::BinaryReaderNop {
   ModuleScan scan;
   std::optional<BinaryError> error;
 
-  void finish() { scan.info.memories = memories_; }
+  void finish() {
+    scan.info.memories = memories_;
+    scan.shape.types = static_cast<uint32_t>(types_.size());
+    scan.shape.globals = static_cast<uint32_t>(globals_.size());
+  }
 
   bool OnError(const wabt::Error &e) override {
     if (!error) error = BinaryError(BinaryError::Kind::Malformed, e.loc.offset, e.message);
@@ -57,6 +61,7 @@ class Scanner final : public wabt::BinaryReaderNop {
     if (!type) return invalid("an import has a type that does not exist");
     scan.info.imports.push_back({std::string(module), std::string(name), *type});
     funcs_.push_back(*type);
+    scan.shape.imported_functions++;
     return count_function();
   }
   Result OnImportTable(Index, std::string_view module, std::string_view name, Index, Type elem,
@@ -152,7 +157,10 @@ class Scanner final : public wabt::BinaryReaderNop {
   }
 
   Result OnMemoryGrowExpr(Index) override {
+    // WebAssembly 2.0 encodes it as 0x40 and a reserved zero byte, both read
+    // by now.
     scan.shape.grows_memory = true;
+    scan.shape.memory_grow_sites.push_back(static_cast<uint32_t>(state->offset - 2));
     return Result::Ok;
   }
   Result OnStartFunction(Index index) override {
@@ -166,6 +174,7 @@ class Scanner final : public wabt::BinaryReaderNop {
       return fail("function " + std::to_string(index) + " has a body of " + with_commas(size) +
                   " bytes; at most " + with_commas(limits::kFunctionBodyBytes) + " are allowed");
     FunctionShape f;
+    f.body_offset = static_cast<uint32_t>(state->offset);
     f.body_bytes = static_cast<uint32_t>(size);
     if (index < funcs_.size()) f.locals = static_cast<uint32_t>(funcs_[index].params.size());
     scan.shape.defined.push_back(f);

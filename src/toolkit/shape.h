@@ -21,6 +21,7 @@ namespace pgwasm::toolkit {
 
 // One defined function, for a compiler's cost estimate.
 struct FunctionShape {
+  uint32_t body_offset = 0;  // where its body (locals, then code) starts in the module
   uint32_t body_bytes = 0;
   uint32_t locals = 0;    // parameters and declared locals
   uint32_t branches = 0;  // br, br_if, br_table targets, if, else: control-flow merges
@@ -32,6 +33,13 @@ struct ModuleShape {
   std::vector<FunctionShape> defined;  // in the code section's order
   std::optional<uint32_t> start_function;
   bool grows_memory = false;  // has a memory.grow instruction
+  // Where each memory.grow instruction (0x40 0x00) starts, in order.
+  std::vector<uint32_t> memory_grow_sites;
+  // Index space sizes: types, imported functions, globals (imported and
+  // defined).
+  uint32_t types = 0;
+  uint32_t imported_functions = 0;
+  uint32_t globals = 0;
 };
 
 // The bits of a global's value, little-endian as in linear memory.

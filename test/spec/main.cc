@@ -3,7 +3,7 @@
 // the expectations file.
 //
 //   spec_runner --suite DIR --expectations FILE [--tiering optimizing|baseline|dynamic]
-//               [--instrument]
+//               [--instrument fuel|memory]
 //               [--verbose] [FILE.wast...]
 //
 // Prints a table of commands, passed and failed per file, every failure,
@@ -45,7 +45,7 @@ struct Options {
 [[noreturn]] void usage(const char *why) {
   std::fprintf(stderr,
                "spec_runner: %s\nusage: spec_runner --suite DIR --expectations FILE "
-               "[--tiering optimizing|baseline|dynamic] [--instrument] [--verbose] [FILE.wast...]\n",
+               "[--tiering optimizing|baseline|dynamic] [--instrument fuel|memory] [--verbose] [FILE.wast...]\n",
                why);
   std::exit(2);
 }
@@ -73,7 +73,13 @@ Options parse_options(int argc, char **argv) {
       else
         usage("unknown tiering");
     } else if (a == "--instrument") {
-      o.compile = {.fuel = true, .limit_memory = true};
+      std::string what = value();
+      if (what == "fuel")
+        o.compile = {.fuel = true, .limit_memory = true};
+      else if (what == "memory")
+        o.compile = {.fuel = false, .limit_memory = true};
+      else
+        usage("--instrument takes fuel or memory");
     } else if (a == "--verbose") {
       o.verbose = true;
     } else if (a.starts_with("--")) {
@@ -145,7 +151,9 @@ int main(int argc, char **argv) {
   Runner runner(*engine, spectest, opts.compile);
   std::printf("WebAssembly spec test suite: %s\nengine: %s, %s tiering%s\n\n", opts.suite.c_str(),
               engine->version().c_str(), tiering_name(opts.tiering),
-              opts.compile.fuel ? ", instrumented (fuel, memory bounds)" : "");
+              opts.compile.fuel           ? ", instrumented (fuel, memory bounds)"
+              : opts.compile.limit_memory ? ", instrumented (memory bounds)"
+                                          : "");
   std::printf("%-40s %9s %9s %9s %9s %8s\n", "file", "commands", "passed", "failed", "skipped",
               "ms");
 

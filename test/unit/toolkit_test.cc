@@ -216,3 +216,27 @@ TEST(BinaryEdit, ExportsTheStartFunction) {
     EXPECT_EQ(read_module(edited).exports.size(), scan.info.exports.size());
   }
 }
+
+TEST(BinaryEdit, BoundsMemoryGrowAddingWhatIsMissing) {
+  // Without globals or exports, and with them.
+  for (const char *wat : {R"((module (memory 1)
+                              (func (param i32) (result i32) local.get 0 memory.grow drop
+                                local.get 0 memory.grow)))",
+                          R"((module (import "a" "b" (func))
+                              (memory (export "m") 1) (global (mut i32) (i32.const 3))
+                              (func (export "g") (param i32) (result i32)
+                                local.get 0 memory.grow)))"}) {
+    auto wasm = assemble_wat(wat);
+    ModuleScan before = describe_module(wasm);
+    ASSERT_TRUE(before.shape.grows_memory);
+    auto edited = bound_memory_grow(wasm, before.shape, std::string_view("\0max", 4));
+    ModuleInfo info = read_module(edited);  // valid
+    ASSERT_FALSE(info.exports.empty());
+    EXPECT_EQ(info.exports.back().name, std::string("\0max", 4));
+    EXPECT_EQ(to_string(info.exports.back().type), "global mut i32");
+    ModuleScan after = describe_module(edited);
+    EXPECT_EQ(after.shape.defined.size(), before.shape.defined.size() + 1);
+    // The only memory.grow left is the bound's own.
+    EXPECT_EQ(after.shape.memory_grow_sites.size(), 1u);
+  }
+}

@@ -225,10 +225,14 @@ std::shared_ptr<const Module> V8Engine::compile(std::span<const uint8_t> wasm,
     scan = toolkit::describe_module(wasm);
     module->controls_.fuel = options.fuel;
     module->controls_.max_pages = options.limit_memory && scan.shape.grows_memory;
-    if (module->controls_.fuel || module->controls_.max_pages) {
+    if (module->controls_.fuel) {
+      // Fuel rewrites functions (through wabt's IR), memory.grow with them.
       code = edited = toolkit::instrument(
-          wasm, {.fuel = module->controls_.fuel, .memory_limit = module->controls_.max_pages});
+          wasm, {.fuel = true, .memory_limit = module->controls_.max_pages});
       scan.shape = toolkit::describe_module(code).shape;  // what TurboFan would take
+    } else if (module->controls_.max_pages) {
+      // Only memory.grow: an edit of the bytes, which costs a copy.
+      code = edited = toolkit::bound_memory_grow(wasm, scan.shape, toolkit::kMaxPagesExport);
     }
   } catch (const toolkit::BinaryError &e) {
     throw CompileError(e.what());
