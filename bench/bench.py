@@ -395,6 +395,35 @@ def main():
                f"(medians over {args.reps} sessions per tiering)", ""]
     report += table(["workload", "tiering", "first run", "warm", "/optimizing", "/c"], rows)
 
+    # Fuel metering (wasm.max_fuel): the same workloads unmetered (0, the
+    # default: the module is not instrumented at all) and metered with a
+    # budget no call reaches, in interleaved sessions; the ratio is what
+    # metering costs.
+    fuel_loads = [loads[2], loads[3], loads[4], ("recursive fib(32), 1 call", "SELECT {f}_fibrec(32)")]
+    cells = [(label, query.format(f="wasm")) for label, query in fuel_loads]
+    fuel_times, fuel_results = {}, {}
+    for r in range(args.reps):
+        for budget in ("0", "1000000000000000"):
+            times, _, results = measure(cells, max(1, args.warmup), 1, f"-c wasm.max_fuel={budget}",
+                                        what=f"fuel {budget} ({r + 1}/{args.reps})",
+                                        prelude="SELECT wasm_add(1, 1)")
+            for label, _ in fuel_loads:
+                fuel_results.setdefault(label, {}).setdefault(budget, set()).update(results[label])
+                fuel_times.setdefault((budget, label), []).extend(times[label])
+    for label, by_budget in fuel_results.items():
+        if label in c_results:
+            by_budget["c"] = c_results[label]
+        check_agree(f"{label} metered and unmetered", by_budget)
+    noise += noisy("fuel", {f"{k[1]} / fuel {k[0]}": v for k, v in fuel_times.items()})
+    rows = []
+    for label, _ in fuel_loads:
+        off = statistics.median(fuel_times[("0", label)])
+        on = statistics.median(fuel_times[("1000000000000000", label)])
+        rows.append([label, fmt_ms(off), fmt_ms(on), fmt_ratio(on / off)])
+    report += ["", f"## Fuel metering (wasm.max_fuel): unmetered and metered "
+               f"(medians over {args.reps} sessions each)", ""]
+    report += table(["workload", "max_fuel = 0", "max_fuel = 10^15", "metered/unmetered"], rows)
+
     # Cold first call in a new session.
     kinds = [(f"wasm ({t})", "wasm_fib", f"-c wasm.tiering={t}") for t in TIERINGS]
     kinds += [(f, f"{f}_fib", "") for f in ("plpgsql", "plpython", "c")]

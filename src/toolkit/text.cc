@@ -23,6 +23,15 @@ static TextError first_error(const wabt::Errors &errors, TextError::Kind kind) {
   return TextError(0, 0, "unknown error", kind);
 }
 
+// Every s-expression of the text format starts with a keyword. wabt 1.0.32's
+// parser asserts (aborts the process) on some that do not, as `()` or
+// `("x")` among element expressions: refused before it sees them.
+static bool opens_without_keyword(const wabt::Token &next) {
+  auto t = next.token_type();
+  return t == wabt::TokenType::Lpar || t == wabt::TokenType::Rpar || t == wabt::TokenType::Eof ||
+         next.HasLiteral() || next.HasText();
+}
+
 // The parser recurses once per open parenthesis and per block of the flat
 // syntax (block ... end), taking about 700 bytes of stack per level: bound
 // both before parsing, with the lexer alone. Returns the deepest nesting.
@@ -33,6 +42,9 @@ static uint32_t check_nesting(std::string_view wat) {
   bool after_paren = false;
   for (;;) {
     wabt::Token token = lexer->GetToken();
+    if (after_paren && opens_without_keyword(token))
+      throw TextError(token.loc.line, token.loc.first_column,
+                      "a parenthesis must be followed by a keyword");
     switch (token.token_type()) {
       case wabt::TokenType::Eof: return deepest;
       case wabt::TokenType::Lpar:
