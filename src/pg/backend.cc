@@ -134,8 +134,8 @@ static void check_initial_memory(const std::string &name, const ModuleInfo &info
                      "wasm module \"" + name + "\" needs " + std::to_string(bytes >> 20) +
                          " MB of memory from the start",
                      "Its memory starts at " + std::to_string(m.limits.min) +
-                         " pages of 64 kB; wasm.max_memory allows " +
-                         std::to_string(limit >> 20) + " MB.",
+                         " pages of 64 kB; wasm.max_memory allows " + std::to_string(limit >> 20) +
+                         " MB.",
                      "A linear memory may not grow beyond wasm.max_memory.");
   }
 }

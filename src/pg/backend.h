@@ -119,8 +119,7 @@ class ModuleCache {
   // invalid code.
   std::shared_ptr<const engine::Module> compile(std::string_view sha256,
                                                 std::span<const uint8_t> code,
-                                                std::string_view module_name,
-                                                bool metered = false);
+                                                std::string_view module_name, bool metered = false);
 
   // Drops every instance (the next call of each module makes a new one).
   void discard_instances();

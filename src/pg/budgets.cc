@@ -20,7 +20,7 @@ namespace pgwasm::pg {
 
 namespace {
 
-double g_max_fuel = 0;       // instructions a call; 0: no limit
+double g_max_fuel = 0;      // instructions a call; 0: no limit
 int g_max_memory_mb = 512;  // MB one instance's memory may reach
 
 constexpr int kMaxMemoryLimitMb = 4096;  // what 32-bit memories can address
@@ -116,8 +116,8 @@ void apply_stored_budget_settings() {
     HeapTuple tuple;
     while (HeapTupleIsValid(tuple = systable_getnext(scan))) {
       bool isnull;
-      Datum config = heap_getattr(tuple, Anum_pg_db_role_setting_setconfig,
-                                  RelationGetDescr(rel), &isnull);
+      Datum config =
+          heap_getattr(tuple, Anum_pg_db_role_setting_setconfig, RelationGetDescr(rel), &isnull);
       if (isnull) continue;
       ArrayType *array = DatumGetArrayTypeP(config);
       Datum *items;

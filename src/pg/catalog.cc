@@ -76,12 +76,13 @@ void execute(const char *sql, int nargs, Oid *types, Datum *values, bool read_on
 std::optional<ModuleRow> find_module(std::string_view name, bool with_code, bool lock) {
   std::optional<ModuleRow> row;
   with_catalog_access([&] {
-    // owner is a regrole since 0.2.0 (shown as its OID once the role is
-    // dropped), a role's name before: this reads both, until the update.
+  // owner is a regrole since 0.2.0 (shown as its OID once the role is
+  // dropped), a role's name before: this reads both, until the update.
 #define OWNER_OID \
   "CASE WHEN owner::text ~ '^[0-9]+$' THEN owner::text::oid ELSE to_regrole(owner::text)::oid END"
     const char *sql =
-        lock ? "SELECT name, sha256, " OWNER_OID ", code FROM wasm.modules WHERE name = $1 "
+        lock ? "SELECT name, sha256, " OWNER_OID
+               ", code FROM wasm.modules WHERE name = $1 "
                "FOR UPDATE"
         : with_code ? "SELECT name, sha256, " OWNER_OID ", code FROM wasm.modules WHERE name = $1"
                     : "SELECT name, sha256, " OWNER_OID " FROM wasm.modules WHERE name = $1";

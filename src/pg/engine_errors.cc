@@ -42,34 +42,30 @@ void rethrow_engine_error(std::string_view module, std::string_view export_name,
   } catch (const engine::Trap &t) {
     switch (t.kind) {
       case engine::Trap::Kind::StackExhausted:
-        throw SqlError(ERRCODE_STATEMENT_TOO_COMPLEX,
-                       "wasm stack exhausted in " + site, stack_detail(t),
+        throw SqlError(ERRCODE_STATEMENT_TOO_COMPLEX, "wasm stack exhausted in " + site,
+                       stack_detail(t),
                        "The guest recursed too deeply. Its stack is bounded by max_stack_depth.");
       case engine::Trap::Kind::OutOfMemory:
-        throw SqlError(ERRCODE_OUT_OF_MEMORY,
-                       "wasm out of memory in " + site + ": " + t.what(), "",
+        throw SqlError(ERRCODE_OUT_OF_MEMORY, "wasm out of memory in " + site + ": " + t.what(), "",
                        "A linear memory may not grow beyond wasm.max_memory.");
       case engine::Trap::Kind::FuelExhausted:
-        throw SqlError(ERRCODE_PROGRAM_LIMIT_EXCEEDED, "wasm " + site + " ran out of fuel",
-                       "A call may execute " + std::to_string(max_fuel()) +
-                           " instructions (wasm.max_fuel).",
-                       "Raise wasm.max_fuel, or set it to 0 for no limit.");
+        throw SqlError(
+            ERRCODE_PROGRAM_LIMIT_EXCEEDED, "wasm " + site + " ran out of fuel",
+            "A call may execute " + std::to_string(max_fuel()) + " instructions (wasm.max_fuel).",
+            "Raise wasm.max_fuel, or set it to 0 for no limit.");
       case engine::Trap::Kind::HeapExhausted:
-        throw SqlError(ERRCODE_OUT_OF_MEMORY,
-                       "wasm out of memory in " + site + ": " + t.what(),
+        throw SqlError(ERRCODE_OUT_OF_MEMORY, "wasm out of memory in " + site + ": " + t.what(),
                        "Every Wasm instance of this session was discarded to free it.",
                        "The engine's heap (wasm.max_heap) holds the instances' tables.");
       default:
-        throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
-                       "wasm trap in " + site + ": " + t.what(),
+        throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION, "wasm trap in " + site + ": " + t.what(),
                        stack_detail(t));
     }
   } catch (const engine::Interrupted &) {
     // The watchdog stopped the guest because PostgreSQL wants to cancel or
     // terminate: let PostgreSQL raise its own error for that.
     pg_guard([] { CHECK_FOR_INTERRUPTS(); });
-    throw SqlError(ERRCODE_QUERY_CANCELED,
-                   "wasm call to " + site + " was interrupted");
+    throw SqlError(ERRCODE_QUERY_CANCELED, "wasm call to " + site + " was interrupted");
   } catch (const engine::LinkError &e) {
     throw SqlError(ERRCODE_UNDEFINED_OBJECT, "wasm module \"" + std::string(module) +
                                                  "\" cannot be instantiated: " + e.what());
@@ -77,8 +73,7 @@ void rethrow_engine_error(std::string_view module, std::string_view export_name,
     throw SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION,
                    "wasm module \"" + std::string(module) + "\" cannot be compiled: " + e.what());
   } catch (const engine::EngineError &e) {
-    throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
-                   "wasm error in " + site + ": " + e.what());
+    throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION, "wasm error in " + site + ": " + e.what());
   }
 }
 

@@ -103,7 +103,7 @@ class MemoryContextScope {
 
 // What the boundary raises once the C++ scopes are gone. Plain data only.
 struct PendingError {
-  ErrorData *pg = nullptr;  // a PostgreSQL error to re-raise as it was
+  ErrorData *pg = nullptr;   // a PostgreSQL error to re-raise as it was
   bool interrupted = false;  // work stopped for PostgreSQL's cancel or terminate flags
   int sqlstate = 0;
   char *message = nullptr;

@@ -171,8 +171,8 @@ std::string load_module(const LoadRequest &req) {
     existing = catalog::find_module(req.name, /*with_code=*/false, /*lock=*/true);
     if (!existing)
       throw SqlError(ERRCODE_T_R_SERIALIZATION_FAILURE,
-                     "wasm module " + quoted(req.name) + " was changed by another session",
-                     "", "Try again.");
+                     "wasm module " + quoted(req.name) + " was changed by another session", "",
+                     "Try again.");
   }
   if (existing->sha256 == sha) return sha;
   if (!req.replace)
@@ -255,16 +255,16 @@ std::vector<uint8_t> read_server_file(std::string_view path) {
     if (n == 0) break;
     bytes.insert(bytes.end(), buf, buf + n);
     if (bytes.size() > kMaxFileBytes)
-      throw SqlError(ERRCODE_PROGRAM_LIMIT_EXCEEDED,
-                     "file \"" + p + "\" is too large for a wasm module",
-                     "A module's file may have at most " + std::to_string(kMaxFileBytes) +
-                         " bytes.");
+      throw SqlError(
+          ERRCODE_PROGRAM_LIMIT_EXCEEDED, "file \"" + p + "\" is too large for a wasm module",
+          "A module's file may have at most " + std::to_string(kMaxFileBytes) + " bytes.");
     pg_guard([] { CHECK_FOR_INTERRUPTS(); });
   }
   bool failed = ferror(f) != 0;
   pg_guard([&] {
     FreeFile(f);
-    if (failed) ereport(ERROR, (errcode_for_file_access(), errmsg("could not read file \"%s\"", p.c_str())));
+    if (failed)
+      ereport(ERROR, (errcode_for_file_access(), errmsg("could not read file \"%s\"", p.c_str())));
   });
   return bytes;
 }

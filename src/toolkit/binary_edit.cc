@@ -214,8 +214,8 @@ std::vector<uint8_t> bound_memory_grow(std::span<const uint8_t> wasm, const Modu
   //     (then (i32.const -1)) (else (memory.grow (local.get $delta)))))
   std::vector<uint8_t> hook = {0x00, 0x3f, 0x00, 0xad, 0x20, 0x00, 0xad, 0x7c, 0x23};
   put_u32(hook, max_pages_global);
-  hook.insert(hook.end(), {0xad, 0x56, 0x04, 0x7f, 0x41, 0x7f, 0x05, 0x20, 0x00, 0x40, 0x00, 0x0b,
-                           0x0b});
+  hook.insert(hook.end(),
+              {0xad, 0x56, 0x04, 0x7f, 0x41, 0x7f, 0x05, 0x20, 0x00, 0x40, 0x00, 0x0b, 0x0b});
   std::vector<uint8_t> hook_entry;
   put_u32(hook_entry, static_cast<uint32_t>(hook.size()));
   hook_entry.insert(hook_entry.end(), hook.begin(), hook.end());

@@ -78,9 +78,9 @@ class Instrumenter {
     auto field = std::make_unique<wabt::GlobalModuleField>();
     field->global.type = type;
     field->global.mutable_ = true;
-    field->global.init_expr.push_back(
-        make<wabt::ConstExpr>(type == Type::I64 ? wabt::Const::I64(initial)
-                                                : wabt::Const::I32(static_cast<uint32_t>(initial))));
+    field->global.init_expr.push_back(make<wabt::ConstExpr>(
+        type == Type::I64 ? wabt::Const::I64(initial)
+                          : wabt::Const::I32(static_cast<uint32_t>(initial))));
     module_.AppendField(std::move(field));
     Index index = static_cast<Index>(module_.globals.size() - 1);
     add_export(wabt::ExternalKind::Global, index, export_name);

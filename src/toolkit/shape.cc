@@ -52,9 +52,7 @@ class Scanner final : public wabt::BinaryReaderNop {
       types_.push_back(std::move(t));
     });
   }
-  Result OnImportCount(Index count) override {
-    return check(count, limits::kImports, "imports");
-  }
+  Result OnImportCount(Index count) override { return check(count, limits::kImports, "imports"); }
   Result OnImportFunc(Index, std::string_view module, std::string_view name, Index,
                       Index sig) override {
     const FuncType *type = type_at(sig);
@@ -97,8 +95,9 @@ class Scanner final : public wabt::BinaryReaderNop {
     return count_function();
   }
   Result OnTable(Index, Type elem, const wabt::Limits *limits) override {
-    return convert(
-        [&] { scan.info.tables.push_back(TableType{from_wabt(elem), from_wabt(*limits)}); });
+    return convert([&] {
+      scan.info.tables.push_back(TableType{from_wabt(elem), from_wabt(*limits)});
+    });
   }
   Result OnMemory(Index, const wabt::Limits *limits) override {
     memories_.push_back(MemoryType{from_wabt(*limits), limits->is_shared});
@@ -126,9 +125,7 @@ class Scanner final : public wabt::BinaryReaderNop {
   Result OnRefFuncExpr(Index) override { return not_constant(); }
   Result OnRefNullExpr(Type) override { return not_constant(); }
 
-  Result OnExportCount(Index count) override {
-    return check(count, limits::kExports, "exports");
-  }
+  Result OnExportCount(Index count) override { return check(count, limits::kExports, "exports"); }
   Result OnExport(Index, wabt::ExternalKind kind, Index index, std::string_view name) override {
     std::optional<ExternType> type;
     std::optional<ValueBits> constant;
@@ -237,9 +234,7 @@ class Scanner final : public wabt::BinaryReaderNop {
     return fail("the module has " + with_commas(count) + " " + what + "; at most " +
                 with_commas(limit) + " are allowed");
   }
-  Result count_function() {
-    return check(++scan.shape.functions, limits::kFunctions, "functions");
-  }
+  Result count_function() { return check(++scan.shape.functions, limits::kFunctions, "functions"); }
   template <typename T>
   Result constant(const T &bits) {
     if (!in_global_init_) return Result::Ok;

@@ -66,9 +66,9 @@ static uint32_t check_nesting(std::string_view wat) {
     after_paren = token.token_type() == wabt::TokenType::Lpar;
     deepest = std::max(deepest, parens + flat);
     if (parens + flat > limits::kNestingDepth)
-      throw TextError(token.loc.line, token.loc.first_column,
-                      "expressions are nested more than " +
-                          std::to_string(limits::kNestingDepth) + " deep");
+      throw TextError(
+          token.loc.line, token.loc.first_column,
+          "expressions are nested more than " + std::to_string(limits::kNestingDepth) + " deep");
   }
 }
 

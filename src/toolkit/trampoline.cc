@@ -108,7 +108,8 @@ CallTrampoline make_call_trampoline(std::span<const FuncType> targets,
   }
   std::string m = CallTrampoline::kImportModule;
   if (controls.fuel)
-    wat += "  (import \"" + m + "\" \"" + CallTrampoline::kFuelImport + "\" (global $fuel (mut i64)))\n";
+    wat += "  (import \"" + m + "\" \"" + CallTrampoline::kFuelImport +
+           "\" (global $fuel (mut i64)))\n";
   if (controls.max_pages)
     wat += "  (import \"" + m + "\" \"" + CallTrampoline::kMaxPagesImport +
            "\" (global $max_pages (mut i32)))\n";

@@ -45,7 +45,8 @@ struct Options {
 [[noreturn]] void usage(const char *why) {
   std::fprintf(stderr,
                "spec_runner: %s\nusage: spec_runner --suite DIR --expectations FILE "
-               "[--tiering optimizing|baseline|dynamic] [--instrument fuel|memory] [--verbose] [FILE.wast...]\n",
+               "[--tiering optimizing|baseline|dynamic] [--instrument fuel|memory] [--verbose] "
+               "[FILE.wast...]\n",
                why);
   std::exit(2);
 }

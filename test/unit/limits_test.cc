@@ -50,8 +50,9 @@ TEST(Limits, DeepTextIsParsedOrRefused) {
     auto wasm = assemble_wat(nested_text(limits::kNestingDepth - 2, folded));
     EXPECT_EQ(read_module(wasm).exports.size(), 1u);
     for (uint32_t depth : {limits::kNestingDepth, 50'000u})
-      EXPECT_NE(error_of([&] { assemble_wat(nested_text(depth, folded)); })
-                    .find("nested more than 10000 deep"),
+      EXPECT_NE(error_of([&] {
+                  assemble_wat(nested_text(depth, folded));
+                }).find("nested more than 10000 deep"),
                 std::string::npos);
   }
   // Folded expressions nest in parentheses too.
@@ -65,8 +66,9 @@ TEST(Limits, CountsAndSizesAreBounded) {
   Bytes tiny = {0x00, 0x20, 0x00, 0x0b};
   EXPECT_EQ(describe_module(module_with_functions(limits::kFunctions, tiny)).shape.functions,
             limits::kFunctions);
-  EXPECT_NE(error_of([&] { describe_module(module_with_functions(limits::kFunctions + 1, tiny)); })
-                .find("200,001 functions; at most 200,000"),
+  EXPECT_NE(error_of([&] {
+              describe_module(module_with_functions(limits::kFunctions + 1, tiny));
+            }).find("200,001 functions; at most 200,000"),
             std::string::npos);
   Bytes big(limits::kFunctionBodyBytes + 1, 0x01);  // nops
   big[0] = 0x00;
@@ -75,8 +77,9 @@ TEST(Limits, CountsAndSizesAreBounded) {
             std::string::npos);
   // 65535 declared locals and the parameter, then one more.
   Bytes locals = {0x02, 0xff, 0xff, 0x03, 0x7f, 0x01, 0x7f, 0x20, 0x00, 0x0b};
-  EXPECT_NE(error_of([&] { read_module(module_with_functions(1, locals)); })
-                .find("65,536 locals; at most 50,000"),
+  EXPECT_NE(error_of([&] {
+              read_module(module_with_functions(1, locals));
+            }).find("65,536 locals; at most 50,000"),
             std::string::npos);
   std::vector<uint8_t> huge(limits::kModuleBytes + 1);
   EXPECT_NE(error_of([&] { read_module(huge); }).find("at most 67,108,864 are allowed"),

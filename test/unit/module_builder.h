@@ -41,8 +41,8 @@ inline Bytes module_with_functions(uint32_t count, const Bytes &body) {
     put_leb(code, body.size());
     code.insert(code.end(), body.begin(), body.end());
   }
-  for (const Bytes &s : {section(1, types), section(3, funcs), section(7, exports),
-                         section(10, code)})
+  for (const Bytes &s :
+       {section(1, types), section(3, funcs), section(7, exports), section(10, code)})
     m.insert(m.end(), s.begin(), s.end());
   return m;
 }

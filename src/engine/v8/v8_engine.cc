@@ -227,8 +227,8 @@ std::shared_ptr<const Module> V8Engine::compile(std::span<const uint8_t> wasm,
     module->controls_.max_pages = options.limit_memory && scan.shape.grows_memory;
     if (module->controls_.fuel) {
       // Fuel rewrites functions (through wabt's IR), memory.grow with them.
-      code = edited = toolkit::instrument(
-          wasm, {.fuel = true, .memory_limit = module->controls_.max_pages});
+      code = edited =
+          toolkit::instrument(wasm, {.fuel = true, .memory_limit = module->controls_.max_pages});
       scan.shape = toolkit::describe_module(code).shape;  // what TurboFan would take
     } else if (module->controls_.max_pages) {
       // Only memory.grow: an edit of the bytes, which costs a copy.
@@ -414,9 +414,10 @@ std::unique_ptr<Instance> V8Engine::instantiate(std::shared_ptr<const Module> mo
   instance->slots_ = static_cast<uint8_t *>(instance->slots_store_->Data());
   instance->set_bounds(bounds);
   if (module->controls_.fuel)
-    instance->fuel_reader_.Reset(
-        isolate_,
-        tramp->Get(ctx, js_string(isolate_, CallTrampoline::kFuelExport)).ToLocalChecked().As<v8::Function>());
+    instance->fuel_reader_.Reset(isolate_,
+                                 tramp->Get(ctx, js_string(isolate_, CallTrampoline::kFuelExport))
+                                     .ToLocalChecked()
+                                     .As<v8::Function>());
   instance->trampolines_.resize(info.exports.size());
   for (size_t e = 0; e < info.exports.size(); e++) {
     int32_t t = module->trampoline_index_[e];

@@ -14,8 +14,8 @@ uint64_t MsgpackReader::big_endian(size_t n) {
 
 std::string_view MsgpackReader::take(size_t n) {
   if (n > remaining())
-    throw MsgpackError(pos_, "it ends within a value (" + std::to_string(n) +
-                                 " bytes needed, " + std::to_string(remaining()) + " left)");
+    throw MsgpackError(pos_, "it ends within a value (" + std::to_string(n) + " bytes needed, " +
+                                 std::to_string(remaining()) + " left)");
   std::string_view out = data_.substr(pos_, n);
   pos_ += n;
   return out;
@@ -23,9 +23,8 @@ std::string_view MsgpackReader::take(size_t n) {
 
 uint32_t MsgpackReader::check_count(uint64_t count, uint64_t per_item) {
   if (count * per_item > remaining())
-    throw MsgpackError(pos_, "it declares " + std::to_string(count) +
-                                 " elements where only " + std::to_string(remaining()) +
-                                 " bytes are left");
+    throw MsgpackError(pos_, "it declares " + std::to_string(count) + " elements where only " +
+                                 std::to_string(remaining()) + " bytes are left");
   return static_cast<uint32_t>(count);
 }
 

@@ -128,7 +128,8 @@ Datum read_array(MsgpackReader &r, uint32_t n, Oid typid, int32 typmod, const st
   });
   Datum *items =
       pg_guard([&] { return static_cast<Datum *>(palloc(sizeof(Datum) * std::max(n, 1u))); });
-  bool *nulls = pg_guard([&] { return static_cast<bool *>(palloc(sizeof(bool) * std::max(n, 1u))); });
+  bool *nulls =
+      pg_guard([&] { return static_cast<bool *>(palloc(sizeof(bool) * std::max(n, 1u))); });
   for (uint32_t i = 0; i < n; i++) {
     if (i % 4096 == 4095) check_interrupts();
     items[i] = read_value(r, elem.type, typmod, nulls[i], who, budget, /*element=*/true);
@@ -152,7 +153,8 @@ Datum read_value(MsgpackReader &r, Oid typid, int32 typmod, bool &isnull, const 
   auto type = sql_type_of(typid);
   if (!type || type->kind == SqlKind::Record) {
     bool is_array = pg_guard([&] { return OidIsValid(get_element_type(typid)); });
-    if (v.type == Type::Array && is_array) return read_array(r, v.count, typid, typmod, who, budget);
+    if (v.type == Type::Array && is_array)
+      return read_array(r, v.count, typid, typmod, who, budget);
     if (!is_bytes_value(v)) throw type_error(who, v, typid);
     return from_text(v.bytes, typid, typmod, who);
   }
@@ -193,10 +195,10 @@ Datum read_value(MsgpackReader &r, Oid typid, int32 typmod, bool &isnull, const 
         return scalar_datum(SqlKind::Date, engine::Value::make_i32(static_cast<int32_t>(i)),
                             "wasm " + who);
       }
-      return apply_typmod(scalar_datum(type->kind,
-                                       engine::Value::make_i64(integer_of(v, who, typid)),
-                                       "wasm " + who),
-                          typid, typmod, who);
+      return apply_typmod(
+          scalar_datum(type->kind, engine::Value::make_i64(integer_of(v, who, typid)),
+                       "wasm " + who),
+          typid, typmod, who);
     case SqlKind::Numeric:
       if (is_integer(v)) {
         int64_t i = integer_of(v, who, typid);
@@ -204,7 +206,8 @@ Datum read_value(MsgpackReader &r, Oid typid, int32 typmod, bool &isnull, const 
         return apply_typmod(d, typid, typmod, who);
       }
       if (v.type == Type::Float) {
-        Datum d = pg_guard([&] { return DirectFunctionCall1(float8_numeric, Float8GetDatum(v.f)); });
+        Datum d =
+            pg_guard([&] { return DirectFunctionCall1(float8_numeric, Float8GetDatum(v.f)); });
         return apply_typmod(d, typid, typmod, who);
       }
       break;
@@ -230,8 +233,7 @@ void ConversionBudget::charge(uint64_t bytes) {
   throw SqlError(ERRCODE_OUT_OF_MEMORY,
                  "wasm " + who_ + " returned a result that takes more than " +
                      std::to_string(limit_ >> 20) + " MB to convert",
-                 "",
-                 "The host's memory for a guest's result counts against wasm.max_memory.");
+                 "", "The host's memory for a guest's result counts against wasm.max_memory.");
 }
 
 Datum read_datum(MsgpackReader &r, Oid typid, int32 typmod, bool &isnull, const std::string &who,
@@ -250,9 +252,9 @@ SqlError invalid_msgpack(const std::string &who, const MsgpackError &e) {
 
 void expect_end(const MsgpackReader &r, const std::string &who) {
   if (!r.at_end())
-    throw SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION,
-                   "wasm " + who + " returned " + std::to_string(r.remaining()) +
-                       " bytes after its MessagePack value");
+    throw SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION, "wasm " + who + " returned " +
+                                                              std::to_string(r.remaining()) +
+                                                              " bytes after its MessagePack value");
 }
 
 void pack_datum(MsgpackPacker &packer, const SqlType &type, Datum value, bool isnull,

@@ -85,8 +85,7 @@ uint32_t read_array_header(const CallPlan &plan, MsgpackReader &r, std::optional
 
 // A row from a MessagePack array of the row's live columns, in order, each
 // fitted to its column's type and type modifier.
-void read_row(const CallPlan &plan, MsgpackResult &in, TupleDesc desc, Datum *values,
-              bool *nulls) {
+void read_row(const CallPlan &plan, MsgpackResult &in, TupleDesc desc, Datum *values, bool *nulls) {
   uint32_t live = 0;
   for (int c = 0; c < desc->natts; c++) live += !TupleDescAttr(desc, c)->attisdropped;
   std::string what = "a row (an array of " + std::to_string(live) + " values)";
@@ -121,8 +120,7 @@ Datum row_datum(const CallPlan &plan, std::string_view bytes) {
 // set can be cancelled.
 void fill_result_set(const CallPlan &plan, ReturnSetInfo *rsinfo, std::string_view bytes) {
   MsgpackResult in(plan, bytes);
-  uint32_t rows =
-      read_array_header(plan, in.reader, std::nullopt, "a set (an array of rows)");
+  uint32_t rows = read_array_header(plan, in.reader, std::nullopt, "a set (an array of rows)");
   TupleDesc desc = rsinfo->setDesc;
   std::vector<Datum> values(desc->natts);
   std::vector<char> nulls(desc->natts);
@@ -168,10 +166,9 @@ Datum call_pg_wasm(CallPlan &plan, FunctionCallInfo fcinfo) {
     }
   }
   lower_arguments(plan, fcinfo);
-  Invocation outcome =
-      invoke(*plan.module, plan.export_index, fn.source.export_name, plan.params.data(),
-             &plan.result,
-             {.export_name = {}, .sql_args = fcinfo->args, .nsql_args = static_cast<int>(fn.args.size())});
+  Invocation outcome = invoke(
+      *plan.module, plan.export_index, fn.source.export_name, plan.params.data(), &plan.result,
+      {.export_name = {}, .sql_args = fcinfo->args, .nsql_args = static_cast<int>(fn.args.size())});
   if (!fn.result) return 0;
   if (outcome.exited)
     throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,

@@ -29,9 +29,9 @@ void log2(HostCall &call, std::span<const Value> args, std::span<Value>) {
 }
 
 void log3(HostCall &call, std::span<const Value> args, std::span<Value>) {
-  guest_log(LOG, guest_text(call, args[1], args[2], "clickhouse_log"),
-            "wasm " + current_call_description() + " (level " + std::to_string(args[0].as_i32()) +
-                "): ");
+  guest_log(
+      LOG, guest_text(call, args[1], args[2], "clickhouse_log"),
+      "wasm " + current_call_description() + " (level " + std::to_string(args[0].as_i32()) + "): ");
 }
 
 void raise(HostCall &call, std::span<const Value> args, std::span<Value>) {

@@ -61,9 +61,10 @@ void flush_output(GuestCall &call) {
     size_t dropped = call.output_dropped;
     call.output_dropped = 0;
     pg_guard([&] {
-      ereport(LOG, (errmsg("wasm module \"%s\": %zu more bytes of output were not logged",
-                           module.c_str(), dropped),
-                    errdetail("One call logs at most %zu bytes of its output.", kMaxOutputPerCall)));
+      ereport(LOG,
+              (errmsg("wasm module \"%s\": %zu more bytes of output were not logged",
+                      module.c_str(), dropped),
+               errdetail("One call logs at most %zu bytes of its output.", kMaxOutputPerCall)));
     });
   }
 }

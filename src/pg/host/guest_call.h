@@ -26,7 +26,7 @@ struct GuestCall {
   bool null_result = false;                 // pg_wasm.set_null() was called
   const NullableDatum *sql_args = nullptr;  // for pg_wasm.arg_is_null()
   int nsql_args = 0;
-  std::string output[2];    // unfinished lines written to stdout, stderr
+  std::string output[2];      // unfinished lines written to stdout, stderr
   size_t output_logged = 0;   // bytes of output taken for the log
   size_t output_dropped = 0;  // bytes beyond what one call may log
 };
