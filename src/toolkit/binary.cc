@@ -2,19 +2,10 @@
 
 #include <memory>
 
+#include "toolkit/wabt_ir.h"
 #include "toolkit/worker.h"
-#include "wabt/binary-reader-ir.h"
-#include "wabt/binary-reader.h"
-#include "wabt/feature.h"
-#include "wabt/validator.h"
 
 namespace pgwasm::toolkit {
-
-static BinaryError first_error(BinaryError::Kind kind, const wabt::Errors &errors) {
-  for (const auto &e : errors)
-    if (e.error_level == wabt::ErrorLevel::Error) return BinaryError(kind, e.loc.offset, e.message);
-  return BinaryError(kind, 0, "unknown error");
-}
 
 // The bytes, owned, for work on a worker thread that may outlive the call.
 static std::shared_ptr<const std::vector<uint8_t>> own(std::span<const uint8_t> wasm) {
@@ -23,18 +14,8 @@ static std::shared_ptr<const std::vector<uint8_t>> own(std::span<const uint8_t> 
 
 // Validates with wabt's IR a module whose scan passed.
 static ModuleInfo validate(std::span<const uint8_t> wasm, ModuleScan scan) {
-  wabt::Features features;  // wabt's defaults are exactly WebAssembly 2.0
-  wabt::ReadBinaryOptions options(features, nullptr, /*read_debug_names=*/false,
-                                  /*stop_on_first_error=*/true,
-                                  /*fail_on_custom_section_error=*/false);
-  wabt::Errors errors;
   wabt::Module module;
-  if (wabt::Failed(
-          wabt::ReadBinaryIr("module", wasm.data(), wasm.size(), options, &errors, &module)))
-    throw first_error(BinaryError::Kind::Malformed, errors);
-  wabt::ValidateOptions vopts(features);
-  if (wabt::Failed(wabt::ValidateModule(&module, &errors, vopts)))
-    throw first_error(BinaryError::Kind::Invalid, errors);
+  read_valid_ir(wasm, module);
   return std::move(scan.info);
 }
 

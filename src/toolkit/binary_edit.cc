@@ -1,5 +1,6 @@
 #include "toolkit/binary_edit.h"
 
+#include <optional>
 #include <stdexcept>
 
 namespace pgwasm::toolkit {
@@ -56,24 +57,65 @@ void put_section(std::vector<uint8_t> &out, uint8_t id, const std::vector<uint8_
   out.insert(out.end(), body.begin(), body.end());
 }
 
-}  // namespace
+// One section of a module: its id, where it starts (at the id) and ends,
+// and its content.
+struct Section {
+  uint8_t id;
+  size_t start, end;
+  std::span<const uint8_t> content;
+  size_t content_offset;
+};
 
-std::vector<uint8_t> rename_imports(std::span<const uint8_t> wasm,
-                                    const std::vector<std::pair<std::string, std::string>> &names) {
+// A valid module's sections, in order.
+std::vector<Section> sections_of(std::span<const uint8_t> wasm) {
   Reader r{wasm};
   r.skip(8);  // magic and version
-  std::vector<uint8_t> out(wasm.begin(), wasm.begin() + 8);
+  std::vector<Section> out;
   while (r.pos < wasm.size()) {
-    size_t section_start = r.pos;
+    size_t start = r.pos;
     uint8_t id = r.byte();
     uint32_t size = r.u32();
     size_t content = r.pos;
     r.skip(size);
-    if (id != kImportSection) {
-      out.insert(out.end(), wasm.begin() + section_start, wasm.begin() + r.pos);
+    out.push_back({id, start, r.pos, wasm.subspan(content, size), content});
+  }
+  return out;
+}
+
+// The module's first 8 bytes (magic and version), to which edited sections
+// are appended.
+std::vector<uint8_t> header_of(std::span<const uint8_t> wasm) {
+  return std::vector<uint8_t>(wasm.begin(), wasm.begin() + 8);
+}
+
+void copy_section(std::vector<uint8_t> &out, std::span<const uint8_t> wasm, const Section &s) {
+  out.insert(out.end(), wasm.begin() + s.start, wasm.begin() + s.end);
+}
+
+// A vector section's content with `count` more entries appended (an empty
+// content: a section of those entries alone).
+std::vector<uint8_t> append_entries(std::span<const uint8_t> content, uint32_t count,
+                                    const std::vector<uint8_t> &entries) {
+  Reader r{content};
+  uint32_t had = content.empty() ? 0 : r.u32();
+  std::vector<uint8_t> out;
+  put_u32(out, had + count);
+  out.insert(out.end(), content.begin() + r.pos, content.end());
+  out.insert(out.end(), entries.begin(), entries.end());
+  return out;
+}
+
+}  // namespace
+
+std::vector<uint8_t> rename_imports(std::span<const uint8_t> wasm,
+                                    const std::vector<std::pair<std::string, std::string>> &names) {
+  std::vector<uint8_t> out = header_of(wasm);
+  for (const Section &section : sections_of(wasm)) {
+    if (section.id != kImportSection) {
+      copy_section(out, wasm, section);
       continue;
     }
-    Reader s{wasm.subspan(content, size)};
+    Reader s{section.content};
     uint32_t count = s.u32();
     if (count != names.size()) throw std::invalid_argument("import count mismatch");
     std::vector<uint8_t> body;
@@ -96,64 +138,35 @@ std::vector<uint8_t> rename_imports(std::span<const uint8_t> wasm,
       put_name(body, names[i].second);
       body.insert(body.end(), s.bytes.begin() + desc, s.bytes.begin() + s.pos);
     }
-    out.push_back(kImportSection);
-    put_u32(out, static_cast<uint32_t>(body.size()));
-    out.insert(out.end(), body.begin(), body.end());
+    put_section(out, kImportSection, body);
   }
   return out;
 }
 
 std::vector<uint8_t> export_start_function(std::span<const uint8_t> wasm, std::string_view name) {
-  Reader r{wasm};
-  r.skip(8);  // magic and version
-  std::vector<uint8_t> out(wasm.begin(), wasm.begin() + 8);
-  struct Section {
-    uint8_t id;
-    size_t start, content, end;
-  };
-  std::vector<Section> sections;
-  while (r.pos < wasm.size()) {
-    size_t start = r.pos;
-    uint8_t id = r.byte();
-    uint32_t size = r.u32();
-    size_t content = r.pos;
-    r.skip(size);
-    sections.push_back({id, start, content, r.pos});
+  std::vector<Section> sections = sections_of(wasm);
+  std::optional<uint32_t> start_function;
+  bool has_exports = false;
+  for (const auto &s : sections) {
+    if (s.id == kStartSection) start_function = Reader{s.content}.u32();
+    has_exports = has_exports || s.id == kExportSection;
   }
-  uint32_t start_function = 0;
-  bool found = false;
-  for (const auto &s : sections)
-    if (s.id == kStartSection) {
-      Reader c{wasm.subspan(s.content, s.end - s.content)};
-      start_function = c.u32();
-      found = true;
-    }
-  if (!found) throw std::invalid_argument("the module has no start section");
+  if (!start_function) throw std::invalid_argument("the module has no start section");
   // The new export entry, appended to the export section, or in a section
   // of its own where the start section was (exports come just before it).
   std::vector<uint8_t> entry;
   put_name(entry, name);
   entry.push_back(0x00);  // a function
-  put_u32(entry, start_function);
-  bool has_exports = false;
-  for (const auto &s : sections) has_exports = has_exports || s.id == kExportSection;
+  put_u32(entry, *start_function);
+  std::vector<uint8_t> out = header_of(wasm);
   for (const auto &s : sections) {
     if (s.id == kExportSection) {
-      Reader c{wasm.subspan(s.content, s.end - s.content)};
-      uint32_t count = c.u32();
-      std::vector<uint8_t> body;
-      put_u32(body, count + 1);
-      body.insert(body.end(), wasm.begin() + s.content + c.pos, wasm.begin() + s.end);
-      body.insert(body.end(), entry.begin(), entry.end());
-      put_section(out, kExportSection, body);
+      put_section(out, kExportSection, append_entries(s.content, 1, entry));
     } else if (s.id == kStartSection) {
-      if (has_exports) continue;
-      std::vector<uint8_t> body;
-      put_u32(body, 1);
-      body.insert(body.end(), entry.begin(), entry.end());
-      put_section(out, kExportSection, body);
+      if (!has_exports)
+        put_section(out, kExportSection, append_entries(std::span<const uint8_t>(), 1, entry));
     } else {
-      out.insert(out.end(), wasm.begin() + s.start, wasm.begin() + s.end);
+      copy_section(out, wasm, s);
     }
   }
   return out;
@@ -175,18 +188,6 @@ constexpr uint8_t kTypeSection = 1;
 constexpr uint8_t kFunctionSection = 3;
 constexpr uint8_t kGlobalSection = 6;
 constexpr uint8_t kCodeSection = 10;
-
-// A vector section's body with `extra` entries appended.
-std::vector<uint8_t> append_entries(std::span<const uint8_t> body, uint32_t count,
-                                    const std::vector<uint8_t> &entries) {
-  Reader r{body};
-  uint32_t had = r.u32();
-  std::vector<uint8_t> out;
-  put_u32(out, had + count);
-  out.insert(out.end(), body.begin() + r.pos, body.end());
-  out.insert(out.end(), entries.begin(), entries.end());
-  return out;
-}
 
 }  // namespace
 
@@ -246,47 +247,43 @@ std::vector<uint8_t> bound_memory_grow(std::span<const uint8_t> wasm, const Modu
     return out;
   };
 
-  Reader r{wasm};
-  r.skip(8);
-  std::vector<uint8_t> out(wasm.begin(), wasm.begin() + 8);
+  std::vector<uint8_t> out = header_of(wasm);
   bool have_globals = false, have_exports = false;
   // Sections this edit adds when the module has none, before the first
   // section that must follow them.
   auto add_missing = [&](int rank_of_next) {
     if (!have_globals && rank_of_next > section_rank(kGlobalSection)) {
-      std::vector<uint8_t> body = {0x01};
-      body.insert(body.end(), global_entry.begin(), global_entry.end());
-      put_section(out, kGlobalSection, body);
+      put_section(out, kGlobalSection, append_entries({}, 1, global_entry));
       have_globals = true;
     }
     if (!have_exports && rank_of_next > section_rank(kExportSection)) {
-      std::vector<uint8_t> body = {0x01};
-      body.insert(body.end(), export_entry.begin(), export_entry.end());
-      put_section(out, kExportSection, body);
+      put_section(out, kExportSection, append_entries({}, 1, export_entry));
       have_exports = true;
     }
   };
-  while (r.pos < wasm.size()) {
-    size_t start = r.pos;
-    uint8_t id = r.byte();
-    uint32_t size = r.u32();
-    size_t content = r.pos;
-    r.skip(size);
-    auto body = wasm.subspan(content, size);
-    if (id != 0) add_missing(section_rank(id));
-    switch (id) {
-      case kTypeSection: put_section(out, id, append_entries(body, 1, type_entry)); break;
-      case kFunctionSection: put_section(out, id, append_entries(body, 1, function_entry)); break;
+  for (const Section &section : sections_of(wasm)) {
+    if (section.id != 0) add_missing(section_rank(section.id));
+    switch (section.id) {
+      case kTypeSection:
+      case kFunctionSection:
+        put_section(out, section.id,
+                    append_entries(section.content, 1,
+                                   section.id == kTypeSection ? type_entry : function_entry));
+        break;
       case kGlobalSection:
-        put_section(out, id, append_entries(body, 1, global_entry));
+        put_section(out, section.id, append_entries(section.content, 1, global_entry));
         have_globals = true;
         break;
       case kExportSection:
-        put_section(out, id, append_entries(body, 1, export_entry));
+        put_section(out, section.id, append_entries(section.content, 1, export_entry));
         have_exports = true;
         break;
-      case kCodeSection: put_section(out, id, code_body(content, r.pos)); break;
-      default: out.insert(out.end(), wasm.begin() + start, wasm.begin() + r.pos);
+      case kCodeSection:
+        put_section(
+            out, section.id,
+            code_body(section.content_offset, section.content_offset + section.content.size()));
+        break;
+      default: copy_section(out, wasm, section);
     }
   }
   return out;

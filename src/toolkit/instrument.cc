@@ -7,14 +7,12 @@
 #include "toolkit/errors.h"
 #include "toolkit/shape.h"
 #include "toolkit/worker.h"
-#include "wabt/binary-reader-ir.h"
-#include "wabt/binary-reader.h"
+#include "toolkit/wabt_ir.h"
 #include "wabt/binary-writer.h"
 #include "wabt/cast.h"
 #include "wabt/feature.h"
 #include "wabt/ir.h"
 #include "wabt/stream.h"
-#include "wabt/validator.h"
 
 namespace pgwasm::toolkit {
 
@@ -259,27 +257,12 @@ class Instrumenter {
   Index fuel_local_ = 0;
 };
 
-BinaryError first_error(BinaryError::Kind kind, const wabt::Errors &errors) {
-  for (const auto &e : errors)
-    if (e.error_level == wabt::ErrorLevel::Error) return BinaryError(kind, e.loc.offset, e.message);
-  return BinaryError(kind, 0, "unknown error");
-}
-
 std::vector<uint8_t> rewrite(std::span<const uint8_t> wasm, const InstrumentOptions &options) {
   scan_module(wasm);  // the bounds first: the IR recurses per nested block
-  wabt::Features features;
-  wabt::ReadBinaryOptions read_options(features, nullptr, /*read_debug_names=*/false,
-                                       /*stop_on_first_error=*/true,
-                                       /*fail_on_custom_section_error=*/false);
-  wabt::Errors errors;
   wabt::Module module;
-  if (wabt::Failed(
-          wabt::ReadBinaryIr("module", wasm.data(), wasm.size(), read_options, &errors, &module)))
-    throw first_error(BinaryError::Kind::Malformed, errors);
-  wabt::ValidateOptions validate_options(features);
-  if (wabt::Failed(wabt::ValidateModule(&module, &errors, validate_options)))
-    throw first_error(BinaryError::Kind::Invalid, errors);
+  read_valid_ir(wasm, module);
   Instrumenter(module, options).run();
+  wabt::Features features;
   wabt::MemoryStream stream;
   wabt::WriteBinaryOptions write_options(features, /*canonicalize_lebs=*/true,
                                          /*relocatable=*/false, /*write_debug_names=*/false);

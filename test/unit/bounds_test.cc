@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/engine.h"
+#include "export_index.h"
 #include "toolkit/text.h"
 
 using namespace pgwasm;
@@ -41,10 +42,7 @@ class BoundsTest : public ::testing::Test {
     return engine_->instantiate(module, {});
   }
   static uint32_t index_of(const Instance &inst, std::string_view name) {
-    const auto &ex = inst.info().exports;
-    for (uint32_t i = 0; i < ex.size(); i++)
-      if (ex[i].name == name) return i;
-    throw std::runtime_error("no export");
+    return test::export_index(inst, name);
   }
   // sum(n) (or via_call) with `fuel`; nullopt if it ran out.
   std::optional<int64_t> sum(Instance &inst, const char *fn, int32_t n, int64_t fuel) {

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "engine/engine.h"
+#include "export_index.h"
 #include "toolkit/text.h"
 
 using namespace pgwasm;
@@ -33,10 +34,7 @@ class EngineTest : public ::testing::Test {
     return engine_->instantiate(module, {});
   }
   static uint32_t index_of(const Instance &inst, std::string_view name) {
-    const auto &ex = inst.info().exports;
-    for (uint32_t i = 0; i < ex.size(); i++)
-      if (ex[i].name == name) return i;
-    throw std::runtime_error("no export");
+    return test::export_index(inst, name);
   }
   static Engine *engine_;
 };
