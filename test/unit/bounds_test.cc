@@ -4,6 +4,9 @@
 // call's bound.
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "engine/engine.h"
 #include "export_index.h"
 #include "toolkit/text.h"
@@ -120,3 +123,52 @@ TEST_F(BoundsTest, MemoryGrowStopsAtTheCallsBound) {
 }
 
 }  // namespace
+
+namespace {
+
+// A module of `n` functions () -> i32, each exported (as "e0", "e1", ...).
+std::vector<uint8_t> many_exports(uint32_t n) {
+  auto leb = [](std::vector<uint8_t> &out, uint64_t v) {
+    do {
+      uint8_t b = v & 0x7f;
+      v >>= 7;
+      out.push_back(v ? b | 0x80 : b);
+    } while (v);
+  };
+  auto section = [&](std::vector<uint8_t> &m, uint8_t id, const std::vector<uint8_t> &body) {
+    m.push_back(id);
+    leb(m, body.size());
+    m.insert(m.end(), body.begin(), body.end());
+  };
+  std::vector<uint8_t> m = {0, 'a', 's', 'm', 1, 0, 0, 0}, funcs, exports, code;
+  leb(funcs, n);
+  leb(exports, n);
+  leb(code, n);
+  for (uint32_t i = 0; i < n; i++) {
+    funcs.push_back(0);
+    std::string name = "e" + std::to_string(i);
+    leb(exports, name.size());
+    exports.insert(exports.end(), name.begin(), name.end());
+    exports.push_back(0);
+    leb(exports, i);
+    code.insert(code.end(), {0x04, 0x00, 0x41, 0x07, 0x0b});  // i32.const 7
+  }
+  section(m, 1, {0x01, 0x60, 0x00, 0x01, 0x7f});
+  section(m, 3, funcs);
+  section(m, 7, exports);
+  section(m, 10, code);
+  return m;
+}
+
+}  // namespace
+
+// The host builds a call trampoline over every function export: at the
+// toolkit's bound on exports it still compiles and instantiates (the
+// trampoline's own exports were once what failed, blamed on the module).
+TEST_F(BoundsTest, MostExportsStillInstantiate) {
+  auto module = engine_->compile(many_exports(50'000), {.limit_memory = true});
+  auto inst = engine_->instantiate(module, {});
+  Value seven;
+  inst->call(index_of(*inst, "e49999"), nullptr, &seven);
+  EXPECT_EQ(seven.as_i32(), 7);
+}

@@ -320,6 +320,39 @@ SELECT starter_ready();
 DROP FUNCTION starter_ready();
 SELECT wasm.drop_module('starter');
 
+-- Host work sized by a guest is bounded and can be cancelled: 100 MB of
+-- zero bytes written to stdout (once, seconds of log lines) is logged up to
+-- 64 kB a call, the rest counted.
+SELECT wasm.load_module_wat('flood', $$(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1601)
+  (func (export "flood") (result i32)
+    (i32.store (i32.const 0) (i32.const 64))          ;; one buffer, at 64
+    (i32.store (i32.const 4) (i32.const 104857600))   ;; of 100 MB of zeros
+    (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))
+    (drop)
+    (i32.load (i32.const 8))))$$) IS NOT NULL AS loaded;
+CREATE FUNCTION flood() RETURNS int4 LANGUAGE wasm AS 'flood::flood';
+SET client_min_messages = warning;  -- the log lines stay in the server log
+SELECT flood() AS bytes_written;
+RESET client_min_messages;
+DROP FUNCTION flood();
+SELECT wasm.drop_module('flood');
+-- A file that never ends is read up to a module's bound.
+SELECT wasm.load_module_file('endless', '/dev/zero');
+-- Long toolkit work (here validating a module of three million
+-- instructions) runs on a thread of its own: a cancel or statement_timeout
+-- stops the wait at once.
+SET statement_timeout = '100ms';
+SELECT wasm.load_module('slow', one_function_module(decode(repeat('01', 3000000), 'hex') || '\x0b'));
+RESET statement_timeout;
+SELECT count(*) AS not_loaded FROM wasm.modules WHERE name = 'slow';
+-- A module of more functions than the bound is refused before any work (a
+-- million tiny ones once cost 12 s and 1.4 GB at the first call in every
+-- session).
+SELECT wasm.load_module('many', '\x0061736d01000000'::bytea || section(1, '\x01600000')
+    || section(3, leb128(200001) || decode(repeat('00', 200001), 'hex')));
+
 DROP FUNCTION alice_keep(text), alice_peek(), bob_peek();
 REVOKE ALL ON SCHEMA public FROM regress_alice, regress_bob, regress_hostile;
 REVOKE EXECUTE ON FUNCTION wasm.load_module_wat(text, text, text, boolean) FROM regress_alice;
