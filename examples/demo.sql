@@ -58,7 +58,7 @@ SELECT approx_count_distinct((i % 25000)::text) AS approx, count(DISTINCT i % 25
 FROM generate_series(1, 100000) i;
 
 \echo
-\echo '== 4. Safety: traps, runaway guests, bad modules ============================='
+\echo '== 4. Safety: traps, runaway guests, budgets, bad modules ===================='
 SELECT wasm.load_module_wat('risky', $$
   (module
     (func (export "divide") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
@@ -71,6 +71,12 @@ SELECT risky_forever();
 RESET statement_timeout;
 SELECT risky_divide(42, 2) AS "still fine";
 SELECT wasm.load_module('junk', '\x0061736d01000000010501'::bytea);
+-- A deterministic budget of instructions per call, here for one function:
+CREATE FUNCTION bounded_forever() RETURNS void LANGUAGE wasm AS 'risky::forever'
+    SET wasm.max_fuel = 1000000;
+SELECT bounded_forever();
+-- Deeply nested code is refused before any work:
+SELECT wasm.load_module_wat('deep', '(module (func ' || repeat('(block ', 20000) || repeat(')', 20000) || '))');
 \set ON_ERROR_STOP on
 
 \echo
