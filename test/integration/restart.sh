@@ -34,5 +34,23 @@ sql -d postgres -c "ALTER SYSTEM RESET shared_preload_libraries"
 "$ROOT/scripts/cluster.sh" stop >/dev/null
 "$ROOT/scripts/cluster.sh" start >/dev/null
 
+# A fast shutdown never waits on a guest: with one session in an endless
+# loop and another loading a module, the server stops within seconds.
+sql -d $DB -c "SELECT wasm.load_module_wat('spin', '(module (func (export \"spin\") (loop br 0)))')" \
+  -c "CREATE FUNCTION spin() RETURNS void LANGUAGE wasm AS 'spin'" >/dev/null
+"$PGBIN/psql" -X -q -d $DB -c "SELECT spin()" >/dev/null 2>&1 &
+spinner=$!
+for _ in $(seq 1 100); do
+  [ "$(sql -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT spin()' AND state = 'active'")" = 1 ] && break
+  sleep 0.1
+done
+start=$(date +%s%N)
+"$ROOT/scripts/cluster.sh" stop >/dev/null
+stopped_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+wait $spinner || true
+[ $stopped_ms -lt 10000 ] || { echo "FAIL: the fast shutdown took $stopped_ms ms" >&2; exit 1; }
+echo "ok: fast shutdown with a guest in an endless loop"
+"$ROOT/scripts/cluster.sh" start >/dev/null
+
 sql -d postgres -c "DROP DATABASE $DB"
 echo "restart: all ok"
