@@ -107,14 +107,39 @@ class Scanner final : public wabt::BinaryReaderNop {
     return convert([&] { globals_.push_back({GlobalType{from_wabt(type), is_mutable}, {}}); });
   }
   Result BeginGlobalInitExpr(Index) override {
-    in_global_init_ = true;
+    in_global_init_ = in_init_ = true;
     init_items_ = 0;
     return Result::Ok;
   }
   Result EndGlobalInitExpr(Index) override {
-    in_global_init_ = false;
+    in_global_init_ = in_init_ = false;
     if (init_items_ != 1) globals_.back().constant.reset();
     return Result::Ok;
+  }
+  // Constant expressions (initial values, segment offsets) may hold only
+  // constants, global.get, ref.null and ref.func. Checked here, before
+  // wabt's IR builder sees them: it asserts (aborts) on a block left open
+  // at the end of one.
+  Result BeginElemSegmentInitExpr(Index) override { return begin_init(); }
+  Result EndElemSegmentInitExpr(Index) override { return end_init(); }
+  Result BeginDataSegmentInitExpr(Index) override { return begin_init(); }
+  Result EndDataSegmentInitExpr(Index) override { return end_init(); }
+  Result OnOpcode(wabt::Opcode opcode) override {
+    if (!in_init_) return Result::Ok;
+    switch (opcode) {
+      case wabt::Opcode::I32Const:
+      case wabt::Opcode::I64Const:
+      case wabt::Opcode::F32Const:
+      case wabt::Opcode::F64Const:
+      case wabt::Opcode::V128Const:
+      case wabt::Opcode::GlobalGet:
+      case wabt::Opcode::RefNull:
+      case wabt::Opcode::RefFunc:
+      case wabt::Opcode::End: return Result::Ok;
+      default:
+        return invalid(std::string("a constant expression holds ") + opcode.GetName() +
+                       "; it may hold only constants, global.get, ref.null and ref.func");
+    }
   }
   Result OnI32ConstExpr(uint32_t v) override { return constant(v); }
   Result OnI64ConstExpr(uint64_t v) override { return constant(v); }
@@ -266,7 +291,17 @@ class Scanner final : public wabt::BinaryReaderNop {
   std::vector<FuncType> funcs_;  // the function index space
   std::vector<MemoryType> memories_;
   std::vector<Global> globals_;
+  Result begin_init() {
+    in_init_ = true;
+    return Result::Ok;
+  }
+  Result end_init() {
+    in_init_ = false;
+    return Result::Ok;
+  }
+
   bool in_global_init_ = false;
+  bool in_init_ = false;  // in any constant expression
   int init_items_ = 0;
   uint32_t depth_ = 0;
 };
