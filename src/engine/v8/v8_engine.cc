@@ -653,7 +653,7 @@ v8::Local<v8::Value> V8Engine::to_js(const Value &v) {
       switch (v.ref.kind) {
         case Ref::Kind::Null: return v8::Null(isolate_);
         case Ref::Kind::Host: return v8::Number::New(isolate_, static_cast<double>(v.ref.id));
-        case Ref::Kind::Func: return func_refs_.at(v.ref.id).Get(isolate_);
+        case Ref::Kind::Func: return func_ref(v.ref.id);
       }
   }
   return v8::Undefined(isolate_);
@@ -679,14 +679,41 @@ Value V8Engine::from_js(ValType type, v8::Local<v8::Value> js) {
       if (type == ValType::ExternRef && js->IsNumber())
         return Value::make_ref(
             type, {Ref::Kind::Host, static_cast<uint64_t>(js.As<v8::Number>()->Value())});
-      for (size_t i = 0; i < func_refs_.size(); i++)
-        if (func_refs_[i].Get(isolate_)->StrictEquals(js))
-          return Value::make_ref(type, {Ref::Kind::Func, i});
-      func_refs_.emplace_back(isolate_, js);
-      return Value::make_ref(type, {Ref::Kind::Func, func_refs_.size() - 1});
+      return Value::make_ref(type, {Ref::Kind::Func, func_ref_id(js)});
     }
   }
   return Value{};
+}
+
+// A function reference the host holds is an id: a slot, and the slot's
+// generation in the upper half. The slot holds the function weakly, so that
+// an id never keeps a function, and its instance, alive; an id whose
+// function is gone names nothing, even once its slot serves another.
+uint64_t V8Engine::func_ref_id(v8::Local<v8::Value> fn) {
+  size_t free_slot = func_refs_.size();
+  for (size_t i = 0; i < func_refs_.size(); i++) {
+    if (func_refs_[i].handle.IsEmpty()) {
+      free_slot = std::min(free_slot, i);
+      continue;
+    }
+    if (func_refs_[i].handle.Get(isolate_)->StrictEquals(fn))
+      return (uint64_t{func_refs_[i].generation} << 32) | i;
+  }
+  if (free_slot == func_refs_.size()) func_refs_.emplace_back();
+  FuncRefSlot &slot = func_refs_[free_slot];
+  slot.generation++;
+  slot.handle.Reset(isolate_, fn);
+  slot.handle.SetWeak();
+  return (uint64_t{slot.generation} << 32) | free_slot;
+}
+
+v8::Local<v8::Value> V8Engine::func_ref(uint64_t id) {
+  size_t index = static_cast<uint32_t>(id);
+  uint32_t generation = static_cast<uint32_t>(id >> 32);
+  if (index >= func_refs_.size() || func_refs_[index].generation != generation ||
+      func_refs_[index].handle.IsEmpty())
+    throw std::invalid_argument("a function reference whose function is gone");
+  return func_refs_[index].handle.Get(isolate_);
 }
 
 // Runs on the engine's thread at a safe point of the guest (V8 services

@@ -97,7 +97,14 @@ class V8Engine final : public Engine {
   static constexpr uint32_t kCallsPerTaskRun = 256;
   uint32_t calls_since_tasks_ = 0;
   std::exception_ptr pending_host_error_;
-  std::vector<v8::Global<v8::Value>> func_refs_;  // ids of funcref values seen
+  // Function references the host was given (func_ref_id).
+  struct FuncRefSlot {
+    v8::Global<v8::Value> handle;  // weak
+    uint32_t generation = 0;
+  };
+  uint64_t func_ref_id(v8::Local<v8::Value> fn);
+  v8::Local<v8::Value> func_ref(uint64_t id);
+  std::vector<FuncRefSlot> func_refs_;
   std::vector<std::unique_ptr<HostFunctionData>> host_functions_;
 };
 
