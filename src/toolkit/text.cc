@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "toolkit/limits.h"
@@ -42,13 +43,17 @@ static uint32_t check_nesting(std::string_view wat) {
   bool after_paren = false;
   for (;;) {
     wabt::Token token = lexer->GetToken();
+    // Annotations, (@name ...), are not WebAssembly 2.0; wabt 1.0.32 takes
+    // a quoted name cut short by a newline for a string of negative length.
+    if (token.token_type() == wabt::TokenType::LparAnn)
+      throw TextError(token.loc.line, token.loc.first_column,
+                      "annotations are not part of WebAssembly 2.0's text format");
     if (after_paren && opens_without_keyword(token))
       throw TextError(token.loc.line, token.loc.first_column,
                       "a parenthesis must be followed by a keyword");
     switch (token.token_type()) {
       case wabt::TokenType::Eof: return deepest;
-      case wabt::TokenType::Lpar:
-      case wabt::TokenType::LparAnn: parens++; break;
+      case wabt::TokenType::Lpar: parens++; break;
       case wabt::TokenType::Rpar:
         if (parens > 0) parens--;
         break;
@@ -72,7 +77,21 @@ static uint32_t check_nesting(std::string_view wat) {
   }
 }
 
+static std::vector<uint8_t> parse_and_encode(std::string_view wat);
+
+// Any failure of wabt's is the text's: wabt reports some malformed texts by
+// throwing from the standard library rather than with an error.
 static std::vector<uint8_t> assemble(std::string_view wat) {
+  try {
+    return parse_and_encode(wat);
+  } catch (const std::length_error &e) {
+    throw TextError(0, 0, std::string("the text cannot be parsed (") + e.what() + ")");
+  } catch (const std::out_of_range &e) {
+    throw TextError(0, 0, std::string("the text cannot be parsed (") + e.what() + ")");
+  }
+}
+
+static std::vector<uint8_t> parse_and_encode(std::string_view wat) {
   wabt::Features features;
   wabt::Errors errors;
   auto lexer = wabt::WastLexer::CreateBufferLexer("module.wat", wat.data(), wat.size(), &errors);
