@@ -3,7 +3,7 @@
 # of their own and runs them as long as asked. Nothing of PostgreSQL is built
 # or installed.
 #
-#   scripts/fuzz.sh [--target binary|text|generated] [--seconds N] [--jobs N]
+#   scripts/fuzz.sh [--target binary|text|text_engine|generated] [--seconds N] [--jobs N]
 #                   [--build-dir DIR] [--spec-suite DIR] [--guests DIR]...
 #
 # --seconds is the whole run (default 120), shared between the targets unless

@@ -35,11 +35,12 @@ done
 [ -n "$BUILD" ] || { echo "run.sh: --build-dir is required" >&2; exit 2; }
 BUILD=$(cd "$BUILD" && pwd)
 
-# Each target, its seed corpus (none: it starts from nothing) and its share
-# of the time in percent. The binary target does the most work per input.
-TARGETS=(binary text generated)
-declare -A SEEDS=([binary]=binary [text]=text [generated]=)
-declare -A SHARE=([binary]=50 [text]=30 [generated]=20)
+# Each target, its seed corpus (none: it starts from nothing), its
+# dictionary and its share of the time in percent.
+TARGETS=(binary text text_engine generated)
+declare -A SEEDS=([binary]=binary [text]=text [text_engine]=text [generated]=)
+declare -A DICT=([binary]=binary.dict [text]=text.dict [text_engine]=text.dict [generated]=)
+declare -A SHARE=([binary]=35 [text]=20 [text_engine]=30 [generated]=15)
 if [ -n "$ONLY" ]; then
   [ -n "${SHARE[$ONLY]+x}" ] || { echo "run.sh: no target $ONLY (${TARGETS[*]})" >&2; exit 2; }
   TARGETS=("$ONLY")
@@ -66,6 +67,7 @@ for target in "${TARGETS[@]}"; do
   # so a second means our own code hangs. -fork runs that many processes.
   args=(-max_total_time="$seconds" -timeout=10 -print_final_stats=1
         -artifact_prefix="$crashes/")
+  [ -z "${DICT[$target]}" ] || args+=(-dict="$HERE/${DICT[$target]}")
   [ "$JOBS" -le 1 ] || args+=(-fork="$JOBS")
   echo "fuzz: $target for ${seconds}s (log: $log)"
   status=0
