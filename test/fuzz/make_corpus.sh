@@ -12,6 +12,7 @@
 #   (wasm2wat) when that is under 64 KiB.
 # Files are named by their content's hash, so duplicates collapse.
 set -euo pipefail
+shopt -s nullglob
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 OUT=$1
@@ -52,7 +53,6 @@ mkdir "$TMP/guest_text"
 for dir in "$@"; do
   [ -d "$dir" ] || continue
   for wasm in "$dir"/*.wasm; do
-    [ -f "$wasm" ] || continue
     wasm2wat -o "$TMP/guest_text/$(basename "$wasm" .wasm).wat" "$wasm" 2>/dev/null || true
   done
   seed "$OUT/binary" "$dir"/*.wasm
