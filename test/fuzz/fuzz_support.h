@@ -5,6 +5,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,10 +40,16 @@ class Host {
 
   engine::Engine &engine() { return *engine_; }
 
-  // Call between inputs: the engine keeps every host function it made for
-  // its whole life, so once enough distinct ones have piled up it is
-  // replaced by a fresh one.
+  // Call before each input. The engine keeps every host function it made,
+  // and every function reference that crossed into the host (with its
+  // instance: a bug, FunctionReferencesDoNotKeepInstancesAlive in
+  // test/unit/fuzz_regressions_test.cc), for its whole life; once many have
+  // piled up it is replaced by a fresh engine, so that long runs stay as
+  // fast as short ones.
   void recycle_if_needed();
+
+  // Counts the function references among values the host received.
+  void count_function_refs(std::span<const engine::Value> values);
 
   // Imports for a module that needs `imports`: host functions that return
   // zeros, globals holding zero (or null), fresh zeroed memories and null
@@ -55,6 +62,7 @@ class Host {
  private:
   Host();
   std::unique_ptr<engine::Engine> engine_;
+  size_t function_refs_ = 0;  // received since the engine was made
   std::map<std::string, std::shared_ptr<engine::Extern>, std::less<>> stateless_;
 };
 
