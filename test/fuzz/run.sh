@@ -72,8 +72,9 @@ for target in "${TARGETS[@]}"; do
   echo "fuzz: $target for ${seconds}s (log: $log)"
   status=0
   (cd "$BUILD/fuzz-logs" && "$exe" "${args[@]}" "${dirs[@]}") >"$log" 2>&1 || status=$?
+  # The totals; with -fork, the last status line says them instead.
   grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added):' \
-    "$log" | sed 's/^/  /' || true
+    "$log" | sed 's/^/  /' || grep -E '^#[0-9]+: cov:' "$log" | tail -1 | sed 's/^/  /' || true
   mapfile -t new < <(find "$crashes" -type f -newer "$marker")
   rm -f "$marker"
   if [ "$status" -ne 0 ] || [ ${#new[@]} -gt 0 ]; then
