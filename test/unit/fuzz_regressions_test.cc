@@ -1,6 +1,7 @@
 // Inputs the fuzz targets (test/fuzz) found crashing, each written as text or
-// built by a generator: never an opaque binary. They run in a program of
-// their own, so that one that still crashes fails this test alone.
+// built by a generator: never an opaque binary. Each test is a ctest test of
+// its own (fuzz_regressions.<suite>.<name>) in its own process, so that one
+// that still crashes fails alone.
 #include <gtest/gtest.h>
 
 #include "engine/engine.h"
