@@ -46,6 +46,16 @@ TEST(FuzzText, ElemExpressionWithoutInstructionIsAnError) {
   EXPECT_THROW(assemble_wat("(elem funcref("), TextError);
 }
 
+// fuzz_text: an annotation whose quoted name runs into a newline at the end
+// of the text, `(@"` then a newline, makes wabt 1.0.32 build a token string
+// of negative length (Token::to_string, from WastParser::Peek under
+// ParseModule): std::length_error instead of a TextError. A host reports it
+// as an internal error, without the text's line and column.
+TEST(FuzzText, UnterminatedAnnotationNameIsAnError) {
+  EXPECT_THROW(assemble_wat("(@\"\n"), TextError);
+  EXPECT_THROW(assemble_wat("(@\"name\n"), TextError);
+}
+
 // fuzz_binary: wabt 1.0.32's binary reader asserts (abort) when a constant
 // expression is cut off by the end of its section inside a block or loop
 // (intrusive-list.h:402, intrusive_list::back() on an empty list, called from
