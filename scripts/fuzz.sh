@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
     --spec-suite) SPEC=$2; shift 2 ;;
     --guests) GUESTS+=("$2"); shift 2 ;;
     --target | --seconds | --jobs) PASS+=("$1" "$2"); shift 2 ;;
-    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,/^set /p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "fuzz.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
