@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Makes the fuzz targets' seed corpora, at test time (none is committed).
+#
+#   make_corpus.sh OUT_DIR SPEC_SUITE_DIR [GUEST_DIR...]
+#
+# OUT_DIR/binary: every module of the spec suite's scripts (wast2json), the
+#   guests' binaries in GUEST_DIRs (a build tree's guests/), and the
+#   repository's .wat guests and examples assembled (wat2wasm).
+# OUT_DIR/text: every text module of the spec suite's scripts
+#   (wast_modules.py) and its quoted, mostly malformed ones (wast2json), the
+#   repository's .wat files, and the guests' binaries in the text format
+#   (wasm2wat) when that is under 64 KiB.
+# Files are named by their content's hash, so duplicates collapse.
+set -euo pipefail
+shopt -s nullglob
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+OUT=$1
+SPEC=$2
+shift 2
+
+for tool in wast2json wat2wasm wasm2wat python3; do
+  command -v $tool >/dev/null || { echo "make_corpus: $tool not found (package wabt / python3)" >&2; exit 1; }
+done
+[ -d "$SPEC" ] || { echo "make_corpus: no spec test suite at $SPEC" >&2; exit 1; }
+
+rm -rf "$OUT"
+mkdir -p "$OUT/binary" "$OUT/text"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+seed() { python3 "$HERE/add_seeds.py" "$@"; }
+
+mkdir "$TMP/spec" "$TMP/spec_text"
+for script in "$SPEC"/*.wast; do
+  name=$(basename "$script" .wast)
+  wast2json -o "$TMP/spec/$name.json" "$script" >/dev/null ||
+    echo "make_corpus: wast2json failed on $script" >&2
+done
+python3 "$HERE/wast_modules.py" "$TMP/spec_text" "$SPEC"/*.wast
+seed "$OUT/binary" "$TMP"/spec/*.wasm
+seed "$OUT/text" "$TMP"/spec/*.wat "$TMP"/spec_text/*.wat
+
+mapfile -t wats < <(find "$ROOT/test" "$ROOT/examples" -name '*.wat' | sort)
+seed "$OUT/text" "${wats[@]}"
+mkdir "$TMP/wat"
+for wat in "${wats[@]}"; do
+  wat2wasm -o "$TMP/wat/$(basename "$wat" .wat).wasm" "$wat" 2>/dev/null || true  # bad_syntax.wat
+done
+seed "$OUT/binary" "$TMP"/wat/*.wasm
+
+mkdir "$TMP/guest_text"
+for dir in "$@"; do
+  [ -d "$dir" ] || continue
+  for wasm in "$dir"/*.wasm; do
+    wasm2wat -o "$TMP/guest_text/$(basename "$wasm" .wasm).wat" "$wasm" 2>/dev/null || true
+  done
+  seed "$OUT/binary" "$dir"/*.wasm
+done
+seed --max-size 65536 "$OUT/text" "$TMP"/guest_text/*.wat
+
+# count DIR: "<files> seeds, <bytes> bytes"
+count() { echo "$(ls "$1" | wc -l) seeds, $(cat "$1"/* | wc -c) bytes"; }
+echo "make_corpus: binary $(count "$OUT/binary"); text $(count "$OUT/text"); in $OUT"

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Runs the fuzz targets of a built fuzz tree (PGWASM_FUZZ=ON) for a while:
+# makes the seed corpora, runs each target for its share of the time, and
+# fails if any of them crashed (a crash, an ASan or UBSan report, a broken
+# promise, a timeout or running out of memory). scripts/fuzz.sh builds the
+# tree first; ctest's `fuzz` test calls one or the other.
+#
+#   run.sh --build-dir DIR [--seconds N] [--target NAME] [--jobs N]
+#          [--spec-suite DIR] [--guests DIR]...
+#
+# In DIR: fuzz-corpus/seeds/ is remade every run; fuzz-corpus/<target>/ keeps
+# what libFuzzer found interesting from run to run; fuzz-crashes/<target>/
+# gets the inputs that crashed; fuzz-logs/<target>.log the full output.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+
+BUILD=
+SECONDS_TOTAL=120
+ONLY=
+JOBS=1
+SPEC="$ROOT/../shared/wasm-spec-testsuite"
+GUESTS=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --build-dir) BUILD=$2; shift 2 ;;
+    --seconds) SECONDS_TOTAL=$2; shift 2 ;;
+    --target) ONLY=$2; shift 2 ;;
+    --jobs) JOBS=$2; shift 2 ;;
+    --spec-suite) SPEC=$2; shift 2 ;;
+    --guests) GUESTS+=("$2"); shift 2 ;;
+    *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+[ -n "$BUILD" ] || { echo "run.sh: --build-dir is required" >&2; exit 2; }
+BUILD=$(cd "$BUILD" && pwd)
+
+# Each target, its seed corpus (none: it starts from nothing), its
+# dictionary and its share of the time in percent.
+TARGETS=(binary text text_engine generated)
+declare -A SEEDS=([binary]=binary [text]=text [text_engine]=text [generated]=)
+declare -A DICT=([binary]=binary.dict [text]=text.dict [text_engine]=text.dict [generated]=)
+declare -A SHARE=([binary]=35 [text]=20 [text_engine]=30 [generated]=15)
+if [ -n "$ONLY" ]; then
+  [ -n "${SHARE[$ONLY]+x}" ] || { echo "run.sh: no target $ONLY (${TARGETS[*]})" >&2; exit 2; }
+  TARGETS=("$ONLY")
+  SHARE[$ONLY]=100
+fi
+
+CORPUS="$BUILD/fuzz-corpus"
+"$HERE/make_corpus.sh" "$CORPUS/seeds" "$SPEC" "${GUESTS[@]}"
+mkdir -p "$BUILD/fuzz-logs"
+
+failed=()
+for target in "${TARGETS[@]}"; do
+  exe="$BUILD/test/fuzz/fuzz_$target"
+  [ -x "$exe" ] || { echo "run.sh: $exe is not built" >&2; exit 1; }
+  seconds=$((SECONDS_TOTAL * SHARE[$target] / 100))
+  [ "$seconds" -gt 0 ] || seconds=1
+  crashes="$BUILD/fuzz-crashes/$target"
+  log="$BUILD/fuzz-logs/$target.log"
+  mkdir -p "$CORPUS/$target" "$crashes"
+  dirs=("$CORPUS/$target")
+  [ -z "${SEEDS[$target]}" ] || dirs+=("$CORPUS/seeds/${SEEDS[$target]}")
+  marker=$(mktemp)
+  # -timeout: an input stops its guest code within 100 ms (fuzz_support.h),
+  # so a second means our own code hangs. -fork runs that many processes.
+  args=(-max_total_time="$seconds" -timeout=10 -print_final_stats=1
+        -artifact_prefix="$crashes/")
+  [ -z "${DICT[$target]}" ] || args+=(-dict="$HERE/${DICT[$target]}")
+  [ "$JOBS" -le 1 ] || args+=(-fork="$JOBS")
+  echo "fuzz: $target for ${seconds}s (log: $log)"
+  status=0
+  (cd "$BUILD/fuzz-logs" && "$exe" "${args[@]}" "${dirs[@]}") >"$log" 2>&1 || status=$?
+  # The totals; with -fork, the last status line says them instead.
+  grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added):' \
+    "$log" | sed 's/^/  /' || grep -E '^#[0-9]+: cov:' "$log" | tail -1 | sed 's/^/  /' || true
+  mapfile -t new < <(find "$crashes" -type f -newer "$marker")
+  rm -f "$marker"
+  if [ "$status" -ne 0 ] || [ ${#new[@]} -gt 0 ]; then
+    failed+=("$target")
+    echo "fuzz: $target FAILED (exit status $status); end of its log:"
+    grep -v '^#[0-9]' "$log" | tail -40 | sed 's/^/  | /'
+    for input in "${new[@]}"; do
+      echo "fuzz: input kept in $input"
+      echo "      reproduce: $exe $input"
+    done
+  fi
+done
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "fuzz: failed: ${failed[*]} (inputs under $BUILD/fuzz-crashes)"
+  exit 1
+fi
+echo "fuzz: no crashes"

@@ -1,0 +1,97 @@
+// Inputs the fuzz targets (test/fuzz) found crashing, each written as text or
+// built by a generator: never an opaque binary. Each test is a ctest test of
+// its own (fuzz_regressions.<suite>.<name>) in its own process, so that one
+// that still crashes fails alone.
+#include <gtest/gtest.h>
+
+#include "engine/engine.h"
+#include "toolkit/binary.h"
+#include "toolkit/text.h"
+
+using namespace pgwasm;
+using namespace pgwasm::toolkit;
+
+namespace {
+
+// A binary module of these sections (id, content), for inputs that no text
+// can express.
+std::vector<uint8_t> binary_module(
+    std::initializer_list<std::pair<uint8_t, std::vector<uint8_t>>> sections) {
+  std::vector<uint8_t> out = {0x00, 'a', 's', 'm', 0x01, 0x00, 0x00, 0x00};
+  for (const auto &[id, content] : sections) {
+    out.push_back(id);
+    for (size_t n = content.size();; n >>= 7) {  // LEB128 size
+      out.push_back((n & 0x7f) | (n >> 7 ? 0x80 : 0));
+      if (!(n >> 7)) break;
+    }
+    out.insert(out.end(), content.begin(), content.end());
+  }
+  return out;
+}
+
+}  // namespace
+
+// fuzz_text: wabt 1.0.32's text parser asserts (abort) on an element
+// expression that opens a parenthesis with no instruction after it, such as
+// the empty list `()`: ParseElemExprOpt calls ParseExpr without checking
+// IsExpr first (wast-parser.cc:3083). Every kind of element segment reaches
+// it, and a table's inline one too. A module text must get a TextError.
+TEST(FuzzText, ElemExpressionWithoutInstructionIsAnError) {
+  EXPECT_THROW(assemble_wat("(module (elem funcref ()))"), TextError);
+  EXPECT_THROW(assemble_wat("(module (elem declare funcref (ref.func 0) ()) (func))"), TextError);
+  EXPECT_THROW(assemble_wat("(module (table 1 funcref) (elem (i32.const 0) funcref (\"x\")))"),
+               TextError);
+  EXPECT_THROW(assemble_wat("(module (table funcref (elem ())))"), TextError);
+  // As found: a module field at the top level, cut short.
+  EXPECT_THROW(assemble_wat("(elem funcref("), TextError);
+}
+
+// fuzz_text: an annotation whose quoted name runs into a newline at the end
+// of the text, `(@"` then a newline, makes wabt 1.0.32 build a token string
+// of negative length (Token::to_string, from WastParser::Peek under
+// ParseModule): std::length_error instead of a TextError. A host reports it
+// as an internal error, without the text's line and column.
+TEST(FuzzText, UnterminatedAnnotationNameIsAnError) {
+  EXPECT_THROW(assemble_wat("(@\"\n"), TextError);
+  EXPECT_THROW(assemble_wat("(@\"name\n"), TextError);
+}
+
+// fuzz_binary: wabt 1.0.32's binary reader asserts (abort) when a constant
+// expression is cut off by the end of its section inside a block or loop
+// (intrusive-list.h:402, intrusive_list::back() on an empty list, called from
+// BinaryReaderIR::OnEndExpr): the block's label stays on the reader's stack,
+// and the `end` of the next section's offset expression pops it.
+// read_module must report the module as malformed.
+TEST(FuzzBinary, ConstantExpressionCutOffInsideABlockIsMalformed) {
+  const std::vector<uint8_t> global_block = {0x01, 0x7f, 0x00, 0x02, 0x40};  // i32 = block ...
+  const std::vector<uint8_t> global_loop = {0x01, 0x7f, 0x00, 0x03, 0x40};   // i32 = loop ...
+  // Active segments at offset (i32.const 0), with nothing in them.
+  const std::vector<uint8_t> elem = {0x01, 0x00, 0x41, 0x00, 0x0b, 0x00};
+  const std::vector<uint8_t> data = {0x01, 0x00, 0x41, 0x00, 0x0b, 0x00};
+  EXPECT_THROW(read_module(binary_module({{6, global_block}, {9, elem}})), BinaryError);
+  EXPECT_THROW(read_module(binary_module({{6, global_loop}, {9, elem}})), BinaryError);
+  EXPECT_THROW(read_module(binary_module({{5, {0x01, 0x00, 0x01}}, {6, global_block}, {11, data}})),
+               BinaryError);
+}
+
+// fuzz_binary: the engine keeps every function reference that crosses into
+// the host (a call's funcref result, a host function's funcref argument) for
+// its whole life, in V8Engine::func_refs_ (v8_engine.cc, from_js), and so
+// keeps alive the function's instance with its memory, tables and code; each
+// new reference is also compared with every one kept before. Instance after
+// instance returning a function reference then fills the engine's heap,
+// although the host has dropped them all.
+TEST(FuzzBinary, FunctionReferencesDoNotKeepInstancesAlive) {
+  using namespace pgwasm::engine;
+  auto engine = make_v8_engine({.max_heap_bytes = size_t{64} << 20});
+  // Each instance's table takes 8 MB of the engine's heap.
+  auto module = engine->compile(assemble_wat(R"((module
+    (table 1000000 funcref)
+    (func $f (export "f") (result funcref) ref.func $f)))"));
+  for (int i = 0; i < 50; i++) {
+    auto instance = engine->instantiate(module, {});
+    Value result;
+    instance->call(0, nullptr, &result);
+    ASSERT_EQ(result.ref.kind, Ref::Kind::Func);
+  }
+}
