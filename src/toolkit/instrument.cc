@@ -64,7 +64,9 @@ class Instrumenter {
     // Unlimited until the host sets a budget: calls that come through
     // another instance (a table, an import) are not metered.
     if (options_.fuel) fuel_global_ = add_global(Type::I64, INT64_MAX, kFuelExport);
-    if (options_.memory_limit) {
+    // A module without a memory has no memory.grow to bound.
+    bound_memory_ = options_.memory_limit && !module_.memories.empty();
+    if (bound_memory_) {
       max_pages_global_ = add_global(Type::I32, 65536, kMaxPagesExport);
       grow_function_ = add_grow_function();
     }
@@ -206,7 +208,7 @@ class Instrumenter {
           break;
         }
         case ExprType::MemoryGrow:
-          if (options_.memory_limit) {
+          if (bound_memory_) {
             it = list.erase(it);
             it = list.insert(it, make<wabt::CallExpr>(var(grow_function_)));
           }
@@ -251,6 +253,7 @@ class Instrumenter {
 
   wabt::Module &module_;
   InstrumentOptions options_;
+  bool bound_memory_ = false;
   Index fuel_global_ = 0;
   Index max_pages_global_ = 0;
   Index grow_function_ = 0;

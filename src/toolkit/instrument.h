@@ -32,7 +32,7 @@ namespace pgwasm::toolkit {
 
 struct InstrumentOptions {
   bool fuel = false;
-  bool memory_limit = false;  // only modules with memory.grow need it
+  bool memory_limit = false;  // a module without a memory is left as it is
 };
 
 // Export names no module can have (they start with a zero byte).

@@ -33,6 +33,13 @@ static bool opens_without_keyword(const wabt::Token &next) {
          next.HasLiteral() || next.HasText();
 }
 
+// What may open a parenthesis inside an element segment.
+static bool opens_in_elem(const wabt::Token &next) {
+  auto t = next.token_type();
+  return next.HasOpcode() || t == wabt::TokenType::Item || t == wabt::TokenType::Offset ||
+         t == wabt::TokenType::Table;
+}
+
 // The parser recurses once per open parenthesis and per block of the flat
 // syntax (block ... end), taking about 700 bytes of stack per level: bound
 // both before parsing, with the lexer alone. Returns the deepest nesting.
@@ -41,6 +48,9 @@ static uint32_t check_nesting(std::string_view wat) {
   auto lexer = wabt::WastLexer::CreateBufferLexer("module.wat", wat.data(), wat.size(), &errors);
   uint32_t parens = 0, flat = 0, deepest = 0;
   bool after_paren = false;
+  // Inside (elem ...), the parenthesis level it opened at, else 0: wabt
+  // 1.0.32 asserts on an element expression that is not an instruction.
+  uint32_t elem_level = 0;
   for (;;) {
     wabt::Token token = lexer->GetToken();
     // Annotations, (@name ...), are not WebAssembly 2.0; wabt 1.0.32 takes
@@ -51,11 +61,18 @@ static uint32_t check_nesting(std::string_view wat) {
     if (after_paren && opens_without_keyword(token))
       throw TextError(token.loc.line, token.loc.first_column,
                       "a parenthesis must be followed by a keyword");
+    if (after_paren && elem_level > 0 && !opens_in_elem(token))
+      throw TextError(token.loc.line, token.loc.first_column,
+                      "an element segment holds only its table, offset and items, and "
+                      "instructions");
+    if (after_paren && elem_level == 0 && token.token_type() == wabt::TokenType::Elem)
+      elem_level = parens;
     switch (token.token_type()) {
       case wabt::TokenType::Eof: return deepest;
       case wabt::TokenType::Lpar: parens++; break;
       case wabt::TokenType::Rpar:
         if (parens > 0) parens--;
+        if (parens < elem_level) elem_level = 0;
         break;
       case wabt::TokenType::Block:
       case wabt::TokenType::Loop:

@@ -118,7 +118,7 @@ void fuzz_global_module(FuzzedDataProvider &in) {
   if (info.exports.size() != 1 || info.exports[0].name != toolkit::GlobalModule::kExport ||
       info.exports[0].type != ExternType(type))
     fuzz::fail("the global module exports something else");
-  auto constants = toolkit::constant_global_exports(wasm);
+  auto constants = toolkit::describe_module(wasm).constant_globals;
   if (constants.size() != 1 || !constants[0] || *constants[0] != bits)
     fuzz::fail("the global module's global has other bits than asked");
 

@@ -29,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   } catch (const toolkit::BinaryError &e) {
     fuzz::fail("assemble_wat made a module that read_module rejects", e.what());
   }
-  (void)toolkit::constant_global_exports(wasm);
+  (void)toolkit::describe_module(wasm).constant_globals;
   std::vector<std::pair<std::string, std::string>> same;
   for (const auto &imp : info.imports) same.emplace_back(imp.module, imp.name);
   if (toolkit::rename_imports(wasm, same) != wasm)

@@ -6,6 +6,7 @@
 
 #include "engine/engine.h"
 #include "toolkit/binary.h"
+#include "toolkit/instrument.h"
 #include "toolkit/text.h"
 
 using namespace pgwasm;
@@ -94,4 +95,26 @@ TEST(FuzzBinary, FunctionReferencesDoNotKeepInstancesAlive) {
     instance->call(0, nullptr, &result);
     ASSERT_EQ(result.ref.kind, Ref::Kind::Func);
   }
+}
+
+// fuzz_text: inside an element segment, a parenthesis opening a keyword that
+// is not an instruction (`(ref`, `(func`) reaches the same wabt assertion as
+// `()` does (ParseElemExprOpt): refused before the parser.
+TEST(FuzzText, ElemExpressionOfAKeywordIsAnError) {
+  EXPECT_THROW(assemble_wat("(module (table 2 funcref) (elem funcref (ref.func 0) (ref (func))))"),
+               TextError);
+  EXPECT_THROW(assemble_wat("(module (elem funcref (func)) (func))"), TextError);
+  // What element segments may hold still assembles.
+  EXPECT_NO_THROW(assemble_wat(R"((module (table $t 2 funcref) (func $f)
+    (elem (table $t) (offset (i32.const 0)) funcref (item ref.func $f) (ref.null func))
+    (elem declare func $f)))"));
+}
+
+// fuzz_text_engine: `(module)` through the instrumentation with memory
+// bounds: the pass added a memory.grow bound to a module without a memory,
+// whose memory.size and memory.grow then had no memory to refer to.
+TEST(FuzzPasses, MemoryBoundOfAModuleWithoutMemory) {
+  auto wasm = assemble_wat("(module (func (export \"f\")))");
+  EXPECT_NO_THROW(read_module(instrument(wasm, {.fuel = true, .memory_limit = true})));
+  EXPECT_NO_THROW(read_module(instrument(wasm, {.fuel = false, .memory_limit = true})));
 }
