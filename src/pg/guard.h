@@ -138,6 +138,7 @@ Datum cpp_entry(Fn &&body) {
   PG_FUNCTION_INFO_V1(name);                                                             \
   }                                                                                      \
   Datum name(PG_FUNCTION_ARGS) {                                                         \
+    check_stack_depth(); /* SQL may recurse through us; no C++ frame is live yet */      \
     return ::pgwasm::pg::cpp_entry([fcinfo]() -> Datum { return name##_body(fcinfo); }); \
   }                                                                                      \
   static Datum name##_body(FunctionCallInfo fcinfo)

@@ -89,17 +89,12 @@ Host::Host() : engine_(engine::make_v8_engine(engine_config())) {
 
 void Host::recycle_if_needed() {
   static constexpr size_t kMaxStubs = 4096;
-  static constexpr size_t kMaxFunctionRefs = 1000;
-  if (stateless_.size() < kMaxStubs && function_refs_ < kMaxFunctionRefs) return;
+  static constexpr size_t kMaxInputs = 2000;
+  if (++inputs_ < kMaxInputs && stateless_.size() < kMaxStubs) return;
   stateless_.clear();  // they belong to the old engine: drop them first
   engine_.reset();
   engine_ = engine::make_v8_engine(engine_config());
-  function_refs_ = 0;
-}
-
-void Host::count_function_refs(std::span<const Value> values) {
-  for (const auto &v : values)
-    if (v.ref.kind == engine::Ref::Kind::Func) function_refs_++;
+  inputs_ = 0;
 }
 
 std::vector<std::shared_ptr<engine::Extern>> Host::stub_imports(
@@ -120,8 +115,7 @@ std::vector<std::shared_ptr<engine::Extern>> Host::stub_imports(
         std::shared_ptr<engine::Extern> stub;
         if (const auto *f = std::get_if<FuncType>(&type)) {
           stub = engine_->host_function(
-              *f, [this](engine::HostCall &call, std::span<const Value> args, std::span<Value>) {
-                count_function_refs(args);
+              *f, [](engine::HostCall &call, std::span<const Value>, std::span<Value>) {
                 // Results are zeros already; look at the caller's memory as a
                 // host function would.
                 auto mem = call.memory();

@@ -59,7 +59,6 @@ void call_exports(engine::Instance &instance) {
     }
     for (size_t k = 0; k < results.size(); k++)
       if (results[k].type != f->results[k]) fail("a call returned a result of another type");
-    Host::get().count_function_refs(results);
   }
   auto memory = instance.memory();
   if (!memory.empty()) (void)*static_cast<volatile uint8_t *>(&memory.back());

@@ -79,6 +79,15 @@ BEGIN
     END IF;
 END $$;
 
+-- Runs one CREATE FUNCTION for a module's export and counts its outcome.
+CREATE FUNCTION fuzz.create(module text, stmt text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE stmt;
+    PERFORM fuzz.record('create', module, 'ok', NULL, NULL, NULL);
+EXCEPTION WHEN OTHERS THEN
+    PERFORM fuzz.record('create', module, SQLSTATE, SQLERRM, NULL, stmt);
+END $$;
+
 -- The unexpected outcomes by kind, each with its count and an example.
 CREATE VIEW fuzz.unexpected_kinds AS
     SELECT DISTINCT ON (step, sqlstate, fuzz.kind(message))
@@ -183,12 +192,7 @@ BEGIN
     IF EXISTS (SELECT FROM wasm.module_exports(m) WHERE name = 'pg_wasm_free') THEN
         stmt := format('CREATE FUNCTION %I(text) RETURNS int4 LANGUAGE wasm AS %L',
                        m || '_length', m || '::text_len');
-        BEGIN
-            EXECUTE stmt;
-            PERFORM fuzz.record('create', m, 'ok', NULL, NULL, NULL);
-        EXCEPTION WHEN OTHERS THEN
-            PERFORM fuzz.record('create', m, SQLSTATE, SQLERRM, NULL, stmt);
-        END;
+        PERFORM fuzz.create(m, stmt);
     END IF;
     FOR e IN SELECT x.name, x.type FROM wasm.module_exports(m) x
              WHERE x.kind = 'function' AND x.type LIKE '(%) -> %'
@@ -228,12 +232,7 @@ BEGIN
                                rt, m || '::"' || replace(e.name, '"', '""') || '" abi=buffered_v1');
             END IF;
             CONTINUE WHEN stmt IS NULL;
-            BEGIN
-                EXECUTE stmt;
-                PERFORM fuzz.record('create', m, 'ok', NULL, NULL, NULL);
-            EXCEPTION WHEN OTHERS THEN
-                PERFORM fuzz.record('create', m, SQLSTATE, SQLERRM, NULL, stmt);
-            END;
+            PERFORM fuzz.create(m, stmt);
         END LOOP;
     END LOOP;
 END $$;

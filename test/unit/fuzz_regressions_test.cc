@@ -47,6 +47,33 @@ TEST(FuzzText, ElemExpressionWithoutInstructionIsAnError) {
   EXPECT_THROW(assemble_wat("(elem funcref("), TextError);
 }
 
+// fuzz_text_engine: a malformed instruction inside an element segment makes
+// wabt 1.0.32 recover by skipping tokens, closing parentheses included; it
+// then reads the next module field, `(elem`, as one more element and asserts
+// as above. Segments are held to the 2.0 grammar before wabt parses them.
+TEST(FuzzText, MalformedElementInstructionIsAnError) {
+  EXPECT_THROW(assemble_wat("(elem funcref(ref.func $f)(item(ref.null))(ref.func $g))(elem"),
+               TextError);
+  EXPECT_THROW(assemble_wat("(module (elem funcref (item (ref.null)) (ref.func 0)) (elem funcref))"
+                            " (func)"),
+               TextError);
+  EXPECT_THROW(assemble_wat("(module (table 1 funcref) (elem (offset (i32.const)) func) (func))"),
+               TextError);
+  EXPECT_THROW(assemble_wat("(module (table 1 funcref) (elem (i32.const 4294967296) func))"),
+               TextError);
+  EXPECT_THROW(assemble_wat("(module (table funcref (elem (ref.func 0) (table 0))) (func))"),
+               TextError);
+  // Every well-formed kind of segment still assembles.
+  for (const char *wat :
+       {"(module (table $t 2 funcref) (func $f)"
+        " (elem (table $t) (offset (i32.const 0)) funcref (item ref.func $f) (ref.null func))"
+        " (elem (i32.const 1) func $f) (elem $p funcref (item (ref.null func)))"
+        " (elem declare func $f) (elem 0 (offset i32.const -0x1) $f))",
+        "(module (func $f) (table funcref (elem (ref.func $f) (item ref.null func))))",
+        "(module (func $f) (table $t funcref (elem $f $f)))"})
+    EXPECT_NO_THROW(assemble_wat(wat)) << wat;
+}
+
 // fuzz_text: an annotation whose quoted name runs into a newline at the end
 // of the text, `(@"` then a newline, makes wabt 1.0.32 build a token string
 // of negative length (Token::to_string, from WastParser::Peek under

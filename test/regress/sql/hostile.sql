@@ -352,6 +352,21 @@ SELECT count(*) AS not_loaded FROM wasm.modules WHERE name = 'slow';
 -- session).
 SELECT wasm.load_module('many', '\x0061736d01000000'::bytea || section(1, '\x01600000')
     || section(3, leb128(200001) || decode(repeat('00', 200001), 'hex')));
+-- SQL recursing through a Wasm function stops at max_stack_depth, as any
+-- recursion in PostgreSQL does, and the session goes on.
+SELECT wasm.load_module_wat('inc', '(module (func (export "inc") (param i32) (result i32)
+    (i32.add (local.get 0) (i32.const 1))))') IS NOT NULL AS loaded;
+CREATE FUNCTION inc(int4) RETURNS int4 LANGUAGE wasm AS 'inc::inc';
+CREATE FUNCTION descend(n int4) RETURNS int4 LANGUAGE plpgsql AS $$
+BEGIN RETURN inc(descend(n + 1)); END $$;
+SET max_stack_depth = '512kB';
+\set VERBOSITY terse
+SELECT descend(0);
+\set VERBOSITY default
+RESET max_stack_depth;
+SELECT inc(41);
+DROP FUNCTION descend(int4), inc(int4);
+SELECT wasm.drop_module('inc');
 
 DROP FUNCTION alice_keep(text), alice_peek(), bob_peek();
 REVOKE ALL ON SCHEMA public FROM regress_alice, regress_bob, regress_hostile;
