@@ -9,7 +9,9 @@
 #include "toolkit/text_precheck.h"
 #include "toolkit/worker.h"
 #include "wabt/binary-writer.h"
+#include "wabt/cast.h"
 #include "wabt/feature.h"
+#include "wabt/ir.h"
 #include "wabt/stream.h"
 #include "wabt/validator.h"
 #include "wabt/wast-lexer.h"
@@ -38,6 +40,24 @@ static std::vector<uint8_t> assemble(std::string_view wat) {
   }
 }
 
+// wabt 1.0.32 parses `(memory i64 ...)` whatever its features say, and
+// neither its validator nor its writer refuse it: a memory64 module would
+// come out of a text that is not WebAssembly 2.0.
+static void refuse_memory64(const wabt::Module &module) {
+  for (const wabt::ModuleField &field : module.fields) {
+    const wabt::Limits *limits = nullptr;
+    if (const auto *memory = wabt::dyn_cast<wabt::MemoryModuleField>(&field))
+      limits = &memory->memory.page_limits;
+    else if (const auto *import = wabt::dyn_cast<wabt::ImportModuleField>(&field))
+      if (const auto *memory = wabt::dyn_cast<wabt::MemoryImport>(import->import.get()))
+        limits = &memory->memory.page_limits;
+    if (limits && limits->is_64)
+      throw TextError(field.loc.line, field.loc.first_column,
+                      "64-bit memories (memory64) are not part of WebAssembly 2.0",
+                      TextError::Kind::Malformed);
+  }
+}
+
 static std::vector<uint8_t> parse_and_encode(std::string_view wat) {
   wabt::Features features;
   wabt::Errors errors;
@@ -46,6 +66,7 @@ static std::vector<uint8_t> parse_and_encode(std::string_view wat) {
   wabt::WastParseOptions parse_options(features);
   if (wabt::Failed(wabt::ParseWatModule(lexer.get(), &module, &errors, &parse_options)))
     throw first_error(errors, TextError::Kind::Malformed);
+  refuse_memory64(*module);
   wabt::ValidateOptions vopts(features);
   if (wabt::Failed(wabt::ValidateModule(module.get(), &errors, vopts)))
     throw first_error(errors, TextError::Kind::Invalid);

@@ -145,3 +145,12 @@ TEST(FuzzPasses, MemoryBoundOfAModuleWithoutMemory) {
   EXPECT_NO_THROW(read_module(instrument(wasm, {.fuel = true, .memory_limit = true})));
   EXPECT_NO_THROW(read_module(instrument(wasm, {.fuel = false, .memory_limit = true})));
 }
+
+// fuzz_text_engine: wabt 1.0.32 parses a 64-bit memory, `(memory i64 0)`,
+// with memory64 off, and writes it: assemble_wat made a module that is not
+// WebAssembly 2.0, which read_module then refused.
+TEST(FuzzText, Memory64IsAnError) {
+  EXPECT_THROW(assemble_wat("(module (memory i64 0))"), TextError);
+  EXPECT_THROW(assemble_wat("(module (import \"m\" \"mem\" (memory i64 1)))"), TextError);
+  EXPECT_NO_THROW(read_module(assemble_wat("(module (memory i32 1))")));
+}
