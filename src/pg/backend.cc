@@ -102,7 +102,7 @@ ModuleInstance &LoadedModule::instance_for_call() {
     last_ = slot;
   }
   engine::CallBounds bounds = current_bounds();
-  if (!slot->instance) return instantiate(*slot, metered);
+  if (!slot->instance) return *slot = new_instance(metered);
   if (slot->bounds != bounds) {
     slot->instance->set_bounds(bounds);
     slot->bounds = bounds;
@@ -140,7 +140,11 @@ static void check_initial_memory(const std::string &name, const ModuleInfo &info
   }
 }
 
-ModuleInstance &LoadedModule::instantiate(ModuleInstance &slot, bool metered) {
+ModuleInstance LoadedModule::new_instance() {
+  return new_instance(fuel_metered());
+}
+
+ModuleInstance LoadedModule::new_instance(bool metered) {
   const auto &code = code_for(metered);
   check_initial_memory(name, code->info());
   TableReservation tables(name, code->info());
@@ -167,8 +171,7 @@ ModuleInstance &LoadedModule::instantiate(ModuleInstance &slot, bool metered) {
     rethrow_engine_error(name, "");
   }
   host::flush_output(call);
-  slot = ModuleInstance{std::move(tables), std::move(instance), bounds};
-  return slot;
+  return ModuleInstance{std::move(tables), std::move(instance), bounds};
 }
 
 void LoadedModule::discard_instance() {

@@ -97,8 +97,13 @@ struct LoadedModule {
   // The code is now `compiled`: no instance or metered code of the old.
   void replace_code(std::shared_ptr<const engine::Module> compiled);
 
+  // A new instance of the code for calls now (metered or not), with the
+  // bounds of calls now, for a caller that keeps it itself (a foreign
+  // scan's). Throws SqlError.
+  ModuleInstance new_instance();
+
  private:
-  ModuleInstance &instantiate(ModuleInstance &slot, bool metered);
+  ModuleInstance new_instance(bool metered);
   const std::shared_ptr<const engine::Module> &code_for(bool metered);
 
   // By role and metering: (role << 1) | metered.

@@ -1,53 +1,13 @@
-#include <string>
-
-#include "pg/engine_errors.h"
-#include "pg/guard.h"
-#include "pg/host/guest_call.h"
 #include "pg/invoke.h"
 
 namespace pgwasm::pg {
 
 Invocation invoke(LoadedModule &module, uint32_t export_index, std::string_view export_name,
                   const engine::Value *args, engine::Value *results, const CallFor &call_for) {
-  host::GuestCall call{module.name, export_name};
-  call.for_export = call_for.export_name;
-  call.sql_args = call_for.sql_args;
-  call.nsql_args = call_for.nsql_args;
-  Invocation outcome;
-  try {
-    engine::Instance &instance = *module.instance_for_call().instance;
-    host::ActiveGuestCall active(call);
-    instance.call(export_index, args, results);
-  } catch (const host::GuestExit &e) {
-    // The guest ended itself: its instance is done for either way.
-    module.discard_instance();
-    host::flush_output(call);
-    if (e.code != 0)
-      throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
-                     "wasm " + describe_call(module.name, export_name, call_for.export_name) +
-                         " exited with code " + std::to_string(e.code));
-    outcome.exited = true;
-    return outcome;
-  } catch (const engine::Trap &t) {
-    // Whatever the guest was doing, its state is now suspect: start afresh.
-    // A full engine heap is every instance's doing: free it all.
-    if (t.kind == engine::Trap::Kind::HeapExhausted)
-      module_cache().discard_instances();
-    else
-      module.discard_instance();
-    host::flush_output(call);  // what it printed may say why
-    rethrow_engine_error(module.name, export_name, call_for.export_name);
-  } catch (const PgError &) {
-    module.discard_instance();
-    throw;  // PostgreSQL's own error (cancel, a host function's): nothing to log first
-  } catch (...) {
-    module.discard_instance();
-    host::flush_output(call);
-    rethrow_engine_error(module.name, export_name, call_for.export_name);
-  }
-  host::flush_output(call);
-  outcome.null_result = call.null_result;
-  return outcome;
+  return invoke_with(
+      module.name, export_index, export_name, args, results, call_for,
+      [&]() -> engine::Instance & { return *module.instance_for_call().instance; },
+      [&] { module.discard_instance(); });
 }
 
 }  // namespace pgwasm::pg

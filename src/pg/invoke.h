@@ -33,4 +33,16 @@ struct CallFor {
 Invocation invoke(LoadedModule &module, uint32_t export_index, std::string_view export_name,
                   const engine::Value *args, engine::Value *results, const CallFor &call_for = {});
 
+// The same for an instance the caller keeps itself (a foreign scan's):
+// `instance()` gives it (it may instantiate, and throw), `discard()` drops it
+// after a failure. Every instance of the session is dropped when the engine's
+// heap is full.
+template <typename GetInstance, typename Discard>
+Invocation invoke_with(std::string_view module, uint32_t export_index,
+                       std::string_view export_name, const engine::Value *args,
+                       engine::Value *results, const CallFor &call_for, GetInstance &&instance,
+                       Discard &&discard);
+
 }  // namespace pgwasm::pg
+
+#include "pg/invoke_impl.h"
