@@ -1,6 +1,7 @@
 #include "services/http_client.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -32,6 +33,7 @@ const char *to_string(HttpError::Kind kind) {
 namespace {
 
 using Kind = HttpError::Kind;
+using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
@@ -345,7 +347,8 @@ HopResult transfer(CURLM *multi, const Url &url, const Hop &hop, const HttpLimit
   set(e, CURLOPT_WRITEDATA, static_cast<void *>(&out.sink));
   set(e, CURLOPT_HEADERFUNCTION, on_header);
   set(e, CURLOPT_HEADERDATA, static_cast<void *>(&out.sink));
-  set(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(limits.max_response_bytes));
+  set(e, CURLOPT_MAXFILESIZE_LARGE,
+      static_cast<curl_off_t>(std::min<std::size_t>(limits.max_response_bytes, INT64_MAX)));
   // The loop below enforces the deadline; these are the backstop.
   auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   long remaining_ms = std::max<long>(1, static_cast<long>(remaining.count()));
@@ -484,7 +487,9 @@ HttpResponse perform(const HttpRequest &request, std::span<const HostAllowlist> 
   Url url = parse_request_url(request.url);
   check_allowed(url, allowlists, false);
 
-  const auto deadline = Clock::now() + limits.timeout;
+  // Bounded so that the deadline cannot overflow the clock.
+  const auto deadline =
+      Clock::now() + std::min<std::chrono::milliseconds>(limits.timeout, 24h * 365);
   curl::Multi multi(curl_multi_init());
   check_alloc(multi.get());
 

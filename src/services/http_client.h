@@ -45,8 +45,8 @@ struct HttpResponse {
   int status = 0;
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;                                          // as the server sent it
-  std::string final_url;                                     // after redirects
-  std::size_t bytes_sent = 0, bytes_received = 0;            // all hops, headers included
+  std::string final_url;  // after redirects, in full (query included: not for messages)
+  std::size_t bytes_sent = 0, bytes_received = 0;  // all hops, headers included
   int redirects = 0;
 };
 

@@ -340,6 +340,35 @@ TEST_F(Http, GetJson) {
   EXPECT_GT(r.bytes_received, r.body.size());
 }
 
+TEST_F(Http, ProxyEnvironmentIsIgnored) {
+  std::string proxy = "http://127.0.0.1:" + std::to_string(closed_port());
+  struct Env {
+    std::vector<std::string> names{"http_proxy", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"};
+    explicit Env(const std::string &value) {
+      for (const auto &n : names) setenv(n.c_str(), value.c_str(), 1);
+    }
+    ~Env() {
+      for (const auto &n : names) unsetenv(n.c_str());
+    }
+  } env(proxy);
+  // Without CURLOPT_PROXY "" this fails to connect (to the proxy).
+  EXPECT_EQ(run("GET", server.url("/json")).status, 200);
+}
+
+TEST_F(Http, HugeLimitsAreClamped) {
+  limits.timeout = std::chrono::milliseconds::max();
+  limits.max_response_bytes = SIZE_MAX;
+  EXPECT_EQ(run("GET", server.url("/json")).status, 200);
+}
+
+TEST_F(Http, CancelBeforeStartingConnectsNowhere) {
+  EXPECT_EQ(
+      fails(HttpRequest{"GET", server.url("/json"), {}, {}}, lists, [] { return true; }).kind(),
+      HttpError::Kind::Cancelled);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(server.connections(), 0);
+}
+
 TEST_F(Http, ErrorStatusIsAResponse) {
   HttpResponse r = run("GET", server.url("/status/404"));
   EXPECT_EQ(r.status, 404);
