@@ -1240,6 +1240,216 @@ static inline int pgw_json_from_mp(pgw_buf *b, pgw_mp *m, int depth) {
   }
 }
 
+/* ---- JSON reading (for responses the guest needs itself) ------------------
+ * pgw_json_to_mp converts a JSON document to MessagePack, which the reader
+ * above then walks: objects become maps, arrays arrays, strings str
+ * (unescaped, \u escapes to UTF-8), true/false bool, null nil, integers
+ * that fit int64 int, and other numbers str holding their JSON text (the host
+ * takes a str for every numeric column). Rows of a scan need none of this:
+ * pgw_fdw_json_rows converts at the host's speed. */
+
+typedef struct {
+  const char *p;
+  const char *end;
+} pgw__json;
+
+static inline void pgw__json_ws(pgw__json *s) {
+  while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+    s->p++;
+}
+
+static inline int pgw__json_lit(pgw__json *s, const char *lit) {
+  int32_t n = pgw__strlen(lit);
+  if (s->end - s->p < n) return 0;
+  for (int32_t i = 0; i < n; i++)
+    if (s->p[i] != lit[i]) return 0;
+  s->p += n;
+  return 1;
+}
+
+static inline int pgw__json_hex4(pgw__json *s, uint32_t *out) {
+  if (s->end - s->p < 4) return 0;
+  uint32_t v = 0;
+  for (int i = 0; i < 4; i++) {
+    char c = s->p[i];
+    v <<= 4;
+    if (c >= '0' && c <= '9') v |= (uint32_t)(c - '0');
+    else if (c >= 'a' && c <= 'f') v |= (uint32_t)(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F') v |= (uint32_t)(c - 'A' + 10);
+    else return 0;
+  }
+  s->p += 4;
+  *out = v;
+  return 1;
+}
+
+static inline void pgw__utf8(pgw_buf *b, uint32_t cp) {
+  if (cp < 0x80) {
+    pgw_putc(b, (char)cp);
+  } else if (cp < 0x800) {
+    pgw_putc(b, (char)(0xc0 | (cp >> 6)));
+    pgw_putc(b, (char)(0x80 | (cp & 0x3f)));
+  } else if (cp < 0x10000) {
+    pgw_putc(b, (char)(0xe0 | (cp >> 12)));
+    pgw_putc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
+    pgw_putc(b, (char)(0x80 | (cp & 0x3f)));
+  } else {
+    pgw_putc(b, (char)(0xf0 | (cp >> 18)));
+    pgw_putc(b, (char)(0x80 | ((cp >> 12) & 0x3f)));
+    pgw_putc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
+    pgw_putc(b, (char)(0x80 | (cp & 0x3f)));
+  }
+}
+
+/* A string at its opening quote, as a str 32 (its length patched). */
+static inline int pgw__json_string(pgw__json *s, pgw_buf *b) {
+  s->p++;
+  pgw_putc(b, (char)0xdb);
+  int32_t at = b->len;
+  pgw__be(b, 0, 4);
+  for (;;) {
+    if (s->p >= s->end) return 0;
+    char c = *s->p++;
+    if (c == '"') break;
+    if ((unsigned char)c < 0x20) return 0;
+    if (c != '\\') {
+      pgw_putc(b, c);
+      continue;
+    }
+    if (s->p >= s->end) return 0;
+    c = *s->p++;
+    switch (c) {
+      case '"':
+      case '\\':
+      case '/': pgw_putc(b, c); break;
+      case 'b': pgw_putc(b, '\b'); break;
+      case 'f': pgw_putc(b, '\f'); break;
+      case 'n': pgw_putc(b, '\n'); break;
+      case 'r': pgw_putc(b, '\r'); break;
+      case 't': pgw_putc(b, '\t'); break;
+      case 'u': {
+        uint32_t cp, lo;
+        if (!pgw__json_hex4(s, &cp)) return 0;
+        if (cp >= 0xd800 && cp < 0xdc00 && s->end - s->p >= 6 && s->p[0] == '\\' &&
+            s->p[1] == 'u') {
+          pgw__json t = {s->p + 2, s->end};
+          if (pgw__json_hex4(&t, &lo) && lo >= 0xdc00 && lo < 0xe000) {
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+            s->p = t.p;
+          }
+        }
+        if (cp >= 0xd800 && cp < 0xe000) cp = 0xfffd; /* a lone surrogate */
+        pgw__utf8(b, cp);
+        break;
+      }
+      default: return 0;
+    }
+  }
+  uint32_t n = (uint32_t)(b->len - at - 4);
+  for (int i = 0; i < 4; i++) b->data[at + i] = (char)(n >> (24 - 8 * i));
+  return 1;
+}
+
+static inline int pgw__json_number(pgw__json *s, pgw_buf *b) {
+  const char *start = s->p;
+  int neg = 0, integer = 1, digits = 0;
+  uint64_t v = 0;
+  int overflow = 0;
+  if (s->p < s->end && *s->p == '-') neg = 1, s->p++;
+  while (s->p < s->end && *s->p >= '0' && *s->p <= '9') {
+    if (v > (UINT64_C(9223372036854775808) - (uint64_t)(*s->p - '0')) / 10) overflow = 1;
+    v = v * 10 + (uint64_t)(*s->p - '0');
+    s->p++;
+    digits++;
+  }
+  if (!digits) return 0;
+  if (s->p < s->end && *s->p == '.') {
+    integer = 0;
+    s->p++;
+    if (s->p >= s->end || *s->p < '0' || *s->p > '9') return 0;
+    while (s->p < s->end && *s->p >= '0' && *s->p <= '9') s->p++;
+  }
+  if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+    integer = 0;
+    s->p++;
+    if (s->p < s->end && (*s->p == '+' || *s->p == '-')) s->p++;
+    if (s->p >= s->end || *s->p < '0' || *s->p > '9') return 0;
+    while (s->p < s->end && *s->p >= '0' && *s->p <= '9') s->p++;
+  }
+  if (integer && !overflow && (neg || v <= (uint64_t)INT64_MAX)) {
+    pgw_mp_int64(b, neg ? (int64_t)(0 - v) : (int64_t)v);
+  } else {
+    pgw__mp_bytes_short(b, 1, start, (int32_t)(s->p - start));
+  }
+  return 1;
+}
+
+static inline int pgw__json_value(pgw__json *s, pgw_buf *b, int depth) {
+  pgw__json_ws(s);
+  if (s->p >= s->end || depth > PGW_MP_MAX_DEPTH) return 0;
+  char c = *s->p;
+  if (c == '"') return pgw__json_string(s, b);
+  if (c == '{' || c == '[') {
+    int obj = c == '{';
+    uint32_t n = 0;
+    s->p++;
+    pgw_putc(b, (char)(obj ? 0xdf : 0xdd));
+    int32_t at = b->len;
+    pgw__be(b, 0, 4);
+    pgw__json_ws(s);
+    if (s->p < s->end && *s->p == (obj ? '}' : ']')) {
+      s->p++;
+    } else {
+      for (;;) {
+        if (obj) {
+          pgw__json_ws(s);
+          if (s->p >= s->end || *s->p != '"' || !pgw__json_string(s, b)) return 0;
+          pgw__json_ws(s);
+          if (s->p >= s->end || *s->p++ != ':') return 0;
+        }
+        if (!pgw__json_value(s, b, depth + 1)) return 0;
+        n++;
+        pgw__json_ws(s);
+        if (s->p >= s->end) return 0;
+        c = *s->p++;
+        if (c == ',') continue;
+        if (c == (obj ? '}' : ']')) break;
+        return 0;
+      }
+    }
+    for (int i = 0; i < 4; i++) b->data[at + i] = (char)(n >> (24 - 8 * i));
+    return 1;
+  }
+  if (c == 't' && pgw__json_lit(s, "true")) return pgw_mp_bool(b, 1), 1;
+  if (c == 'f' && pgw__json_lit(s, "false")) return pgw_mp_bool(b, 0), 1;
+  if (c == 'n' && pgw__json_lit(s, "null")) return pgw_mp_nil(b), 1;
+  return pgw__json_number(s, b);
+}
+
+/* Appends the JSON document as one MessagePack value to b; 0 when it is not
+ * valid JSON (or nests deeper than PGW_MP_MAX_DEPTH); b is then partly
+ * written. */
+static inline int pgw_json_to_mp(const char *json, int32_t len, pgw_buf *b) {
+  pgw__json s = {json, json + (len > 0 ? len : 0)};
+  if (!pgw__json_value(&s, b, 0)) return 0;
+  pgw__json_ws(&s);
+  return s.p == s.end;
+}
+
+/* Writes the next value as a cell: scalars as they are, maps and arrays as
+ * their JSON text (for json and jsonb columns); skips it. */
+static inline int pgw_mp_cell_from(pgw_mp *m, pgw_buf *b) {
+  pgw_mp_type t = pgw_mp_next_type(m);
+  if (t == PGW_MP_MAP || t == PGW_MP_ARRAY) {
+    pgw_buf json = {0, 0, 0};
+    int ok = pgw_json_from_mp(&json, m, 0);
+    if (ok) pgw__mp_bytes_short(b, 1, json.data, json.len);
+    pgw_free(json.data);
+    return ok;
+  }
+  return pgw_mp_copy_value(m, b);
+}
+
 /* ---- The allocator (replaces pg_wasm.h's bump allocator) --------------------
  * Blocks of 2^k bytes (k = 5..31) with a 16-byte header holding k; a freed
  * block goes to its size's free list and is reused by the next allocation of
