@@ -1254,8 +1254,7 @@ typedef struct {
 } pgw__json;
 
 static inline void pgw__json_ws(pgw__json *s) {
-  while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
-    s->p++;
+  while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r')) s->p++;
 }
 
 static inline int pgw__json_lit(pgw__json *s, const char *lit) {
@@ -1273,10 +1272,14 @@ static inline int pgw__json_hex4(pgw__json *s, uint32_t *out) {
   for (int i = 0; i < 4; i++) {
     char c = s->p[i];
     v <<= 4;
-    if (c >= '0' && c <= '9') v |= (uint32_t)(c - '0');
-    else if (c >= 'a' && c <= 'f') v |= (uint32_t)(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F') v |= (uint32_t)(c - 'A' + 10);
-    else return 0;
+    if (c >= '0' && c <= '9')
+      v |= (uint32_t)(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      v |= (uint32_t)(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F')
+      v |= (uint32_t)(c - 'A' + 10);
+    else
+      return 0;
   }
   s->p += 4;
   *out = v;

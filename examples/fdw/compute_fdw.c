@@ -30,7 +30,9 @@ static int column_kind(pgw_text name) {
 }
 
 // The index of column `n` in the input's columns, or -1.
-static int32_t n_column(const pgw_mp *in) { return pgw_fdw_column_index(in, "n"); }
+static int32_t n_column(const pgw_mp *in) {
+  return pgw_fdw_column_index(in, "n");
+}
 
 // Whether the guest applies this qual exactly: n =, n <, n <= with an
 // integer value (or, for =, a join's parameter). Plan and scan decide alike.
@@ -112,11 +114,11 @@ PGW_EXPORT(fdw_plan) int64_t fdw_plan(int32_t ptr, int32_t len) {
 static struct {
   int32_t ntargets;
   unsigned char kinds[MAX_TARGETS];
-  int64_t count, lo, hi;      // n in [lo, hi] before params, limit and offset
-  int64_t next, last;         // the next n and the last one of this scan
-  int64_t offset, limit;      // limit -1: none
-  int32_t nparams;            // the quals with param, in order
-  unsigned char param_eq[64]; // 1 when that param is an exact n =
+  int64_t count, lo, hi;       // n in [lo, hi] before params, limit and offset
+  int64_t next, last;          // the next n and the last one of this scan
+  int64_t offset, limit;       // limit -1: none
+  int32_t nparams;             // the quals with param, in order
+  unsigned char param_eq[64];  // 1 when that param is an exact n =
   int64_t param_value[64];
   int param_null[64];
 } scan;
@@ -235,8 +237,10 @@ PGW_EXPORT(fdw_iter_scan) int64_t fdw_iter_scan(void) {
         case K_N: pgw_fdw_cell_int(b, n); break;
         case K_SQUARE:
           // n*n overflows int8 past 3037000499: NULL then
-          if (n > 3037000499 || n < -3037000499) pgw_fdw_cell_nil(b);
-          else pgw_fdw_cell_int(b, n * n);
+          if (n > 3037000499 || n < -3037000499)
+            pgw_fdw_cell_nil(b);
+          else
+            pgw_fdw_cell_int(b, n * n);
           break;
         case K_LABEL: {
           pgw_buf l = {label, 0, (int32_t)sizeof label};
@@ -253,4 +257,6 @@ PGW_EXPORT(fdw_iter_scan) int64_t fdw_iter_scan(void) {
   return pgw_fdw_batch_end(b);
 }
 
-PGW_EXPORT(fdw_end_scan) void fdw_end_scan(void) { scan.next = 1, scan.last = 0; }
+PGW_EXPORT(fdw_end_scan) void fdw_end_scan(void) {
+  scan.next = 1, scan.last = 0;
+}

@@ -92,9 +92,10 @@ PGW_EXPORT(fdw_validate) void fdw_validate(int32_t ptr, int32_t len) {
     pgw_fdw_columns(&in, &it);
     while (pgw_fdw_next_column(&it, &col))
       if (!allowed_type(col.type))
-        pgw_fdw_errorf("events_fdw: column %.*s has type %.*s; the types are text, varchar, json, "
-                       "jsonb, timestamp, timestamptz, integer and bigint",
-                       (int)col.name.len, col.name.ptr, (int)col.type.len, col.type.ptr);
+        pgw_fdw_errorf(
+            "events_fdw: column %.*s has type %.*s; the types are text, varchar, json, "
+            "jsonb, timestamp, timestamptz, integer and bigint",
+            (int)col.name.len, col.name.ptr, (int)col.type.len, col.type.ptr);
   }
 }
 
@@ -116,7 +117,11 @@ PGW_EXPORT(fdw_plan) int64_t fdw_plan(int32_t ptr, int32_t len) {
     }
     pgw_mp_int64(&exact, it.index);
     nexact++;
-    int64_t r = kind == F_ID ? 1 : kind == F_IDS ? 10 : kind == F_TYPE ? 100 : kind == F_ACTOR ? 20 : 500;
+    int64_t r = kind == F_ID      ? 1
+                : kind == F_IDS   ? 10
+                : kind == F_TYPE  ? 100
+                : kind == F_ACTOR ? 20
+                                  : 500;
     if (kind == F_IDS) {
       uint32_t n;
       pgw_mp v = q.value;
@@ -147,14 +152,14 @@ PGW_EXPORT(fdw_plan) int64_t fdw_plan(int32_t ptr, int32_t len) {
 }
 
 static struct {
-  pgw_buf list_url;  // api_url/object?filters, without limit and cursor
-  pgw_buf base;      // api_url/object
-  pgw_buf id;        // the id of a single fetch (id = c, or a param)
-  int single;        // fetch base/{id} once
-  int none;          // no row can match (id = NULL)
-  int id_param;      // index among params of the id = param qual, or -1
-  int64_t remaining; // rows still wanted: -1 without limit
-  int64_t skip;      // offset still to skip
+  pgw_buf list_url;   // api_url/object?filters, without limit and cursor
+  pgw_buf base;       // api_url/object
+  pgw_buf id;         // the id of a single fetch (id = c, or a param)
+  int single;         // fetch base/{id} once
+  int none;           // no row can match (id = NULL)
+  int id_param;       // index among params of the id = param qual, or -1
+  int64_t remaining;  // rows still wanted: -1 without limit
+  int64_t skip;       // offset still to skip
   pgw_buf cursor;
   int started, done;
 } scan;
@@ -351,4 +356,6 @@ PGW_EXPORT(fdw_iter_scan) int64_t fdw_iter_scan(void) {
   pgw_fdw_errorf("events_fdw: too many pages");
 }
 
-PGW_EXPORT(fdw_end_scan) void fdw_end_scan(void) { scan.done = 1; }
+PGW_EXPORT(fdw_end_scan) void fdw_end_scan(void) {
+  scan.done = 1;
+}

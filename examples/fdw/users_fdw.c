@@ -62,8 +62,7 @@ static void read_options(const pgw_mp *in) {
 static pgw_buf auth_value;
 
 // A request to `url` with the bearer token and a JSON body (or none).
-static void request(const char *method, pgw_text url, const pgw_buf *json,
-                    pgw_fdw_response *resp) {
+static void request(const char *method, pgw_text url, const pgw_buf *json, pgw_fdw_response *resp) {
   pgw_fdw_header h[3] = {{"Accept", "application/json"}, {"Content-Type", "application/json"}};
   int32_t n = json ? 2 : 1;
   if (auth.len) {
@@ -123,8 +122,10 @@ static void set_id(pgw_mp *v) {
   pgw_text s;
   scan.none = 0;
   scan.id.len = 0;
-  if (pgw_mp_read_str(v, &s)) pgw_append(&scan.id, s.ptr, s.len);
-  else scan.none = 1;  // NULL: no row
+  if (pgw_mp_read_str(v, &s))
+    pgw_append(&scan.id, s.ptr, s.len);
+  else
+    scan.none = 1;  // NULL: no row
 }
 
 PGW_EXPORT(fdw_begin_scan) void fdw_begin_scan(int32_t ptr, int32_t len) {
@@ -205,7 +206,9 @@ PGW_EXPORT(fdw_iter_scan) int64_t fdw_iter_scan(void) {
   return 0;
 }
 
-PGW_EXPORT(fdw_end_scan) void fdw_end_scan(void) { scan.done = 1; }
+PGW_EXPORT(fdw_end_scan) void fdw_end_scan(void) {
+  scan.done = 1;
+}
 
 /* ---- Writes ---- */
 
