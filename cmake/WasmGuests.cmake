@@ -33,7 +33,7 @@ function(add_wasm_guests target out_dir)
         COMMAND ${CMAKE_COMMAND} -E make_directory "${out_dir}"
         COMMAND ${CLANG_EXECUTABLE} --target=wasm32 -nostdlib -O2 -fuse-ld=lld
                 -I "${CMAKE_SOURCE_DIR}/sdk" -Wl,--no-entry -o "${out}" "${abs}"
-        DEPENDS "${abs}" "${CMAKE_SOURCE_DIR}/sdk/pg_wasm.h"
+        DEPENDS "${abs}" "${CMAKE_SOURCE_DIR}/sdk/pg_wasm.h" "${CMAKE_SOURCE_DIR}/sdk/pg_wasm_fdw.h"
         COMMENT "Building wasm guest ${name}.wasm" VERBATIM)
     elseif(ext STREQUAL ".cc")
       # C++ without the standard library's runtime: no exceptions, no RTTI.

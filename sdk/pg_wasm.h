@@ -208,9 +208,12 @@ void pgw_free(void *ptr) {
   free(ptr);
 }
 #else
+#ifndef PGW_CUSTOM_ALLOCATOR
 /* Without a libc: a bump allocator on the heap wasm-ld sets up, growing
    memory as needed. The host allocates rarely (its argument area grows by
-   doubling), and output buffers are reused. */
+   doubling), and output buffers are reused. A module that frees memory
+   often (an FDW guest: sdk/pg_wasm_fdw.h) defines PGW_CUSTOM_ALLOCATOR
+   before including this file and defines pgw_alloc and pgw_free itself. */
 extern unsigned char __heap_base;
 static uintptr_t pgw__heap_top;
 
@@ -228,6 +231,7 @@ void *pgw_alloc(size_t size) {
 void pgw_free(void *ptr) {
   (void)ptr;
 }
+#endif /* PGW_CUSTOM_ALLOCATOR */
 
 /* clang may call these for copies and zeroing. */
 __attribute__((weak)) void *memcpy(void *dst, const void *src, size_t n) {
@@ -270,7 +274,11 @@ pgw_buf *pgw_output(void) {
   return &pgw__output;
 }
 
+/* An FDW guest (sdk/pg_wasm_fdw.h) defines PGW_NO_ABI_MARKER: it exports
+   pg_wasm_fdw_v1 instead. */
+#ifndef PGW_NO_ABI_MARKER
 PGW_EXPORT(pg_wasm_abi_v1) void pgw__abi_v1(void) {}
+#endif
 PGW_EXPORT(pg_wasm_alloc) int32_t pgw__host_alloc(int32_t size) {
   return (int32_t)(uintptr_t)pgw_alloc((size_t)size);
 }
