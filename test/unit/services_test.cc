@@ -449,6 +449,17 @@ TEST_F(Http, DisallowedHostIsRefusedWithoutConnecting) {
   EXPECT_EQ(server.connections(), 0);
 }
 
+TEST_F(Http, UserInfoDoesNotDisguiseTheHost) {
+  // The host is what follows the "@", as libcurl connects to it.
+  HttpError e =
+      fails("GET", "http://127.0.0.1:80@localhost:" + std::to_string(server.port()) + "/json");
+  EXPECT_EQ(e.kind(), HttpError::Kind::NotAllowed) << e.what();
+  EXPECT_EQ(e.host(), "localhost");
+  EXPECT_EQ(std::string(e.what()).find("127.0.0.1:80@"), std::string::npos) << e.what();
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(server.connections(), 0);
+}
+
 TEST_F(Http, EmptyAllowlistsAllowNothing) {
   EXPECT_EQ(fails_with({}, server.url("/json")).kind(), HttpError::Kind::NotAllowed);
   std::vector<HostAllowlist> empty{HostAllowlist::parse("")};
