@@ -116,9 +116,10 @@ void capture_current_exception(PendingError &pending) noexcept;
 
 [[noreturn]] void raise_pending(const PendingError &pending);
 
-// Runs a C++ body for PostgreSQL and returns its Datum, or raises its error.
+// Runs a C++ body for PostgreSQL and returns what it returns (a Datum, a
+// pointer, nothing: FDW callbacks return all kinds), or raises its error.
 template <typename Fn>
-Datum cpp_entry(Fn &&body) {
+auto cpp_entry(Fn &&body) -> decltype(body()) {
   PendingError pending;
   try {
     return body();

@@ -1,6 +1,7 @@
 // The extension's entry: module magic, initialisation, and the trigger that
 // tells every session when wasm.modules changes.
 #include "pg/backend.h"
+#include "fdw/http_policy.h"
 #include "pg/budgets.h"
 #include "pg/guard.h"
 
@@ -33,6 +34,7 @@ void _PG_init(void) {
       "error. Read when the engine starts in a session.",
       &pgwasm::pg::max_heap_mb_guc, 512, 16, 8192, PGC_SUSET, GUC_UNIT_MB, nullptr, nullptr,
       nullptr);
+  pgwasm::fdw::define_http_settings();
   MarkGUCPrefixReserved("wasm");
   pgwasm::pg::register_invalidation_callbacks();
   pgwasm::pg::install_interrupt_check();

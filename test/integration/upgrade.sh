@@ -26,7 +26,7 @@ expect "installed version" "0.1.0" "$(sql -d $DB -c "SELECT extversion FROM pg_e
 sql -d postgres -c "DROP ROLE regress_upgrade_gone"
 
 sql -d $DB -c "ALTER EXTENSION wasm UPDATE"
-expect "updated version" "0.2.0" "$(sql -d $DB -c "SELECT extversion FROM pg_extension WHERE extname = 'wasm'")"
+expect "updated version" "0.3.0" "$(sql -d $DB -c "SELECT extversion FROM pg_extension WHERE extname = 'wasm'")"
 expect "owner column type" "regrole" \
   "$(sql -d $DB -c "SELECT atttypid::regtype FROM pg_attribute WHERE attrelid = 'wasm.modules'::regclass AND attname = 'owner'")"
 expect "owners" "collatz:postgres,numbers:-,text:regress_upgrade_kept" \
@@ -46,4 +46,30 @@ expect "new modules get a role as owner" "regress_upgrade_kept" \
      sql -d $DB -c "SELECT owner FROM wasm.modules WHERE name = 'again'")"
 
 sql -d postgres -c "DROP DATABASE $DB" -c "DROP ROLE regress_upgrade_kept" -c "DROP ROLE regress_upgrade_gone"
+
+# 0.2.0 -> 0.3.0: the FDW's handler, validator, event trigger and statistics
+# arrive, and a foreign table over a module loaded under 0.2.0 works.
+sql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB" \
+  -c "DROP DATABASE IF EXISTS ${DB}_fresh"
+sql -d postgres -c "CREATE DATABASE $DB" -c "CREATE DATABASE ${DB}_fresh"
+sql -d $DB >/dev/null <<SQL
+CREATE EXTENSION wasm VERSION '0.2.0';
+SELECT wasm.load_module_file('compute_fdw', '$GUESTS/compute_fdw.wasm');
+SQL
+sql -d $DB -c "ALTER EXTENSION wasm UPDATE"
+expect "updated to" "0.3.0" "$(sql -d $DB -c "SELECT extversion FROM pg_extension WHERE extname = 'wasm'")"
+expect "a foreign table after the update" "55" "$(sql -d $DB >/dev/null -c "
+  CREATE FOREIGN DATA WRAPPER wasm_wrapper HANDLER wasm_fdw_handler VALIDATOR wasm_fdw_validator;
+  CREATE SERVER compute FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (module 'compute_fdw');
+  CREATE FOREIGN TABLE nums (n int8) SERVER compute OPTIONS (count '10');"
+  sql -d $DB -c "SELECT sum(n) FROM nums")"
+# The updated extension has exactly the objects of a fresh install.
+sql -d ${DB}_fresh -c "CREATE EXTENSION wasm" >/dev/null
+members() {
+  sql -d "$1" -c "SELECT string_agg(pg_describe_object(classid, objid, objsubid), ' | ' ORDER BY 1)
+                  FROM pg_depend WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
+                  AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'wasm')"
+}
+expect "updated and fresh extensions alike" "$(members ${DB}_fresh)" "$(members $DB)"
+sql -d postgres -c "DROP DATABASE $DB" -c "DROP DATABASE ${DB}_fresh"
 echo "upgrade: ok"

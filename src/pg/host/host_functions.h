@@ -1,9 +1,10 @@
 // The functions the host offers to guests as imports, and how a module's
 // imports are resolved against them.
 //
-// Three import modules: "pg_wasm" (pg_wasm's own API, host_api.cc), "env"
-// (ClickHouse's host API, clickhouse_api.cc) and "wasi_snapshot_preview1"
-// (a WASI subset, wasi.cc). An import matches a host function by module,
+// Four import modules: "pg_wasm" (pg_wasm's own API, host_api.cc), "env"
+// (ClickHouse's host API, clickhouse_api.cc), "wasi_snapshot_preview1"
+// (a WASI subset, wasi.cc) and "pg_wasm_fdw" (for foreign data wrappers,
+// fdw/host_api.cc). An import matches a host function by module,
 // name and type, so one name may be offered with several types (ClickHouse's
 // clickhouse_log takes 2 or 3 arguments).
 #pragma once
@@ -36,6 +37,8 @@ struct HostFunction {
 std::vector<HostFunction> pg_wasm_functions();
 std::vector<HostFunction> clickhouse_functions();
 std::vector<HostFunction> wasi_functions();
+// "pg_wasm_fdw", for foreign data wrappers (src/fdw/host_api.cc).
+std::vector<HostFunction> fdw_functions();
 
 // Every host function, in a fixed order.
 std::span<const HostFunction> all_host_functions();

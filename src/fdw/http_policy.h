@@ -1,0 +1,45 @@
+// What a guest's HTTP requests may do (wasm.http_allowed_hosts,
+// wasm.http_timeout, wasm.http_max_response_bytes, narrowed by a server's
+// http_* options), and the per-server statistics of what they did
+// (wasm.fdw_stats).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fdw/options.h"
+#include "services/host_allowlist.h"
+#include "services/http_client.h"
+
+namespace pgwasm::fdw {
+
+struct HttpPolicy {
+  // A request's host must be in every one.
+  std::vector<services::HostAllowlist> allowlists;
+  services::HttpLimits limits;
+};
+
+// Registers the settings (from _PG_init).
+void define_http_settings();
+
+// The policy for a server's requests now. Throws SqlError on a bad option.
+HttpPolicy http_policy(const ServerConfig &server);
+
+// What one server's guests did in this session.
+struct ServerStats {
+  std::string name;
+  uint64_t scans = 0;
+  uint64_t rows = 0;
+  uint64_t requests = 0;
+  uint64_t request_errors = 0;
+  uint64_t bytes_sent = 0;
+  uint64_t bytes_received = 0;
+  uint64_t guest_errors = 0;
+};
+
+ServerStats &server_stats(Oid server, const std::string &name);
+std::vector<std::pair<Oid, ServerStats>> all_server_stats();
+
+}  // namespace pgwasm::fdw
