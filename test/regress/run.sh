@@ -14,8 +14,10 @@ cluster=$(readlink -f "$BUILD/cluster")
 
 # However the suites end, the server log must show no crashed server process.
 log_from=$("$ROOT/scripts/check-server-log.sh" --size "$cluster/server.log")
+api_pid=
 check_server_log_at_exit() {
   local rc=$?
+  [ -n "$api_pid" ] && kill "$api_pid" 2>/dev/null && wait "$api_pid" 2>/dev/null
   "$ROOT/scripts/check-server-log.sh" --from "$log_from" "$cluster/server.log" >/dev/null || rc=1
   exit $rc
 }
@@ -25,6 +27,17 @@ mkdir -p "$cluster/guests"
 cp "$BUILD"/guests/* "$cluster/guests/"
 chmod -R a+rX "$cluster/guests"
 export PG_WASM_GUESTS="$cluster/guests"
+
+# The FDW suites' HTTP API (test/fdw/api_server.py), on 127.0.0.1 at a free
+# port, stopped at exit.
+port_file="$BUILD/regress-api.port"
+rm -f "$port_file"
+python3 "$ROOT/test/fdw/api_server.py" --port 0 --port-file "$port_file" \
+  >"$BUILD/regress-api.log" 2>&1 &
+api_pid=$!
+for _ in $(seq 100); do [ -s "$port_file" ] && break; sleep 0.1; done
+[ -s "$port_file" ] || { echo "run.sh: the API server did not start" >&2; exit 1; }
+export PG_WASM_API_PORT=$(cat "$port_file")
 
 # pg_regress --use-existing expects the database to exist; make it afresh,
 # with the settings pg_regress itself would give it.
