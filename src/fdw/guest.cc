@@ -153,7 +153,9 @@ void FdwGuest::invoke(uint32_t export_index, std::string_view name, const engine
   CurrentGuest scope(this);
   try {
     pg::invoke_with(
-        module_.name, export_index, name, args, results, pg::CallFor{routine_export(r)},
+        module_.name, export_index, name, args, results,
+        // pg_wasm_alloc and pg_wasm_free serve the routine, named with them.
+        pg::CallFor{name == routine_export(r) ? std::string_view{} : routine_export(r)},
         [&]() -> engine::Instance & {
           engine::CallBounds bounds = pg::current_bounds();
           if (instance_.bounds != bounds) {
@@ -164,7 +166,10 @@ void FdwGuest::invoke(uint32_t export_index, std::string_view name, const engine
         },
         [&] { instance_ = pg::ModuleInstance{}; });
   } catch (const SqlError &e) {
-    std::string detail = e.detail.empty() ? where(r) : e.detail + "\n" + where(r);
+    // A guest's own error (pg_wasm.error) needs no more than where it ran.
+    std::string detail = e.detail.empty() || e.sqlstate == ERRCODE_RAISE_EXCEPTION
+                             ? where(r)
+                             : e.detail + "\n" + where(r);
     throw SqlError(keeps_sqlstate(e.sqlstate) ? e.sqlstate : ERRCODE_FDW_ERROR,
                    scrub(e.message, context_.secrets), scrub(detail, context_.secrets),
                    scrub(e.hint, context_.secrets));

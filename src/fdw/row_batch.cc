@@ -1,5 +1,8 @@
 #include "fdw/row_batch.h"
 
+#include <cstdio>
+#include <optional>
+
 #include "fdw/fdw_headers.h"
 #include "pg/budgets.h"
 
@@ -78,12 +81,38 @@ void RowBatch::store_next(TupleTableSlot *slot) {
 void cell_error(const RowBatch &batch, const FdwGuest &guest, size_t target,
                 const std::string &why) {
   guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE,
-             std::string("column ") + quote_identifier(batch.target_column(target).name.c_str()) +
-                 std::string(" of foreign table ") + batch.table().name + " cannot take row " +
+             "column \"" + batch.target_column(target).name + "\" of foreign table " + batch.table().name + " cannot take row " +
                  std::to_string(batch.row_number()) + "'s value: " + why);
 }
 
 namespace {
+
+bool is_text_type(Oid type) {
+  return type == TEXTOID || type == VARCHAROID || type == BPCHAROID || type == NAMEOID;
+}
+
+// A text column takes any scalar, written as text (docs/fdw.md, "Values"):
+// the number or bool is consumed and its text returned.
+std::optional<std::string> scalar_as_text(MsgpackReader &r, Oid type) {
+  if (!is_text_type(type)) return std::nullopt;
+  MsgpackReader peek = r;
+  auto v = peek.next();
+  std::string text;
+  switch (v.type) {
+    case MsgpackReader::Type::Bool: text = v.boolean ? "true" : "false"; break;
+    case MsgpackReader::Type::Int: text = std::to_string(v.i); break;
+    case MsgpackReader::Type::UInt: text = std::to_string(v.u); break;
+    case MsgpackReader::Type::Float: {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.17g", v.f);
+      text = buf;
+      break;
+    }
+    default: return std::nullopt;
+  }
+  r = peek;
+  return text;
+}
 
 // One row: an array of one cell per target.
 void append_row(RowBatch &batch, const FdwGuest &guest, MsgpackReader &r,
@@ -102,7 +131,12 @@ void append_row(RowBatch &batch, const FdwGuest &guest, MsgpackReader &r,
     bool isnull = true;
     Datum value = 0;
     try {
-      value = pg::read_datum(r, col.type, col.typmod, isnull, who, batch.budget());
+      if (auto text = scalar_as_text(r, col.type)) {
+        isnull = false;
+        value = batch.input(t, text->c_str());
+      } else {
+        value = pg::read_datum(r, col.type, col.typmod, isnull, who, batch.budget());
+      }
     } catch (const SqlError &e) {
       if (e.sqlstate == ERRCODE_QUERY_CANCELED || e.sqlstate == ERRCODE_PROGRAM_LIMIT_EXCEEDED)
         throw;

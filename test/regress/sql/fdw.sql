@@ -1,0 +1,140 @@
+--
+-- Foreign data wrappers in Wasm (docs/fdw.md): the SQL surface, options,
+-- packages, planning and pushdown, scans, types, writes, IMPORT FOREIGN
+-- SCHEMA and statistics. HTTP faults are in fdw_http.
+--
+\getenv guests PG_WASM_GUESTS
+\set compute :guests '/compute_fdw.wasm'
+\set compute_url 'file://' :compute
+SELECT encode(sha256(pg_read_binary_file(:'compute')), 'hex') AS compute_sum \gset
+
+-- An error's SQLSTATE, message and detail, the guests' directory shown as
+-- <guests>.
+CREATE FUNCTION fdw_error(statement text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE state text; message text; detail text;
+BEGIN
+    EXECUTE statement;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+                            detail = PG_EXCEPTION_DETAIL;
+    RETURN replace(state || ': ' || message || coalesce(E'\nDETAIL: ' || nullif(detail, ''), ''),
+                   current_setting('regress.guests'), '<guests>');
+END $$;
+
+-- Supabase's statements, as their documentation writes them.
+CREATE FOREIGN DATA WRAPPER wasm_wrapper
+    HANDLER wasm_fdw_handler VALIDATOR wasm_fdw_validator;
+CREATE SERVER compute_pkg FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
+    fdw_package_url :'compute_url', fdw_package_name 'pg-wasm:compute',
+    fdw_package_version '0.1.0', fdw_package_checksum :'compute_sum');
+-- The package is now a module, read once.
+SELECT name, sha256 = :'compute_sum' AS checksum_matches FROM wasm.modules WHERE name LIKE 'pkg_%';
+CREATE FOREIGN TABLE nums (n int8, square int8, label text, even bool)
+    SERVER compute_pkg OPTIONS (count '2000');
+SELECT count(*), sum(n), sum(square), count(*) FILTER (WHERE even) FROM nums;
+
+-- A second server of the same package, with the checksum as sha256:HEX, reads
+-- nothing again.
+CREATE SERVER compute_pkg2 FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
+    fdw_package_url 'file:///nonexistent/never/read.wasm', fdw_package_name 'pg-wasm:compute',
+    fdw_package_version '0.1.0', fdw_package_checksum :'compute_sum');
+DROP SERVER compute_pkg2;
+
+-- The native form names a module already loaded.
+SELECT wasm.load_module_file('compute_fdw', :'compute') IS NOT NULL AS loaded;
+CREATE SERVER compute FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (module 'compute_fdw');
+CREATE FOREIGN TABLE gen (n int8, square int8, label text, even bool, other text)
+    SERVER compute OPTIONS (count '1000');
+
+-- Options the host knows are checked when they are given.
+SELECT fdw_error($$CREATE SERVER bad FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (fdw_package_colour 'red')$$);
+SELECT fdw_error($$CREATE SERVER bad FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (module 'compute_fdw', fdw_package_url 'file:///x')$$);
+SELECT fdw_error($$CREATE SERVER bad FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (api_url 'x')$$);
+SELECT fdw_error($$CREATE SERVER bad FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (fdw_package_url 'file:///x',
+    fdw_package_name 'a', fdw_package_version '1')$$);
+SELECT fdw_error(format($$CREATE SERVER bad FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (fdw_package_url 'ftp://x/y.wasm',
+    fdw_package_name 'a', fdw_package_version '1', fdw_package_checksum %L)$$, :'compute_sum'));
+SELECT fdw_error($$CREATE SERVER bad FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (fdw_package_url 'file:///x',
+    fdw_package_name 'a', fdw_package_version '1', fdw_package_checksum 'abc')$$);
+SELECT fdw_error($$CREATE SERVER bad FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (module 'compute_fdw', http_timeout 'soon')$$);
+SELECT fdw_error($$CREATE SERVER bad FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (module 'no_such_module')$$);
+-- A package whose bytes are not the checksum's: both sums are named.
+SELECT fdw_error(format($$CREATE SERVER bad FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
+    fdw_package_url %L, fdw_package_name 'pg-wasm:other',
+    fdw_package_version '9.9.9', fdw_package_checksum 'sha256:0000000000000000000000000000000000000000000000000000000000000000')$$, :'compute_url'));
+-- The same name and version with another checksum than the one stored.
+SELECT fdw_error(format($$CREATE SERVER bad FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
+    fdw_package_url %L, fdw_package_name 'pg-wasm:compute',
+    fdw_package_version '0.1.0', fdw_package_checksum '1111111111111111111111111111111111111111111111111111111111111111')$$, :'compute_url'));
+-- A module that is no FDW.
+SELECT wasm.load_module('not_fdw', guest('fib.wasm')) IS NOT NULL AS loaded;
+SELECT fdw_error($$CREATE SERVER bad FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (module 'not_fdw')$$);
+SELECT fdw_error($$CREATE FOREIGN DATA WRAPPER bad_wrapper HANDLER wasm_fdw_handler VALIDATOR wasm_fdw_validator
+    OPTIONS (anything 'x')$$);
+SELECT fdw_error($$CREATE FOREIGN TABLE bad (n int8) SERVER compute OPTIONS (rows 'many')$$);
+SELECT fdw_error($$CREATE FOREIGN TABLE bad (n int8) SERVER compute OPTIONS (rowid_column 'id')$$);
+SELECT fdw_error($$CREATE FOREIGN TABLE bad (n int8 OPTIONS (field '')) SERVER compute$$);
+
+-- Planning: the guest's estimates, the quals it applies exactly (not
+-- rechecked), its sort and the limit.
+EXPLAIN (COSTS OFF) SELECT * FROM gen WHERE n <= 3;
+EXPLAIN (COSTS OFF) SELECT * FROM gen WHERE n <= 3 AND label LIKE 'row%';
+EXPLAIN (COSTS OFF) SELECT n FROM gen ORDER BY n DESC LIMIT 3;
+EXPLAIN (COSTS OFF) SELECT n FROM gen ORDER BY n LIMIT 3 OFFSET 2;
+EXPLAIN (COSTS OFF) SELECT n FROM gen ORDER BY label LIMIT 3;
+SELECT * FROM gen WHERE n <= 3;
+SELECT n, label FROM gen WHERE n <= 3 AND label LIKE '%2';
+SELECT n FROM gen ORDER BY n DESC LIMIT 3;
+SELECT n FROM gen ORDER BY n LIMIT 3 OFFSET 2;
+SELECT n FROM gen WHERE n = ANY (ARRAY[5, 7, 2000, 5000]) ORDER BY n;
+SELECT n FROM gen WHERE n IS NULL;
+SELECT count(*) FROM gen WHERE other IS NULL;
+-- A stable expression is computed once and given to the guest.
+SELECT n FROM gen WHERE n < length(current_user) - length(current_user) + 3;
+-- A prepared statement's parameter.
+PREPARE by_n(int8) AS SELECT n, label FROM gen WHERE n = $1;
+EXECUTE by_n(42);
+EXECUTE by_n(43);
+DEALLOCATE by_n;
+
+-- Self-join: each scan has its own instance.
+SELECT a.n, b.n FROM gen a JOIN gen b ON b.n = a.n + 1 WHERE a.n < 4 ORDER BY a.n;
+-- A nested loop whose inner scan is parameterized by the outer row: the
+-- guest gets each outer value at fdw_re_scan.
+CREATE TABLE wanted (n int8);
+INSERT INTO wanted VALUES (10), (20), (30);
+ANALYZE wanted;
+SET enable_hashjoin = off;
+SET enable_mergejoin = off;
+SET enable_material = off;
+EXPLAIN (COSTS OFF) SELECT w.n, g.label FROM wanted w JOIN gen g ON g.n = w.n;
+SELECT w.n, g.label FROM wanted w JOIN gen g ON g.n = w.n ORDER BY w.n;
+-- A correlated subquery rescans with new values too.
+SELECT w.n, (SELECT g.square FROM gen g WHERE g.n = w.n) FROM wanted w ORDER BY w.n;
+RESET enable_hashjoin;
+RESET enable_mergejoin;
+RESET enable_material;
+
+-- Cells are fitted to the columns as an assignment would fit them.
+CREATE FOREIGN TABLE gen_typed (n int4, square numeric(10,1), label varchar(10), even text)
+    SERVER compute OPTIONS (count '3');
+SELECT * FROM gen_typed;
+CREATE FOREIGN TABLE gen_short (n int8, label varchar(3)) SERVER compute OPTIONS (count '3');
+SELECT fdw_error($$SELECT * FROM gen_short$$);
+CREATE FOREIGN TABLE gen_small (n int2, square int2) SERVER compute OPTIONS (count '300');
+SELECT max(n) FROM gen_small;
+SELECT fdw_error($$SELECT max(square) FROM gen_small$$);
+SELECT 'the session goes on' AS after_errors;
+
+-- A module without fdw_insert: writes are refused, naming what is missing.
+SELECT fdw_error($$INSERT INTO gen (n) VALUES (1)$$);
+SELECT fdw_error($$UPDATE gen SET label = 'x' WHERE n = 1$$);
+
+-- Statistics of this session, per server.
+SELECT server_name, scans > 0 AS scanned, rows > 0 AS rows_read, http_requests
+    FROM wasm.fdw_stats ORDER BY server_name;
+
+-- The wrapper's objects, dropped in order.
+DROP FOREIGN TABLE gen_typed, gen_short, gen_small;
+DROP TABLE wanted;
