@@ -28,3 +28,14 @@ CREATE FUNCTION wasm.fdw_stats(OUT server oid, OUT server_name text, OUT scans b
     RETURNS SETOF record AS 'MODULE_PATHNAME', 'wasm_fdw_stats' LANGUAGE C STRICT;
 CREATE VIEW wasm.fdw_stats AS SELECT * FROM wasm.fdw_stats();
 GRANT SELECT ON wasm.fdw_stats TO PUBLIC;
+
+-- wasmer-postgres's wasm.exported_functions shows the SQL function's name
+-- (ns_sum) and standard type names (integer,integer): so does ours.
+CREATE FUNCTION wasm._sql_type_names(types text) RETURNS text LANGUAGE sql IMMUTABLE
+    AS $$ SELECT coalesce(string_agg(format_type(t::regtype, NULL), ',' ORDER BY n), '')
+          FROM unnest(string_to_array(nullif(types, ''), ',')) WITH ORDINALITY AS u(t, n) $$;
+CREATE OR REPLACE VIEW wasm.exported_functions AS
+    SELECT i.id AS instance_id, i.id || '_' || e.name AS name,
+           wasm._sql_type_names(e.inputs) AS inputs, wasm._sql_type_names(e.outputs) AS outputs
+    FROM wasm.seed_instances i CROSS JOIN LATERAL wasm.module_exports(i.id) e
+    WHERE e.kind = 'function';

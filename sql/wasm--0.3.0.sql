@@ -96,8 +96,14 @@ REVOKE ALL ON FUNCTION public.wasm_new_instance(text, text),
 
 CREATE VIEW wasm.instances AS
     SELECT id, wasm_file FROM wasm.seed_instances;
+-- wasmer-postgres's wasm.exported_functions shows the SQL function's name
+-- (ns_sum) and standard type names (integer,integer): so does ours.
+CREATE FUNCTION wasm._sql_type_names(types text) RETURNS text LANGUAGE sql IMMUTABLE
+    AS $$ SELECT coalesce(string_agg(format_type(t::regtype, NULL), ',' ORDER BY n), '')
+          FROM unnest(string_to_array(nullif(types, ''), ',')) WITH ORDINALITY AS u(t, n) $$;
 CREATE VIEW wasm.exported_functions AS
-    SELECT i.id AS instance_id, e.name, e.inputs, e.outputs
+    SELECT i.id AS instance_id, i.id || '_' || e.name AS name,
+           wasm._sql_type_names(e.inputs) AS inputs, wasm._sql_type_names(e.outputs) AS outputs
     FROM wasm.seed_instances i CROSS JOIN LATERAL wasm.module_exports(i.id) e
     WHERE e.kind = 'function';
 GRANT SELECT ON wasm.instances, wasm.exported_functions TO PUBLIC;
