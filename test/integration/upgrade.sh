@@ -66,7 +66,8 @@ expect "a foreign table after the update" "55" "$(sql -d $DB >/dev/null -c "
 # The updated extension has exactly the objects of a fresh install.
 sql -d ${DB}_fresh -c "CREATE EXTENSION wasm" >/dev/null
 members() {
-  sql -d "$1" -c "SELECT string_agg(pg_describe_object(classid, objid, objsubid), ' | ' ORDER BY 1)
+  sql -d "$1" -c "SELECT string_agg(pg_describe_object(classid, objid, objsubid), ' | '
+                                  ORDER BY pg_describe_object(classid, objid, objsubid))
                   FROM pg_depend WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
                   AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'wasm')"
 }
