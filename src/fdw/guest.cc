@@ -167,9 +167,11 @@ void FdwGuest::invoke(uint32_t export_index, std::string_view name, const engine
         [&] { instance_ = pg::ModuleInstance{}; });
   } catch (const SqlError &e) {
     // A guest's own error (pg_wasm.error) needs no more than where it ran.
-    std::string detail = e.detail.empty() || e.sqlstate == ERRCODE_RAISE_EXCEPTION
-                             ? where(r)
-                             : e.detail + "\n" + where(r);
+    // Errors of fail() (a host function's) say where already.
+    std::string here = where(r);
+    std::string detail = e.detail.empty() || e.sqlstate == ERRCODE_RAISE_EXCEPTION ? here
+                         : e.detail.find(here) != std::string::npos         ? e.detail
+                                                                             : e.detail + "\n" + here;
     throw SqlError(keeps_sqlstate(e.sqlstate) ? e.sqlstate : ERRCODE_FDW_ERROR,
                    scrub(e.message, context_.secrets), scrub(detail, context_.secrets),
                    scrub(e.hint, context_.secrets));

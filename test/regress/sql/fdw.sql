@@ -131,10 +131,40 @@ SELECT 'the session goes on' AS after_errors;
 SELECT fdw_error($$INSERT INTO gen (n) VALUES (1)$$);
 SELECT fdw_error($$UPDATE gen SET label = 'x' WHERE n = 1$$);
 
+-- The host's functions for guests: RFC 3339 both ways, JWT, the clock, sleep.
+SELECT wasm.load_module('fdw_host_api', guest('fdw_host_api.wasm')) IS NOT NULL AS loaded;
+CREATE SERVER host_api FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (module 'fdw_host_api');
+CREATE FOREIGN TABLE host_api_row (micros int8, formatted text, token text, clock_ok bool)
+    SERVER host_api OPTIONS (time '2024-05-01T14:30:00.25+02:00', jwt_key 'k3y');
+SELECT micros = extract(epoch FROM timestamptz '2024-05-01T14:30:00.25+02:00') * 1000000 AS parsed,
+       formatted, clock_ok FROM host_api_row;
+-- The token's signature is HMAC-SHA256 of its header and claims.
+CREATE EXTENSION pgcrypto;
+CREATE FUNCTION base64url_decode(s text) RETURNS text LANGUAGE sql AS $$
+    SELECT convert_from(decode(translate(s, '-_', '+/') || repeat('=', (4 - length(s) % 4) % 4),
+                               'base64'), 'UTF8') $$;
+SELECT base64url_decode(split_part(token, '.', 1)) AS header,
+       base64url_decode(split_part(token, '.', 2)) AS claims,
+       split_part(token, '.', 3) = rtrim(translate(encode(hmac(split_part(token, '.', 1) || '.' ||
+           split_part(token, '.', 2), 'k3y', 'sha256'), 'base64'), '+/', '-_'), '=') AS signed
+    FROM host_api_row;
+CREATE FOREIGN TABLE host_api_bad_time (micros int8) SERVER host_api OPTIONS (time 'yesterday');
+SELECT fdw_error($$SELECT * FROM host_api_bad_time$$);
+-- A guest's sleep ends at a cancel or statement_timeout.
+CREATE FOREIGN TABLE host_api_sleepy (clock_ok bool) SERVER host_api OPTIONS (sleep_ms '30000');
+SET statement_timeout = '200ms';
+\set VERBOSITY sqlstate
+SELECT * FROM host_api_sleepy;
+\set VERBOSITY default
+RESET statement_timeout;
+SELECT 'the session goes on' AS after_cancel;
+
 -- Statistics of this session, per server.
 SELECT server_name, scans > 0 AS scanned, rows > 0 AS rows_read, http_requests
     FROM wasm.fdw_stats ORDER BY server_name;
 
 -- The wrapper's objects, dropped in order.
-DROP FOREIGN TABLE gen_typed, gen_short, gen_small;
+DROP FOREIGN TABLE gen_typed, gen_short, gen_small, host_api_bad_time, host_api_sleepy;
+DROP EXTENSION pgcrypto;
+DROP FUNCTION base64url_decode(text);
 DROP TABLE wanted;
