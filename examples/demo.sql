@@ -87,7 +87,35 @@ SELECT * FROM wasm.instances;
 SELECT * FROM wasm.exported_functions;
 
 \echo
-\echo '== 6. A small benchmark: the same work in Wasm, PL/pgSQL and SQL ============'
+\echo '== 6. A foreign table over an HTTP/JSON API, written in Wasm (docs/fdw.md) ====='
+-- scripts/demo.sh runs a small events API on 127.0.0.1 (test/fdw/api_server.py);
+-- examples/fdw/events_fdw.c reads it, page by page, with pushdown.
+SET wasm.http_allowed_hosts = '127.0.0.1';
+SELECT wasm.load_module_file('events_fdw', :'guests' || '/events_fdw.wasm') AS sha256;
+CREATE FOREIGN DATA WRAPPER wasm_wrapper HANDLER wasm_fdw_handler VALIDATOR wasm_fdw_validator;
+\set api_url 'http://127.0.0.1:' :api_port
+CREATE SERVER events_api FOREIGN DATA WRAPPER wasm_wrapper
+    OPTIONS (module 'events_fdw', api_url :'api_url');
+CREATE FOREIGN TABLE events (
+    id text, type text, actor jsonb, actor_login text OPTIONS (field 'actor.login'),
+    created_at timestamptz)
+  SERVER events_api OPTIONS (object 'events', rowid_column 'id');
+SELECT type, count(*) FROM events GROUP BY type ORDER BY 2 DESC;
+-- The filter, the order and the limit go to the API as query parameters:
+EXPLAIN (COSTS OFF) SELECT id, actor_login, created_at FROM events
+    WHERE type = 'PushEvent' ORDER BY created_at DESC LIMIT 5;
+SELECT id, actor_login, created_at FROM events
+    WHERE type = 'PushEvent' ORDER BY created_at DESC LIMIT 5;
+-- A host that is not allowed is refused before any connection:
+\set ON_ERROR_STOP off
+ALTER SERVER events_api OPTIONS (ADD http_allowed_hosts 'api.example.com');
+SELECT count(*) FROM events;
+\set ON_ERROR_STOP on
+ALTER SERVER events_api OPTIONS (DROP http_allowed_hosts);
+SELECT server_name, scans, rows, http_requests, bytes_received FROM wasm.fdw_stats;
+
+\echo
+\echo '== 7. A small benchmark: the same work in Wasm, PL/pgSQL and SQL ============'
 CREATE FUNCTION plpgsql_collatz(n int4) RETURNS int4 LANGUAGE plpgsql IMMUTABLE STRICT AS $$
 DECLARE x int8 := n; c int4 := 0;
 BEGIN
