@@ -30,6 +30,7 @@ Endpoints:
   GET /malformed           200 with invalid JSON
   GET /redirect?to=URL     302 to URL
   GET /wrong-shape         200 with {"data": 5}
+  GET /files/{name}        the file of that name in --files DIR (packages)
   GET /_stats              requests per path; length of the last
                            Authorization header per path
   POST /_reset             resets stats, users and the 429s
@@ -238,6 +239,18 @@ class Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = handle_any
 
+    def serve_file(self, name):
+        # Only plain names inside --files: no path reaches outside it.
+        directory = self.server.files_dir
+        if not directory or "/" in name or name.startswith("."):
+            return self.send_json(404, {"error": "not found"})
+        try:
+            with open(os.path.join(directory, name), "rb") as f:
+                body = f.read()
+        except OSError:
+            return self.send_json(404, {"error": "not found"})
+        return self.send_bytes(200, body, "application/wasm")
+
     def route(self, method, path, query):
         parts = [p for p in path.split("/") if p]
         if parts[:1] == ["_stats"] and method == "GET":
@@ -263,6 +276,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(200, paginate(filter_events(query), query))
         if parts[:1] == ["users"]:
             return self.users(method, parts, query)
+        if len(parts) == 2 and parts[0] == "files" and method == "GET":
+            return self.serve_file(parts[1])
         if parts == ["schema"] and method == "GET":
             return self.send_json(200, SCHEMA)
         if parts == ["slow"] and method == "GET":
@@ -404,10 +419,12 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file")
     ap.add_argument("--token", default="secret-token-123")
+    ap.add_argument("--files", help="a directory served under /files/ (FDW packages)")
     args = ap.parse_args()
 
     httpd = Server(("127.0.0.1", args.port), Handler)
     httpd.state = State(args.token)
+    httpd.files_dir = args.files
 
     def stop(signum, frame):
         httpd.state.stopping.set()

@@ -32,7 +32,7 @@ export PG_WASM_GUESTS="$cluster/guests"
 # port, stopped at exit.
 port_file="$BUILD/regress-api.port"
 rm -f "$port_file"
-python3 "$ROOT/test/fdw/api_server.py" --port 0 --port-file "$port_file" \
+python3 "$ROOT/test/fdw/api_server.py" --port 0 --port-file "$port_file" --files "$cluster/guests" \
   >"$BUILD/regress-api.log" 2>&1 &
 api_pid=$!
 for _ in $(seq 100); do [ -s "$port_file" ] && break; sleep 0.1; done

@@ -32,6 +32,23 @@ ALTER SERVER events_api OPTIONS (ADD http_allowed_hosts '127.0.0.2');
 SELECT http_error($$SELECT count(*) FROM events$$);
 ALTER SERVER events_api OPTIONS (DROP http_allowed_hosts);
 
+-- A package read over HTTP (once, through the same client and allowlist),
+-- checked against its checksum.
+SELECT encode(sha256(guest('compute_fdw.wasm')), 'hex') AS compute_sum \gset
+\set package_url :api_url '/files/compute_fdw.wasm'
+CREATE SERVER compute_http FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
+    fdw_package_url :'package_url', fdw_package_name 'pg-wasm:compute-http',
+    fdw_package_version '1.0.0', fdw_package_checksum :'compute_sum');
+CREATE FOREIGN TABLE compute_http_nums (n int8) SERVER compute_http OPTIONS (count '5');
+SELECT sum(n) FROM compute_http_nums;
+SELECT http_error(format($$CREATE SERVER bad FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
+    fdw_package_url %L, fdw_package_name 'pg-wasm:missing', fdw_package_version '1.0.0',
+    fdw_package_checksum %L)$$, :'api_url' || '/files/no_such.wasm', :'compute_sum'));
+-- The guest checks what it is given when the statement has made it.
+SELECT http_error($$CREATE FOREIGN TABLE bad_events (id text) SERVER events_api$$);
+SELECT http_error($$CREATE FOREIGN TABLE bad_events (id text, at point) SERVER events_api OPTIONS (object 'events')$$);
+SELECT http_error($$CREATE SERVER bad FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (module 'events_fdw')$$);
+
 -- 1,000 events over pages of 100.
 SELECT count(*), min(id), max(id), count(DISTINCT type) FROM events;
 -- Quals become query parameters; the sort and the limit go to the API.
