@@ -74,8 +74,10 @@ pg::LoadedModule &server_module(const ServerConfig &server) {
   pg::LoadedModule &module = pg::module_cache().get(server.module);
   if (server.package && module.sha256 != server.package->checksum)
     throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE,
-                   "the module of " + describe_code(server) + " does not have the checksum of "
-                   "server \"" + server.name + "\"",
+                   "the module of " + describe_code(server) +
+                       " does not have the checksum of "
+                       "server \"" +
+                       server.name + "\"",
                    "Module \"" + server.module + "\" has sha256 " + module.sha256 +
                        "; the server's fdw_package_checksum is " + server.package->checksum + ".",
                    "Alter the server's fdw_package_* options to load the package again.");
@@ -164,8 +166,9 @@ TableGuest make_table_guest(Oid relid, Oid user) {
   pg::MsgpackPacker packer(buf);
   packer.pack_map(common_entries(&tg.table, &tg.user, true));
   pack_common(packer, tg.server, &tg.table, &tg.user, true);
-  tg.guest = std::make_unique<FdwGuest>(module, guest_context(tg.server, &tg.table, tg.user, tg.http),
-                                        std::string_view(buf.data(), buf.size()));
+  tg.guest =
+      std::make_unique<FdwGuest>(module, guest_context(tg.server, &tg.table, tg.user, tg.http),
+                                 std::string_view(buf.data(), buf.size()));
   return tg;
 }
 

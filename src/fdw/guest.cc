@@ -36,9 +36,9 @@ struct RoutineShape {
   bool result;
 };
 constexpr RoutineShape kShapes[kRoutines] = {
-    {false, true},  {true, false}, {true, false}, {true, true},  {true, false},
-    {false, true},  {true, false}, {false, false}, {true, false}, {true, true},
-    {true, true},   {true, true},  {false, false}, {true, true},
+    {false, true}, {true, false}, {true, false},  {true, true},  {true, false},
+    {false, true}, {true, false}, {false, false}, {true, false}, {true, true},
+    {true, true},  {true, true},  {false, false}, {true, true},
 };
 
 FuncType routine_type(Routine r) {
@@ -79,15 +79,18 @@ bool keeps_sqlstate(int sqlstate) {
 
 }  // namespace
 
-std::string_view routine_export(Routine r) { return kRoutineExports[static_cast<size_t>(r)]; }
+std::string_view routine_export(Routine r) {
+  return kRoutineExports[static_cast<size_t>(r)];
+}
 
-FdwGuest *current_fdw_guest() { return current; }
+FdwGuest *current_fdw_guest() {
+  return current;
+}
 
 std::string scrub(std::string text, const std::vector<std::string> &secrets) {
   for (const auto &secret : secrets) {
     if (secret.size() < 4) continue;
-    for (size_t pos = text.find(secret); pos != std::string::npos;
-         pos = text.find(secret, pos + 3))
+    for (size_t pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 3))
       text.replace(pos, secret.size(), "***");
   }
   return text;
@@ -132,8 +135,8 @@ FdwGuest::FdwGuest(pg::LoadedModule &module, GuestContext context, std::string_v
 
 std::string FdwGuest::where(Routine r) const {
   // The validator of a new server does not know its name.
-  std::string s = context_.server.empty() ? "The server being defined"
-                                          : "Server \"" + context_.server + "\"";
+  std::string s =
+      context_.server.empty() ? "The server being defined" : "Server \"" + context_.server + "\"";
   if (!context_.table.empty()) s += ", foreign table " + context_.table;
   s += ", " + context_.code + ", routine " + std::string(routine_export(r)) + ".";
   return s;
@@ -170,8 +173,8 @@ void FdwGuest::invoke(uint32_t export_index, std::string_view name, const engine
     // Errors of fail() (a host function's) say where already.
     std::string here = where(r);
     std::string detail = e.detail.empty() || e.sqlstate == ERRCODE_RAISE_EXCEPTION ? here
-                         : e.detail.find(here) != std::string::npos         ? e.detail
-                                                                             : e.detail + "\n" + here;
+                         : e.detail.find(here) != std::string::npos                ? e.detail
+                                                                    : e.detail + "\n" + here;
     throw SqlError(keeps_sqlstate(e.sqlstate) ? e.sqlstate : ERRCODE_FDW_ERROR,
                    scrub(e.message, context_.secrets), scrub(detail, context_.secrets),
                    scrub(e.hint, context_.secrets));
@@ -180,20 +183,20 @@ void FdwGuest::invoke(uint32_t export_index, std::string_view name, const engine
 
 uint32_t FdwGuest::copy_in(std::string_view input, Routine r) {
   if (input.size() > kMaxTransfer)
-    fail(ERRCODE_PROGRAM_LIMIT_EXCEEDED,
-         "the input of " + std::string(routine_export(r)) + " would take " +
-             std::to_string(input.size()) + " bytes, more than the host passes (" +
-             std::to_string(kMaxTransfer) + ")");
+    fail(ERRCODE_PROGRAM_LIMIT_EXCEEDED, "the input of " + std::string(routine_export(r)) +
+                                             " would take " + std::to_string(input.size()) +
+                                             " bytes, more than the host passes (" +
+                                             std::to_string(kMaxTransfer) + ")");
   engine::Value arg = engine::Value::make_i32(static_cast<int32_t>(input.size()));
   engine::Value ptr;
   invoke(*alloc_, "pg_wasm_alloc", &arg, &ptr, r);
   uint32_t p = ptr.bits.i32;
   std::span<uint8_t> memory = instance_.instance->memory();
   if (p == 0 || p > memory.size() || input.size() > memory.size() - p)
-    fail(ERRCODE_FDW_ERROR,
-         "pg_wasm_alloc(" + std::to_string(input.size()) + ") returned " + std::to_string(p) +
-             ", which is not a block of the guest's memory (" + std::to_string(memory.size()) +
-             " bytes)");
+    fail(ERRCODE_FDW_ERROR, "pg_wasm_alloc(" + std::to_string(input.size()) + ") returned " +
+                                std::to_string(p) +
+                                ", which is not a block of the guest's memory (" +
+                                std::to_string(memory.size()) + " bytes)");
   std::memcpy(memory.data() + p, input.data(), input.size());
   return p;
 }
@@ -204,10 +207,10 @@ std::string_view FdwGuest::result_bytes(uint64_t packed, Routine r) {
   uint32_t len = static_cast<uint32_t>(packed >> 32);
   std::span<uint8_t> memory = instance_.instance->memory();
   if (len > kMaxTransfer || ptr > memory.size() || len > memory.size() - ptr)
-    fail(ERRCODE_FDW_ERROR,
-         std::string(routine_export(r)) + " returned " + std::to_string(len) +
-             " bytes at address " + std::to_string(ptr) + ", outside the guest's memory (" +
-             std::to_string(memory.size()) + " bytes)");
+    fail(ERRCODE_FDW_ERROR, std::string(routine_export(r)) + " returned " + std::to_string(len) +
+                                " bytes at address " + std::to_string(ptr) +
+                                ", outside the guest's memory (" + std::to_string(memory.size()) +
+                                " bytes)");
   return {reinterpret_cast<const char *>(memory.data() + ptr), len};
 }
 
@@ -215,9 +218,9 @@ std::string_view FdwGuest::call(Routine r, std::string_view input) {
   auto index = exports_[static_cast<size_t>(r)];
   running_ = r;  // stays: errors about its result name it
   if (!index)
-    fail(ERRCODE_FDW_UNABLE_TO_CREATE_EXECUTION,
-         context_.code + " does not export " + std::string(routine_export(r)) +
-             ", which this statement needs");
+    fail(ERRCODE_FDW_UNABLE_TO_CREATE_EXECUTION, context_.code + " does not export " +
+                                                     std::string(routine_export(r)) +
+                                                     ", which this statement needs");
   const RoutineShape &shape = kShapes[static_cast<size_t>(r)];
   engine::Value args[2];
   engine::Value result;

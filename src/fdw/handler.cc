@@ -104,8 +104,10 @@ PG_WASM_FUNCTION(wasm_fdw_ddl_check) {
     SPI_execute("SELECT classid, objid FROM pg_event_trigger_ddl_commands()", true, 0);
     for (uint64 i = 0; i < SPI_processed; i++) {
       bool n1, n2;
-      Oid classid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &n1));
-      Oid objid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &n2));
+      Oid classid =
+          DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &n1));
+      Oid objid =
+          DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &n2));
       if (!n1 && !n2) objects.emplace_back(classid, objid);
     }
     SPI_finish();

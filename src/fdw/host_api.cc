@@ -95,10 +95,12 @@ services::HttpRequest read_request(FdwGuest &g, std::string_view bytes) {
       if (v.type != Type::Nil) req.body = text_of(g, "http", v, "body");
     } else if (key.bytes == "headers") {
       auto list = r.next();
-      if (list.type != Type::Array) bad_input(g, "http", "headers " + describe(list) + ", not an array");
+      if (list.type != Type::Array)
+        bad_input(g, "http", "headers " + describe(list) + ", not an array");
       if (list.count > services::kMaxRequestHeaders)
-        bad_input(g, "http", std::to_string(list.count) + " headers, more than " +
-                                 std::to_string(services::kMaxRequestHeaders));
+        bad_input(g, "http",
+                  std::to_string(list.count) + " headers, more than " +
+                      std::to_string(services::kMaxRequestHeaders));
       for (uint32_t h = 0; h < list.count; h++) {
         auto pair = r.next();
         if (pair.type != Type::Array || pair.count != 2)
@@ -145,8 +147,7 @@ void http(HostCall &call, std::span<const Value> args, std::span<Value> results)
     bad_input(g, "http", std::string("invalid MessagePack: ") + e.what());
   }
   if (!ctx.http)
-    g.fail(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION,
-           "this routine may not make HTTP requests");
+    g.fail(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION, "this routine may not make HTTP requests");
   ctx.stats->requests++;
   services::HttpResponse resp;
   try {
@@ -162,20 +163,21 @@ void http(HostCall &call, std::span<const Value> args, std::span<Value> results)
     bool limit = e.kind() == Kind::Timeout || e.kind() == Kind::TooLarge;
     std::string hint;
     if (e.kind() == Kind::NotAllowed)
-      hint = "The host must be in wasm.http_allowed_hosts (and in the server's "
-             "http_allowed_hosts when it has that option).";
+      hint =
+          "The host must be in wasm.http_allowed_hosts (and in the server's "
+          "http_allowed_hosts when it has that option).";
     else if (e.kind() == Kind::Timeout)
       hint = "Requests may take wasm.http_timeout (or the server's http_timeout).";
     else if (e.kind() == Kind::TooLarge)
-      hint = "Responses may have wasm.http_max_response_bytes (or the server's "
-             "http_max_response_bytes).";
+      hint =
+          "Responses may have wasm.http_max_response_bytes (or the server's "
+          "http_max_response_bytes).";
     std::string detail;
-    throw SqlError(limit ? ERRCODE_FDW_UNABLE_TO_CREATE_EXECUTION
-                         : ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION,
-                   fdw::scrub("HTTP request of wasm FDW server \"" + ctx.server + "\" failed: " +
-                                  e.what(),
-                              ctx.secrets),
-                   detail, hint);
+    throw SqlError(
+        limit ? ERRCODE_FDW_UNABLE_TO_CREATE_EXECUTION : ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION,
+        fdw::scrub("HTTP request of wasm FDW server \"" + ctx.server + "\" failed: " + e.what(),
+                   ctx.secrets),
+        detail, hint);
   }
   ctx.stats->bytes_sent += resp.bytes_sent;
   ctx.stats->bytes_received += resp.bytes_received;
@@ -217,8 +219,8 @@ void sleep(HostCall &, std::span<const Value> args, std::span<Value>) {
   FdwGuest &g = guest_for("sleep");
   int32_t ms = args[0].as_i32();
   if (ms < 0 || ms > kMaxSleepMs)
-    bad_input(g, "sleep", std::to_string(ms) + " ms; it sleeps 0 to " +
-                              std::to_string(kMaxSleepMs) + " ms");
+    bad_input(g, "sleep",
+              std::to_string(ms) + " ms; it sleeps 0 to " + std::to_string(kMaxSleepMs) + " ms");
   auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
   while (true) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -237,8 +239,7 @@ void sleep(HostCall &, std::span<const Value> args, std::span<Value>) {
 void epoch_ms(HostCall &, std::span<const Value>, std::span<Value> results) {
   guest_for("epoch_ms");
   auto now = std::chrono::system_clock::now().time_since_epoch();
-  results[0] =
-      Value::make_i64(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+  results[0] = Value::make_i64(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
 }
 
 void parse_rfc3339(HostCall &call, std::span<const Value> args, std::span<Value> results) {
@@ -312,7 +313,8 @@ void to_json(FdwGuest &g, MsgpackReader &r, std::string &out, int depth) {
       for (uint32_t i = 0; i < v.count; i++) {
         if (i) out += ',';
         auto key = r.next();
-        if (key.type != Type::Str) bad_input(g, "jwt", "a claim key " + describe(key) + ", not a string");
+        if (key.type != Type::Str)
+          bad_input(g, "jwt", "a claim key " + describe(key) + ", not a string");
         json_string(out, key.bytes);
         out += ':';
         to_json(g, r, out, depth + 1);
@@ -333,11 +335,16 @@ void jwt(HostCall &call, std::span<const Value> args, std::span<Value> results) 
     for (uint32_t i = 0; i < map.count; i++) {
       auto k = r.next();
       std::string_view name = k.type == Type::Str ? k.bytes : std::string_view{};
-      if (name == "alg") alg = text_of(g, "jwt", r.next(), "alg");
-      else if (name == "key") key = text_of(g, "jwt", r.next(), "key");
-      else if (name == "claims") to_json(g, r, claims, 0);
-      else if (name == "header") to_json(g, r, header, 0);
-      else r.skip();
+      if (name == "alg")
+        alg = text_of(g, "jwt", r.next(), "alg");
+      else if (name == "key")
+        key = text_of(g, "jwt", r.next(), "key");
+      else if (name == "claims")
+        to_json(g, r, claims, 0);
+      else if (name == "header")
+        to_json(g, r, header, 0);
+      else
+        r.skip();
     }
   } catch (const MsgpackError &e) {
     bad_input(g, "jwt", std::string("invalid MessagePack: ") + e.what());

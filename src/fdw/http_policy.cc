@@ -52,11 +52,10 @@ void define_http_settings() {
       "Comma-separated: api.example.com, *.example.com (its subdomains), 127.0.0.1:8080 (one "
       "port), * (any). Empty: none. A server's http_allowed_hosts option narrows it.",
       &allowed_hosts_guc, "", PGC_SUSET, 0, check_allowed_hosts, nullptr, nullptr);
-  DefineCustomIntVariable("wasm.http_timeout",
-                          "The longest one HTTP request of a Wasm foreign data wrapper may take.",
-                          "Connecting included. A server's http_timeout option may lower it.",
-                          &timeout_ms_guc, 30000, 1, 3'600'000, PGC_SUSET, GUC_UNIT_MS, nullptr,
-                          nullptr, nullptr);
+  DefineCustomIntVariable(
+      "wasm.http_timeout", "The longest one HTTP request of a Wasm foreign data wrapper may take.",
+      "Connecting included. A server's http_timeout option may lower it.", &timeout_ms_guc, 30000,
+      1, 3'600'000, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
   DefineCustomIntVariable(
       "wasm.http_max_response_bytes",
       "The largest HTTP response body a Wasm foreign data wrapper may receive.",

@@ -36,7 +36,6 @@ struct ServerStats {
   uint64_t request_errors = 0;
   uint64_t bytes_sent = 0;
   uint64_t bytes_received = 0;
-  uint64_t guest_errors = 0;
 };
 
 ServerStats &server_stats(Oid server, const std::string &name);

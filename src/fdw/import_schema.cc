@@ -50,8 +50,7 @@ class Reader {
 
  private:
   [[noreturn]] void bad(const std::string &what) const {
-    guest_.fail(ERRCODE_FDW_INVALID_DATA_TYPE,
-                "fdw_import_foreign_schema returned " + what);
+    guest_.fail(ERRCODE_FDW_INVALID_DATA_TYPE, "fdw_import_foreign_schema returned " + what);
   }
 
   std::string text(std::string_view what) {
@@ -121,8 +120,7 @@ class Reader {
 };
 
 // The type as PostgreSQL names it, or an error naming table and column.
-std::string canonical_type(const FdwGuest &guest, const ImportedTable &t,
-                           const ImportedColumn &c) {
+std::string canonical_type(const FdwGuest &guest, const ImportedTable &t, const ImportedColumn &c) {
   try {
     return pg_guard([&] {
       Oid type;
@@ -131,9 +129,9 @@ std::string canonical_type(const FdwGuest &guest, const ImportedTable &t,
       return std::string(format_type_with_typemod(type, typmod));
     });
   } catch (const pg::PgError &e) {
-    guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE,
-               "fdw_import_foreign_schema gave column \"" + c.name + "\" of table \"" + t.name +
-                   "\" the type \"" + c.type + "\": " + e.what());
+    guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE, "fdw_import_foreign_schema gave column \"" + c.name +
+                                                  "\" of table \"" + t.name + "\" the type \"" +
+                                                  c.type + "\": " + e.what());
   }
 }
 
@@ -181,8 +179,8 @@ List *import_schema(ImportForeignSchemaStmt *stmt, Oid server_oid) {
     bool in_list = listed.count(t.name) > 0;
     if (stmt->list_type == FDW_IMPORT_SCHEMA_LIMIT_TO && !in_list) continue;
     if (stmt->list_type == FDW_IMPORT_SCHEMA_EXCEPT && in_list) continue;
-    std::string sql = "CREATE FOREIGN TABLE " + quote_name(stmt->local_schema) + "." +
-                      quote_name(t.name) + " (";
+    std::string sql =
+        "CREATE FOREIGN TABLE " + quote_name(stmt->local_schema) + "." + quote_name(t.name) + " (";
     for (size_t i = 0; i < t.columns.size(); i++) {
       const auto &col = t.columns[i];
       sql += (i ? ", " : "") + quote_name(col.name) + " " + canonical_type(guest, t, col) +

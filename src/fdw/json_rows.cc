@@ -24,7 +24,8 @@ bool find_path(JsonbContainer *container, std::string_view path, JsonbValue &out
     size_t dot = path.find('.');
     std::string_view key = path.substr(0, dot);
     if (!JsonContainerIsObject(container)) return false;
-    JsonbValue *v = getKeyJsonValueFromContainer(container, key.data(), static_cast<int>(key.size()), &out);
+    JsonbValue *v =
+        getKeyJsonValueFromContainer(container, key.data(), static_cast<int>(key.size()), &out);
     if (!v) return false;
     if (dot == std::string_view::npos) return true;
     if (out.type != jbvBinary) return false;
@@ -33,7 +34,9 @@ bool find_path(JsonbContainer *container, std::string_view path, JsonbValue &out
   }
 }
 
-bool is_json_type(Oid t) { return t == JSONBOID || t == JSONOID; }
+bool is_json_type(Oid t) {
+  return t == JSONBOID || t == JSONOID;
+}
 
 // One object's value for a column (PostgreSQL code: call inside pg_guard).
 Datum cell_of(RowBatch &batch, size_t target, JsonbValue &v, bool &isnull) {
@@ -56,9 +59,7 @@ Datum cell_of(RowBatch &batch, size_t target, JsonbValue &v, bool &isnull) {
       text = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v.val.numeric)));
       break;
     case jbvBool: text = v.val.boolean ? "true" : "false"; break;
-    case jbvBinary:
-      text = JsonbToCString(nullptr, v.val.binary.data, v.val.binary.len);
-      break;
+    case jbvBinary: text = JsonbToCString(nullptr, v.val.binary.data, v.val.binary.len); break;
     default: text = ""; break;
   }
   return batch.input(target, text);
@@ -77,22 +78,21 @@ uint32_t append_json_rows(RowBatch &batch, const FdwGuest &guest, std::string_vi
     });
   } catch (const PgError &e) {
     if (e.edata()->sqlerrcode == ERRCODE_QUERY_CANCELED) throw;
-    guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE,
-               std::string("pg_wasm_fdw.json_rows was given a document that is not JSON: ") + e.what());
+    guest.fail(
+        ERRCODE_FDW_INVALID_DATA_TYPE,
+        std::string("pg_wasm_fdw.json_rows was given a document that is not JSON: ") + e.what());
   }
   JsonbContainer *array = &doc->root;
   if (!path.empty()) {
     JsonbValue at;
     if (!find_path(array, path, at) || at.type != jbvBinary)
-      guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE,
-                 "pg_wasm_fdw.json_rows found no array at \"" + std::string(path) +
-                     "\" of the document");
+      guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE, "pg_wasm_fdw.json_rows found no array at \"" +
+                                                    std::string(path) + "\" of the document");
     array = at.val.binary.data;
   }
   if (!JsonContainerIsArray(array) || JsonContainerIsScalar(array))
-    guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE,
-               "pg_wasm_fdw.json_rows found no array at \"" + std::string(path) +
-                   "\" of the document");
+    guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE, "pg_wasm_fdw.json_rows found no array at \"" +
+                                                  std::string(path) + "\" of the document");
   uint32_t n = JsonContainerSize(array);
   for (uint32_t i = 0; i < n; i++) {
     JsonbValue elem;
@@ -103,9 +103,9 @@ uint32_t append_json_rows(RowBatch &batch, const FdwGuest &guest, std::string_vi
     });
     batch.begin_row();
     if (!object)
-      guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE,
-                 "pg_wasm_fdw.json_rows: element " + std::to_string(i) + " of the array at \"" +
-                     std::string(path) + "\" is not an object");
+      guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE, "pg_wasm_fdw.json_rows: element " +
+                                                    std::to_string(i) + " of the array at \"" +
+                                                    std::string(path) + "\" is not an object");
     for (size_t t = 0; t < batch.targets(); t++) {
       const ColumnInfo &col = batch.target_column(t);
       bool isnull = true;

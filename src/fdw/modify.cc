@@ -19,24 +19,24 @@ constexpr const char *kRowidName = "wasm_rowid";
 
 class ModifyState {
  public:
-  ModifyState(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private)
-      : rinfo_(rinfo) {
+  ModifyState(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private) : rinfo_(rinfo) {
     EState *estate = mtstate->ps.state;
     operation_ = static_cast<CmdType>(intVal(linitial(fdw_private)));
     ListCell *c;
-    foreach (c, static_cast<List *>(lsecond(fdw_private))) changed_attnums_.push_back(lfirst_int(c));
+    foreach (c, static_cast<List *>(lsecond(fdw_private)))
+      changed_attnums_.push_back(lfirst_int(c));
     Oid relid = RelationGetRelid(rinfo->ri_RelationDesc);
     RangeTblEntry *rte = exec_rt_fetch(rinfo->ri_RangeTableIndex, estate);
     Oid user = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
     tg_ = make_table_guest(relid, user);
     if (operation_ != CMD_INSERT) {
       Plan *subplan = outerPlanState(mtstate)->plan;
-      rowid_attno_ = pg_guard(
-          [&] { return ExecFindJunkAttributeInTlist(subplan->targetlist, kRowidName); });
+      rowid_attno_ =
+          pg_guard([&] { return ExecFindJunkAttributeInTlist(subplan->targetlist, kRowidName); });
       if (!AttributeNumberIsValid(rowid_attno_) || !tg_.table.rowid_column)
-        tg_.guest->fail(ERRCODE_FDW_OPTION_NAME_NOT_FOUND,
-                        "UPDATE and DELETE on foreign table " + tg_.table.name +
-                            " need its option rowid_column");
+        tg_.guest->fail(ERRCODE_FDW_OPTION_NAME_NOT_FOUND, "UPDATE and DELETE on foreign table " +
+                                                               tg_.table.name +
+                                                               " need its option rowid_column");
     }
     std::vector<int> all;
     for (size_t i = 0; i < tg_.table.columns.size(); i++) all.push_back(static_cast<int>(i));
@@ -136,11 +136,11 @@ ModifyState *state_of(ResultRelInfo *rinfo) {
 void add_update_targets(PlannerInfo *root, Index rtindex, Relation rel) {
   TableConfig table = table_config(RelationGetRelid(rel));
   if (!table.rowid_column)
-    throw SqlError(ERRCODE_FDW_OPTION_NAME_NOT_FOUND,
-                   "UPDATE and DELETE on foreign table " + table.name +
-                       " need its option rowid_column",
-                   "", "Name the column that identifies a row: ALTER FOREIGN TABLE ... OPTIONS "
-                       "(ADD rowid_column 'id').");
+    throw SqlError(
+        ERRCODE_FDW_OPTION_NAME_NOT_FOUND,
+        "UPDATE and DELETE on foreign table " + table.name + " need its option rowid_column", "",
+        "Name the column that identifies a row: ALTER FOREIGN TABLE ... OPTIONS "
+        "(ADD rowid_column 'id').");
   const ColumnInfo &col = table.columns[*table.rowid_column];
   pg_guard([&] {
     Oid collation = get_typcollation(col.type);
@@ -191,8 +191,9 @@ void set_modify_callbacks(FdwRoutine *routine) {
                                    List *fdw_private, int, int eflags) {
     pg::cpp_entry([&] {
       if (eflags & EXEC_FLAG_EXPLAIN_ONLY) return;
-      rinfo->ri_FdwState = own_in_context(mtstate->ps.state->es_query_cxt,
-                                          std::make_unique<ModifyState>(mtstate, rinfo, fdw_private));
+      rinfo->ri_FdwState =
+          own_in_context(mtstate->ps.state->es_query_cxt,
+                         std::make_unique<ModifyState>(mtstate, rinfo, fdw_private));
     });
   };
   routine->ExecForeignInsert = [](EState *, ResultRelInfo *rinfo, TupleTableSlot *slot,

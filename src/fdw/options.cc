@@ -38,9 +38,14 @@ bool starts_with(std::string_view s, std::string_view prefix) {
 }
 
 // The host's options, by where they may be given.
-constexpr std::string_view kServerOptions[] = {
-    "module",          "fdw_package_url", "fdw_package_name",       "fdw_package_version",
-    "fdw_package_checksum", "http_allowed_hosts", "http_timeout", "http_max_response_bytes"};
+constexpr std::string_view kServerOptions[] = {"module",
+                                               "fdw_package_url",
+                                               "fdw_package_name",
+                                               "fdw_package_version",
+                                               "fdw_package_checksum",
+                                               "http_allowed_hosts",
+                                               "http_timeout",
+                                               "http_max_response_bytes"};
 constexpr std::string_view kTableOptions[] = {"rowid_column", "rows"};
 constexpr std::string_view kColumnOptions[] = {"field"};
 
@@ -68,19 +73,21 @@ int64_t integer_option(const std::string &name, const std::string &value, int64_
     used = 0;
   }
   if (used == 0 || used != value.size() || v < lo || v > hi)
-    bad_option(name, "\"" + value + "\" is not a whole number from " + std::to_string(lo) +
-                         " to " + std::to_string(hi));
+    bad_option(name, "\"" + value + "\" is not a whole number from " + std::to_string(lo) + " to " +
+                         std::to_string(hi));
   return v;
 }
 
 std::string normalized_checksum(const std::string &value) {
   std::string hex = starts_with(value, "sha256:") ? value.substr(7) : value;
-  std::transform(hex.begin(), hex.end(), hex.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(hex.begin(), hex.end(), hex.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   bool ok = hex.size() == 64 &&
             std::all_of(hex.begin(), hex.end(), [](unsigned char c) { return std::isxdigit(c); });
   if (!ok)
-    bad_option("fdw_package_checksum",
-               "\"" + value + "\" is not a SHA-256 digest (64 hex digits, optionally after sha256:)");
+    bad_option(
+        "fdw_package_checksum",
+        "\"" + value + "\" is not a SHA-256 digest (64 hex digits, optionally after sha256:)");
   return hex;
 }
 
@@ -150,16 +157,15 @@ std::string package_module_name(const PackageSpec &spec) {
   std::string name = "pkg_" + clean(spec.name) + "__" + clean(spec.version);
   if (name.size() > 63) {
     std::string key = spec.name + "@" + spec.version;
-    std::string digest = pg::sha256_hex(
-        std::span(reinterpret_cast<const uint8_t *>(key.data()), key.size()));
+    std::string digest =
+        pg::sha256_hex(std::span(reinterpret_cast<const uint8_t *>(key.data()), key.size()));
     name = name.substr(0, 50) + "_" + digest.substr(0, 12);
   }
   return name;
 }
 
 std::string describe_code(const ServerConfig &server) {
-  if (server.package)
-    return "package \"" + server.package->name + "\" " + server.package->version;
+  if (server.package) return "package \"" + server.package->name + "\" " + server.package->version;
   return "module \"" + server.module + "\"";
 }
 
@@ -229,22 +235,23 @@ TableConfig table_config(Oid relid) {
                      "foreign table " + config.name + " has no column \"" + *rowid + "\"",
                      "Its option rowid_column names it.");
   }
-  if (const auto *rows = find_option(config.options, "rows")) config.rows = std::strtod(rows->c_str(), nullptr);
+  if (const auto *rows = find_option(config.options, "rows"))
+    config.rows = std::strtod(rows->c_str(), nullptr);
   return config;
 }
 
 OptionList user_options(Oid user, Oid server) {
   // GetUserMapping raises an error when there is none: look it up ourselves.
   List *options = pg_guard([&]() -> List * {
-    HeapTuple tp = SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(user),
-                                   ObjectIdGetDatum(server));
+    HeapTuple tp =
+        SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(user), ObjectIdGetDatum(server));
     if (!HeapTupleIsValid(tp))
       tp = SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(InvalidOid),
                            ObjectIdGetDatum(server));
     if (!HeapTupleIsValid(tp)) return NIL;
     bool isnull;
-    Datum datum = SysCacheGetAttr(USERMAPPINGUSERSERVER, tp, Anum_pg_user_mapping_umoptions,
-                                  &isnull);
+    Datum datum =
+        SysCacheGetAttr(USERMAPPINGUSERSERVER, tp, Anum_pg_user_mapping_umoptions, &isnull);
     List *result = isnull ? NIL : untransformRelOptions(datum);
     ReleaseSysCache(tp);
     return result;

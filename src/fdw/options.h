@@ -32,7 +32,7 @@ struct ServerConfig {
   Oid oid = InvalidOid;
   std::string name;
   Oid owner = InvalidOid;
-  std::string module;              // its module in wasm.modules
+  std::string module;  // its module in wasm.modules
   std::optional<PackageSpec> package;
   OptionList options;
 };
@@ -40,7 +40,7 @@ struct ServerConfig {
 // A foreign table's column as the guest sees it.
 struct ColumnInfo {
   std::string name;
-  int attnum = 0;      // the table's attribute number
+  int attnum = 0;  // the table's attribute number
   Oid type = InvalidOid;
   int32 typmod = -1;
   std::string type_name;  // format_type_with_typemod

@@ -28,8 +28,7 @@ std::vector<uint8_t> fetch_package(const PackageSpec &spec) {
   } catch (const services::HttpError &e) {
     pg_guard([] { CHECK_FOR_INTERRUPTS(); });
     throw SqlError(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION,
-                   "could not read package \"" + spec.name + "\" " + spec.version + ": " +
-                       e.what(),
+                   "could not read package \"" + spec.name + "\" " + spec.version + ": " + e.what(),
                    "", "Its host must be in wasm.http_allowed_hosts.");
   }
   if (resp.status != 200)
@@ -41,12 +40,12 @@ std::vector<uint8_t> fetch_package(const PackageSpec &spec) {
 
 [[noreturn]] void checksum_mismatch(const PackageSpec &spec, const std::string &actual,
                                     const std::string &where) {
-  throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE,
-                 "package \"" + spec.name + "\" " + spec.version + " does not match its checksum",
-                 "fdw_package_checksum is " + spec.checksum + "; " + where + " has sha256 " +
-                     actual + ".",
-                 "Check the URL and the checksum; a package's name and version always name the "
-                 "same code.");
+  throw SqlError(
+      ERRCODE_INVALID_PARAMETER_VALUE,
+      "package \"" + spec.name + "\" " + spec.version + " does not match its checksum",
+      "fdw_package_checksum is " + spec.checksum + "; " + where + " has sha256 " + actual + ".",
+      "Check the URL and the checksum; a package's name and version always name the "
+      "same code.");
 }
 
 }  // namespace
@@ -95,9 +94,9 @@ void validate_with_guest(const ServerConfig &server, const TableConfig *table,
     std::string why;
     auto ok = satisfies(requirement, kHostFdwApiVersion, why);
     if (!ok)
-      guest.fail(ERRCODE_INVALID_PARAMETER_VALUE,
-                 describe_code(server) + " states a host version requirement pg_wasm cannot read: " +
-                     why);
+      guest.fail(
+          ERRCODE_INVALID_PARAMETER_VALUE,
+          describe_code(server) + " states a host version requirement pg_wasm cannot read: " + why);
     if (!*ok)
       guest.fail(ERRCODE_INVALID_PARAMETER_VALUE,
                  describe_code(server) + " requires the FDW host version " + requirement +

@@ -79,9 +79,8 @@ bool is_scan_value(PlannerInfo *root, Expr *e, Index relid, bool &outer) {
     Node *n = reinterpret_cast<Node *>(e);
     Relids rels = pull_varnos(root, n);
     outer = !bms_is_empty(rels);
-    return !bms_is_member(relid, rels) && !contain_volatile_functions(n) &&
-           !contain_subplans(n) && !contain_agg_clause(n) && !contain_window_function(n) &&
-           !contain_vars_of_level(n, 1);
+    return !bms_is_member(relid, rels) && !contain_volatile_functions(n) && !contain_subplans(n) &&
+           !contain_agg_clause(n) && !contain_window_function(n) && !contain_vars_of_level(n, 1);
   });
 }
 
@@ -159,8 +158,8 @@ std::optional<Candidate> candidate_of(PlannerInfo *root, RestrictInfo *rinfo, In
   cand.qual.param = cand.value && !IsA(cand.value, Const);
   cand.qual.text = quote_name(table.columns[cand.qual.column].name) + " " +
                    (cand.qual.any ? cand.qual.op + " ANY (" + value_text(cand.value) + ")"
-                    : cand.value ? cand.qual.op + " " + value_text(cand.value)
-                                 : (cand.qual.op == "is_null" ? "IS NULL" : "IS NOT NULL"));
+                    : cand.value  ? cand.qual.op + " " + value_text(cand.value)
+                                  : (cand.qual.op == "is_null" ? "IS NULL" : "IS NOT NULL"));
   return cand;
 }
 
@@ -306,7 +305,8 @@ ForeignPath *make_path(PlannerInfo *root, RelOptInfo *baserel, RelPlan &rp, Path
 bool is_column(PlannerInfo *, RelOptInfo *baserel, EquivalenceClass *, EquivalenceMember *em,
                void *arg) {
   Expr *e = strip(em->em_expr);
-  return e && IsA(e, Var) && reinterpret_cast<Var *>(e)->varno == static_cast<int>(baserel->relid) &&
+  return e && IsA(e, Var) &&
+         reinterpret_cast<Var *>(e)->varno == static_cast<int>(baserel->relid) &&
          reinterpret_cast<Var *>(e)->varattno == *static_cast<AttrNumber *>(arg) &&
          reinterpret_cast<Var *>(e)->varlevelsup == 0;
 }
@@ -374,8 +374,8 @@ void get_paths(PlannerInfo *root, RelOptInfo *baserel, Oid) {
     sorted.limit = limit;
     ask_guest(*rp, sorted);
     if (sorted.result.sort) {
-      path = make_path(root, baserel, *rp, std::move(sorted), rp->rows, root->query_pathkeys,
-                       nullptr);
+      path =
+          make_path(root, baserel, *rp, std::move(sorted), rp->rows, root->query_pathkeys, nullptr);
       pg_guard([&] { add_path(baserel, reinterpret_cast<Path *>(path)); });
     }
   }
@@ -438,9 +438,8 @@ void set_plan_callbacks(FdwRoutine *routine) {
   routine->GetForeignPlan = [](PlannerInfo *root, RelOptInfo *baserel, Oid relid,
                                ForeignPath *best_path, List *tlist, List *scan_clauses,
                                Plan *outer_plan) {
-    return pg::cpp_entry([&] {
-      return get_plan(root, baserel, relid, best_path, tlist, scan_clauses, outer_plan);
-    });
+    return pg::cpp_entry(
+        [&] { return get_plan(root, baserel, relid, best_path, tlist, scan_clauses, outer_plan); });
   };
 }
 

@@ -18,9 +18,9 @@ double number(const FdwGuest &guest, const MsgpackReader::Value &v, std::string_
              : v.type == Type::Int  ? static_cast<double>(v.i)
                                     : -1;
   if (!(d >= 0) || !std::isfinite(d) || d > 1e15)
-    guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE,
-               "fdw_plan returned " + std::string(key) + " " + pg::describe(v) +
-                   ", not a number from 0 to 1e15");
+    guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE, "fdw_plan returned " + std::string(key) + " " +
+                                                  pg::describe(v) +
+                                                  ", not a number from 0 to 1e15");
   return d;
 }
 
@@ -68,8 +68,9 @@ PlanResult parse_plan_result(const FdwGuest &guest, std::string_view bytes, size
           auto v = r.next();
           if (v.type != Type::UInt || v.u >= quals)
             guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE,
-                       "fdw_plan returned " + pg::describe(v) + " in exact, not the index of one of the " +
-                           std::to_string(quals) + " quals");
+                       "fdw_plan returned " + pg::describe(v) +
+                           " in exact, not the index of one of the " + std::to_string(quals) +
+                           " quals");
           result.exact.insert(static_cast<size_t>(v.u));
         }
       } else {

@@ -13,15 +13,13 @@ using pg::pg_guard;
 using pg::PgError;
 using pg::SqlError;
 
-RowBatch::RowBatch(const TableConfig &table, const std::vector<int> &targets,
-                   MemoryContext parent)
+RowBatch::RowBatch(const TableConfig &table, const std::vector<int> &targets, MemoryContext parent)
     : table_(table),
       targets_(targets),
       who_("foreign scan of " + table.name),
       budget_(who_, pg::guest_memory_limit()) {
-  context_ = pg_guard([&] {
-    return AllocSetContextCreate(parent, "wasm FDW batch", ALLOCSET_DEFAULT_SIZES);
-  });
+  context_ = pg_guard(
+      [&] { return AllocSetContextCreate(parent, "wasm FDW batch", ALLOCSET_DEFAULT_SIZES); });
   inputs_.resize(targets_.size());
   ioparams_.resize(targets_.size());
   for (size_t i = 0; i < targets_.size(); i++) {
@@ -58,8 +56,10 @@ void RowBatch::set(size_t target, Datum value, bool isnull) {
 
 Datum RowBatch::input(size_t target, const char *text) {
   const ColumnInfo &col = target_column(target);
-  return pg_guard(
-      [&] { return InputFunctionCall(&inputs_[target], const_cast<char *>(text), ioparams_[target], col.typmod); });
+  return pg_guard([&] {
+    return InputFunctionCall(&inputs_[target], const_cast<char *>(text), ioparams_[target],
+                             col.typmod);
+  });
 }
 
 void RowBatch::store_next(TupleTableSlot *slot) {
@@ -81,8 +81,9 @@ void RowBatch::store_next(TupleTableSlot *slot) {
 void cell_error(const RowBatch &batch, const FdwGuest &guest, size_t target,
                 const std::string &why) {
   guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE,
-             "column \"" + batch.target_column(target).name + "\" of foreign table " + batch.table().name + " cannot take row " +
-                 std::to_string(batch.row_number()) + "'s value: " + why);
+             "column \"" + batch.target_column(target).name + "\" of foreign table " +
+                 batch.table().name + " cannot take row " + std::to_string(batch.row_number()) +
+                 "'s value: " + why);
 }
 
 namespace {

@@ -54,7 +54,8 @@ class ScanState final : public RowSink {
       for (const auto &q : plan_.quals) n += q.param ? 1 : 0;
       packer.pack_array(n);
       for (size_t i = 0; i < plan_.quals.size(); i++)
-        if (plan_.quals[i].param) pack_cell(packer, values[i].type, values[i].value, values[i].isnull);
+        if (plan_.quals[i].param)
+          pack_cell(packer, values[i].type, values[i].value, values[i].isnull);
       g.call(Routine::ReScan, std::string_view(buf.data(), buf.size()));
     } else {
       if (g.exports(Routine::EndScan)) g.call(Routine::EndScan);
@@ -84,7 +85,8 @@ class ScanState final : public RowSink {
     std::string sorts;
     for (const auto &s : plan_.sorts)
       sorts += (sorts.empty() ? "" : ", ") + quote_name(table.columns[s.column].name) +
-               (s.desc ? " DESC" : "") + (s.nulls_first != s.desc ? (s.nulls_first ? " NULLS FIRST" : " NULLS LAST") : "");
+               (s.desc ? " DESC" : "") +
+               (s.nulls_first != s.desc ? (s.nulls_first ? " NULLS FIRST" : " NULLS LAST") : "");
     if (!sorts.empty()) explain_text(es, "Pushed Sort", sorts);
     if (plan_.limit) explain_text(es, "Pushed Limit", std::to_string(*plan_.limit));
     if (es->analyze && stats_) {
@@ -132,8 +134,7 @@ class ScanState final : public RowSink {
     requests_at_start_ = stats_->requests;
     bytes_at_start_ = stats_->bytes_received;
     std::vector<QualValue> values = qual_values();
-    batch_ = std::make_unique<RowBatch>(tg_.table, plan_.targets,
-                                        node_->ss.ps.state->es_query_cxt);
+    batch_ = std::make_unique<RowBatch>(tg_.table, plan_.targets, node_->ss.ps.state->es_query_cxt);
     started_ = true;
     tg_.guest->call(Routine::BeginScan, scan_input(tg_, plan_, values));
   }
@@ -171,7 +172,9 @@ class ScanState final : public RowSink {
   bool finished_ = false;
 };
 
-ScanState *state_of(ForeignScanState *node) { return static_cast<ScanState *>(node->fdw_state); }
+ScanState *state_of(ForeignScanState *node) {
+  return static_cast<ScanState *>(node->fdw_state);
+}
 
 }  // namespace
 

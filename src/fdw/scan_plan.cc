@@ -15,19 +15,20 @@ List *scan_plan_to_list(const ScanPlan &plan) {
     for (int t : plan.targets) targets = lappend_int(targets, t);
     List *quals = NIL;
     for (const auto &q : plan.quals)
-      quals = lappend(quals, list_make5(makeInteger(q.column), makeString(pstrdup(q.op.c_str())),
-                                        makeInteger((q.any ? 1 : 0) | (q.param ? 2 : 0) |
-                                                    (q.exact ? 4 : 0)),
-                                        makeInteger(q.value), makeString(pstrdup(q.text.c_str()))));
+      quals = lappend(
+          quals, list_make5(makeInteger(q.column), makeString(pstrdup(q.op.c_str())),
+                            makeInteger((q.any ? 1 : 0) | (q.param ? 2 : 0) | (q.exact ? 4 : 0)),
+                            makeInteger(q.value), makeString(pstrdup(q.text.c_str()))));
     List *sorts = NIL;
     for (const auto &s : plan.sorts)
       sorts = lappend(sorts, list_make3(makeInteger(s.column), makeInteger(s.desc ? 1 : 0),
                                         makeInteger(s.nulls_first ? 1 : 0)));
     // A Const so that a limit beyond int's range keeps its value.
-    Node *limit = plan.limit ? reinterpret_cast<Node *>(makeConst(
-                                   INT8OID, -1, InvalidOid, 8, Int64GetDatum(*plan.limit), false,
-                                   FLOAT8PASSBYVAL))
-                             : reinterpret_cast<Node *>(makeNullConst(INT8OID, -1, InvalidOid));
+    Node *limit =
+        plan.limit
+            ? reinterpret_cast<Node *>(makeConst(
+                  INT8OID, -1, InvalidOid, 8, Int64GetDatum(*plan.limit), false, FLOAT8PASSBYVAL))
+            : reinterpret_cast<Node *>(makeNullConst(INT8OID, -1, InvalidOid));
     return list_make4(targets, quals, sorts, limit);
   });
 }

@@ -35,7 +35,9 @@ std::optional<std::pair<Version, int>> parse_version(std::string_view s) {
   return std::make_pair(v, given);
 }
 
-auto key(Version v) { return std::make_tuple(v.major, v.minor, v.patch); }
+auto key(Version v) {
+  return std::make_tuple(v.major, v.minor, v.patch);
+}
 
 std::optional<bool> comparator(std::string_view c, Version have) {
   c = trim(c);

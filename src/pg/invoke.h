@@ -38,10 +38,9 @@ Invocation invoke(LoadedModule &module, uint32_t export_index, std::string_view 
 // after a failure. Every instance of the session is dropped when the engine's
 // heap is full.
 template <typename GetInstance, typename Discard>
-Invocation invoke_with(std::string_view module, uint32_t export_index,
-                       std::string_view export_name, const engine::Value *args,
-                       engine::Value *results, const CallFor &call_for, GetInstance &&instance,
-                       Discard &&discard);
+Invocation invoke_with(std::string_view module, uint32_t export_index, std::string_view export_name,
+                       const engine::Value *args, engine::Value *results, const CallFor &call_for,
+                       GetInstance &&instance, Discard &&discard);
 
 }  // namespace pgwasm::pg
 

@@ -11,10 +11,9 @@
 namespace pgwasm::pg {
 
 template <typename GetInstance, typename Discard>
-Invocation invoke_with(std::string_view module, uint32_t export_index,
-                       std::string_view export_name, const engine::Value *args,
-                       engine::Value *results, const CallFor &call_for, GetInstance &&instance,
-                       Discard &&discard) {
+Invocation invoke_with(std::string_view module, uint32_t export_index, std::string_view export_name,
+                       const engine::Value *args, engine::Value *results, const CallFor &call_for,
+                       GetInstance &&instance, Discard &&discard) {
   host::GuestCall call{module, export_name};
   call.for_export = call_for.export_name;
   call.sql_args = call_for.sql_args;

@@ -415,10 +415,9 @@ HopResult transfer(CURLM *multi, const Url &url, const Hop &hop, const HttpLimit
     case CURLE_OK: break;
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_CONNECT:
-      throw HttpError(
-          Kind::Connect, url.host,
-          // libcurl's own words, not its error buffer's (which adds timings).
-          "could not connect to " + url.describe() + ": " + curl_easy_strerror(code));
+      throw HttpError(Kind::Connect, url.host,
+                      // libcurl's own words, not its error buffer's (which adds timings).
+                      "could not connect to " + url.describe() + ": " + curl_easy_strerror(code));
     case CURLE_OPERATION_TIMEDOUT:
       throw HttpError(Kind::Timeout, url.host,
                       "the request to " + url.describe() + " took longer than " +

@@ -51,11 +51,16 @@ PGW_EXPORT(fdw_iter_scan) int64_t iter_scan(void) {
   if (jwt_key.len) pgw_fdw_jwt("HS256", jwt_key, &claims, 0, &token);
   pgw_fdw_row_begin(b, (uint32_t)ntargets);
   for (int32_t t = 0; t < ntargets; t++) {
-    if (targets[t] == c_micros) pgw_fdw_cell_int(b, micros);
-    else if (targets[t] == c_formatted) pgw_fdw_cell_str(b, formatted.data, formatted.len);
-    else if (targets[t] == c_token) pgw_fdw_cell_str(b, token.data, token.len);
-    else if (targets[t] == c_clock) pgw_fdw_cell_bool(b, pgw_fdw_epoch_ms() > 1700000000000LL);
-    else pgw_fdw_cell_nil(b);
+    if (targets[t] == c_micros)
+      pgw_fdw_cell_int(b, micros);
+    else if (targets[t] == c_formatted)
+      pgw_fdw_cell_str(b, formatted.data, formatted.len);
+    else if (targets[t] == c_token)
+      pgw_fdw_cell_str(b, token.data, token.len);
+    else if (targets[t] == c_clock)
+      pgw_fdw_cell_bool(b, pgw_fdw_epoch_ms() > 1700000000000LL);
+    else
+      pgw_fdw_cell_nil(b);
   }
   return pgw_fdw_batch_end(b);
 }
