@@ -855,6 +855,31 @@ static inline int64_t pgw_fdw_result(const pgw_buf *b) {
   return pgw_buf_result(b);
 }
 
+/* fdw_plan's answer (docs/fdw.md, "fdw_plan"): the rows the scan returns
+ * and its startup cost, the quals applied exactly (`exact` holds their
+ * indexes, each written with pgw_mp_int64, `nexact` of them; it is freed),
+ * and whether the rows come in the order asked and the limit is applied. */
+static inline int64_t pgw_fdw_plan_result(int64_t rows, int64_t startup_cost, pgw_buf *exact,
+                                          uint32_t nexact, int sort, int limit) {
+  pgw_buf *out = pgw_output();
+  pgw_mp_map(out, 5);
+  pgw_mp_cstr(out, "rows");
+  pgw_mp_int64(out, rows);
+  pgw_mp_cstr(out, "startup_cost");
+  pgw_mp_int64(out, startup_cost);
+  pgw_mp_cstr(out, "exact");
+  pgw_mp_array(out, nexact);
+  pgw_append(out, exact->data, exact->len);
+  pgw_free(exact->data);
+  exact->data = 0;
+  exact->len = exact->cap = 0;
+  pgw_mp_cstr(out, "sort");
+  pgw_mp_bool(out, sort);
+  pgw_mp_cstr(out, "limit");
+  pgw_mp_bool(out, limit);
+  return pgw_buf_result(out);
+}
+
 /* A batch of rows for fdw_iter_scan (or one row's cells for a write, with
  * pgw_fdw_row_begin alone). Built in pg_wasm.h's shared output buffer. */
 typedef struct {

@@ -64,7 +64,6 @@ PGW_EXPORT(fdw_plan) int64_t fdw_plan(int32_t ptr, int32_t len) {
   pgw_mp in = pgw_fdw_input(ptr, len);
   int32_t ncol = n_column(&in);
   int64_t rows = table_count(&in);
-  pgw_buf *out = pgw_output();
   pgw_buf exact = {0, 0, 0};
   uint32_t nexact = 0;
   int all_exact = 1;
@@ -95,20 +94,8 @@ PGW_EXPORT(fdw_plan) int64_t fdw_plan(int32_t ptr, int32_t len) {
   if (pgw_fdw_sorts(&in, &it) == 1 && pgw_fdw_next_sort(&it, &s))
     sorted = s.column == ncol && ncol >= 0 && !s.desc;
 
-  pgw_mp_map(out, 5);
-  pgw_mp_cstr(out, "rows");
-  pgw_mp_int64(out, rows);
-  pgw_mp_cstr(out, "startup_cost");
-  pgw_mp_int64(out, 1);  // no request to make
-  pgw_mp_cstr(out, "exact");
-  pgw_mp_array(out, nexact);
-  pgw_append(out, exact.data, exact.len);
-  pgw_free(exact.data);
-  pgw_mp_cstr(out, "sort");
-  pgw_mp_bool(out, sorted);
-  pgw_mp_cstr(out, "limit");
-  pgw_mp_bool(out, all_exact);
-  return pgw_buf_result(out);
+  // no request to make
+  return pgw_fdw_plan_result(rows, 1, &exact, nexact, sorted, all_exact);
 }
 
 static struct {

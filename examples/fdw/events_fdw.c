@@ -134,21 +134,7 @@ PGW_EXPORT(fdw_plan) int64_t fdw_plan(int32_t ptr, int32_t len) {
   if (pgw_fdw_sorts(&in, &it) == 1 && pgw_fdw_next_sort(&it, &s))
     sorted = s.column >= 0 && s.column == pgw_fdw_column_index(&in, "created_at");
 
-  pgw_buf *out = pgw_output();
-  pgw_mp_map(out, 5);
-  pgw_mp_cstr(out, "rows");
-  pgw_mp_int64(out, rows);
-  pgw_mp_cstr(out, "startup_cost");
-  pgw_mp_int64(out, 100);
-  pgw_mp_cstr(out, "exact");
-  pgw_mp_array(out, nexact);
-  pgw_append(out, exact.data, exact.len);
-  pgw_free(exact.data);
-  pgw_mp_cstr(out, "sort");
-  pgw_mp_bool(out, sorted);
-  pgw_mp_cstr(out, "limit");
-  pgw_mp_bool(out, all_exact);
-  return pgw_buf_result(out);
+  return pgw_fdw_plan_result(rows, 100, &exact, nexact, sorted, all_exact);
 }
 
 static struct {

@@ -36,15 +36,3 @@ extern "C" {
 #include "utils/rel.h"
 #include "utils/typcache.h"
 }
-
-#undef snprintf
-#undef vsnprintf
-#undef sprintf
-#undef vsprintf
-#undef fprintf
-#undef vfprintf
-#undef printf
-#undef vprintf
-#undef strerror
-#undef strerror_r
-#undef Trap
