@@ -7,9 +7,10 @@
 \set compute :guests '/compute_fdw.wasm'
 \set compute_url 'file://' :compute
 SELECT encode(sha256(pg_read_binary_file(:'compute')), 'hex') AS compute_sum \gset
+SELECT set_config('regress.compute_sum', :'compute_sum', false) IS NOT NULL AS ok;
 
 -- An error's SQLSTATE, message and detail, the guests' directory shown as
--- <guests>.
+-- <guests> and compute_fdw's checksum as <compute sha256>.
 CREATE FUNCTION fdw_error(statement text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE state text; message text; detail text;
 BEGIN
@@ -18,8 +19,9 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
     GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
                             detail = PG_EXCEPTION_DETAIL;
-    RETURN replace(state || ': ' || message || coalesce(E'\nDETAIL: ' || nullif(detail, ''), ''),
-                   current_setting('regress.guests'), '<guests>');
+    RETURN replace(replace(state || ': ' || message || coalesce(E'\nDETAIL: ' || nullif(detail, ''), ''),
+                           current_setting('regress.guests'), '<guests>'),
+                   current_setting('regress.compute_sum'), '<compute sha256>');
 END $$;
 
 -- Supabase's statements, as their documentation writes them.
