@@ -8,6 +8,7 @@
 \set compute_url 'file://' :compute
 SELECT encode(sha256(pg_read_binary_file(:'compute')), 'hex') AS compute_sum \gset
 SELECT set_config('regress.compute_sum', :'compute_sum', false) IS NOT NULL AS ok;
+ALTER DATABASE pg_wasm_regress SET regress.compute_sum FROM CURRENT;
 
 -- An error's SQLSTATE, message and detail, the guests' directory shown as
 -- <guests> and compute_fdw's checksum as <compute sha256>.
