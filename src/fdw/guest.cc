@@ -164,7 +164,10 @@ void FdwGuest::invoke(uint32_t export_index, std::string_view name, const engine
         },
         [&] { instance_ = pg::ModuleInstance{}; });
   } catch (const SqlError &e) {
-    std::string detail = e.detail.empty() ? where(r) : e.detail + "\n" + where(r);
+    // fail() (a host function's error about this guest) has named it already.
+    std::string detail = e.detail.empty()                              ? where(r)
+                         : e.detail.find(where(r)) != std::string::npos ? e.detail
+                                                                        : e.detail + "\n" + where(r);
     throw SqlError(keeps_sqlstate(e.sqlstate) ? e.sqlstate : ERRCODE_FDW_ERROR,
                    scrub(e.message, context_.secrets), scrub(detail, context_.secrets),
                    scrub(e.hint, context_.secrets));

@@ -92,7 +92,7 @@ void append_row(RowBatch &batch, const FdwGuest &guest, MsgpackReader &r,
   auto row = r.next();
   batch.begin_row();
   if (row.type != MsgpackReader::Type::Array || row.count != batch.targets())
-    guest.fail(ERRCODE_FDW_INCONSISTENT_DESCRIPTOR_INFORMATION,
+    guest.fail(ERRCODE_FDW_INVALID_COLUMN_NUMBER,
                std::string(routine) + " returned " + pg::describe(row) + " for row " +
                    std::to_string(batch.row_number()) + " of foreign table " + batch.table().name +
                    ", not an array of " + std::to_string(batch.targets()) + " cells (one per " +

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "fdw/guest.h"
 #include "pg/guard.h"
 #include "pg/host/guest_call.h"
 #include "pg/host/host_actions.h"
@@ -32,7 +33,13 @@ void log(HostCall &call, std::span<const Value> args, std::span<Value>) {
                    "wasm " + current_call_description() + " called pg_wasm.log with level " +
                        std::to_string(level),
                    "", "Levels are 0 (DEBUG1), 1 (LOG), 2 (INFO), 3 (NOTICE) and 4 (WARNING).");
-  guest_log(kLevels[level], guest_text(call, args[1], args[2], "pg_wasm.log"));
+  std::string_view text = guest_text(call, args[1], args[2], "pg_wasm.log");
+  // A wasm FDW's messages never show its user mapping's values (docs/fdw.md).
+  if (const fdw::FdwGuest *g = fdw::current_fdw_guest()) {
+    guest_log(kLevels[level], fdw::scrub(std::string(text), g->context().secrets));
+    return;
+  }
+  guest_log(kLevels[level], text);
 }
 
 void error(HostCall &call, std::span<const Value> args, std::span<Value>) {
