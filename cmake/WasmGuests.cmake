@@ -93,13 +93,24 @@ function(add_wasi_guests target out_dir)
   add_custom_target(${target} ALL DEPENDS ${outputs})
 endfunction()
 
-# add_rust_guests(<target> <output dir> [LIBRARY <source.rs>...] [COMMAND <source.rs>...]):
-# Rust for wasm32-wasi, each file a crate becoming <output dir>/<name>.wasm.
-# A LIBRARY (crate type cdylib) exports its #[no_mangle] functions; a COMMAND
-# is a program, main exported as _start. Source paths in panic messages are
-# made relative to the source tree, so they read the same on every machine.
+# add_rust_guests(<target> <output dir> [TARGET <triple>] [DEPENDS <file>...]
+#                 [LIBRARY <source.rs>...] [COMMAND <source.rs>...]):
+# Rust for wasm32-wasi (or TARGET, such as wasm32-unknown-unknown, built with
+# panic=abort), each file a crate becoming <output dir>/<name>.wasm. A
+# LIBRARY (crate type cdylib) exports its #[no_mangle] functions; a COMMAND
+# is a program, main exported as _start. DEPENDS: files the crates include
+# (an SDK module). Source paths in panic messages are made relative to the
+# source tree, so they read the same on every machine.
 function(add_rust_guests target out_dir)
-  cmake_parse_arguments(PARSE_ARGV 2 ARG "" "" "LIBRARY;COMMAND")
+  cmake_parse_arguments(PARSE_ARGV 2 ARG "" "TARGET" "LIBRARY;COMMAND;DEPENDS")
+  set(triple wasm32-wasi)
+  set(extra)
+  if(ARG_TARGET)
+    set(triple ${ARG_TARGET})
+    if(NOT triple MATCHES "wasi")
+      set(extra -C panic=abort)
+    endif()
+  endif()
   set(outputs)
   foreach(kind IN ITEMS LIBRARY COMMAND)
     foreach(src IN LISTS ARG_${kind})
@@ -110,10 +121,10 @@ function(add_rust_guests target out_dir)
       endif()
       add_custom_command(OUTPUT "${out}"
         COMMAND ${CMAKE_COMMAND} -E make_directory "${out_dir}"
-        COMMAND ${RUSTC_EXECUTABLE} --edition 2021 --target wasm32-wasi ${crate_type}
-                -C opt-level=2 -C strip=debuginfo "--remap-path-prefix=${CMAKE_SOURCE_DIR}/="
-                -o "${out}" "${abs}"
-        DEPENDS "${abs}" COMMENT "Building Rust guest ${name}.wasm" VERBATIM)
+        COMMAND ${RUSTC_EXECUTABLE} --edition 2021 --target ${triple} ${crate_type}
+                -C opt-level=2 -C strip=debuginfo ${extra}
+                "--remap-path-prefix=${CMAKE_SOURCE_DIR}/=" -o "${out}" "${abs}"
+        DEPENDS "${abs}" ${ARG_DEPENDS} COMMENT "Building Rust guest ${name}.wasm" VERBATIM)
       list(APPEND outputs "${out}")
     endforeach()
   endforeach()

@@ -6,6 +6,7 @@
 #include "pg/budgets.h"
 #include "pg/guard.h"
 #include "pg/invoke.h"
+#include "pg/message_text.h"
 
 namespace pgwasm::fdw {
 
@@ -88,12 +89,7 @@ FdwGuest *current_fdw_guest() {
 }
 
 std::string scrub(std::string text, const std::vector<std::string> &secrets) {
-  for (const auto &secret : secrets) {
-    if (secret.size() < 4) continue;
-    for (size_t pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 3))
-      text.replace(pos, secret.size(), "***");
-  }
-  return text;
+  return pg::scrub_secrets(std::move(text), secrets);
 }
 
 FdwGuest::FdwGuest(pg::LoadedModule &module, GuestContext context, std::string_view init_input)
@@ -154,6 +150,8 @@ void FdwGuest::invoke(uint32_t export_index, std::string_view name, const engine
     fail(ERRCODE_FDW_INCONSISTENT_DESCRIPTOR_INFORMATION,
          "the wasm FDW's instance failed earlier in this statement");
   CurrentGuest scope(this);
+  // What the guest logs, prints or raises never shows its user mapping.
+  pg::SecretsScope secrets(context_.secrets);
   try {
     pg::invoke_with(
         module_.name, export_index, name, args, results,

@@ -165,6 +165,9 @@ List *plan_modify(PlannerInfo *root, ModifyTable *plan, Index result_relation) {
   });
 }
 
+// What the module can do, as PostgreSQL asks before it plans a write (and
+// information_schema shows): a write the module has no routine for is
+// refused with PostgreSQL's own "does not allow" error, naming the table.
 int updatable(Relation rel) {
   Oid server = pg_guard([&] { return GetForeignTable(RelationGetRelid(rel))->serverid; });
   ServerConfig config = server_config(server);

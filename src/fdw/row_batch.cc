@@ -92,18 +92,31 @@ bool is_text_type(Oid type) {
   return type == TEXTOID || type == VARCHAROID || type == BPCHAROID || type == NAMEOID;
 }
 
-// A text column takes any scalar, written as text (docs/fdw.md, "Values"):
-// the number or bool is consumed and its text returned.
-std::optional<std::string> scalar_as_text(MsgpackReader &r, Oid type) {
-  if (!is_text_type(type)) return std::nullopt;
+// The cells read as text by the column's input function (docs/fdw.md,
+// "Values"): a string for any column but bytea (whose strings are its
+// bytes), and any scalar for a text column. Such a value is consumed and
+// its text returned.
+std::optional<std::string> cell_as_text(MsgpackReader &r, Oid type) {
+  if (type == BYTEAOID) return std::nullopt;
   MsgpackReader peek = r;
   auto v = peek.next();
   std::string text;
   switch (v.type) {
-    case MsgpackReader::Type::Bool: text = v.boolean ? "true" : "false"; break;
-    case MsgpackReader::Type::Int: text = std::to_string(v.i); break;
-    case MsgpackReader::Type::UInt: text = std::to_string(v.u); break;
+    case MsgpackReader::Type::Str: text = v.bytes; break;
+    case MsgpackReader::Type::Bool:
+      if (!is_text_type(type)) return std::nullopt;
+      text = v.boolean ? "true" : "false";
+      break;
+    case MsgpackReader::Type::Int:
+      if (!is_text_type(type)) return std::nullopt;
+      text = std::to_string(v.i);
+      break;
+    case MsgpackReader::Type::UInt:
+      if (!is_text_type(type)) return std::nullopt;
+      text = std::to_string(v.u);
+      break;
     case MsgpackReader::Type::Float: {
+      if (!is_text_type(type)) return std::nullopt;
       char buf[32];
       std::snprintf(buf, sizeof buf, "%.17g", v.f);
       text = buf;
@@ -122,7 +135,7 @@ void append_row(RowBatch &batch, const FdwGuest &guest, MsgpackReader &r,
   auto row = r.next();
   batch.begin_row();
   if (row.type != MsgpackReader::Type::Array || row.count != batch.targets())
-    guest.fail(ERRCODE_FDW_INCONSISTENT_DESCRIPTOR_INFORMATION,
+    guest.fail(ERRCODE_FDW_INVALID_COLUMN_NUMBER,
                std::string(routine) + " returned " + pg::describe(row) + " for row " +
                    std::to_string(batch.row_number()) + " of foreign table " + batch.table().name +
                    ", not an array of " + std::to_string(batch.targets()) + " cells (one per " +
@@ -132,8 +145,11 @@ void append_row(RowBatch &batch, const FdwGuest &guest, MsgpackReader &r,
     bool isnull = true;
     Datum value = 0;
     try {
-      if (auto text = scalar_as_text(r, col.type)) {
+      if (auto text = cell_as_text(r, col.type)) {
+        if (text->find('\0') != std::string::npos)
+          cell_error(batch, guest, t, "a string with a zero byte");
         isnull = false;
+        batch.budget().charge(text->size());
         value = batch.input(t, text->c_str());
       } else {
         value = pg::read_datum(r, col.type, col.typmod, isnull, who, batch.budget());

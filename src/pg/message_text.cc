@@ -74,7 +74,43 @@ std::string convert(const std::string &text, int from, int to) {
 
 }  // namespace
 
+namespace {
+const SecretsScope *secrets_in_force = nullptr;
+}  // namespace
+
+SecretsScope::SecretsScope(const std::vector<std::string> &secrets)
+    : outer_(secrets_in_force), secrets_(secrets) {
+  secrets_in_force = this;
+}
+
+SecretsScope::~SecretsScope() { secrets_in_force = outer_; }
+
+std::string scrub_secrets(std::string text, const std::vector<std::string> &secrets) {
+  for (const auto &secret : secrets) {
+    if (secret.size() < 4) continue;
+    for (size_t pos = text.find(secret); pos != std::string::npos;
+         pos = text.find(secret, pos + 3))
+      text.replace(pos, secret.size(), "***");
+  }
+  return text;
+}
+
+namespace {
+std::string fit_for_message(std::string_view utf8, size_t max_bytes);
+}  // namespace
+
 std::string message_text(std::string_view utf8, size_t max_bytes) {
+  if (!secrets_in_force) return fit_for_message(utf8, max_bytes);
+  // Hidden before the text is cut, so that no part of one survives.
+  std::string scrubbed(utf8);
+  for (const SecretsScope *s = secrets_in_force; s; s = s->outer_)
+    scrubbed = scrub_secrets(std::move(scrubbed), s->secrets_);
+  return fit_for_message(scrubbed, max_bytes);
+}
+
+namespace {
+
+std::string fit_for_message(std::string_view utf8, size_t max_bytes) {
   int server = GetDatabaseEncoding();
   int client = pg_get_client_encoding();
   std::string text = convert(clean_utf8(utf8, max_bytes), PG_UTF8, server);
@@ -82,5 +118,7 @@ std::string message_text(std::string_view utf8, size_t max_bytes) {
   if (client != server) text = convert(convert(text, server, client), client, server);
   return text;
 }
+
+}  // namespace
 
 }  // namespace pgwasm::pg

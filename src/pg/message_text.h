@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pgwasm::pg {
 
@@ -22,6 +23,26 @@ inline constexpr size_t kMessageTextBytes = 8192;
 // character), characters that the server's or the client's encoding cannot
 // hold become '?', and text beyond `max_bytes` is cut, saying how much
 // there was.
+// While it runs, the values of a wasm FDW's user mapping are secrets:
+// message_text shows each (of four or more bytes) as ***.
 std::string message_text(std::string_view utf8, size_t max_bytes = kMessageTextBytes);
+
+// `text` with each secret of four or more bytes replaced by ***.
+std::string scrub_secrets(std::string text, const std::vector<std::string> &secrets);
+
+// Makes `secrets` the ones message_text hides, for a scope (nested scopes
+// add theirs).
+class SecretsScope {
+ public:
+  explicit SecretsScope(const std::vector<std::string> &secrets);
+  ~SecretsScope();
+  SecretsScope(const SecretsScope &) = delete;
+  SecretsScope &operator=(const SecretsScope &) = delete;
+
+ private:
+  const SecretsScope *outer_;
+  const std::vector<std::string> &secrets_;
+  friend std::string message_text(std::string_view, size_t);
+};
 
 }  // namespace pgwasm::pg
