@@ -162,12 +162,41 @@ SELECT * FROM host_api_sleepy;
 RESET statement_timeout;
 SELECT 'the session goes on' AS after_cancel;
 
+-- Every type through the host's packing and back: fdw_echo's INSERT returns
+-- the cells it was given.
+SELECT wasm.load_module('fdw_echo', guest('fdw_echo.wasm')) IS NOT NULL AS loaded;
+CREATE SERVER echo FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (module 'fdw_echo');
+CREATE FOREIGN TABLE echo (b bool, i2 int2, i4 int4, i8 int8, f4 float4, f8 float8,
+    num numeric, num41 numeric(4,1), t text, vc varchar(5), bp char(3), d date, ts timestamp,
+    tstz timestamptz, j json, jb jsonb, u uuid, by bytea, ia int4[], ta text[], ip inet,
+    iv interval) SERVER echo;
+CREATE TABLE echo_in (LIKE echo);
+INSERT INTO echo_in VALUES
+    (true, -32768, 2147483647, -9223372036854775808, 1.5, -0.000123456789, -12.50, 12.3,
+     'héllo, wörld ✓', 'abc', 'ab', '2024-02-29', '2024-05-01 12:00:00.000001',
+     '2024-05-01 12:00:00+02', '{"a": [1, 2.5, null]}', '{"b": {"c": true}}',
+     'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\x00ff10', '{1,NULL,3}', '{"x y",NULL,""}',
+     '10.1.2.3/8', '1 day 02:03:04'),
+    (false, 0, 0, 0, 'NaN', '-Infinity', 'NaN', -99.9, '', '', '', 'infinity', '-infinity',
+     'infinity', '[]', '{}', '00000000-0000-0000-0000-000000000000', '', '{}', '{}', '::1',
+     '-1 mons'),
+    (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+     NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+WITH back AS (INSERT INTO echo SELECT * FROM echo_in RETURNING *)
+SELECT (SELECT count(*) FROM back) AS returned,
+       (SELECT count(*) FROM back b JOIN echo_in i
+            ON (b.*)::text = (i.*)::text) AS identical;
+-- json keeps its text, jsonb its value, each as written.
+INSERT INTO echo (j, jb, num, ts) VALUES ('{"k":  1}', '{"k":  1}', 1e-20, '0044-03-15 BC')
+    RETURNING j, jb, num, ts;
+
 -- Statistics of this session, per server.
 SELECT server_name, scans > 0 AS scanned, rows > 0 AS rows_read, http_requests
     FROM wasm.fdw_stats ORDER BY server_name;
 
 -- The wrapper's objects, dropped in order.
-DROP FOREIGN TABLE gen_typed, gen_short, gen_small, host_api_bad_time, host_api_sleepy;
+DROP TABLE echo_in;
+DROP FOREIGN TABLE echo, gen_typed, gen_short, gen_small, host_api_bad_time, host_api_sleepy;
 DROP EXTENSION pgcrypto;
 DROP FUNCTION base64url_decode(text);
 DROP TABLE wanted;
