@@ -3,16 +3,22 @@
 bench/setup.sql has made the functions. Talks to the server only through psql
 (PGHOST, PGPORT, PGUSER and PGDATABASE come from the environment) and prints
 one report: the four implementations side by side, the Wasm tiering
-comparison, cold first calls and cancel latency."""
+comparison, cold first calls, cancel latency and the foreign data wrappers
+(a Wasm FDW against a C set-returning function, file_fdw and COPY FROM
+PROGRAM; planning time)."""
 
 import argparse
 import datetime
 import os
 import platform
 import re
+import signal
 import statistics
 import subprocess
 import sys
+import tempfile
+import time
+import urllib.request
 
 IMPLS = ("wasm", "plpgsql", "plpython", "c")
 TIERINGS = ("optimizing", "baseline", "dynamic")
@@ -95,8 +101,11 @@ def measure(cells, warmup, reps, options="", what="", prelude=None):
         kind = "warm-up" if r < warmup else "timed"
         lines.append(f"\\warn bench: {what} round {r + 1}/{warmup + reps} ({kind})")
         for key, query in cells:
-            assert "$q$" not in query
-            lines.append(f"SELECT ms, result FROM bench.run($q${query}$q$);")
+            if query.startswith("bench."):  # a call of another bench.run_* function
+                lines.append(f"SELECT ms, result FROM {query};")
+            else:
+                assert "$q$" not in query
+                lines.append(f"SELECT ms, result FROM bench.run($q${query}$q$);")
             order.append((key, r >= warmup))
     out = psql("\n".join(lines) + "\n", options)
     if len(out) != len(order):
@@ -269,6 +278,251 @@ def noisy(label, times):
 # ---------------------------------------------------------------------------
 
 
+# ---------------------------------------------------------------------------
+# Foreign data wrappers
+
+
+class ApiServer:
+    """test/fdw/api_server.py on 127.0.0.1 at a free port, for as long as the
+    `with` block: bounded wait for its port, stopped (then killed) at exit."""
+
+    def __init__(self, root, events, max_page):
+        self.cmd = [sys.executable, os.path.join(root, "test", "fdw", "api_server.py"),
+                    "--port", "0", "--events", str(events), "--max-page", str(max_page)]
+        self.proc = None
+        self.port = None
+
+    def __enter__(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="pg_wasm_bench_api")
+        port_file = os.path.join(self.tmp.name, "port")
+        self.log = open(os.path.join(self.tmp.name, "log"), "w+")
+        self.proc = subprocess.Popen(self.cmd + ["--port-file", port_file],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if os.path.exists(port_file):
+                with open(port_file) as f:
+                    self.port = int(f.read())
+                return self
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        self.stop()
+        self.log.seek(0)
+        die(f"the API server did not start: {self.log.read()[-2000:]}")
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.log.close()
+        self.tmp.cleanup()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def fdw_sizes(quick):
+    """Rows of the compute scan and of the events API."""
+    return (50_000, 5_000) if quick else (1_000_000, 100_000)
+
+
+def fdw_scan(args, report, noise):
+    """The pure-compute Wasm FDW (examples/fdw/compute_fdw.c) against a C
+    set-returning function making the same rows, with PL/pgSQL, PL/Python
+    and generate_series for context. Every query reads all five columns."""
+    rows, _ = fdw_sizes(args.quick)
+    psql(f"DROP FOREIGN TABLE IF EXISTS bench.numbers;\n"
+         f"CREATE FOREIGN TABLE bench.numbers (n int8, square int8, label text, even bool, "
+         f"half float8) SERVER compute OPTIONS (count '{rows}');\n")
+    agg = ("SELECT format('%s/%s/%s/%s/%s', sum(n), sum(square), sum(length(label)), "
+           "count(*) FILTER (WHERE even), sum(half)) FROM ")
+    sources = [
+        ("wasm FDW", "bench.numbers"),
+        ("C SRF", f"c_compute_rows({rows})"),
+        ("PL/pgSQL SRF", f"plpgsql_compute_rows({rows})"),
+        ("PL/Python SRF", f"plpython_compute_rows({rows})"),
+        ("SQL generate_series", f"(SELECT n, n * n AS square, 'row ' || n AS label, n % 2 = 0 "
+         f"AS even, n / 2.0::float8 AS half FROM generate_series(1::int8, {rows}) n) s"),
+    ]
+    cells = [(label, agg + src) for label, src in sources]
+    times, _, results = measure(cells, args.warmup, args.reps, what="FDW scan")
+    check_agree("FDW scan", results)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    c = med["C SRF"]
+    report += ["", f"## Foreign data wrappers: scan of {rows:,} rows of 5 columns", ""]
+    report += table(["rows from", "ms", "/C SRF"],
+                    [[label, fmt_ms(med[label]), fmt_ratio(med[label] / c)]
+                     for label, _ in sources])
+    report += ["", "Each query: " + agg + "<rows from>. The wasm FDW is compute_fdw "
+               "(batches of 500 rows in MessagePack); the C SRF is bench/c/bench_functions.c's "
+               "c_compute_rows, materialized (InitMaterializedSRF)."]
+    noise += noisy("FDW scan", times)
+
+
+def client_fetch_ms(api, page, reps):
+    """The API server alone: every page of /events on one keep-alive
+    connection from Python's http.client, reading the bodies; the median of
+    `reps` runs in ms. A floor for any client of this server."""
+    import http.client
+    import json
+    runs = []
+    for _ in range(reps):
+        conn = http.client.HTTPConnection("127.0.0.1", api.port, timeout=60)
+        t0 = time.monotonic()
+        cursor, pages = None, 0
+        while pages < 1_000_000:
+            path = f"/events?limit={page}" + (f"&cursor={cursor}" if cursor else "")
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            body = resp.read()
+            if resp.status != 200:
+                die(f"GET {path}: status {resp.status}")
+            cursor = json.loads(body)["next_cursor"]
+            pages += 1
+            if not cursor:
+                break
+        runs.append((time.monotonic() - t0) * 1000)
+        conn.close()
+    return statistics.median(runs)
+
+
+def fdw_api(args, report, noise):
+    """The JSON API FDW (examples/fdw/events_fdw.c) reading every event from
+    test/fdw/api_server.py, against file_fdw over the same rows as a CSV file
+    on disk and against COPY FROM PROGRAM 'curl ...' of the API's CSV."""
+    _, events = fdw_sizes(args.quick)
+    log(f"FDW: starting the API server with {events:,} events")
+    with ApiServer(args.root, events, max_page=1000) as api:
+        hosts = f"127.0.0.1:{api.port}"
+        options = f"-c wasm.http_allowed_hosts={hosts}"
+        csv_path = os.path.join(args.data_dir, "events.csv")
+        with urllib.request.urlopen(api.url("/events.csv"), timeout=120) as resp, \
+                open(csv_path, "wb") as f:
+            f.write(resp.read())
+        os.chmod(csv_path, 0o644)
+        cols = "id text, type text, actor_login text, created_at timestamptz"
+        psql(f"""
+DROP SERVER IF EXISTS events_api CASCADE;
+DROP FOREIGN TABLE IF EXISTS bench.events_file;
+DROP TABLE IF EXISTS bench.events_copy;
+CREATE SERVER events_api FOREIGN DATA WRAPPER wasm_wrapper
+    OPTIONS (module 'events_fdw', api_url '{api.url("")}');
+CREATE FOREIGN TABLE bench.events_wasm100 (id text, type text,
+    actor_login text OPTIONS (field 'actor.login'), created_at timestamptz)
+    SERVER events_api OPTIONS (object 'events');
+CREATE FOREIGN TABLE bench.events_wasm1000 (id text, type text,
+    actor_login text OPTIONS (field 'actor.login'), created_at timestamptz)
+    SERVER events_api OPTIONS (object 'events', page_size '1000');
+CREATE FOREIGN TABLE bench.events_file ({cols}) SERVER files
+    OPTIONS (filename '{csv_path}', format 'csv', header 'true');
+CREATE TABLE bench.events_copy ({cols});
+""", options)
+        curl = f"curl -sSf {api.url('/events.csv')}"
+        queries = [
+            ("count(*)", "SELECT count(*) FROM {t}"),
+            ("all columns", "SELECT format('%s/%s/%s/%s/%s', count(*), sum(hashtext(id)), "
+             "sum(hashtext(type)), sum(hashtext(actor_login)), "
+             "sum(extract(epoch FROM created_at))) FROM {t}"),
+        ]
+        kinds = [("wasm FDW, pages of 100", "bench.events_wasm100"),
+                 ("wasm FDW, pages of 1000", "bench.events_wasm1000"),
+                 ("file_fdw (CSV on disk)", "bench.events_file"),
+                 ("COPY FROM PROGRAM curl", None)]
+        cells = []
+        for qlabel, q in queries:
+            for klabel, t in kinds:
+                if t:
+                    cells.append(((qlabel, klabel), q.format(t=t)))
+                else:
+                    query = q.format(t="bench.events_copy")
+                    cells.append(((qlabel, klabel), (
+                        f"bench.run_copy('bench.events_copy', $c$COPY bench.events_copy FROM "
+                        f"PROGRAM '{curl}' WITH (FORMAT csv, HEADER)$c$, $s${query}$s$)")))
+        times, _, results = measure(cells, args.warmup, args.reps, options, what="FDW JSON API")
+        for qlabel, _ in queries:
+            check_agree(f"events {qlabel}", {k: results[(qlabel, k)] for k, _ in kinds})
+        if results[("count(*)", kinds[0][0])] != {str(events)}:
+            die(f"events count(*): {results[('count(*)', kinds[0][0])]}, not {events}")
+        log("FDW: the API server alone (Python client)")
+        floor = {p: client_fetch_ms(api, p, args.reps) for p in (100, 1000)}
+        stats = psql(f"SELECT count(*) FROM bench.events_wasm100;\n"
+                     f"SELECT http_requests, bytes_received FROM wasm.fdw_stats "
+                     f"WHERE server_name = 'events_api';\n", options)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    rows = []
+    for qlabel, _ in queries:
+        base = med[(qlabel, "file_fdw (CSV on disk)")]
+        for klabel, _ in kinds:
+            m = med[(qlabel, klabel)]
+            rows.append([qlabel, klabel, fmt_ms(m), fmt_ratio(m / base)])
+    requests, received = stats[1].split("|")
+    report += ["", f"## Foreign data wrappers: {events:,} events from the local JSON API", ""]
+    report += table(["query", "rows from", "ms", "/file_fdw"], rows)
+    report += ["", "The API is test/fdw/api_server.py (Python, on 127.0.0.1); the wasm FDW is "
+               "events_fdw (one request per page, rows by pg_wasm_fdw.json_rows); file_fdw "
+               "reads the API's /events.csv saved to disk before the run; COPY loads "
+               "/events.csv through curl into a table, then runs the query on it. "
+               f"One scan with pages of 100: {int(requests):,} requests, "
+               f"{int(received) / 1e6:.1f} MB received.", "",
+               "The API server alone, every page read by Python's http.client on one "
+               "connection (a floor for any client of this server):", ""]
+    report += table(["pages of", "ms", "/file_fdw (count)"],
+                    [[str(p), fmt_ms(floor[p]),
+                      fmt_ratio(floor[p] / med[("count(*)", "file_fdw (CSV on disk)")])]
+                     for p in (100, 1000)])
+    noise += noisy("FDW API", {f"{k[0]} / {k[1]}": v for k, v in times.items()})
+
+
+def fdw_planning(args, report, sessions):
+    """EXPLAIN of a query on a Wasm foreign table, ten times in a fresh
+    session: planning time of the 1st, 2nd and 10th (the 1st compiles the
+    module and makes the planning instance, which the session keeps). A
+    file_fdw table, the same way, shows PostgreSQL's own first-use costs."""
+    query = "EXPLAIN (SUMMARY) SELECT * FROM {t} WHERE n <= 10 ORDER BY n LIMIT 5"
+    kinds = [("wasm FDW (compute_fdw)", "bench.numbers"),
+             ("file_fdw", "bench.numbers_file")]
+    psql("DROP FOREIGN TABLE IF EXISTS bench.numbers_file;\n"
+         "CREATE FOREIGN TABLE bench.numbers_file (n int8, square int8, label text, even bool, "
+         "half float8) SERVER files OPTIONS (filename '/dev/null', format 'csv');\n")
+    pattern = re.compile(r"^Planning Time: ([0-9.]+) ms")
+    got = {}
+    log("FDW: planning")
+    for sample in range(sessions + 1):
+        for label, t in kinds:
+            out = psql("SELECT 1;\n" + f"{query.format(t=t)};\n" * 10)
+            ms = [float(m.group(1)) for m in map(pattern.match, out) if m]
+            if len(ms) != 10:
+                die(f"planning of {t}: expected 10 planning times, got {out}")
+            if sample:
+                got.setdefault(label, []).append(ms)
+    rows = []
+    for label, _ in kinds:
+        runs = got[label]
+        first, second, tenth = (statistics.median(r[i] for r in runs) for i in (0, 1, 9))
+        rows.append([label, fmt_ms(first), fmt_ms(second), fmt_ms(tenth),
+                     fmt_ratio(first / tenth)])
+    report += ["", f"## Foreign data wrappers: planning time of EXPLAIN, 10 in a fresh session "
+               f"(median of {sessions} sessions after 1 untimed one)", ""]
+    report += table(["foreign table", "1st", "2nd", "10th", "1st/10th"], rows)
+    report += ["", f"Each: {query.format(t='<table>')} (the wasm FDW plans with its fdw_plan: "
+               "qual, sort and limit pushed down), after SELECT 1 in the same session. "
+               "Planning Time as EXPLAIN (SUMMARY) shows it, in ms."]
+
+
+def fdw_section(args, report, noise):
+    fdw_scan(args, report, noise)
+    fdw_api(args, report, noise)
+    fdw_planning(args, report, args.cold)
+
+
 def main():
     ap = argparse.ArgumentParser(
         prog="bench/run.sh", description=__doc__,
@@ -281,10 +535,19 @@ def main():
     ap.add_argument("--no-preload", action="store_true",
                     help="skip the cold calls with shared_preload_libraries = 'pg_wasm'")
     ap.add_argument("--quick", action="store_true", help="small inputs: checks the script only")
+    ap.add_argument("--no-fdw", action="store_true", help="skip the foreign data wrappers")
+    ap.add_argument("--only-fdw", action="store_true",
+                    help="only the foreign data wrappers (with the report's header)")
     ap.add_argument("--output", help="also write the report to this file")
     ap.add_argument("--root", required=True, help=argparse.SUPPRESS)
     ap.add_argument("--build-dir", required=True, help=argparse.SUPPRESS)
+    ap.add_argument("--data-dir", required=True, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.no_fdw and args.only_fdw:
+        ap.error("--no-fdw and --only-fdw exclude each other")
+    # SIGTERM ends the run as Ctrl-C does, through the finally clauses (the
+    # API server is stopped).
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(f"bench: signal {signum}"))
     if args.reps < 1 or args.warmup < 0 or args.cold < 1 or args.cancel < 1:
         ap.error("--reps, --cold and --cancel must be at least 1, --warmup at least 0")
 
@@ -310,6 +573,10 @@ def main():
         "",
     ]
     noise = []
+    if args.only_fdw:
+        fdw_section(args, report, noise)
+        finish(args, report, noise)
+        return
 
     # The four implementations side by side.
     check_fib_values()
@@ -452,6 +719,12 @@ def main():
                f"loop errors out (median of {args.cancel}, after 1 warm-up)", ""]
     report += table(["loop", "median", "min", "max"], rows)
 
+    if not args.no_fdw:
+        fdw_section(args, report, noise)
+    finish(args, report, noise)
+
+
+def finish(args, report, noise):
     if noise:
         report += ["", "Timed runs that spread by more than 25% (re-run on a quiet machine):", ""]
         report += [f"- {n}" for n in noise]

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # pg_wasm's benchmark: the same workloads as a Wasm function, PL/pgSQL,
-# PL/Python and a C function, in one run on a throwaway cluster; prints one
-# report (docs/benchmarks.md explains it).
+# PL/Python and a C function, and the foreign data wrappers against theirs,
+# in one run on a throwaway cluster; prints one report (docs/benchmarks.md
+# explains it).
 #
 #   bench/run.sh [--no-build] [--output FILE] [--reps N] [--warmup N]
 #                [--cold N] [--cancel N] [--no-preload] [--quick]
+#                [--no-fdw | --only-fdw]
 #
 # --no-build uses the extension already installed and $BUILD_DIR as built;
 # the other options are bench/bench.py's (bench/run.sh --help lists them).
@@ -22,7 +24,7 @@ args=()
 for a in "$@"; do
   case "$a" in
     --no-build) build=0 ;;
-    -h | --help) exec python3 "$HERE/bench.py" --root "$ROOT" --build-dir "$BUILD_DIR" --help ;;
+    -h | --help) exec python3 "$HERE/bench.py" --root "$ROOT" --build-dir "$BUILD_DIR" --data-dir . --help ;;
     *) args+=("$a") ;;
   esac
 done
@@ -35,7 +37,10 @@ if [ $build -eq 1 ]; then
   echo "bench: building into $BUILD_DIR (log: $log)" >&2
   "$ROOT/scripts/build.sh" >"$log" 2>&1 || { tail -40 "$log"; exit 1; }
 fi
-for f in "$BUILD_DIR/bench/bench_functions.so" "$BUILD_DIR"/guests/{fib,collatz,arith,text,json}.wasm; do
+guests=(fib collatz arith text json compute_fdw events_fdw)
+files=("$BUILD_DIR/bench/bench_functions.so")
+for g in "${guests[@]}"; do files+=("$BUILD_DIR/guests/$g.wasm"); done
+for f in "${files[@]}"; do
   [ -f "$f" ] || { echo "bench: $f missing; run without --no-build" >&2; exit 1; }
 done
 
@@ -50,11 +55,12 @@ trap cleanup EXIT
 eval "$("$ROOT/scripts/cluster.sh" env)"
 
 # The server (the postgres user) reads the guests and the C library: give it
-# copies inside the cluster directory.
+# copies inside the cluster directory (bench.py writes file_fdw's CSV there).
 dir=$(readlink -f "$BUILD_DIR/cluster")/bench
 rm -rf "$dir"
 mkdir -p "$dir"
-cp "$BUILD_DIR"/guests/{fib,collatz,arith,text,json}.wasm "$BUILD_DIR/bench/bench_functions.so" "$dir/"
+for g in "${guests[@]}"; do cp "$BUILD_DIR/guests/$g.wasm" "$dir/"; done
+cp "$BUILD_DIR/bench/bench_functions.so" "$dir/"
 chmod -R a+rX "$dir"
 
 # A fresh database each run.
@@ -63,4 +69,4 @@ PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -v ON_ERROR_ST
 export PGDATABASE=pg_wasm_bench
 psql -X -q -v ON_ERROR_STOP=1 -v dir="$dir" -f "$HERE/setup.sql"
 
-python3 "$HERE/bench.py" --root "$ROOT" --build-dir "$BUILD_DIR" "${args[@]}"
+python3 "$HERE/bench.py" --root "$ROOT" --build-dir "$BUILD_DIR" --data-dir "$dir" "${args[@]}"

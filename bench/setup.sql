@@ -182,3 +182,52 @@ BEGIN
 EXCEPTION WHEN query_canceled THEN
     RETURN extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000;
 END $$;
+
+-- Foreign data wrappers (docs/benchmarks.md): the compute and events
+-- guests (examples/fdw/), and the rows compute_fdw makes as a C, a
+-- PL/pgSQL and a PL/Python set-returning function. bench/bench.py makes the
+-- foreign tables (their sizes, and the API server's port, are its own).
+CREATE EXTENSION IF NOT EXISTS file_fdw;
+SELECT wasm.load_module_file('compute_fdw', :'dir' || '/compute_fdw.wasm', replace => true)
+    AS sha256 \gset
+SELECT wasm.load_module_file('events_fdw', :'dir' || '/events_fdw.wasm', replace => true)
+    AS sha256 \gset
+CREATE FOREIGN DATA WRAPPER wasm_wrapper HANDLER wasm_fdw_handler VALIDATOR wasm_fdw_validator;
+CREATE SERVER compute FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (module 'compute_fdw');
+CREATE SERVER files FOREIGN DATA WRAPPER file_fdw;
+CREATE FUNCTION c_compute_rows(count int8)
+    RETURNS TABLE (n int8, square int8, label text, even bool, half float8)
+    AS :'clib', 'c_compute_rows' LANGUAGE C STRICT;
+CREATE FUNCTION plpgsql_compute_rows(count int8)
+    RETURNS TABLE (n int8, square int8, label text, even bool, half float8)
+LANGUAGE plpgsql STRICT AS $$
+BEGIN
+    FOR i IN 1..count LOOP
+        n := i;  -- i is an int4, n an int8: n * n does not overflow
+        square := n * n;
+        label := 'row ' || n;
+        even := n % 2 = 0;
+        half := n / 2.0::float8;
+        RETURN NEXT;
+    END LOOP;
+END $$;
+CREATE FUNCTION plpython_compute_rows(count int8)
+    RETURNS TABLE (n int8, square int8, label text, even bool, half float8)
+LANGUAGE plpython3u STRICT AS $$
+return ((i, i * i, 'row %d' % i, i % 2 == 0, i / 2.0) for i in range(1, count + 1))
+$$;
+
+-- Runs a COPY into a table emptied first (untimed), then a one-value query
+-- over it; the time of both, as bench.run.
+CREATE OR REPLACE FUNCTION bench.run_copy(tab regclass, copy text, query text,
+                                          OUT ms float8, OUT result text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    t0 timestamptz;
+BEGIN
+    EXECUTE format('TRUNCATE %s', tab);
+    t0 := clock_timestamp();
+    EXECUTE copy;
+    EXECUTE query INTO STRICT result;
+    ms := extract(epoch FROM clock_timestamp() - t0) * 1000;
+END $$;

@@ -2,15 +2,16 @@
 // and benchmarks of the FDW machinery itself.
 //
 //   CREATE SERVER compute FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (module 'compute_fdw');
-//   CREATE FOREIGN TABLE numbers (n int8, square int8, label text, even bool, other text)
+//   CREATE FOREIGN TABLE numbers (n int8, square int8, label text, even bool, half float8,
+//                                 other text)
 //       SERVER compute OPTIONS (count '100000');
-//   SELECT * FROM numbers WHERE n <= 3;      -- (1,1,'row 1',f,NULL) ... pushed down, exact
+//   SELECT * FROM numbers WHERE n <= 3;      -- (1,1,'row 1',f,0.5,NULL) ... pushed down, exact
 //   SELECT n FROM numbers WHERE n = 42;      -- one row
 //   SELECT n FROM numbers ORDER BY n LIMIT 5 OFFSET 10;   -- sort and limit pushed down
 //
 // Table option `count`: rows to generate (default 10). Columns are filled by
-// name: n (1..count), square (n*n), label ('row ' || n), even (n % 2 = 0);
-// any other column is NULL. Quals n =, n <, n <= on an integer are applied
+// name: n (1..count), square (n*n), label ('row ' || n), even (n % 2 = 0),
+// half (n / 2.0, a float); any other column is NULL. Quals n =, n <, n <= on an integer are applied
 // exactly (n = a join's outer value too, at each rescan); the rows come in
 // the order of n, so ORDER BY n is exact, and LIMIT/OFFSET when every qual
 // is. Rows travel in batches of 500.
@@ -18,7 +19,7 @@
 
 PGW_FDW_HOST_REQUIREMENT("^1.0")
 
-enum { K_NULL, K_N, K_SQUARE, K_LABEL, K_EVEN };
+enum { K_NULL, K_N, K_SQUARE, K_LABEL, K_EVEN, K_HALF };
 enum { BATCH = 500, MAX_TARGETS = 1600 };
 
 static int column_kind(pgw_text name) {
@@ -26,6 +27,7 @@ static int column_kind(pgw_text name) {
   if (pgw_text_eq(name, "square")) return K_SQUARE;
   if (pgw_text_eq(name, "label")) return K_LABEL;
   if (pgw_text_eq(name, "even")) return K_EVEN;
+  if (pgw_text_eq(name, "half")) return K_HALF;
   return K_NULL;
 }
 
@@ -237,6 +239,7 @@ PGW_EXPORT(fdw_iter_scan) int64_t fdw_iter_scan(void) {
           break;
         }
         case K_EVEN: pgw_fdw_cell_bool(b, n % 2 == 0); break;
+        case K_HALF: pgw_fdw_cell_float(b, (double)n / 2.0); break;
         default: pgw_fdw_cell_nil(b);
       }
     }

@@ -16,20 +16,30 @@
 //
 // Server option api_url (required). Table option object: the path under
 // api_url ('events'; 'limited/events' for the endpoint that answers 429
-// first). Columns may be text, varchar, json, jsonb, timestamp, timestamptz,
+// first). Table option page_size: rows asked for per request (default 100;
+// the API may give fewer). Columns may be text, varchar, json, jsonb, timestamp, timestamptz,
 // integer or bigint; they are filled by json_rows from each event's member
 // named like the column or its `field`.
 //
 // Pushed down exactly: type = c, actor_login = c (the column whose field is
 // actor.login), created_at > c and < c, id = c, id = ANY(c), id = a join's
 // outer value; ORDER BY created_at [DESC]; LIMIT/OFFSET when every qual is
-// exact. Pages of up to 100 rows are fetched one per fdw_iter_scan; a 429 is
+// exact. Pages of up to page_size rows are fetched one per fdw_iter_scan; a 429 is
 // retried up to 3 times after its Retry-After seconds.
 #include "pg_wasm_fdw.h"
 
 PGW_FDW_HOST_REQUIREMENT("^1.0")
 
 enum { F_NONE, F_TYPE, F_ACTOR, F_AFTER, F_BEFORE, F_ID, F_IDS };
+enum { DEFAULT_PAGE = 100, MAX_PAGE = 100000 };
+
+// The table option page_size, or -1 when it is not an integer in range.
+static int64_t page_size(const pgw_mp *in) {
+  pgw_text v;
+  if (!pgw_fdw_opt(in, "table", "page_size", &v)) return DEFAULT_PAGE;
+  int64_t n = pgw_text_to_int(v, -1);
+  return n >= 1 && n <= MAX_PAGE ? n : -1;
+}
 
 // What the API can filter on for this qual (F_NONE: nothing, not exact).
 // Plan and scan classify alike; `used` keeps one qual per filter.
@@ -87,6 +97,8 @@ PGW_EXPORT(fdw_validate) void fdw_validate(int32_t ptr, int32_t len) {
   if (pgw_text_eq(catalog, "table")) {
     if (!pgw_fdw_opt(&in, "table", "object", &v))
       pgw_fdw_errorf("events_fdw: the foreign table needs option object");
+    if (page_size(&in) < 0)
+      pgw_fdw_errorf("events_fdw: option page_size must be an integer from 1 to %d", MAX_PAGE);
     pgw_fdw_iter it;
     pgw_fdw_column col;
     pgw_fdw_columns(&in, &it);
@@ -146,6 +158,7 @@ static struct {
   int id_param;       // index among params of the id = param qual, or -1
   int64_t remaining;  // rows still wanted: -1 without limit
   int64_t skip;       // offset still to skip
+  int64_t page;       // rows asked for per request
   pgw_buf cursor;
   int started, done;
 } scan;
@@ -196,6 +209,9 @@ PGW_EXPORT(fdw_begin_scan) void fdw_begin_scan(int32_t ptr, int32_t len) {
   if (!pgw_fdw_opt(&in, "server", "api_url", &api))
     pgw_fdw_errorf("events_fdw: the server needs option api_url");
   pgw_fdw_opt(&in, "table", "object", &object);
+  scan.page = page_size(&in);
+  if (scan.page < 0)
+    pgw_fdw_errorf("events_fdw: option page_size must be an integer from 1 to %d", MAX_PAGE);
   scan.base.len = 0;
   pgw_url_base(&scan.base, api);
   pgw_putc(&scan.base, '/');
@@ -291,7 +307,7 @@ static int page_rows(pgw_fdw_response *resp, uint32_t *nrows) {
 static void list_url(int64_t want) {
   url.len = 0;
   pgw_append(&url, scan.list_url.data, scan.list_url.len);
-  pgw_url_query_int(&url, "limit", want > 0 && want < 100 ? want : 100);
+  pgw_url_query_int(&url, "limit", want > 0 && want < scan.page ? want : scan.page);
   if (scan.cursor.len) pgw_url_query(&url, "cursor", pgw_buf_text(&scan.cursor));
 }
 

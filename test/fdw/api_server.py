@@ -4,18 +4,24 @@
 Python 3's standard library only. Listens on 127.0.0.1:
 
     test/fdw/api_server.py --port 0 --port-file /tmp/port [--token secret-token-123]
+                           [--events 1000] [--max-page 100]
 
 writes the port it listens on to --port-file once listening, and exits
 cleanly on SIGTERM or SIGINT. Every loop is bounded.
 
-Data (deterministic, from a fixed seed): 1,000 events e0001..e1000, one a
-minute from 2024-01-01T00:00:00Z; 5 users u1..u5.
+Data (deterministic, from a fixed seed): --events events (default 1,000:
+e0001..e1000; more continue the same sequence, e1001.., so the first 1,000
+are always the same), one a minute from 2024-01-01T00:00:00Z; 5 users
+u1..u5. --max-page is the largest page /events and /users give (default 100;
+the benchmark raises it).
 
 Endpoints:
   GET /events              ?type= &actor= (login) &ids=e0001,e0002
                            &created_after= &created_before= (both exclusive)
-                           &sort=created_at|-created_at &limit= (default and
-                           max 100) &cursor=  -> {"data": [...], "next_cursor"}
+                           &sort=created_at|-created_at &limit= (default 100,
+                           max --max-page) &cursor=  -> {"data": [...], "next_cursor"}
+  GET /events.csv          the same events (same filters and sort, no paging)
+                           as CSV with a header: id,type,actor_login,created_at
   GET /events/{id}         the event, or 404
   GET /limited/events      as /events, but the first request for each cursor
                            value is answered 429 with Retry-After: 1
@@ -37,7 +43,9 @@ Endpoints:
 """
 
 import argparse
+import csv
 import datetime
+import io
 import json
 import os
 import random
@@ -51,14 +59,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 SEED = 20240101
 EVENT_TYPES = ["PushEvent", "IssuesEvent", "WatchEvent", "ForkEvent"]
 START = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
-MAX_LIMIT = 100
+MAX_LIMIT = 100  # --max-page
 MAX_WAIT_S = 60.0
 
 
-def make_events():
+def make_events(count=1000):
     rng = random.Random(SEED)
     events = []
-    for i in range(1000):
+    for i in range(count):
         actor = rng.randint(1, 50)
         created = START + datetime.timedelta(minutes=i)
         events.append({
@@ -168,6 +176,15 @@ def filter_events(query):
     return events
 
 
+def events_csv(events):
+    """The events as CSV: id,type,actor_login,created_at, with a header."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["id", "type", "actor_login", "created_at"])
+    w.writerows([e["id"], e["type"], e["actor"]["login"], e["created_at"]] for e in events)
+    return out.getvalue().encode()
+
+
 class State:
     def __init__(self, token):
         self.token = token
@@ -187,6 +204,10 @@ class State:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "pg_wasm_fdw_test_api/1"
+    # Headers and body go out as two writes: without TCP_NODELAY the body of
+    # a small response waits for the client's delayed ACK (40 ms) on a
+    # keep-alive connection.
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):  # quiet
         pass
@@ -263,6 +284,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(200, {"reset": True})
         if parts == ["events"] and method == "GET":
             return self.send_json(200, paginate(filter_events(query), query))
+        if parts == ["events.csv"] and method == "GET":
+            return self.send_bytes(200, events_csv(filter_events(query)), "text/csv")
         if len(parts) == 2 and parts[0] == "events" and method == "GET":
             e = EVENTS_BY_ID.get(parts[1])
             return self.send_json(200, e) if e else self.send_json(404, {"error": "not found"})
@@ -420,7 +443,17 @@ def main():
     ap.add_argument("--port-file")
     ap.add_argument("--token", default="secret-token-123")
     ap.add_argument("--files", help="a directory served under /files/ (FDW packages)")
+    ap.add_argument("--events", type=int, default=1000, help="how many events (default 1000)")
+    ap.add_argument("--max-page", type=int, default=100,
+                    help="the largest page /events and /users give (default 100)")
     args = ap.parse_args()
+    if args.events < 0 or args.max_page < 1:
+        ap.error("--events must be at least 0, --max-page at least 1")
+    global EVENTS, EVENTS_BY_ID, MAX_LIMIT
+    if args.events != len(EVENTS):
+        EVENTS = make_events(args.events)
+        EVENTS_BY_ID = {e["id"]: e for e in EVENTS}
+    MAX_LIMIT = args.max_page
 
     httpd = Server(("127.0.0.1", args.port), Handler)
     httpd.state = State(args.token)
