@@ -149,7 +149,7 @@ std::string scan_input(const TableGuest &tg, const ScanPlan &plan,
     pack_str(packer, "limit");
     packer.pack_int64(*plan.limit);
     pack_str(packer, "offset");
-    packer.pack_int64(0);
+    packer.pack_int64(plan.offset);
   }
   return std::string(buf.data(), buf.size());
 }

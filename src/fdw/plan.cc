@@ -37,7 +37,8 @@ struct PathPlan {
   std::vector<Candidate> candidates;
   PlanResult result;
   std::vector<PushedSort> sorts;
-  std::optional<int64_t> limit;
+  std::optional<int64_t> limit;  // a final path's LIMIT and OFFSET
+  int64_t offset = 0;
 };
 
 // baserel->fdw_private: planning's state, with the guest fdw_plan runs in.
@@ -181,6 +182,7 @@ ScanPlan plan_view(const RelPlan &rp, const PathPlan &path, std::vector<QualValu
   }
   plan.sorts = path.sorts;
   plan.limit = path.limit;
+  plan.offset = path.offset;
   return plan;
 }
 
@@ -198,6 +200,13 @@ bool is_exact(const PathPlan &path, RestrictInfo *rinfo) {
   for (size_t i = 0; i < path.candidates.size(); i++)
     if (path.candidates[i].rinfo == rinfo && path.result.exact.count(i)) return true;
   return false;
+}
+
+// The query's one base relation, if it has exactly one.
+RelOptInfo *only_base_rel(PlannerInfo *root) {
+  int relid;
+  if (!bms_get_singleton_member(root->all_baserels, &relid)) return nullptr;
+  return pg_guard([&] { return find_base_rel(root, relid); });
 }
 
 Oid scan_user(RelOptInfo *baserel) {
@@ -269,28 +278,8 @@ std::optional<std::vector<PushedSort>> query_sorts(PlannerInfo *root, RelOptInfo
   return sorts;
 }
 
-// The rows the whole query needs from this scan when that is known: a
-// SELECT of this table alone, with LIMIT (and OFFSET) constants, nothing
-// between the scan and the limit but a sort, and no qual left to
-// PostgreSQL. The Limit node stays above, so OFFSET is applied there.
-std::optional<int64_t> scan_limit(PlannerInfo *root, RelOptInfo *baserel, const RelPlan &rp) {
-  if (root->limit_tuples < 0 || root->parse->commandType != CMD_SELECT ||
-      root->parse->rowMarks != NIL || root->parse->setOperations != nullptr ||
-      bms_membership(root->all_baserels) != BMS_SINGLETON)
-    return std::nullopt;
-  PathPlan base;
-  base.candidates = rp.base;
-  base.result = rp.base_result;
-  ListCell *c;
-  foreach (c, baserel->baserestrictinfo)
-    if (!is_exact(base, static_cast<RestrictInfo *>(lfirst(c)))) return std::nullopt;
-  return static_cast<int64_t>(root->limit_tuples);
-}
-
 ForeignPath *make_path(PlannerInfo *root, RelOptInfo *baserel, RelPlan &rp, PathPlan path,
                        double rows, List *pathkeys, Relids required_outer) {
-  if (path.limit && !path.result.limit) path.limit.reset();
-  if (path.limit) rows = std::min(rows, static_cast<double>(*path.limit));
   Cost startup = path.result.startup_cost ? *path.result.startup_cost : rp.startup;
   Cost total = startup + rows * rp.run_per_row + (pathkeys ? 0.01 : 0);
   rp.paths.push_back(std::move(path));
@@ -355,15 +344,9 @@ void add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, RelPlan &rp
 void get_paths(PlannerInfo *root, RelOptInfo *baserel, Oid) {
   auto *rp = static_cast<RelPlan *>(baserel->fdw_private);
   bool planned = rp->tg.guest->exports(Routine::Plan);
-  std::optional<int64_t> limit = planned ? scan_limit(root, baserel, *rp) : std::nullopt;
   PathPlan plain;
   plain.candidates = rp->base;
   plain.result = rp->base_result;
-  // Without ORDER BY, any rows of the limit's count will do.
-  if (limit && root->query_pathkeys == NIL) {
-    plain.limit = limit;
-    ask_guest(*rp, plain);
-  }
   ForeignPath *path = make_path(root, baserel, *rp, std::move(plain), rp->rows, NIL, nullptr);
   pg_guard([&] { add_path(baserel, reinterpret_cast<Path *>(path)); });
   if (!planned) return;
@@ -371,7 +354,6 @@ void get_paths(PlannerInfo *root, RelOptInfo *baserel, Oid) {
     PathPlan sorted;
     sorted.candidates = rp->base;
     sorted.sorts = *sorts;
-    sorted.limit = limit;
     ask_guest(*rp, sorted);
     if (sorted.result.sort) {
       path =
@@ -382,8 +364,12 @@ void get_paths(PlannerInfo *root, RelOptInfo *baserel, Oid) {
   add_parameterized_paths(root, baserel, *rp);
 }
 
-ForeignScan *get_plan(PlannerInfo *root, RelOptInfo *baserel, Oid, ForeignPath *best_path,
+ForeignScan *get_plan(PlannerInfo *root, RelOptInfo *foreignrel, Oid, ForeignPath *best_path,
                       List *tlist, List *scan_clauses, Plan *outer_plan) {
+  // A final path (LIMIT pushed) is a scan of an upper relation: of the
+  // table, with a target list of its own.
+  bool upper = IS_UPPER_REL(foreignrel);
+  RelOptInfo *baserel = upper ? only_base_rel(root) : foreignrel;
   auto *rp = static_cast<RelPlan *>(baserel->fdw_private);
   const PathPlan &path = rp->paths.at(intVal(linitial(best_path->fdw_private)));
   ScanPlan plan;
@@ -407,11 +393,14 @@ ForeignScan *get_plan(PlannerInfo *root, RelOptInfo *baserel, Oid, ForeignPath *
   }
   plan.sorts = path.sorts;
   plan.limit = path.limit;
+  plan.offset = path.offset;
   // The columns the rows must give: those the query reads, and those of
   // the quals PostgreSQL rechecks.
   Bitmapset *attrs = nullptr;
   pg_guard([&] {
-    pull_varattnos(reinterpret_cast<Node *>(baserel->reltarget->exprs), baserel->relid, &attrs);
+    Node *read = upper ? reinterpret_cast<Node *>(tlist)
+                       : reinterpret_cast<Node *>(baserel->reltarget->exprs);
+    pull_varattnos(read, baserel->relid, &attrs);
     pull_varattnos(reinterpret_cast<Node *>(local), baserel->relid, &attrs);
   });
   bool whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs);
@@ -421,9 +410,86 @@ ForeignScan *get_plan(PlannerInfo *root, RelOptInfo *baserel, Oid, ForeignPath *
       plan.targets.push_back(static_cast<int>(i));
   }
   List *priv = scan_plan_to_list(plan);
+  if (!upper)
+    return pg_guard([&] {
+      return make_foreignscan(tlist, local, baserel->relid, fdw_exprs, priv, NIL, NIL, outer_plan);
+    });
+  // The scan's tuples are the target columns, in order; the plan's target
+  // list is computed from them.
   return pg_guard([&] {
-    return make_foreignscan(tlist, local, baserel->relid, fdw_exprs, priv, NIL, NIL, outer_plan);
+    List *scan_tlist = NIL;
+    for (size_t i = 0; i < plan.targets.size(); i++) {
+      const ColumnInfo &col = rp->tg.table.columns[plan.targets[i]];
+      Var *var = makeVar(baserel->relid, static_cast<AttrNumber>(col.attnum), col.type, col.typmod,
+                         get_typcollation(col.type), 0);
+      scan_tlist =
+          lappend(scan_tlist, makeTargetEntry(reinterpret_cast<Expr *>(var),
+                                              static_cast<AttrNumber>(i + 1), nullptr, false));
+    }
+    return make_foreignscan(tlist, NIL, 0, fdw_exprs, priv, scan_tlist, NIL, outer_plan);
   });
+}
+
+// The FDW path of the table under a path of an upper relation (through a
+// projection), if it is one that reads it alone, unparameterized.
+ForeignPath *table_path(Path *path, RelOptInfo *baserel) {
+  if (IsA(path, ProjectionPath)) path = reinterpret_cast<ProjectionPath *>(path)->subpath;
+  if (!IsA(path, ForeignPath) || path->parent != baserel || path->param_info) return nullptr;
+  return reinterpret_cast<ForeignPath *>(path);
+}
+
+// LIMIT and OFFSET pushed down: a path for the final stage that replaces
+// the Limit node, when the query reads this table alone, every qual is
+// exact, LIMIT and OFFSET are constants, nothing but a sort the guest makes
+// lies between the scan and the limit, and the guest says it applies them.
+void get_upper_paths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
+                     RelOptInfo *output_rel, void *extra) {
+  if (stage != UPPERREL_FINAL) return;
+  auto *final_extra = static_cast<FinalPathExtraData *>(extra);
+  Query *parse = root->parse;
+  if (!final_extra->limit_needed || parse->commandType != CMD_SELECT || parse->rowMarks != NIL ||
+      parse->hasTargetSRFs || parse->limitOption != LIMIT_OPTION_COUNT || !parse->limitCount ||
+      !IsA(parse->limitCount, Const) || (parse->limitOffset && !IsA(parse->limitOffset, Const)) ||
+      final_extra->count_est <= 0 || final_extra->offset_est < 0)
+    return;
+  RelOptInfo *baserel = only_base_rel(root);
+  if (!baserel || baserel->fdwroutine != input_rel->fdwroutine || !baserel->fdw_private) return;
+  auto *rp = static_cast<RelPlan *>(baserel->fdw_private);
+  if (!rp->tg.guest->exports(Routine::Plan)) return;
+  PathPlan base;
+  base.candidates = rp->base;
+  base.result = rp->base_result;
+  ListCell *c;
+  foreach (c, baserel->baserestrictinfo)
+    if (!is_exact(base, static_cast<RestrictInfo *>(lfirst(c)))) return;
+  foreach (c, input_rel->pathlist) {
+    auto *path = static_cast<Path *>(lfirst(c));
+    ForeignPath *scan = table_path(path, baserel);
+    if (!scan ||
+        (root->sort_pathkeys && !pathkeys_contained_in(root->sort_pathkeys, path->pathkeys)))
+      continue;
+    PathPlan limited = rp->paths.at(intVal(linitial(scan->fdw_private)));
+    limited.result = PlanResult{};
+    limited.limit = final_extra->count_est;
+    limited.offset = final_extra->offset_est;
+    ask_guest(*rp, limited);
+    if (!limited.result.limit) return;
+    double rows = std::min(rp->rows, static_cast<double>(*limited.limit));
+    // Scan-then-Limit costs the same on paper; this path is preferred, as
+    // it also spares the guest the rows of a batch beyond the limit (2%:
+    // more than add_path's fuzz factor).
+    Cost startup = 0.98 * limited.result.startup_cost.value_or(rp->startup);
+    Cost total = startup + 0.98 * rows * rp->run_per_row;
+    List *pathkeys = path->pathkeys;
+    rp->paths.push_back(std::move(limited));
+    int index = static_cast<int>(rp->paths.size() - 1);
+    pg_guard([&] {
+      add_path(output_rel, reinterpret_cast<Path *>(create_foreign_upper_path(
+                               root, output_rel, root->upper_targets[UPPERREL_FINAL], rows, startup,
+                               total, pathkeys, nullptr, list_make1(makeInteger(index)))));
+    });
+    return;
+  }
 }
 
 }  // namespace
@@ -434,6 +500,10 @@ void set_plan_callbacks(FdwRoutine *routine) {
   };
   routine->GetForeignPaths = [](PlannerInfo *root, RelOptInfo *baserel, Oid relid) {
     pg::cpp_entry([&] { get_paths(root, baserel, relid); });
+  };
+  routine->GetForeignUpperPaths = [](PlannerInfo *root, UpperRelationKind stage,
+                                     RelOptInfo *input_rel, RelOptInfo *output_rel, void *extra) {
+    pg::cpp_entry([&] { get_upper_paths(root, stage, input_rel, output_rel, extra); });
   };
   routine->GetForeignPlan = [](PlannerInfo *root, RelOptInfo *baserel, Oid relid,
                                ForeignPath *best_path, List *tlist, List *scan_clauses,

@@ -13,9 +13,11 @@ using pg::pg_guard;
 using pg::PgError;
 using pg::SqlError;
 
-RowBatch::RowBatch(const TableConfig &table, const std::vector<int> &targets, MemoryContext parent)
+RowBatch::RowBatch(const TableConfig &table, const std::vector<int> &targets, MemoryContext parent,
+                   bool by_position)
     : table_(table),
       targets_(targets),
+      by_position_(by_position),
       who_("foreign scan of " + table.name),
       budget_(who_, pg::guest_memory_limit()) {
   context_ = pg_guard(
@@ -69,7 +71,7 @@ void RowBatch::store_next(TupleTableSlot *slot) {
     for (int i = 0; i < natts; i++) slot->tts_isnull[i] = true;
     size_t base = next_ * targets_.size();
     for (size_t t = 0; t < targets_.size(); t++) {
-      int index = target_column(t).attnum - 1;
+      int index = by_position_ ? static_cast<int>(t) : target_column(t).attnum - 1;
       slot->tts_values[index] = values_[base + t];
       slot->tts_isnull[index] = nulls_[base + t];
     }

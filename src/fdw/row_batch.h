@@ -14,7 +14,10 @@ namespace pgwasm::fdw {
 
 class RowBatch {
  public:
-  RowBatch(const TableConfig &table, const std::vector<int> &targets, MemoryContext parent);
+  // `by_position`: the slot has one attribute per target, in order (a scan
+  // of an upper relation); otherwise the table's attributes.
+  RowBatch(const TableConfig &table, const std::vector<int> &targets, MemoryContext parent,
+           bool by_position = false);
 
   void clear();
   size_t size() const { return rows_; }
@@ -41,6 +44,7 @@ class RowBatch {
  private:
   const TableConfig &table_;
   std::vector<int> targets_;
+  bool by_position_;
   MemoryContext context_;
   std::vector<Datum> values_;
   std::vector<bool> nulls_;

@@ -21,10 +21,14 @@ class ScanState final : public RowSink {
   ScanState(ForeignScanState *node, EState *estate) : node_(node) {
     auto *fs = reinterpret_cast<ForeignScan *>(node->ss.ps.plan);
     plan_ = scan_plan_from_list(fs->fdw_private);
-    Oid relid = RelationGetRelid(node->ss.ss_currentRelation);
-    RangeTblEntry *rte = exec_rt_fetch(fs->scan.scanrelid, estate);
+    // A scan with LIMIT pushed scans an upper relation: no scanrelid, and
+    // fs_relids (kept right by setrefs) holds the table's one.
+    Index rti = fs->scan.scanrelid ? fs->scan.scanrelid
+                                   : static_cast<Index>(bms_singleton_member(fs->fs_relids));
+    RangeTblEntry *rte = exec_rt_fetch(rti, estate);
     user_ = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
-    relid_ = relid;
+    relid_ = rte->relid;
+    by_position_ = fs->scan.scanrelid == 0;
     pg_guard([&] {
       value_states_ = ExecInitExprList(fs->fdw_exprs, reinterpret_cast<PlanState *>(node));
     });
@@ -32,12 +36,16 @@ class ScanState final : public RowSink {
 
   TupleTableSlot *next(TupleTableSlot *slot) {
     if (!started_) start();
+    // A guest that applies LIMIT gets no say beyond it.
+    if (plan_.limit && returned_ >= static_cast<uint64_t>(*plan_.limit))
+      return pg_guard([&] { return ExecClearTuple(slot); });
     while (!batch_->has_row()) {
       if (done_) return pg_guard([&] { return ExecClearTuple(slot); });
       fetch();
     }
     batch_->store_next(slot);
     rows_++;
+    returned_++;
     return slot;
   }
 
@@ -63,6 +71,7 @@ class ScanState final : public RowSink {
     }
     batch_->clear();
     done_ = false;
+    returned_ = 0;
   }
 
   void end() {
@@ -77,6 +86,8 @@ class ScanState final : public RowSink {
     ServerConfig server =
         server_config(pg_guard([&] { return GetForeignTable(relid_)->serverid; }));
     TableConfig table = table_config(relid_);
+    // A scan with LIMIT pushed has no relation of its own to show.
+    if (by_position_) explain_text(es, "Foreign Table", table.name);
     explain_text(es, "Wasm FDW", describe_code(server));
     std::string quals;
     for (const auto &q : plan_.quals)
@@ -89,6 +100,8 @@ class ScanState final : public RowSink {
                (s.nulls_first != s.desc ? (s.nulls_first ? " NULLS FIRST" : " NULLS LAST") : "");
     if (!sorts.empty()) explain_text(es, "Pushed Sort", sorts);
     if (plan_.limit) explain_text(es, "Pushed Limit", std::to_string(*plan_.limit));
+    if (plan_.limit && plan_.offset)
+      explain_text(es, "Pushed Offset", std::to_string(plan_.offset));
     if (es->analyze && stats_) {
       pg_guard([&] {
         ExplainPropertyInteger("Guest HTTP Requests", nullptr,
@@ -134,7 +147,8 @@ class ScanState final : public RowSink {
     requests_at_start_ = stats_->requests;
     bytes_at_start_ = stats_->bytes_received;
     std::vector<QualValue> values = qual_values();
-    batch_ = std::make_unique<RowBatch>(tg_.table, plan_.targets, node_->ss.ps.state->es_query_cxt);
+    batch_ = std::make_unique<RowBatch>(tg_.table, plan_.targets, node_->ss.ps.state->es_query_cxt,
+                                        by_position_);
     started_ = true;
     tg_.guest->call(Routine::BeginScan, scan_input(tg_, plan_, values));
   }
@@ -166,7 +180,9 @@ class ScanState final : public RowSink {
   ServerStats *stats_ = nullptr;
   uint64_t requests_at_start_ = 0;
   uint64_t bytes_at_start_ = 0;
-  uint64_t rows_ = 0;
+  uint64_t rows_ = 0;         // in all (for the statistics)
+  uint64_t returned_ = 0;     // since the scan began or began again
+  bool by_position_ = false;  // the slot holds the targets in order
   bool started_ = false;
   bool done_ = false;
   bool finished_ = false;

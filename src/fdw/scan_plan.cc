@@ -8,7 +8,7 @@ namespace pgwasm::fdw {
 using pg::pg_guard;
 
 // [targets IntList, quals: [column, op, any, param, exact, value, text]...,
-//  sorts: [column, desc, nulls_first]...]
+//  sorts: [column, desc, nulls_first]..., limit, offset]
 List *scan_plan_to_list(const ScanPlan &plan) {
   return pg_guard([&] {
     List *targets = NIL;
@@ -29,7 +29,9 @@ List *scan_plan_to_list(const ScanPlan &plan) {
             ? reinterpret_cast<Node *>(makeConst(
                   INT8OID, -1, InvalidOid, 8, Int64GetDatum(*plan.limit), false, FLOAT8PASSBYVAL))
             : reinterpret_cast<Node *>(makeNullConst(INT8OID, -1, InvalidOid));
-    return list_make4(targets, quals, sorts, limit);
+    return lappend(
+        list_make4(targets, quals, sorts, limit),
+        makeConst(INT8OID, -1, InvalidOid, 8, Int64GetDatum(plan.offset), false, FLOAT8PASSBYVAL));
   });
 }
 
@@ -56,6 +58,7 @@ ScanPlan scan_plan_from_list(List *list) {
   }
   auto *limit = static_cast<Const *>(lfourth(list));
   if (!limit->constisnull) plan.limit = DatumGetInt64(limit->constvalue);
+  plan.offset = DatumGetInt64(static_cast<Const *>(list_nth(list, 4))->constvalue);
   return plan;
 }
 

@@ -33,7 +33,8 @@ struct ScanPlan {
   std::vector<int> targets;  // indexes into columns: the cells of each row
   std::vector<PushedQual> quals;
   std::vector<PushedSort> sorts;
-  std::optional<int64_t> limit;  // the rows the query needs, when pushed
+  std::optional<int64_t> limit;  // LIMIT and OFFSET, when the guest applies them
+  int64_t offset = 0;
 };
 
 List *scan_plan_to_list(const ScanPlan &plan);

@@ -101,6 +101,22 @@ EXECUTE by_n(42);
 EXECUTE by_n(43);
 DEALLOCATE by_n;
 
+-- LIMIT and OFFSET go to the guest when nothing else lies between: no Limit
+-- node is left. A subquery's and a correlated subplan's limits too; the
+-- latter's scan starts again with each outer row.
+EXPLAIN (COSTS OFF) SELECT n FROM gen WHERE n < 10 LIMIT 3 OFFSET 5;
+SELECT n FROM gen WHERE n < 10 LIMIT 3 OFFSET 5;
+SELECT n FROM gen LIMIT 3 OFFSET 998;
+EXPLAIN (COSTS OFF) SELECT n * 2 AS twice, label FROM gen ORDER BY n LIMIT 2;
+SELECT n * 2 AS twice, label FROM gen ORDER BY n LIMIT 2;
+SELECT s.n, g.label FROM (SELECT n FROM gen LIMIT 3) s JOIN gen g ON g.n = s.n ORDER BY 1;
+EXPLAIN (COSTS OFF)
+SELECT n, (SELECT g2.label FROM gen g2 WHERE g2.n = g.n + 1 LIMIT 1) FROM gen g ORDER BY n LIMIT 3;
+SELECT n, (SELECT g2.label FROM gen g2 WHERE g2.n = g.n + 1 LIMIT 1) FROM gen g ORDER BY n LIMIT 3;
+-- Not when PostgreSQL must filter, sort or aggregate first.
+EXPLAIN (COSTS OFF) SELECT n FROM gen WHERE label LIKE '%1' LIMIT 3;
+EXPLAIN (COSTS OFF) SELECT count(*) FROM gen LIMIT 3;
+
 -- Self-join: each scan has its own instance.
 SELECT a.n, b.n FROM gen a JOIN gen b ON b.n = a.n + 1 WHERE a.n < 4 ORDER BY a.n;
 -- A nested loop whose inner scan is parameterized by the outer row: the
