@@ -112,7 +112,7 @@ ALTER SERVER events_api OPTIONS (ADD http_allowed_hosts 'api.example.com');
 SELECT count(*) FROM events;
 \set ON_ERROR_STOP on
 ALTER SERVER events_api OPTIONS (DROP http_allowed_hosts);
-SELECT server_name, scans, rows, http_requests, bytes_received FROM wasm.fdw_stats;
+SELECT server_name, scans, rows_read, http_requests, bytes_received, errors FROM wasm.fdw_stats;
 
 \echo
 \echo '== 7. A small benchmark: the same work in Wasm, PL/pgSQL and SQL ============'

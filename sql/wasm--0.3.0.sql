@@ -129,9 +129,10 @@ CREATE EVENT TRIGGER wasm_fdw_ddl_check ON ddl_command_end
 
 -- What this session's FDW guests did, per server.
 CREATE FUNCTION wasm.fdw_stats(OUT server oid, OUT server_name text, OUT scans bigint,
-                               OUT rows bigint, OUT http_requests bigint,
-                               OUT http_errors bigint, OUT bytes_sent bigint,
-                               OUT bytes_received bigint)
+                               OUT rows_read bigint, OUT rows_written bigint,
+                               OUT http_requests bigint, OUT http_errors bigint,
+                               OUT bytes_sent bigint, OUT bytes_received bigint,
+                               OUT errors bigint)
     RETURNS SETOF record AS 'MODULE_PATHNAME', 'wasm_fdw_stats' LANGUAGE C STRICT;
 CREATE VIEW wasm.fdw_stats AS SELECT * FROM wasm.fdw_stats();
 GRANT SELECT ON wasm.fdw_stats TO PUBLIC;

@@ -139,6 +139,7 @@ std::string FdwGuest::where(Routine r) const {
 }
 
 void FdwGuest::fail(int sqlstate, const std::string &message, const std::string &detail) const {
+  if (context_.stats) context_.stats->errors++;
   std::string d = where(running_);
   if (!detail.empty()) d = detail + "\n" + d;
   throw SqlError(sqlstate, scrub(message, context_.secrets), scrub(d, context_.secrets));
@@ -166,10 +167,15 @@ void FdwGuest::invoke(uint32_t export_index, std::string_view name, const engine
           return *instance_.instance;
         },
         [&] { instance_ = pg::ModuleInstance{}; });
+  } catch (const pg::PgError &) {
+    if (context_.stats) context_.stats->errors++;
+    throw;
   } catch (const SqlError &e) {
     // A guest's own error (pg_wasm.error) needs no more than where it ran.
     // Errors of fail() (a host function's) say where already.
     std::string here = where(r);
+    bool from_fail = e.detail.find(here) != std::string::npos;  // counted there
+    if (context_.stats && !from_fail) context_.stats->errors++;
     std::string detail = e.detail.empty() || e.sqlstate == ERRCODE_RAISE_EXCEPTION ? here
                          : e.detail.find(here) != std::string::npos                ? e.detail
                                                                     : e.detail + "\n" + here;

@@ -127,16 +127,14 @@ PG_WASM_FUNCTION(wasm_fdw_stats) {
   pg::pg_guard([&] { InitMaterializedSRF(fcinfo, 0); });
   auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
   for (const auto &[oid, s] : fdw::all_server_stats()) {
-    Datum values[8];
-    bool nulls[8] = {};
+    Datum values[10];
+    bool nulls[10] = {};
     values[0] = ObjectIdGetDatum(oid);
     values[1] = 0;
-    values[2] = Int64GetDatum(static_cast<int64>(s.scans));
-    values[3] = Int64GetDatum(static_cast<int64>(s.rows));
-    values[4] = Int64GetDatum(static_cast<int64>(s.requests));
-    values[5] = Int64GetDatum(static_cast<int64>(s.request_errors));
-    values[6] = Int64GetDatum(static_cast<int64>(s.bytes_sent));
-    values[7] = Int64GetDatum(static_cast<int64>(s.bytes_received));
+    int i = 2;
+    for (uint64_t n : {s.scans, s.rows_read, s.rows_written, s.requests, s.request_errors,
+                       s.bytes_sent, s.bytes_received, s.errors})
+      values[i++] = Int64GetDatum(static_cast<int64>(n));
     pg::pg_guard([&] {
       values[1] = CStringGetTextDatum(s.name.c_str());
       tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);

@@ -31,11 +31,13 @@ HttpPolicy http_policy(const ServerConfig &server);
 struct ServerStats {
   std::string name;
   uint64_t scans = 0;
-  uint64_t rows = 0;
+  uint64_t rows_read = 0;
+  uint64_t rows_written = 0;
   uint64_t requests = 0;
   uint64_t request_errors = 0;
   uint64_t bytes_sent = 0;
   uint64_t bytes_received = 0;
+  uint64_t errors = 0;  // routines that failed, for any reason
 };
 
 ServerStats &server_stats(Oid server, const std::string &name);

@@ -93,6 +93,7 @@ class ModifyState {
       for (int i : changed) packer.pack_int32(i);
     }
     std::string_view result = tg_.guest->call(routine, std::string_view(buf.data(), buf.size()));
+    if (ServerStats *stats = tg_.guest->context().stats) stats->rows_written++;
     if (result.empty()) {
       if (routine == Routine::Delete) {
         // RETURNING of a delete the guest gave no row for: the row's id.

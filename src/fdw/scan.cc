@@ -78,7 +78,7 @@ class ScanState final : public RowSink {
     if (started_ && tg_.guest && tg_.guest->alive() && tg_.guest->exports(Routine::EndScan))
       tg_.guest->call(Routine::EndScan);
     finished_ = true;
-    if (stats_) stats_->rows += rows_;
+    if (stats_) stats_->rows_read += rows_;
     tg_.guest.reset();  // the instance's memory goes now, not at the query's end
   }
 

@@ -207,7 +207,8 @@ INSERT INTO echo (j, jb, num, ts) VALUES ('{"k":  1}', '{"k":  1}', 1e-20, '0044
     RETURNING j, jb, num, ts;
 
 -- Statistics of this session, per server.
-SELECT server_name, scans > 0 AS scanned, rows > 0 AS rows_read, http_requests
+SELECT server_name, scans > 0 AS scanned, rows_read > 0 AS rows_read, rows_written,
+       errors > 0 AS failed, http_requests
     FROM wasm.fdw_stats ORDER BY server_name;
 
 -- The wrapper's objects, dropped in order.

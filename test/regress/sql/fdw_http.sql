@@ -162,8 +162,9 @@ SELECT http_error($$SELECT * FROM closed_events$$);
 SELECT count(*) AS still_working FROM events WHERE id = 'e0001';
 
 -- What this session's guests did, per server.
-SELECT server_name, scans > 0 AS scanned, rows > 0 AS rows_read, http_requests > 0 AS requested,
-       http_errors > 0 AS failed, bytes_received > 0 AS received
+SELECT server_name, scans > 0 AS scanned, rows_read > 0 AS rows_read, rows_written,
+       http_requests > 0 AS requested, http_errors > 0 AS http_failed, errors > 0 AS failed,
+       bytes_received > 0 AS received
     FROM wasm.fdw_stats WHERE server_name IN ('events_api', 'users_api', 'closed_api')
     ORDER BY server_name;
 
