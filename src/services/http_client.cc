@@ -490,8 +490,14 @@ HttpResponse perform(const HttpRequest &request, std::span<const HostAllowlist> 
   // Bounded so that the deadline cannot overflow the clock.
   const auto deadline =
       Clock::now() + std::min<std::chrono::milliseconds>(limits.timeout, 24h * 365);
-  curl::Multi multi(curl_multi_init());
+  // One multi handle per process, kept: its connection cache lets the next
+  // request to the same host and port reuse a connection (a scan reads page
+  // after page). A connection a transfer left unfinished (a cancel, a
+  // timeout, a cap) is closed, not reused; every request is checked against
+  // the allowlists before it is made, whichever connection carries it.
+  static curl::Multi &multi = *new curl::Multi(curl_multi_init());
   check_alloc(multi.get());
+  curl_multi_setopt(multi.get(), CURLMOPT_MAXCONNECTS, 8L);
 
   Headers headers = request.headers;
   // POST, PUT and PATCH always send a body (perhaps empty, with
