@@ -15,7 +15,7 @@ PACKAGES=(
   wabt binaryen clang lld libclang-rt-14-dev libclang-rt-14-dev-wasm32 wasi-libc libc++-dev-wasm32
   rustc libstd-rust-dev-wasm32
   libgtest-dev libmsgpack-cxx-dev
-  libcurl4-openssl-dev libssl-dev ca-certificates curl
+  libcurl4-openssl-dev libssl-dev ca-certificates curl openssl
   clang-format
 )
 # Runtime dependencies of libnode108, needed when it is unpacked privately.
