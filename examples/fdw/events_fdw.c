@@ -163,7 +163,7 @@ static struct {
   int started, done;
 } scan;
 
-static pgw_buf url, page, wrapped;
+static pgw_buf url, page;
 
 static void text_set(pgw_buf *b, pgw_text t) {
   b->len = 0;
@@ -325,11 +325,7 @@ PGW_EXPORT(fdw_iter_scan) int64_t fdw_iter_scan(void) {
     if (resp.status == 404) return 0;
     if (resp.status == 429) fetch(&resp);  // retried as a page is
     pgw_fdw_http_check(&resp);
-    wrapped.len = 0;
-    pgw_putc(&wrapped, '[');
-    pgw_append(&wrapped, resp.body, resp.body_len);
-    pgw_putc(&wrapped, ']');
-    pgw_fdw_json_rows(wrapped.data, wrapped.len, "");
+    pgw_fdw_json_rows(resp.body, resp.body_len, "");  // the object: one row
     return 0;
   }
   // Skip the offset's rows a page at a time, then fetch pages until one

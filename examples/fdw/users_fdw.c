@@ -116,7 +116,7 @@ static struct {
   pgw_buf id, cursor;
 } scan;
 
-static pgw_buf url, page, wrapped;
+static pgw_buf url, page;
 
 static void set_id(pgw_mp *v) {
   pgw_text s;
@@ -172,11 +172,7 @@ PGW_EXPORT(fdw_iter_scan) int64_t fdw_iter_scan(void) {
     request("GET", pgw_buf_text(&url), 0, &resp);
     if (resp.status == 404) return 0;
     pgw_fdw_http_check(&resp);
-    wrapped.len = 0;
-    pgw_putc(&wrapped, '[');
-    pgw_append(&wrapped, resp.body, resp.body_len);
-    pgw_putc(&wrapped, ']');
-    pgw_fdw_json_rows(wrapped.data, wrapped.len, "");
+    pgw_fdw_json_rows(resp.body, resp.body_len, "");  // the object: one row
     return 0;
   }
   for (int pages = 0; pages < 100000; pages++) {

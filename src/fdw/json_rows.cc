@@ -90,17 +90,23 @@ uint32_t append_json_rows(RowBatch &batch, const FdwGuest &guest, std::string_vi
                                                     std::string(path) + "\" of the document");
     array = at.val.binary.data;
   }
-  if (!JsonContainerIsArray(array) || JsonContainerIsScalar(array))
-    guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE, "pg_wasm_fdw.json_rows found no array at \"" +
-                                                  std::string(path) + "\" of the document");
-  uint32_t n = JsonContainerSize(array);
+  // An object alone is one row (a keyed lookup's answer).
+  bool single = JsonContainerIsObject(array);
+  if (!single && (!JsonContainerIsArray(array) || JsonContainerIsScalar(array)))
+    guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE,
+               "pg_wasm_fdw.json_rows found no array or object at \"" + std::string(path) +
+                   "\" of the document");
+  uint32_t n = single ? 1 : JsonContainerSize(array);
   for (uint32_t i = 0; i < n; i++) {
     JsonbValue elem;
-    bool object = pg_guard([&] {
-      JsonbValue *e = getIthJsonbValueFromContainer(array, i);
-      elem = *e;
-      return e->type == jbvBinary && JsonContainerIsObject(e->val.binary.data);
-    });
+    elem.type = jbvBinary;
+    elem.val.binary.data = array;  // the object itself when single
+    elem.val.binary.len = 0;       // not read: fields are found through data
+    bool object = single || pg_guard([&] {
+                    JsonbValue *e = getIthJsonbValueFromContainer(array, i);
+                    elem = *e;
+                    return e->type == jbvBinary && JsonContainerIsObject(e->val.binary.data);
+                  });
     batch.begin_row();
     if (!object)
       guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE, "pg_wasm_fdw.json_rows: element " +

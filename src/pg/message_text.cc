@@ -83,13 +83,14 @@ SecretsScope::SecretsScope(const std::vector<std::string> &secrets)
   secrets_in_force = this;
 }
 
-SecretsScope::~SecretsScope() { secrets_in_force = outer_; }
+SecretsScope::~SecretsScope() {
+  secrets_in_force = outer_;
+}
 
 std::string scrub_secrets(std::string text, const std::vector<std::string> &secrets) {
   for (const auto &secret : secrets) {
     if (secret.size() < 4) continue;
-    for (size_t pos = text.find(secret); pos != std::string::npos;
-         pos = text.find(secret, pos + 3))
+    for (size_t pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 3))
       text.replace(pos, secret.size(), "***");
   }
   return text;

@@ -211,6 +211,8 @@ class Guest {
     const text = typeof req.json === 'string' ? req.json : Buffer.from(req.json).toString('utf8');
     let doc = JSON.parse(text);
     for (const k of (req.path || '').split('.').filter(Boolean)) doc = doc == null ? undefined : doc[k];
+    // An object alone is one row, as the host has it.
+    if (doc !== null && typeof doc === 'object' && !Array.isArray(doc)) doc = [doc];
     if (!Array.isArray(doc)) throw new GuestError(`json_rows: no array at "${req.path}"`);
     const dig = (o, f) => f.split('.').reduce((x, k) => (x == null ? undefined : x[k]), o);
     for (const obj of doc) {
