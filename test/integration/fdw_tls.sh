@@ -10,7 +10,7 @@ WORK=$(mktemp -d)
 tls_pid=
 cleanup() {
   local rc=$?
-  [ -n "$tls_pid" ] && kill "$tls_pid" 2>/dev/null && wait "$tls_pid" 2>/dev/null
+  if [ -n "$tls_pid" ]; then kill "$tls_pid" 2>/dev/null; wait "$tls_pid" 2>/dev/null || true; fi
   rm -rf "$WORK"
   "$ROOT/scripts/check-server-log.sh" --from "$SERVER_LOG_FROM" "$SERVER_LOG" >/dev/null || rc=1
   exit $rc

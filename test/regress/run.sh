@@ -17,7 +17,7 @@ log_from=$("$ROOT/scripts/check-server-log.sh" --size "$cluster/server.log")
 api_pid=
 check_server_log_at_exit() {
   local rc=$?
-  [ -n "$api_pid" ] && kill "$api_pid" 2>/dev/null && wait "$api_pid" 2>/dev/null
+  if [ -n "$api_pid" ]; then kill "$api_pid" 2>/dev/null; wait "$api_pid" 2>/dev/null || true; fi
   "$ROOT/scripts/check-server-log.sh" --from "$log_from" "$cluster/server.log" >/dev/null || rc=1
   exit $rc
 }
