@@ -6,6 +6,7 @@
 // the engine's own watchdog does from another thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -164,5 +165,27 @@ class Engine {
 
 // The V8 engine (src/engine/v8).
 std::unique_ptr<Engine> make_v8_engine(const EngineConfig &config);
+
+// The tools the native engine builds modules with.
+struct NativeToolchain {
+  std::string wasm2c = "/usr/bin/wasm2c";
+  std::string cc = "/usr/bin/cc";
+  std::string runtime_dir = "/usr/share/wabt/wasm2c";  // wasm-rt-impl.c and .h
+  std::vector<std::string> cflags = {"-O2"};
+  std::chrono::seconds timeout{300};
+  uint64_t memory_bytes = uint64_t{4} << 30;  // each tool's address space
+};
+
+struct NativeConfig {
+  // Where built modules are kept (a directory only the host may write).
+  std::string cache_dir;
+  NativeToolchain toolchain;
+};
+
+// The native engine (src/engine/native): modules compiled ahead of time by
+// wasm2c and the system C compiler. Throws EngineError when the tools are
+// missing. Tables, globals and memories cannot be imported yet: such
+// modules fail to compile with a CompileError saying so.
+std::unique_ptr<Engine> make_native_engine(const EngineConfig &config, NativeConfig native);
 
 }  // namespace pgwasm::engine

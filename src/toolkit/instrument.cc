@@ -64,6 +64,7 @@ class Instrumenter {
     // Unlimited until the host sets a budget: calls that come through
     // another instance (a table, an import) are not metered.
     if (options_.fuel) fuel_global_ = add_global(Type::I64, INT64_MAX, kFuelExport);
+    if (options_.interrupt) interrupt_global_ = add_global(Type::I32, 0, kInterruptExport);
     // A module without a memory has no memory.grow to bound.
     bound_memory_ = options_.memory_limit && !module_.memories.empty();
     if (bound_memory_) {
@@ -149,6 +150,11 @@ class Instrumenter {
     }
     uint64_t entry_cost = options_.fuel ? cost(f.exprs) : 0;
     walk(f.exprs, 1);
+    if (options_.interrupt) {
+      ExprList check;
+      append_interrupt_check(check);
+      f.exprs.splice(f.exprs.begin(), check);
+    }
     if (!options_.fuel) return;
     // Entry: the counter from the global, charged; back to it at the end.
     ExprList entry;
@@ -170,6 +176,14 @@ class Instrumenter {
     append_store(out_of_fuel->true_.exprs);
     out_of_fuel->true_.exprs.push_back(make<wabt::UnreachableExpr>());
     out.push_back(std::move(out_of_fuel));
+  }
+
+  // (if (global.get $interrupt) (then unreachable))
+  void append_interrupt_check(ExprList &out) {
+    out.push_back(make<wabt::GlobalGetExpr>(var(interrupt_global_)));
+    auto stop = std::make_unique<wabt::IfExpr>();
+    stop->true_.exprs.push_back(make<wabt::UnreachableExpr>());
+    out.push_back(std::move(stop));
   }
 
   void append_store(ExprList &out) {
@@ -204,6 +218,11 @@ class Instrumenter {
             charge.push_back(make<wabt::LocalGetExpr>(var(fuel_local_)));
             append_charge(charge, amount);
             body.splice(body.begin(), charge);
+          }
+          if (options_.interrupt) {
+            ExprList check;
+            append_interrupt_check(check);
+            body.splice(body.begin(), check);
           }
           break;
         }
@@ -256,6 +275,7 @@ class Instrumenter {
   bool bound_memory_ = false;
   Index fuel_global_ = 0;
   Index max_pages_global_ = 0;
+  Index interrupt_global_ = 0;
   Index grow_function_ = 0;
   Index fuel_local_ = 0;
 };

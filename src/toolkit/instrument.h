@@ -15,6 +15,13 @@
 // code) can check for an interrupt: its host sets the counter to -1 to stop
 // a call, and the guest traps at its next loop or call.
 //
+// Interrupt: the module gets a mutable i32 global, exported as
+// kInterruptExport, and every function entry and loop header traps with
+// `unreachable` while it is not 0. An engine whose code cannot be stopped
+// from outside (ahead-of-time compiled) has its watchdog set it: the guest
+// stops at its next loop iteration or call, and the host, knowing it asked,
+// reports an interrupt rather than the trap.
+//
 // Memory: every memory.grow becomes a call to a function the pass adds,
 // which returns -1 (as memory.grow does at its limit) when the memory would
 // grow past the pages in a mutable i32 global, exported as
@@ -32,12 +39,14 @@ namespace pgwasm::toolkit {
 
 struct InstrumentOptions {
   bool fuel = false;
+  bool interrupt = false;
   bool memory_limit = false;  // a module without a memory is left as it is
 };
 
 // Export names no module can have (they start with a zero byte).
 inline constexpr std::string_view kFuelExport{"\0pg_wasm_fuel", 13};
 inline constexpr std::string_view kMaxPagesExport{"\0pg_wasm_max_pages", 18};
+inline constexpr std::string_view kInterruptExport{"\0pg_wasm_interrupt", 18};
 
 // The module, valid WebAssembly 2.0 within limits.h, instrumented. Throws
 // BinaryError if it is not valid, or Interrupted (worker.h).

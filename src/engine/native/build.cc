@@ -1,0 +1,211 @@
+#include "engine/native/build.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "engine/native/c_glue.h"
+
+namespace pgwasm::engine::native {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_file(const std::string &path, size_t max_bytes = SIZE_MAX) {
+  std::ifstream in(path, std::ios::binary);
+  std::string s;
+  char buf[65536];
+  while (in && s.size() < max_bytes) {
+    in.read(buf, sizeof buf);
+    s.append(buf, static_cast<size_t>(in.gcount()));
+  }
+  return s;
+}
+
+void write_file(const std::string &path, std::string_view data) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(data.data(), static_cast<std::streamsize>(data.size()));
+  if (!out) throw BuildError("cannot write " + path);
+}
+
+// Runs argv with its output in `log`, limited in time and memory; returns
+// the exit status. Only async-signal-safe calls between fork and exec.
+int run(const std::vector<std::string> &argv, const std::string &log, const Toolchain &tc,
+        const std::function<bool()> &should_stop) {
+  std::vector<char *> args;
+  for (const auto &a : argv) args.push_back(const_cast<char *>(a.c_str()));
+  args.push_back(nullptr);
+  int out = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (out < 0) throw BuildError("cannot create " + log);
+  rlim_t cpu = static_cast<rlim_t>(tc.timeout.count());
+  rlim_t mem = static_cast<rlim_t>(tc.memory_bytes);
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(out);
+    throw BuildError("cannot start " + argv[0]);
+  }
+  if (pid == 0) {
+    // Its own process group: a timeout or a cancel kills what it started.
+    setpgid(0, 0);
+    struct rlimit cpu_limit = {cpu, cpu}, mem_limit = {mem, mem}, no_core = {0, 0};
+    setrlimit(RLIMIT_CPU, &cpu_limit);
+    setrlimit(RLIMIT_AS, &mem_limit);
+    setrlimit(RLIMIT_CORE, &no_core);
+    int null_in = open("/dev/null", O_RDONLY);
+    dup2(null_in, 0);
+    dup2(out, 1);
+    dup2(out, 2);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(out);
+  auto deadline = std::chrono::steady_clock::now() + tc.timeout;
+  int status = 0;
+  for (;;) {
+    pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    bool stop = should_stop && should_stop();
+    if (stop || std::chrono::steady_clock::now() > deadline) {
+      kill(-pid, SIGKILL);
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      if (stop) throw Interrupted();
+      throw BuildError(argv[0] + " took longer than " + std::to_string(tc.timeout.count()) + " s");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return status;
+}
+
+void run_or_throw(const std::vector<std::string> &argv, const std::string &log, const Toolchain &tc,
+                  const std::function<bool()> &should_stop) {
+  int status = run(argv, log, tc, should_stop);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+  std::string words = read_file(log, 1 << 20);
+  if (words.size() > 2000) words = "..." + words.substr(words.size() - 2000);
+  std::string how = WIFSIGNALED(status)
+                        ? "was killed by signal " + std::to_string(WTERMSIG(status))
+                        : "failed with status " + std::to_string(WEXITSTATUS(status));
+  throw BuildError(fs::path(argv[0]).filename().string() + " " + how + ": " + words);
+}
+
+// wasm2c's C with the stack check, and the interrupt global read afresh at
+// every check (volatile: the compiler may not hoist it out of a loop).
+void adapt_translation(const std::string &dir) {
+  std::string c = with_stack_check(read_file(dir + "/module.c"));
+  std::string h = read_file(dir + "/module.h");
+  // "u32* Z_mZ_Z00pg_wasm_interrupt(Z_m_instance_t* instance) {\n  return &instance->w2c_gN;"
+  std::string accessor = mangle(kModuleName) + "Z_Z00pg_wasm_interrupt(";
+  size_t at = c.find(accessor);
+  if (at != std::string::npos) {
+    size_t field = c.find("&instance->", at);
+    size_t end = c.find(';', field);
+    if (field == std::string::npos || end == std::string::npos)
+      throw BuildError("wasm2c's output has no accessor of the interrupt global");
+    std::string name = c.substr(field + 11, end - field - 11);
+    std::string decl = "  u32 " + name + ";";
+    size_t d = h.find(decl);
+    if (d == std::string::npos) throw BuildError("module.h does not declare " + name);
+    h.replace(d, decl.size(), "  volatile u32 " + name + ";");
+    c.replace(field, end - field, "(u32 *)&instance->" + name);
+  }
+  write_file(dir + "/module.c", c);
+  write_file(dir + "/module.h", h);
+}
+
+}  // namespace
+
+bool toolchain_available(const Toolchain &tc) {
+  return access(tc.wasm2c.c_str(), X_OK) == 0 && access(tc.cc.c_str(), X_OK) == 0 &&
+         access((tc.runtime_dir + "/wasm-rt-impl.c").c_str(), R_OK) == 0;
+}
+
+std::string toolchain_id(const Toolchain &tc) {
+  char dir_template[] = "/tmp/pg_wasm_toolchain_XXXXXX";
+  std::string id;
+  if (char *dir = mkdtemp(dir_template)) {
+    std::string log = std::string(dir) + "/v";
+    for (const auto *tool : {&tc.cc, &tc.wasm2c}) {
+      try {
+        run({*tool, "--version"}, log, tc, nullptr);
+        std::string v = read_file(log, 4096);
+        id += v.substr(0, v.find('\n')) + ";";
+      } catch (const std::exception &) {
+        id += "?;";
+      }
+    }
+    fs::remove_all(dir);
+  }
+  for (const auto &f : tc.cflags) id += f + " ";
+  id += "glue " + std::to_string(kGlueAbi);
+  return id;
+}
+
+void build_shared_object(std::span<const uint8_t> wasm, const ModuleInfo &info,
+                         const std::string &work_dir, const std::string &out_path,
+                         const Toolchain &tc, const std::function<bool()> &should_stop) {
+  std::string glue;
+  try {
+    glue = c_glue(info);
+  } catch (const Unsupported &u) {
+    throw CompileError("the native engine cannot run this module: " + u.why);
+  }
+  std::string tmpl = work_dir + "/build-XXXXXX";
+  std::vector<char> name(tmpl.begin(), tmpl.end());
+  name.push_back('\0');
+  if (!mkdtemp(name.data())) throw BuildError("cannot make a build directory in " + work_dir);
+  std::string dir = name.data();
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{dir};
+  write_file(dir + "/module.wasm",
+             std::string_view(reinterpret_cast<const char *>(wasm.data()), wasm.size()));
+  write_file(dir + "/glue.c", glue);
+  run_or_throw(
+      {tc.wasm2c, dir + "/module.wasm", "-n", std::string(kModuleName), "-o", dir + "/module.c"},
+      dir + "/wasm2c.log", tc, should_stop);
+  adapt_translation(dir);
+  std::vector<std::string> cc = {tc.cc};
+  for (const auto &f : tc.cflags) cc.push_back(f);
+  // No sibling calls: a Wasm call that recursed without end would become a
+  // loop, where WebAssembly exhausts the stack.
+  for (const char *f :
+       {"-shared", "-fPIC", "-fvisibility=hidden", "-w", "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0",
+        "-fno-strict-aliasing", "-fno-optimize-sibling-calls"})
+    cc.emplace_back(f);
+  cc.push_back("-I" + dir);
+  cc.push_back("-I" + tc.runtime_dir);
+  cc.push_back(dir + "/module.c");
+  cc.push_back(dir + "/glue.c");
+  cc.push_back(tc.runtime_dir + "/wasm-rt-impl.c");
+  cc.push_back("-o");
+  cc.push_back(dir + "/module.so");
+  cc.push_back("-lm");
+  run_or_throw(cc, dir + "/cc.log", tc, should_stop);
+  std::error_code ec;
+  fs::rename(dir + "/module.so", out_path, ec);
+  if (ec) {
+    // Another file system: copy, then rename beside the target.
+    std::string tmp = out_path + ".tmp" + std::to_string(getpid());
+    fs::copy_file(dir + "/module.so", tmp, fs::copy_options::overwrite_existing, ec);
+    if (!ec) fs::rename(tmp, out_path, ec);
+    if (ec) throw BuildError("cannot place the shared object at " + out_path + ": " + ec.message());
+  }
+}
+
+}  // namespace pgwasm::engine::native

@@ -1,0 +1,45 @@
+// Building a module's shared object: wasm2c translates it, the system C
+// compiler compiles the translation, the glue (c_glue.h) and wasm2c's
+// runtime into it. Both tools run as child processes with a time and memory
+// limit, can be stopped, and write only in a directory of their own.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/engine.h"
+#include "engine/errors.h"
+#include "toolkit/types.h"
+
+namespace pgwasm::engine::native {
+
+using Toolchain = NativeToolchain;
+
+// Whether the tools are there.
+bool toolchain_available(const Toolchain &toolchain);
+
+// What identifies the tools and flags an artifact was built with (for a
+// cache key): the compiler's first --version line, the flags, wasm2c's
+// version, and the glue's ABI.
+std::string toolchain_id(const Toolchain &toolchain);
+
+// A build that failed, with the tool's last words.
+class BuildError : public CompileError {
+ public:
+  using CompileError::CompileError;
+};
+
+// Builds `wasm` (described by `info`; it is the module as it will run,
+// instrumented) into the shared object `out_path`, replaced atomically.
+// `work_dir` must exist; the build uses a fresh directory inside it and
+// removes it. Throws BuildError, Unsupported (c_glue.h) as CompileError, or
+// Interrupted when `should_stop` says so.
+void build_shared_object(std::span<const uint8_t> wasm, const ModuleInfo &info,
+                         const std::string &work_dir, const std::string &out_path,
+                         const Toolchain &toolchain, const std::function<bool()> &should_stop);
+
+}  // namespace pgwasm::engine::native

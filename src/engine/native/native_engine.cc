@@ -1,0 +1,439 @@
+// The native engine: modules compiled ahead of time by wasm2c and the
+// system C compiler (build.h) into shared objects, cached by the sha256 of
+// what was compiled and the toolchain, loaded with dlopen, and called
+// through the glue's entry point (c_glue.h).
+//
+// A call cannot be stopped from outside generated code: every module is
+// instrumented with an interrupt check at function entries and loop
+// headers (toolkit/instrument.h), and the watchdog sets the running
+// instance's flag. Host functions' exceptions never cross generated frames:
+// the dispatcher keeps them, the guest traps, and the call rethrows them.
+#include <dlfcn.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <mutex>
+
+#include "engine/engine.h"
+#include "engine/native/build.h"
+#include "engine/native/c_glue.h"
+#include "engine/watchdog.h"
+#include "toolkit/binary.h"
+#include "toolkit/errors.h"
+#include "toolkit/instrument.h"
+#include "toolkit/worker.h"
+
+namespace pgwasm::engine {
+
+namespace {
+
+// The glue's entry point (c_glue.cc writes the same layout).
+struct Host {
+  int (*call)(void *ctx, uint32_t import, const uint64_t *args, uint64_t *results);
+  void *ctx;
+};
+struct WasmMemory {  // wasm_rt_memory_t
+  uint8_t *data;
+  uint32_t pages, max_pages;
+  uint32_t size;
+};
+
+// wasm2c 1.0.32 keeps a memory's size in bytes in 32 bits: 65536 pages
+// would wrap it to 0 (and its memory.grow would free the memory). A memory
+// stays one page short of that.
+constexpr uint32_t kMaxPages = 65535;
+struct Entry {
+  int abi;
+  uint32_t instance_size;
+  uint32_t exports;
+  int (*const *calls)(void *, const uint64_t *, uint64_t *);
+  int (*instantiate)(void *, const Host *);
+  void (*free)(void *);
+  void *(*memory)(void *);
+  void *(*global)(void *, int);
+  void (*set_stack_limit)(uintptr_t);
+};
+
+// wasm_rt_trap_t (wasm-rt.h, 1.0.32).
+enum : int {
+  kTrapNone,
+  kTrapOob,
+  kTrapIntOverflow,
+  kTrapDivByZero,
+  kTrapInvalidConversion,
+  kTrapUnreachable,
+  kTrapCallIndirect,
+  kTrapUncaughtException,
+  kTrapExhaustion,
+};
+
+std::string sha256_hex(std::string_view a, std::string_view b) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) &&
+            EVP_DigestUpdate(ctx, a.data(), a.size()) && EVP_DigestUpdate(ctx, "\0", 1) &&
+            EVP_DigestUpdate(ctx, b.data(), b.size()) && EVP_DigestFinal_ex(ctx, digest, &len);
+  EVP_MD_CTX_free(ctx);
+  if (!ok) throw EngineError("cannot compute a sha256");
+  std::string hex;
+  char buf[3];
+  for (unsigned i = 0; i < len; i++) {
+    std::snprintf(buf, sizeof buf, "%02x", digest[i]);
+    hex += buf;
+  }
+  return hex;
+}
+
+class SharedObject {
+ public:
+  explicit SharedObject(const std::string &path) {
+    handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle_) return;
+    entry_ = static_cast<const Entry *>(dlsym(handle_, "pgw_native_module_v1"));
+  }
+  ~SharedObject() {
+    if (handle_) dlclose(handle_);
+  }
+  SharedObject(const SharedObject &) = delete;
+  SharedObject &operator=(const SharedObject &) = delete;
+  const Entry *entry() const { return entry_; }
+  std::string error() const {
+    const char *e = dlerror();
+    return e ? e : "no entry point";
+  }
+
+ private:
+  void *handle_ = nullptr;
+  const Entry *entry_ = nullptr;
+};
+
+class NativeModule : public Module {
+ public:
+  const ModuleInfo &info() const override { return info_; }
+  ModuleInfo info_;  // the module as given
+  std::vector<FuncType> import_types;
+  std::unique_ptr<SharedObject> object;
+  bool fuel = false;
+  bool max_pages = false;
+};
+
+class NativeHostFunction : public Extern {
+ public:
+  NativeHostFunction(FuncType type, HostCallback callback)
+      : type_(std::move(type)), callback(std::move(callback)) {}
+  ExternType type() const override { return type_; }
+  FuncType type_;
+  HostCallback callback;
+};
+
+class NativeEngine;
+
+class NativeInstance : public Instance, public HostCall {
+ public:
+  NativeInstance(NativeEngine &engine, std::shared_ptr<const NativeModule> module,
+                 std::vector<std::shared_ptr<NativeHostFunction>> imports);
+  ~NativeInstance() override;
+
+  const ModuleInfo &info() const override { return module_->info_; }
+  void set_bounds(const CallBounds &bounds) override { bounds_ = bounds; }
+  void call(uint32_t export_index, const Value *args, Value *results) override;
+  std::shared_ptr<Extern> get_export(uint32_t) override {
+    throw LinkError("the native engine does not share an instance's exports");
+  }
+  Value get_global(uint32_t) override {
+    throw EngineError("the native engine does not read exported globals");
+  }
+  std::span<uint8_t> memory() override {
+    auto *m = static_cast<WasmMemory *>(entry().memory(storage_.get()));
+    if (!m || !m->data) return {};
+    return {m->data, static_cast<size_t>(m->size)};
+  }
+
+  void instantiate(const CallBounds &bounds);
+
+ private:
+  friend class NativeEngine;
+  const Entry &entry() const { return *module_->object->entry(); }
+  static int dispatch(void *ctx, uint32_t import, const uint64_t *args, uint64_t *results);
+  [[noreturn]] void raise(int trap);
+  void prepare(const CallBounds &bounds);
+  int run(const std::function<int()> &body);
+
+  NativeEngine &engine_;
+  std::shared_ptr<const NativeModule> module_;
+  std::vector<std::shared_ptr<NativeHostFunction>> imports_;
+  std::unique_ptr<uint8_t[]> storage_;
+  Host host_;
+  CallBounds bounds_;
+  std::exception_ptr pending_;
+  bool instantiated_ = false;
+};
+
+class NativeEngine : public Engine {
+ public:
+  NativeEngine(const EngineConfig &config, NativeConfig native)
+      : config_(config),
+        native_(std::move(native)),
+        toolchain_id_(native::toolchain_id(native_.toolchain)) {
+    if (config.interrupt_requested)
+      watchdog_.emplace(config.interrupt_requested, [this] { interrupt(); });
+    std::filesystem::create_directories(native_.cache_dir);
+  }
+
+  std::shared_ptr<const Module> compile(std::span<const uint8_t> wasm,
+                                        const CompileOptions &options) override {
+    auto module = std::make_shared<NativeModule>();
+    std::vector<uint8_t> code;
+    ModuleInfo translated;
+    try {
+      module->info_ = toolkit::read_module(wasm);
+      module->fuel = options.fuel;
+      module->max_pages = options.limit_memory;
+      code = toolkit::instrument(
+          wasm, {.fuel = options.fuel, .interrupt = true, .memory_limit = options.limit_memory});
+      translated = toolkit::read_module(code);
+    } catch (const toolkit::BinaryError &e) {
+      throw CompileError(e.what());
+    } catch (const toolkit::Interrupted &) {
+      throw Interrupted();
+    }
+    uint32_t cap = max_pages();
+    for (const auto &m : module->info_.memories)
+      if (m.limits.min > cap)
+        throw CompileError("the module's memory starts with " + std::to_string(m.limits.min) +
+                           " pages, more than the " + std::to_string(cap) + " a memory may have");
+    for (const auto &imp : module->info_.imports)
+      if (const auto *t = std::get_if<FuncType>(&imp.type)) module->import_types.push_back(*t);
+    std::string key = sha256_hex(
+        std::string_view(reinterpret_cast<const char *>(code.data()), code.size()), toolchain_id_);
+    std::string path = native_.cache_dir + "/" + key + ".so";
+    module->object = load(path);
+    if (!module->object) {
+      native::build_shared_object(
+          code, translated, native_.cache_dir, path, native_.toolchain,
+          [this] { return config_.interrupt_requested && config_.interrupt_requested(); });
+      module->object = load(path);
+      if (!module->object) throw CompileError("the native build of the module cannot be loaded");
+    }
+    return module;
+  }
+
+  std::unique_ptr<Instance> instantiate(std::shared_ptr<const Module> module,
+                                        std::span<const std::shared_ptr<Extern>> imports,
+                                        const CallBounds &bounds) override {
+    auto native = std::dynamic_pointer_cast<const NativeModule>(module);
+    if (!native) throw LinkError("a module compiled by another engine");
+    std::vector<std::shared_ptr<NativeHostFunction>> functions;
+    for (size_t i = 0; i < imports.size(); i++) {
+      auto f = std::dynamic_pointer_cast<NativeHostFunction>(imports[i]);
+      if (!f) throw LinkError("the native engine imports host functions only");
+      if (i >= native->import_types.size() || !(f->type_ == native->import_types[i]))
+        throw LinkError("import " + std::to_string(i) + " has another type");
+      functions.push_back(std::move(f));
+    }
+    if (functions.size() != native->info_.imports.size())
+      throw LinkError("the module imports " + std::to_string(native->info_.imports.size()) +
+                      " functions; " + std::to_string(functions.size()) + " were given");
+    auto instance = std::make_unique<NativeInstance>(*this, native, std::move(functions));
+    instance->instantiate(bounds);
+    return instance;
+  }
+
+  std::shared_ptr<Extern> host_function(FuncType type, HostCallback callback) override {
+    return std::make_shared<NativeHostFunction>(std::move(type), std::move(callback));
+  }
+  std::shared_ptr<Extern> host_global(GlobalType, const Value &) override {
+    throw LinkError("the native engine does not make host globals");
+  }
+  std::shared_ptr<Extern> host_memory(MemoryType) override {
+    throw LinkError("the native engine does not make host memories");
+  }
+  std::shared_ptr<Extern> host_table(TableType) override {
+    throw LinkError("the native engine does not make host tables");
+  }
+  std::optional<std::string> validate(std::span<const uint8_t> wasm) override {
+    try {
+      toolkit::read_module(wasm);
+      return std::nullopt;
+    } catch (const toolkit::BinaryError &e) {
+      return e.what();
+    }
+  }
+  void set_stack_limit(uintptr_t lowest_address) override { stack_limit_ = lowest_address; }
+  void collect_garbage() override {}
+  std::string version() const override { return "native (" + toolchain_id_ + ")"; }
+
+  // The running call's interrupt flag, for the watchdog.
+  std::atomic<uint32_t *> running_flag{nullptr};
+  std::atomic<bool> interrupt_sent{false};
+  void call_started() {
+    if (watchdog_) watchdog_->call_started();
+  }
+  void call_finished() {
+    if (watchdog_) watchdog_->call_finished();
+  }
+  uintptr_t stack_limit() const { return stack_limit_; }
+  const EngineConfig &config() const { return config_; }
+  uint32_t max_pages() const {
+    return config_.max_memory_pages ? std::min(config_.max_memory_pages, kMaxPages) : kMaxPages;
+  }
+
+ private:
+  std::unique_ptr<SharedObject> load(const std::string &path) {
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) return nullptr;
+    auto object = std::make_unique<SharedObject>(path);
+    if (object->entry() && object->entry()->abi == native::kGlueAbi) return object;
+    // Corrupt, truncated or of another glue: built again.
+    unlink(path.c_str());
+    return nullptr;
+  }
+
+  // Watchdog thread: stop the running call at its next check.
+  void interrupt() {
+    if (uint32_t *flag = running_flag.load()) {
+      interrupt_sent.store(true);
+      __atomic_store_n(flag, 1u, __ATOMIC_RELAXED);
+    }
+  }
+
+  EngineConfig config_;
+  NativeConfig native_;
+  std::string toolchain_id_;
+  uintptr_t stack_limit_ = 0;
+  std::optional<Watchdog> watchdog_;
+};
+
+NativeInstance::NativeInstance(NativeEngine &engine, std::shared_ptr<const NativeModule> module,
+                               std::vector<std::shared_ptr<NativeHostFunction>> imports)
+    : engine_(engine), module_(std::move(module)), imports_(std::move(imports)) {
+  storage_ = std::make_unique<uint8_t[]>(entry().instance_size);
+  std::memset(storage_.get(), 0, entry().instance_size);
+  host_ = {&NativeInstance::dispatch, this};
+}
+
+NativeInstance::~NativeInstance() {
+  if (instantiated_) entry().free(storage_.get());
+}
+
+int NativeInstance::dispatch(void *ctx, uint32_t import, const uint64_t *args, uint64_t *results) {
+  auto *self = static_cast<NativeInstance *>(ctx);
+  try {
+    const FuncType &type = self->module_->import_types.at(import);
+    Value in[16], out[2];
+    std::vector<Value> big;
+    Value *params = in;
+    if (type.params.size() > 16) {
+      big.resize(type.params.size());
+      params = big.data();
+    }
+    for (size_t i = 0; i < type.params.size(); i++) {
+      Value v;
+      v.type = type.params[i];
+      v.bits.i64 = args[i];
+      if (v.type == ValType::I32 || v.type == ValType::F32) v.bits.i64 &= 0xffffffffu;
+      params[i] = v;
+    }
+    for (size_t i = 0; i < type.results.size(); i++) out[i].type = type.results[i];
+    self->imports_[import]->callback(*self, std::span<const Value>(params, type.params.size()),
+                                     std::span<Value>(out, type.results.size()));
+    if (!type.results.empty()) results[0] = out[0].bits.i64;
+    return 0;
+  } catch (...) {
+    self->pending_ = std::current_exception();
+    return 1;
+  }
+}
+
+void NativeInstance::prepare(const CallBounds &bounds) {
+  if (module_->fuel)
+    if (auto *fuel = static_cast<int64_t *>(entry().global(storage_.get(), 0))) *fuel = bounds.fuel;
+  if (module_->max_pages)
+    if (auto *pages = static_cast<uint32_t *>(entry().global(storage_.get(), 2)))
+      *pages = bounds.max_pages;
+}
+
+int NativeInstance::run(const std::function<int()> &body) {
+  auto *flag = static_cast<uint32_t *>(entry().global(storage_.get(), 1));
+  if (flag) *flag = 0;
+  uint32_t *outer = engine_.running_flag.exchange(flag);
+  entry().set_stack_limit(engine_.stack_limit());
+  engine_.call_started();
+  int trap = body();
+  engine_.call_finished();
+  engine_.running_flag.store(outer);
+  return trap;
+}
+
+void NativeInstance::instantiate(const CallBounds &bounds) {
+  bounds_ = bounds;
+  int trap = run([&] { return entry().instantiate(storage_.get(), &host_); });
+  instantiated_ = true;  // wasm2c's instance is set up even when start traps
+  if (trap) raise(trap);
+  if (auto *m = static_cast<WasmMemory *>(entry().memory(storage_.get())))
+    m->max_pages = std::min(m->max_pages, engine_.max_pages());
+}
+
+void NativeInstance::raise(int trap) {
+  if (pending_) {
+    std::exception_ptr e = std::move(pending_);
+    pending_ = nullptr;
+    std::rethrow_exception(e);
+  }
+  if (engine_.interrupt_sent.exchange(false)) throw Interrupted();
+  if (trap == kTrapUnreachable && module_->fuel)
+    if (auto *fuel = static_cast<int64_t *>(entry().global(storage_.get(), 0)); fuel && *fuel < 0)
+      throw Trap(Trap::Kind::FuelExhausted, "out of fuel");
+  switch (trap) {
+    case kTrapOob: throw Trap(Trap::Kind::MemoryOutOfBounds, "memory access out of bounds");
+    case kTrapIntOverflow: throw Trap(Trap::Kind::IntegerOverflow, "integer overflow");
+    case kTrapDivByZero: throw Trap(Trap::Kind::DivideByZero, "divide by zero");
+    case kTrapInvalidConversion:
+      throw Trap(Trap::Kind::InvalidConversion, "invalid conversion to integer");
+    case kTrapUnreachable: throw Trap(Trap::Kind::Unreachable, "unreachable");
+    case kTrapCallIndirect:
+      throw Trap(Trap::Kind::IndirectCallMismatch, "indirect call to a null or mismatched entry");
+    case kTrapExhaustion: throw Trap(Trap::Kind::StackExhausted, "call stack exhausted");
+    default: throw Trap(Trap::Kind::Other, "trap " + std::to_string(trap));
+  }
+}
+
+void NativeInstance::call(uint32_t export_index, const Value *args, Value *results) {
+  const auto &exports = module_->info_.exports;
+  if (export_index >= exports.size() || export_index >= entry().exports ||
+      !entry().calls[export_index])
+    throw EngineError("export " + std::to_string(export_index) + " is not a function");
+  const auto &type = std::get<FuncType>(exports[export_index].type);
+  uint64_t in[64], out[2] = {0, 0};
+  std::vector<uint64_t> big;
+  uint64_t *slots = in;
+  if (type.params.size() > 64) {
+    big.resize(type.params.size());
+    slots = big.data();
+  }
+  for (size_t i = 0; i < type.params.size(); i++) slots[i] = args[i].bits.i64;
+  prepare(bounds_);
+  int trap = run([&] { return entry().calls[export_index](storage_.get(), slots, out); });
+  if (trap) raise(trap);
+  for (size_t i = 0; i < type.results.size(); i++) {
+    results[i].type = type.results[i];
+    results[i].bits.i64 = out[i];
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Engine> make_native_engine(const EngineConfig &config, NativeConfig native) {
+  if (!native::toolchain_available(native.toolchain))
+    throw EngineError("the native engine needs wasm2c and a C compiler");
+  return std::make_unique<NativeEngine>(config, std::move(native));
+}
+
+}  // namespace pgwasm::engine

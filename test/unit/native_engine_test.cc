@@ -1,0 +1,247 @@
+// The native engine (src/engine/native): modules built with wasm2c and the
+// system C compiler, called as the V8 engine's are.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+
+#include "engine/engine.h"
+#include "export_index.h"
+#include "toolkit/text.h"
+
+using namespace pgwasm;
+using namespace pgwasm::engine;
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+bool stop_requested() {
+  return g_stop.load();
+}
+
+class NativeEngineTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    cache_ = std::filesystem::temp_directory_path() /
+             ("pg_wasm_native_test_" + std::to_string(getpid()));
+    std::filesystem::create_directories(cache_);
+    engine_ = make_native_engine({.interrupt_requested = stop_requested, .max_memory_pages = 64},
+                                 {.cache_dir = cache_.string(), .toolchain = {}})
+                  .release();
+    // As a host would: guest frames may use the stack down to 1 MB below here.
+    int here;
+    engine_->set_stack_limit(reinterpret_cast<uintptr_t>(&here) - (1 << 20));
+  }
+  static void TearDownTestSuite() {
+    delete engine_;
+    engine_ = nullptr;
+    std::filesystem::remove_all(cache_);
+  }
+  std::unique_ptr<Instance> instantiate(std::string_view wat,
+                                        std::vector<std::shared_ptr<Extern>> imports = {},
+                                        CompileOptions options = {}) {
+    auto module = engine_->compile(toolkit::assemble_wat(wat), options);
+    return engine_->instantiate(module, imports);
+  }
+  static uint32_t index_of(const Instance &inst, std::string_view name) {
+    return test::export_index(inst, name);
+  }
+  static Engine *engine_;
+  static std::filesystem::path cache_;
+};
+Engine *NativeEngineTest::engine_ = nullptr;
+std::filesystem::path NativeEngineTest::cache_;
+
+constexpr std::string_view kNumbers = R"((module
+  (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+  (func (export "id64") (param i64) (result i64) local.get 0)
+  (func (export "idf32") (param f32) (result f32) local.get 0)
+  (func (export "idf64") (param f64) (result f64) local.get 0)
+  (func (export "div") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s)
+  (func (export "trunc") (param f64) (result i32) local.get 0 i32.trunc_f64_s)
+  (func (export "unreachable") unreachable)
+  (func $rec (export "rec") (param i32) (result i32) local.get 0 i32.const 1 i32.add call $rec)
+  (func (export "spin") (loop br 0))
+  (memory (export "memory") 1)
+  (func (export "oob") (result i32) i32.const 70000 i32.load)
+  (func (export "load") (param i32) (result i32) local.get 0 i32.load)
+  (func (export "grow") (param i32) (result i32) local.get 0 memory.grow)
+  (global $counter (mut i32) (i32.const 0))
+  (func (export "count") (result i32) global.get $counter i32.const 1 i32.add global.set $counter global.get $counter)
+))";
+
+TEST_F(NativeEngineTest, CallsWithExactBits) {
+  auto inst = instantiate(kNumbers);
+  Value args[2] = {Value::make_i32(40), Value::make_i32(2)}, r;
+  inst->call(index_of(*inst, "add"), args, &r);
+  EXPECT_EQ(r.as_i32(), 42);
+  Value big = Value::make_i64(INT64_MIN + 7);
+  inst->call(index_of(*inst, "id64"), &big, &r);
+  EXPECT_EQ(r.as_i64(), INT64_MIN + 7);
+  Value nan;
+  nan.type = ValType::F32;
+  nan.bits.f32 = 0x7fa00001;  // a signalling NaN with a payload
+  inst->call(index_of(*inst, "idf32"), &nan, &r);
+  EXPECT_EQ(r.bits.f32, 0x7fa00001u);
+  Value nan64;
+  nan64.type = ValType::F64;
+  nan64.bits.f64 = 0xfff0000000000123ull;
+  inst->call(index_of(*inst, "idf64"), &nan64, &r);
+  EXPECT_EQ(r.bits.f64, 0xfff0000000000123ull);
+  // State persists between calls of an instance.
+  inst->call(index_of(*inst, "count"), nullptr, &r);
+  inst->call(index_of(*inst, "count"), nullptr, &r);
+  EXPECT_EQ(r.as_i32(), 2);
+}
+
+TEST_F(NativeEngineTest, TrapsAreTheirKinds) {
+  auto inst = instantiate(kNumbers);
+  auto kind = [&](std::string_view name, std::vector<Value> args) {
+    Value r;
+    try {
+      inst->call(index_of(*inst, name), args.data(), &r);
+    } catch (const Trap &t) {
+      return t.kind;
+    }
+    ADD_FAILURE() << name << " did not trap";
+    return Trap::Kind::Other;
+  };
+  EXPECT_EQ(kind("unreachable", {}), Trap::Kind::Unreachable);
+  EXPECT_EQ(kind("div", {Value::make_i32(1), Value::make_i32(0)}), Trap::Kind::DivideByZero);
+  EXPECT_EQ(kind("div", {Value::make_i32(INT32_MIN), Value::make_i32(-1)}),
+            Trap::Kind::IntegerOverflow);
+  EXPECT_EQ(kind("trunc", {Value::make_f64(NAN)}), Trap::Kind::InvalidConversion);
+  EXPECT_EQ(kind("oob", {}), Trap::Kind::MemoryOutOfBounds);
+  EXPECT_EQ(kind("load", {Value::make_i32(-1)}), Trap::Kind::MemoryOutOfBounds);
+  EXPECT_EQ(kind("rec", {Value::make_i32(0)}), Trap::Kind::StackExhausted);
+  // The instance goes on working after each.
+  Value args[2] = {Value::make_i32(1), Value::make_i32(2)}, r;
+  inst->call(index_of(*inst, "add"), args, &r);
+  EXPECT_EQ(r.as_i32(), 3);
+}
+
+TEST_F(NativeEngineTest, MemoryIsSharedWithTheHostAndCapped) {
+  auto inst = instantiate(kNumbers);
+  auto memory = inst->memory();
+  ASSERT_EQ(memory.size(), 65536u);
+  uint32_t v = 0xdeadbeef;
+  std::memcpy(memory.data() + 100, &v, 4);
+  Value at = Value::make_i32(100), r;
+  inst->call(index_of(*inst, "load"), &at, &r);
+  EXPECT_EQ(static_cast<uint32_t>(r.as_i32()), 0xdeadbeefu);
+  // The engine's max_memory_pages (64) caps memory.grow.
+  Value pages = Value::make_i32(100);
+  inst->call(index_of(*inst, "grow"), &pages, &r);
+  EXPECT_EQ(r.as_i32(), -1);
+  pages = Value::make_i32(3);
+  inst->call(index_of(*inst, "grow"), &pages, &r);
+  EXPECT_EQ(r.as_i32(), 1);
+  EXPECT_EQ(inst->memory().size(), 4u * 65536);
+}
+
+TEST_F(NativeEngineTest, HostFunctionsAndTheirExceptions) {
+  constexpr std::string_view wat = R"((module
+    (import "host" "twice" (func $twice (param i64 f64) (result f64)))
+    (import "host" "fail" (func $fail))
+    (func (export "call_twice") (param i64 f64) (result f64) local.get 0 local.get 1 call $twice)
+    (func (export "call_fail") (result i32) call $fail i32.const 1)))";
+  int calls = 0;
+  auto twice = engine_->host_function(
+      {{ValType::I64, ValType::F64}, {ValType::F64}},
+      [&](HostCall &, std::span<const Value> args, std::span<Value> results) {
+        calls++;
+        results[0] = Value::make_f64(static_cast<double>(args[0].as_i64()) * args[1].as_f64());
+      });
+  auto fail = engine_->host_function(
+      {{}, {}}, [](HostCall &, auto, auto) { throw std::out_of_range("the host says no"); });
+  auto inst = instantiate(wat, {twice, fail});
+  Value args[2] = {Value::make_i64(3), Value::make_f64(1.5)}, r;
+  inst->call(index_of(*inst, "call_twice"), args, &r);
+  EXPECT_EQ(r.as_f64(), 4.5);
+  EXPECT_EQ(calls, 1);
+  // The host's exception comes out of the call as it was thrown.
+  EXPECT_THROW(inst->call(index_of(*inst, "call_fail"), nullptr, &r), std::out_of_range);
+  inst->call(index_of(*inst, "call_twice"), args, &r);
+  EXPECT_EQ(calls, 2);
+}
+
+TEST_F(NativeEngineTest, AnInterruptStopsAnEndlessLoop) {
+  auto inst = instantiate(kNumbers);
+  auto start = std::chrono::steady_clock::now();
+  std::thread stopper([] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    g_stop = true;
+  });
+  EXPECT_THROW(inst->call(index_of(*inst, "spin"), nullptr, nullptr), Interrupted);
+  stopper.join();
+  g_stop = false;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  Value args[2] = {Value::make_i32(1), Value::make_i32(1)}, r;
+  inst->call(index_of(*inst, "add"), args, &r);
+  EXPECT_EQ(r.as_i32(), 2);
+}
+
+TEST_F(NativeEngineTest, FuelRunsOut) {
+  auto inst = instantiate(kNumbers, {}, {.fuel = true});
+  inst->set_bounds({.fuel = 10'000});
+  try {
+    inst->call(index_of(*inst, "spin"), nullptr, nullptr);
+    ADD_FAILURE() << "no trap";
+  } catch (const Trap &t) {
+    EXPECT_EQ(t.kind, Trap::Kind::FuelExhausted);
+  }
+  inst->set_bounds({});
+  Value args[2] = {Value::make_i32(2), Value::make_i32(2)}, r;
+  inst->call(index_of(*inst, "add"), args, &r);
+  EXPECT_EQ(r.as_i32(), 4);
+}
+
+TEST_F(NativeEngineTest, ATrapInTheStartFunctionIsATrap) {
+  EXPECT_THROW(instantiate("(module (func $s unreachable) (start $s))"), Trap);
+}
+
+TEST_F(NativeEngineTest, ModulesAreBuiltOncePerContent) {
+  auto count = [] {
+    size_t n = 0;
+    for (const auto &e : std::filesystem::directory_iterator(cache_))
+      n += e.path().extension() == ".so";
+    return n;
+  };
+  constexpr std::string_view wat = "(module (func (export \"f\") (result i32) i32.const 7))";
+  instantiate(wat);
+  size_t built = count();
+  instantiate(wat);
+  EXPECT_EQ(count(), built);
+  // A damaged artifact is noticed and built again (written anew, as a torn
+  // write would leave it; no instance of it is alive to keep it mapped).
+  for (const auto &e : std::filesystem::directory_iterator(cache_)) {
+    if (e.path().extension() != ".so") continue;
+    std::filesystem::remove(e.path());
+    std::FILE *f = std::fopen(e.path().c_str(), "w");
+    std::fputs(
+        "\x7f"
+        "ELF truncated",
+        f);
+    std::fclose(f);
+  }
+  auto rebuilt = instantiate(wat);
+  Value r;
+  rebuilt->call(index_of(*rebuilt, "f"), nullptr, &r);
+  EXPECT_EQ(r.as_i32(), 7);
+}
+
+TEST_F(NativeEngineTest, WhatItCannotRunYetIsACompileError) {
+  EXPECT_THROW(
+      engine_->compile(toolkit::assemble_wat("(module (import \"env\" \"memory\" (memory 1)))")),
+      CompileError);
+  EXPECT_THROW(engine_->compile(toolkit::assemble_wat(
+                   "(module (func (export \"two\") (result i32 i32) i32.const 1 i32.const 2))")),
+               CompileError);
+}
+
+}  // namespace
