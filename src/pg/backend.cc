@@ -28,19 +28,56 @@ bool interrupt_requested() {
 // Leaky singletons: V8 must never be torn down by static destructors at
 // backend exit, while its threads may still run.
 engine::Engine *g_engine = nullptr;
+engine::Engine *g_native = nullptr;
+bool g_native_unavailable = false;
 ModuleCache *g_cache = nullptr;
-int g_applied_stack_depth = -1;
 
 // Guest code gets the stack PostgreSQL allows itself (max_stack_depth below
 // the stack base); PostgreSQL keeps at least 512 kB beyond that, which V8
 // needs to report the overflow.
-void apply_stack_limit(engine::Engine &e) {
-  if (g_applied_stack_depth == max_stack_depth) return;
+void apply_stack_limit(engine::Engine &e, int &applied_depth) {
+  if (applied_depth == max_stack_depth) return;
   pg_stack_base_t base = set_stack_base();
   restore_stack_base(base);
   auto top = reinterpret_cast<uintptr_t>(base);
   e.set_stack_limit(top - static_cast<uintptr_t>(max_stack_depth) * 1024);
-  g_applied_stack_depth = max_stack_depth;
+  applied_depth = max_stack_depth;
+}
+
+// Built modules live in the data directory, written by the server only.
+std::string native_cache_dir() {
+  return std::string(DataDir) + "/pg_wasm_native";
+}
+
+engine::Engine &native_engine() {
+  static int applied_depth = -1;
+  if (!g_native && !g_native_unavailable) {
+    try {
+      std::string dir = native_cache_dir();
+      pg_guard([&] {
+        if (MakePGDirectory(dir.c_str()) != 0 && errno != EEXIST)
+          ereport(ERROR, (errcode_for_file_access(),
+                          errmsg("could not create directory \"%s\": %m", dir.c_str())));
+      });
+      g_native = engine::make_native_engine({.interrupt_requested = interrupt_requested,
+                                             .max_table_entries = kTableEntriesCap},
+                                            {.cache_dir = dir, .toolchain = {}})
+                     .release();
+    } catch (const engine::EngineError &e) {
+      g_native_unavailable = true;
+      std::string why = e.what();
+      pg_guard([&] {
+        ereport(LOG, (errmsg("wasm: the native engine is not available: %s", why.c_str())));
+      });
+    }
+  }
+  if (!g_native)
+    throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED,
+                   "wasm.engine is native, but the native engine is not available here",
+                   "It needs wasm2c and a C compiler (the server log says which is missing).",
+                   "SET wasm.engine = v8, or auto.");
+  apply_stack_limit(*g_native, applied_depth);
+  return *g_native;
 }
 
 // Invalidation callbacks must not touch the catalogs: compare with the
@@ -58,8 +95,25 @@ void on_functions_changed(Datum, int, uint32) {
 
 int tiering_guc = static_cast<int>(engine::Tiering::Optimizing);
 int max_heap_mb_guc = 512;
+int engine_guc = 0;
 
-engine::Engine &backend_engine() {
+void define_engine_settings() {
+  static const struct config_enum_entry engines[] = {
+      {"auto", 0, false}, {"v8", 1, false}, {"native", 2, false}, {nullptr, 0, false}};
+  DefineCustomEnumVariable(
+      "wasm.engine", "The engine Wasm calls run on: v8, native, or auto.",
+      "native: modules compiled ahead of time by wasm2c and the system C compiler, at their "
+      "first use in a session that asks for it; auto: V8.",
+      &engine_guc, 0, engines, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+}
+
+EngineKind current_engine_kind() {
+  return engine_guc == 2 ? EngineKind::Native : EngineKind::V8;
+}
+
+engine::Engine &backend_engine(EngineKind kind) {
+  static int applied_depth = -1;
+  if (kind == EngineKind::Native) return native_engine();
   if (!g_engine)
     g_engine =
         engine::make_v8_engine({.interrupt_requested = interrupt_requested,
@@ -67,7 +121,7 @@ engine::Engine &backend_engine() {
                                 .max_table_entries = kTableEntriesCap,
                                 .max_heap_bytes = static_cast<size_t>(max_heap_mb_guc) << 20})
             .release();
-  apply_stack_limit(*g_engine);
+  apply_stack_limit(*g_engine, applied_depth);
   return *g_engine;
 }
 
@@ -90,9 +144,15 @@ void register_invalidation_callbacks() {
   CacheRegisterSyscacheCallback(PROCOID, on_functions_changed, 0);
 }
 
+uint64_t LoadedModule::instance_key() const {
+  return (uint64_t{GetUserId()} << 2) | (current_engine_kind() == EngineKind::Native ? 2 : 0) |
+         (fuel_metered() ? 1 : 0);
+}
+
 ModuleInstance &LoadedModule::instance_for_call() {
   bool metered = fuel_metered();
-  uint64_t key = (uint64_t{GetUserId()} << 1) | metered;
+  EngineKind kind = current_engine_kind();
+  uint64_t key = instance_key();
   ModuleInstance *slot = last_;
   if (key != last_key_ || !slot) {
     auto &owned = instances_[key];
@@ -102,7 +162,7 @@ ModuleInstance &LoadedModule::instance_for_call() {
     last_ = slot;
   }
   engine::CallBounds bounds = current_bounds();
-  if (!slot->instance) return *slot = new_instance(metered);
+  if (!slot->instance) return *slot = new_instance(kind, metered);
   if (slot->bounds != bounds) {
     slot->instance->set_bounds(bounds);
     slot->bounds = bounds;
@@ -110,17 +170,20 @@ ModuleInstance &LoadedModule::instance_for_call() {
   return *slot;
 }
 
-const std::shared_ptr<const engine::Module> &LoadedModule::code_for(bool metered) {
-  if (!metered) return compiled;
-  if (!compiled_metered) {
+const std::shared_ptr<const engine::Module> &LoadedModule::code_for(EngineKind kind, bool metered) {
+  if (kind == EngineKind::V8 && !metered) return compiled;
+  auto &slot = kind == EngineKind::V8 ? compiled_metered
+               : metered              ? compiled_native_metered
+                                      : compiled_native;
+  if (!slot) {
     auto row = catalog::find_module(name, /*with_code=*/true);
     if (!row || row->sha256 != sha256)
       throw SqlError(ERRCODE_T_R_SERIALIZATION_FAILURE,
                      "wasm module \"" + name + "\" changed while it was being compiled", "",
                      "Try again.");
-    compiled_metered = module_cache().compile(sha256, row->code, name, /*metered=*/true);
+    slot = module_cache().compile(sha256, row->code, name, metered, kind);
   }
-  return compiled_metered;
+  return slot;
 }
 
 // A linear memory a module defines is made at its initial size: more than
@@ -141,14 +204,14 @@ static void check_initial_memory(const std::string &name, const ModuleInfo &info
 }
 
 ModuleInstance LoadedModule::new_instance() {
-  return new_instance(fuel_metered());
+  return new_instance(current_engine_kind(), fuel_metered());
 }
 
-ModuleInstance LoadedModule::new_instance(bool metered) {
-  const auto &code = code_for(metered);
+ModuleInstance LoadedModule::new_instance(EngineKind kind, bool metered) {
+  const auto &code = code_for(kind, metered);
   check_initial_memory(name, code->info());
   TableReservation tables(name, code->info());
-  engine::Engine &eng = backend_engine();
+  engine::Engine &eng = backend_engine(kind);
   engine::CallBounds bounds = current_bounds();
   host::GuestCall call{name, ""};
   std::unique_ptr<engine::Instance> instance;
@@ -175,7 +238,7 @@ ModuleInstance LoadedModule::new_instance(bool metered) {
 }
 
 void LoadedModule::discard_instance() {
-  auto it = instances_.find((uint64_t{GetUserId()} << 1) | fuel_metered());
+  auto it = instances_.find(instance_key());
   if (it != instances_.end()) *it->second = ModuleInstance{};
 }
 
@@ -189,6 +252,8 @@ void LoadedModule::replace_code(std::shared_ptr<const engine::Module> code) {
   discard_instances();
   compiled = std::move(code);
   compiled_metered.reset();
+  compiled_native.reset();
+  compiled_native_metered.reset();
 }
 
 // What a table may come to hold.
@@ -255,15 +320,16 @@ static void check_table_capacity(std::string_view name, const ModuleInfo &info) 
 std::shared_ptr<const engine::Module> ModuleCache::compile(std::string_view sha256,
                                                            std::span<const uint8_t> code,
                                                            std::string_view module_name,
-                                                           bool metered) {
-  std::string key = std::string(sha256) + (metered ? "+fuel" : "");
+                                                           bool metered, EngineKind kind) {
+  std::string key = std::string(sha256) + (metered ? "+fuel" : "") +
+                    (kind == EngineKind::Native ? "+native" : "");
   if (auto it = compiled_.find(key); it != compiled_.end()) {
     if (auto m = it->second.lock()) return m;
   }
   std::shared_ptr<const engine::Module> m;
   try {
     // Every module's memory.grow is bounded per call (wasm.max_memory).
-    m = backend_engine().compile(code, {.fuel = metered, .limit_memory = true});
+    m = backend_engine(kind).compile(code, {.fuel = metered, .limit_memory = true});
   } catch (...) {
     rethrow_engine_error(module_name, "");
   }

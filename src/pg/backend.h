@@ -20,8 +20,22 @@
 
 namespace pgwasm::pg {
 
-// The engine, created on first use in this backend (never in the postmaster).
-engine::Engine &backend_engine();
+// The two engines: V8, and the native one (modules compiled ahead of time
+// by wasm2c and the system C compiler, src/engine/native).
+enum class EngineKind : uint8_t { V8, Native };
+
+// wasm.engine: 0 auto, 1 v8, 2 native.
+extern int engine_guc;
+void define_engine_settings();
+
+// The engine calls now run on (wasm.engine; auto is V8 until native builds
+// are made in the background).
+EngineKind current_engine_kind();
+
+// An engine, created on first use in this backend (never in the
+// postmaster). The native one throws SqlError where it cannot run (no
+// compiler).
+engine::Engine &backend_engine(EngineKind kind = EngineKind::V8);
 
 // Drops every instance of this session and frees their memory now
 // (wasm.reset_session()).
@@ -84,6 +98,8 @@ struct LoadedModule {
   std::string sha256;
   std::shared_ptr<const engine::Module> compiled;
   std::shared_ptr<const engine::Module> compiled_metered;  // made on first need
+  // The same code built by the native engine, made on first need.
+  std::shared_ptr<const engine::Module> compiled_native, compiled_native_metered;
   uint64_t verified_epoch = 0;
 
   // The instance for a call now (the current role's, metered or not),
@@ -103,10 +119,12 @@ struct LoadedModule {
   ModuleInstance new_instance();
 
  private:
-  ModuleInstance new_instance(bool metered);
-  const std::shared_ptr<const engine::Module> &code_for(bool metered);
+  ModuleInstance new_instance(EngineKind kind, bool metered);
+  const std::shared_ptr<const engine::Module> &code_for(EngineKind kind, bool metered);
+  // The instances_ key of calls now: (role << 2) | (native << 1) | metered.
+  uint64_t instance_key() const;
 
-  // By role and metering: (role << 1) | metered.
+  // By role, engine and metering (instance_key).
   std::unordered_map<uint64_t, std::unique_ptr<ModuleInstance>> instances_;
   // The last instance used, and its key: most sessions have one.
   uint64_t last_key_ = UINT64_MAX;
@@ -124,7 +142,8 @@ class ModuleCache {
   // invalid code.
   std::shared_ptr<const engine::Module> compile(std::string_view sha256,
                                                 std::span<const uint8_t> code,
-                                                std::string_view module_name, bool metered = false);
+                                                std::string_view module_name, bool metered = false,
+                                                EngineKind kind = EngineKind::V8);
 
   // Drops every instance (the next call of each module makes a new one).
   void discard_instances();

@@ -35,6 +35,7 @@ void _PG_init(void) {
       &pgwasm::pg::max_heap_mb_guc, 512, 16, 8192, PGC_SUSET, GUC_UNIT_MB, nullptr, nullptr,
       nullptr);
   pgwasm::fdw::define_http_settings();
+  pgwasm::pg::define_engine_settings();
   MarkGUCPrefixReserved("wasm");
   pgwasm::pg::register_invalidation_callbacks();
   pgwasm::pg::install_interrupt_check();

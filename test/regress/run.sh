@@ -48,6 +48,7 @@ ALTER DATABASE pg_wasm_regress SET lc_messages TO 'C';
 ALTER DATABASE pg_wasm_regress SET datestyle TO 'ISO, MDY';
 ALTER DATABASE pg_wasm_regress SET timezone TO 'UTC';
 ALTER DATABASE pg_wasm_regress SET extra_float_digits TO 0;
+ALTER DATABASE pg_wasm_regress SET wasm.engine TO '${PG_WASM_ENGINE:-auto}';
 SQL
 mkdir -p "$BUILD/regress"
 "$PG_REGRESS" --use-existing --host="$PGHOST" --port="$PGPORT" --user=postgres \
