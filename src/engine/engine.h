@@ -26,6 +26,8 @@ class Module {
  public:
   virtual ~Module() = default;
   virtual const ModuleInfo &info() const = 0;
+  // Compiled ahead of time by the native engine (else by V8).
+  virtual bool is_native() const { return false; }
 };
 
 // Something an instance exports or a host provides, to be imported.

@@ -211,7 +211,8 @@ ModuleInstance LoadedModule::new_instance(EngineKind kind, bool metered) {
   const auto &code = code_for(kind, metered);
   check_initial_memory(name, code->info());
   TableReservation tables(name, code->info());
-  engine::Engine &eng = backend_engine(kind);
+  // The module may have fallen back to V8 (ModuleCache::compile).
+  engine::Engine &eng = backend_engine(code->is_native() ? EngineKind::Native : EngineKind::V8);
   engine::CallBounds bounds = current_bounds();
   host::GuestCall call{name, ""};
   std::unique_ptr<engine::Instance> instance;
@@ -330,6 +331,20 @@ std::shared_ptr<const engine::Module> ModuleCache::compile(std::string_view sha2
   try {
     // Every module's memory.grow is bounded per call (wasm.max_memory).
     m = backend_engine(kind).compile(code, {.fuel = metered, .limit_memory = true});
+  } catch (const engine::CompileError &e) {
+    if (kind != EngineKind::Native) rethrow_engine_error(module_name, "");
+    // What the native engine cannot build (SIMD, which wasm2c 1.0.32 does
+    // not translate; imported tables) runs on V8, said once per session.
+    std::string why = e.what();
+    std::string name(module_name);
+    pg_guard([&] {
+      ereport(LOG, (errmsg("wasm module \"%s\" runs on V8: the native engine cannot build it",
+                           name.c_str()),
+                    errdetail("%s", why.c_str())));
+    });
+    m = compile(sha256, code, module_name, metered, EngineKind::V8);
+    compiled_[key] = m;
+    return m;
   } catch (...) {
     rethrow_engine_error(module_name, "");
   }

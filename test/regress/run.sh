@@ -50,10 +50,12 @@ ALTER DATABASE pg_wasm_regress SET timezone TO 'UTC';
 ALTER DATABASE pg_wasm_regress SET extra_float_digits TO 0;
 ALTER DATABASE pg_wasm_regress SET wasm.engine TO '${PG_WASM_ENGINE:-auto}';
 SQL
-mkdir -p "$BUILD/regress"
+# Each engine's results apart (PG_WASM_ENGINE: auto, v8 or native).
+outdir="$BUILD/regress${PG_WASM_ENGINE:+-$PG_WASM_ENGINE}"
+mkdir -p "$outdir"
 "$PG_REGRESS" --use-existing --host="$PGHOST" --port="$PGPORT" --user=postgres \
-  --bindir="$PGBIN" --inputdir="$HERE" --outputdir="$BUILD/regress" \
+  --bindir="$PGBIN" --inputdir="$HERE" --outputdir="$outdir" \
   --dbname=pg_wasm_regress --schedule="${REGRESS_SCHEDULE:-$HERE/schedule}" || {
-  [ -f "$BUILD/regress/regression.diffs" ] && head -300 "$BUILD/regress/regression.diffs"
+  [ -f "$outdir/regression.diffs" ] && head -300 "$outdir/regression.diffs"
   exit 1
 }

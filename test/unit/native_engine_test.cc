@@ -201,6 +201,27 @@ TEST_F(NativeEngineTest, FuelRunsOut) {
   EXPECT_EQ(r.as_i32(), 4);
 }
 
+TEST_F(NativeEngineTest, SeveralResultsBothWays) {
+  constexpr std::string_view wat = R"((module
+    (import "host" "two" (func $two (result i32 f64)))
+    (func (export "swap") (param i32 f64) (result f64 i32) local.get 1 local.get 0)
+    (func (export "from_host") (result f64 i32) (local i32 f64)
+      call $two local.set 1 local.set 0 local.get 1 local.get 0)))";
+  auto two = engine_->host_function({{}, {ValType::I32, ValType::F64}},
+                                    [](HostCall &, auto, std::span<Value> results) {
+                                      results[0] = Value::make_i32(-5);
+                                      results[1] = Value::make_f64(2.25);
+                                    });
+  auto inst = instantiate(wat, {two});
+  Value args[2] = {Value::make_i32(7), Value::make_f64(-0.5)}, r[2];
+  inst->call(index_of(*inst, "swap"), args, r);
+  EXPECT_EQ(r[0].as_f64(), -0.5);
+  EXPECT_EQ(r[1].as_i32(), 7);
+  inst->call(index_of(*inst, "from_host"), nullptr, r);
+  EXPECT_EQ(r[0].as_f64(), 2.25);
+  EXPECT_EQ(r[1].as_i32(), -5);
+}
+
 TEST_F(NativeEngineTest, ATrapInTheStartFunctionIsATrap) {
   EXPECT_THROW(instantiate("(module (func $s unreachable) (start $s))"), Trap);
 }
@@ -239,9 +260,14 @@ TEST_F(NativeEngineTest, WhatItCannotRunYetIsACompileError) {
   EXPECT_THROW(
       engine_->compile(toolkit::assemble_wat("(module (import \"env\" \"memory\" (memory 1)))")),
       CompileError);
-  EXPECT_THROW(engine_->compile(toolkit::assemble_wat(
-                   "(module (func (export \"two\") (result i32 i32) i32.const 1 i32.const 2))")),
-               CompileError);
+  // An export it cannot pass values of: the module runs, that export is
+  // refused when called.
+  auto inst = instantiate(R"((module (func (export "f") (param externref))
+                                     (func (export "g") (result i32) i32.const 3)))");
+  Value r;
+  EXPECT_THROW(inst->call(index_of(*inst, "f"), nullptr, &r), EngineError);
+  inst->call(index_of(*inst, "g"), nullptr, &r);
+  EXPECT_EQ(r.as_i32(), 3);
 }
 
 }  // namespace

@@ -155,12 +155,6 @@ std::string toolchain_id(const Toolchain &tc) {
 void build_shared_object(std::span<const uint8_t> wasm, const ModuleInfo &info,
                          const std::string &work_dir, const std::string &out_path,
                          const Toolchain &tc, const std::function<bool()> &should_stop) {
-  std::string glue;
-  try {
-    glue = c_glue(info);
-  } catch (const Unsupported &u) {
-    throw CompileError("the native engine cannot run this module: " + u.why);
-  }
   std::string tmpl = work_dir + "/build-XXXXXX";
   std::vector<char> name(tmpl.begin(), tmpl.end());
   name.push_back('\0');
@@ -175,11 +169,15 @@ void build_shared_object(std::span<const uint8_t> wasm, const ModuleInfo &info,
   } cleanup{dir};
   write_file(dir + "/module.wasm",
              std::string_view(reinterpret_cast<const char *>(wasm.data()), wasm.size()));
-  write_file(dir + "/glue.c", glue);
   run_or_throw(
       {tc.wasm2c, dir + "/module.wasm", "-n", std::string(kModuleName), "-o", dir + "/module.c"},
       dir + "/wasm2c.log", tc, should_stop);
   adapt_translation(dir);
+  try {
+    write_file(dir + "/glue.c", c_glue(info, table_fields(read_file(dir + "/module.h"))));
+  } catch (const Unsupported &u) {
+    throw CompileError("the native engine cannot run this module: " + u.why);
+  }
   std::vector<std::string> cc = {tc.cc};
   for (const auto &f : tc.cflags) cc.push_back(f);
   // No sibling calls: a Wasm call that recursed without end would become a

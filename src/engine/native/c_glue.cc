@@ -1,6 +1,7 @@
 #include "engine/native/c_glue.h"
 
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <stdexcept>
 
@@ -25,7 +26,31 @@ void check_type(const FuncType &type, const std::string &what) {
     if (!c_type(t)) throw Unsupported{what + " takes a " + std::string(to_string(t))};
   for (ValType t : type.results)
     if (!c_type(t)) throw Unsupported{what + " returns a " + std::string(to_string(t))};
-  if (type.results.size() > 1) throw Unsupported{what + " returns several values"};
+}
+
+// wasm2c's letter for a type in the names of its multi-value structs.
+char multi_letter(ValType t) {
+  switch (t) {
+    case ValType::I32: return 'i';
+    case ValType::I64: return 'j';
+    case ValType::F32: return 'f';
+    default: return 'd';
+  }
+}
+
+// The C type a function returns: void, a value, or wasm2c's struct of
+// several ("struct wasm_multi_di" for (f64, i32)).
+std::string return_type(const FuncType &type) {
+  if (type.results.empty()) return "void";
+  if (type.results.size() == 1) return c_type(type.results[0]);
+  std::string name = "struct wasm_multi_";
+  for (ValType t : type.results) name += multi_letter(t);
+  return name;
+}
+
+// The field of result `i` in such a struct ("d0", "i1").
+std::string multi_field(const FuncType &type, size_t i) {
+  return std::string(1, multi_letter(type.results[i])) + std::to_string(i);
 }
 
 // A C expression of type `t` from the 64-bit slot `slot`.
@@ -126,7 +151,23 @@ std::string mangle(std::string_view name) {
   return out;
 }
 
-std::string c_glue(const ModuleInfo &info) {
+std::vector<std::string> table_fields(const std::string &header) {
+  // "  wasm_rt_funcref_table_t w2c_T0;" in the instance struct (an imported
+  // table is a pointer, "wasm_rt_funcref_table_t* ...", and not the
+  // module's to size).
+  std::vector<std::string> fields;
+  for (const char *type : {"  wasm_rt_funcref_table_t ", "  wasm_rt_externref_table_t "}) {
+    size_t len = std::strlen(type);
+    for (size_t at = header.find(type); at != std::string::npos; at = header.find(type, at + 1)) {
+      size_t end = header.find(';', at);
+      if (end == std::string::npos) break;
+      fields.push_back(header.substr(at + len, end - at - len));
+    }
+  }
+  return fields;
+}
+
+std::string c_glue(const ModuleInfo &info, const std::vector<std::string> &table_fields) {
   std::string prefix = mangle(kModuleName);  // "Z_m"
   std::string c = kPrelude;
 
@@ -152,23 +193,30 @@ std::string c_glue(const ModuleInfo &info) {
   for (size_t i = 0; i < info.imports.size(); i++) {
     const auto &imp = info.imports[i];
     const auto &type = std::get<FuncType>(imp.type);
-    std::string ret = type.results.empty() ? "void" : c_type(type.results[0]);
+    std::string ret = return_type(type);
     c += ret + " " + mangle(imp.module) + mangle(imp.name) + "(struct " + mangle(imp.module) +
          "_instance_t *pgw_m";
     for (size_t p = 0; p < type.params.size(); p++)
       c += std::string(", ") + c_type(type.params[p]) + " a" + std::to_string(p);
-    c += ") {\n  uint64_t args[" + std::to_string(type.params.size() + 1) +
-         "] = {0}, results[1] = {0};\n";
+    c += ") {\n  uint64_t args[" + std::to_string(type.params.size() + 1) + "] = {0}, results[" +
+         std::to_string(type.results.size() + 1) + "] = {0};\n";
     for (size_t p = 0; p < type.params.size(); p++)
       c += "  " +
            to_slot(type.params[p], "args[" + std::to_string(p) + "]", "a" + std::to_string(p)) +
            "\n";
     c += "  if (pgw_m->host->call(pgw_m->host->ctx, " + std::to_string(i) +
          ", args, results)) wasm_rt_trap(WASM_RT_TRAP_UNREACHABLE);\n";
-    if (!type.results.empty())
+    if (type.results.size() == 1) {
       c += "  return " + from_slot(type.results[0], "results[0]") + ";\n";
-    else
+    } else if (type.results.size() > 1) {
+      c += "  " + ret + " r;\n";
+      for (size_t r = 0; r < type.results.size(); r++)
+        c += "  r." + multi_field(type, r) + " = " +
+             from_slot(type.results[r], "results[" + std::to_string(r) + "]") + ";\n";
+      c += "  return r;\n";
+    } else {
       c += "  (void)results;\n";
+    }
     c += "}\n\n";
   }
 
@@ -185,8 +233,16 @@ std::string c_glue(const ModuleInfo &info) {
   for (size_t e = 0; e < info.exports.size(); e++) {
     const auto &exp = info.exports[e];
     std::string name = prefix + mangle(exp.name);
-    if (const auto *type = std::get_if<FuncType>(&exp.type)) {
-      check_type(*type, "export \"" + exp.name + "\"");
+    const auto *type = std::get_if<FuncType>(&exp.type);
+    bool callable = type != nullptr;
+    try {
+      if (type) check_type(*type, "export");
+    } catch (const Unsupported &) {
+      // The module runs; this export cannot be called from the host (the
+      // engine says so if it is).
+      callable = false;
+    }
+    if (callable) {
       std::string fn = "pgw_call_" + std::to_string(e);
       calls.push_back(fn);
       c += "static int " + fn +
@@ -197,11 +253,17 @@ std::string c_glue(const ModuleInfo &info) {
       for (size_t a = 0; a < type->params.size(); a++)
         call += ", " + from_slot(type->params[a], "args[" + std::to_string(a) + "]");
       call += ")";
-      if (type->results.empty())
+      if (type->results.empty()) {
         c += call + ";";
-      else
+      } else if (type->results.size() == 1) {
         c += c_type(type->results[0]) + std::string(" r = ") + call + "; " +
              to_slot(type->results[0], "results[0]", "r");
+      } else {
+        c += return_type(*type) + " r = " + call + ";";
+        for (size_t r = 0; r < type->results.size(); r++)
+          c += " " + to_slot(type->results[r], "results[" + std::to_string(r) + "]",
+                             "r." + multi_field(*type, r));
+      }
       c += ");\n  return trap;\n}\n\n";
     } else {
       calls.push_back("0");
@@ -243,6 +305,12 @@ std::string c_glue(const ModuleInfo &info) {
 
   c += "static void pgw_free(void *p) { " + prefix + "_free(&((pgw_instance *)p)->instance); }\n\n";
   c += "static void pgw_set_stack_limit(uintptr_t limit) { pgw_stack_limit = limit; }\n\n";
+  // wasm2c grows a table up to its declared maximum: the host's cap is lower.
+  c += "static void pgw_cap_tables(void *p, uint32_t cap) {\n"
+       "  pgw_instance *w = (pgw_instance *)p;\n  (void)w;\n  (void)cap;\n";
+  for (const auto &f : table_fields)
+    c += "  if (w->instance." + f + ".max_size > cap) w->instance." + f + ".max_size = cap;\n";
+  c += "}\n\n";
 
   c += "typedef struct {\n"
        "  int abi;\n"
@@ -254,10 +322,12 @@ std::string c_glue(const ModuleInfo &info) {
        "  wasm_rt_memory_t *(*memory)(void *);\n"
        "  void *(*global)(void *, int);\n"
        "  void (*set_stack_limit)(uintptr_t);\n"
+       "  void (*cap_tables)(void *, uint32_t);\n"
        "} pgw_native_module;\n\n";
   c += "PGW_EXPORT const pgw_native_module pgw_native_module_v1 = {" + std::to_string(kGlueAbi) +
        ", sizeof(pgw_instance), " + std::to_string(info.exports.size()) +
-       ", pgw_calls, pgw_instantiate, pgw_free, pgw_memory, pgw_global, pgw_set_stack_limit};\n";
+       ", pgw_calls, pgw_instantiate, pgw_free, pgw_memory, pgw_global, pgw_set_stack_limit, "
+       "pgw_cap_tables};\n";
   return c;
 }
 

@@ -12,6 +12,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "toolkit/types.h"
 
@@ -27,14 +28,18 @@ struct Unsupported {
 inline constexpr std::string_view kModuleName = "m";
 
 // The ABI version of the entry point, bumped when its layout changes.
-inline constexpr int kGlueAbi = 1;
+inline constexpr int kGlueAbi = 2;
 
 // wasm2c's name for `name` (its MangleName, wabt 1.0.32).
 std::string mangle(std::string_view name);
 
 // The glue for a module described by `info` (the module as translated:
-// instrumented), or Unsupported.
-std::string c_glue(const ModuleInfo &info);
+// instrumented), whose wasm2c instance has the tables `table_fields`, or
+// Unsupported.
+std::string c_glue(const ModuleInfo &info, const std::vector<std::string> &table_fields);
+
+// The fields of wasm2c's instance struct that are tables, from its header.
+std::vector<std::string> table_fields(const std::string &header);
 
 // wasm2c's C with its stack-depth prologue replaced by a check of the
 // machine stack against the limit the host sets (a count of frames says

@@ -58,6 +58,7 @@ struct Entry {
   void *(*memory)(void *);
   void *(*global)(void *, int);
   void (*set_stack_limit)(uintptr_t);
+  void (*cap_tables)(void *, uint32_t);
 };
 
 // wasm_rt_trap_t (wasm-rt.h, 1.0.32).
@@ -117,6 +118,7 @@ class SharedObject {
 class NativeModule : public Module {
  public:
   const ModuleInfo &info() const override { return info_; }
+  bool is_native() const override { return true; }
   ModuleInfo info_;  // the module as given
   std::vector<FuncType> import_types;
   std::unique_ptr<SharedObject> object;
@@ -327,13 +329,7 @@ int NativeInstance::dispatch(void *ctx, uint32_t import, const uint64_t *args, u
   auto *self = static_cast<NativeInstance *>(ctx);
   try {
     const FuncType &type = self->module_->import_types.at(import);
-    Value in[16], out[2];
-    std::vector<Value> big;
-    Value *params = in;
-    if (type.params.size() > 16) {
-      big.resize(type.params.size());
-      params = big.data();
-    }
+    std::vector<Value> params(type.params.size()), out(type.results.size());
     for (size_t i = 0; i < type.params.size(); i++) {
       Value v;
       v.type = type.params[i];
@@ -342,9 +338,12 @@ int NativeInstance::dispatch(void *ctx, uint32_t import, const uint64_t *args, u
       params[i] = v;
     }
     for (size_t i = 0; i < type.results.size(); i++) out[i].type = type.results[i];
-    self->imports_[import]->callback(*self, std::span<const Value>(params, type.params.size()),
-                                     std::span<Value>(out, type.results.size()));
-    if (!type.results.empty()) results[0] = out[0].bits.i64;
+    self->imports_[import]->callback(*self, params, out);
+    for (size_t i = 0; i < type.results.size(); i++) {
+      uint64_t bits = out[i].bits.i64;
+      if (type.results[i] == ValType::I32 || type.results[i] == ValType::F32) bits &= 0xffffffffu;
+      results[i] = bits;
+    }
     return 0;
   } catch (...) {
     self->pending_ = std::current_exception();
@@ -379,6 +378,7 @@ void NativeInstance::instantiate(const CallBounds &bounds) {
   if (trap) raise(trap);
   if (auto *m = static_cast<WasmMemory *>(entry().memory(storage_.get())))
     m->max_pages = std::min(m->max_pages, engine_.max_pages());
+  if (uint32_t cap = engine_.config().max_table_entries) entry().cap_tables(storage_.get(), cap);
 }
 
 void NativeInstance::raise(int trap) {
@@ -409,22 +409,29 @@ void NativeInstance::call(uint32_t export_index, const Value *args, Value *resul
   const auto &exports = module_->info_.exports;
   if (export_index >= exports.size() || export_index >= entry().exports ||
       !entry().calls[export_index])
-    throw EngineError("export " + std::to_string(export_index) + " is not a function");
+    throw EngineError("the native engine cannot call export \"" +
+                      (export_index < exports.size() ? exports[export_index].name : std::string()) +
+                      "\": it takes or returns a type the engine does not pass");
   const auto &type = std::get<FuncType>(exports[export_index].type);
-  uint64_t in[64], out[2] = {0, 0};
-  std::vector<uint64_t> big;
-  uint64_t *slots = in;
-  if (type.params.size() > 64) {
-    big.resize(type.params.size());
-    slots = big.data();
+  // Slots: one per value, and never none (a C array of zero elements).
+  uint64_t in[16], out[16];
+  std::vector<uint64_t> big_in, big_out;
+  uint64_t *slots = in, *res = out;
+  if (type.params.size() > 16) {
+    big_in.resize(type.params.size());
+    slots = big_in.data();
+  }
+  if (type.results.size() > 16) {
+    big_out.resize(type.results.size());
+    res = big_out.data();
   }
   for (size_t i = 0; i < type.params.size(); i++) slots[i] = args[i].bits.i64;
   prepare(bounds_);
-  int trap = run([&] { return entry().calls[export_index](storage_.get(), slots, out); });
+  int trap = run([&] { return entry().calls[export_index](storage_.get(), slots, res); });
   if (trap) raise(trap);
   for (size_t i = 0; i < type.results.size(); i++) {
     results[i].type = type.results[i];
-    results[i].bits.i64 = out[i];
+    results[i].bits.i64 = res[i];
   }
 }
 
