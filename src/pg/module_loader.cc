@@ -52,6 +52,15 @@ void validate_code(std::string_view name, std::span<const uint8_t> code) {
   if (auto missing = host::check_imports(info))
     throw SqlError(ERRCODE_UNDEFINED_OBJECT,
                    "wasm module " + quoted(name) + " cannot be loaded: " + *missing);
+  // The host's rewrites add exports named with a leading zero byte
+  // (toolkit/instrument.h); a module's own would collide with them.
+  for (const auto &e : info.exports)
+    if (!e.name.empty() && e.name[0] == '\0')
+      throw SqlError(ERRCODE_INVALID_NAME,
+                     "wasm module " + quoted(name) +
+                         " cannot be loaded: an export's name starts "
+                         "with a zero byte",
+                     "", "Such names are reserved for pg_wasm's own rewrites of a module.");
 }
 
 // A replacement must keep serving every SQL function bound to the module.

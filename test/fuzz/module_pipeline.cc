@@ -105,6 +105,11 @@ void run_module_pipeline(std::span<const uint8_t> wasm, Origin origin) {
     return;
   }
   check_constant_globals(wasm, info);
+  // Export names with a leading zero byte are the host's (its passes add
+  // them); pg_wasm refuses to load a module that has one (module_loader.cc),
+  // so no such module reaches the passes.
+  for (const auto &e : info.exports)
+    if (!e.name.empty() && e.name[0] == '\0') return;
 
   std::vector<uint8_t> rewritten(wasm.begin(), wasm.end());
   for (const auto &pass : passes()) {

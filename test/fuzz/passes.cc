@@ -44,7 +44,7 @@ static void check_renamed(const ModuleInfo &before, const ModuleInfo &after) {
 }
 
 // The exports are the same, followed by exports of the pass's own, whose
-// names start with a zero byte (no module's can).
+// names start with a zero byte (pg_wasm loads no module whose do).
 static void check_exports_kept(const ModuleInfo &before, const ModuleInfo &after) {
   if (after.exports.size() < before.exports.size()) fail("the pass dropped exports");
   for (size_t i = 0; i < before.exports.size(); i++)

@@ -374,3 +374,9 @@ REVOKE EXECUTE ON FUNCTION wasm.load_module_wat(text, text, text, boolean) FROM 
 DROP ROLE regress_alice, regress_bob, regress_hostile;
 DROP FUNCTION swap_echo(text), swap_marker();
 SELECT wasm.drop_module('swap'), wasm.drop_module('vault');
+
+-- An export named like the host's own rewrites (a leading zero byte; found
+-- by fuzzing: instrumentation then made a module with two such exports).
+SELECT wasm.load_module_wat('reserved_name', $$(module
+  (func (export "\00pg_wasm_fuel") (result i32) i32.const 1))$$);
+SELECT count(*) AS loaded FROM wasm.modules WHERE name = 'reserved_name';
