@@ -20,6 +20,8 @@ import tempfile
 import time
 import urllib.request
 
+# "native" cells are the wasm functions again, on the native engine
+# (wasm.engine = native), switched for them in the same rounds as the others.
 IMPLS = ("wasm", "plpgsql", "plpython", "c")
 TIERINGS = ("optimizing", "baseline", "dynamic")
 TIMEOUT_MS = 100  # statement_timeout for the cancel measurement
@@ -101,11 +103,16 @@ def measure(cells, warmup, reps, options="", what="", prelude=None):
         kind = "warm-up" if r < warmup else "timed"
         lines.append(f"\\warn bench: {what} round {r + 1}/{warmup + reps} ({kind})")
         for key, query in cells:
+            native = isinstance(key, tuple) and key[-1] == "native"
+            if native:
+                lines.append("SET wasm.engine = native;")
             if query.startswith("bench."):  # a call of another bench.run_* function
                 lines.append(f"SELECT ms, result FROM {query};")
             else:
                 assert "$q$" not in query
                 lines.append(f"SELECT ms, result FROM bench.run($q${query}$q$);")
+            if native:
+                lines.append("RESET wasm.engine;")
             order.append((key, r >= warmup))
     out = psql("\n".join(lines) + "\n", options)
     if len(out) != len(order):
@@ -584,21 +591,24 @@ def main():
     add_label, add_query = loads[-1]
     baseline_query = add_query.replace("{f}_add(i, i)", "i + i")
     cells = [((label, f), query.format(f=f)) for label, query in loads for f in IMPLS]
+    cells += [((label, "native"), query.format(f="wasm")) for label, query in loads]
     cells.append((("baseline", "sql"), baseline_query))
     times, _, main_results = measure(cells, args.warmup, args.reps, what="main table")
     for label, _ in loads:
-        check_agree(label, {f: main_results[(label, f)] for f in IMPLS})
+        check_agree(label, {f: main_results[(label, f)] for f in IMPLS + ("native",)})
     check_agree("add vs plain SQL", {"c": main_results[(add_label, "c")],
                                      "sql": main_results[("baseline", "sql")]})
     med = {k: statistics.median(v) for k, v in times.items()}
     rows = []
     for label, _ in loads:
-        m = {f: med[(label, f)] for f in IMPLS}
-        rows.append([label] + [fmt_ms(m[f]) for f in IMPLS]
-                    + [fmt_ratio(m[f] / m["c"]) for f in ("wasm", "plpgsql", "plpython")])
+        m = {f: med[(label, f)] for f in IMPLS + ("native",)}
+        rows.append([label] + [fmt_ms(m[f]) for f in IMPLS + ("native",)]
+                    + [fmt_ratio(m[f] / m["c"]) for f in ("wasm", "native", "plpgsql", "plpython")])
     report += ["## Wasm, PL/pgSQL, PL/Python and C side by side", ""]
-    report += table(["workload", "wasm", "plpgsql", "plpython", "c", "wasm/c", "plpgsql/c",
-                     "plpython/c"], rows)
+    report += table(["workload", "wasm", "plpgsql", "plpython", "c", "native", "wasm/c",
+                     "native/c", "plpgsql/c", "plpython/c"], rows)
+    report += ["", "wasm: the V8 engine; native: the same modules on the native engine "
+               "(wasm.engine = native: wasm2c and the system C compiler)."]
     base = med[("baseline", "sql")]
     report += ["", "Plain SQL, no function call, for the add row:", ""]
     report += table(["query", "ms", "/c_add"],
@@ -607,19 +617,22 @@ def main():
     # Text and JSON: byte strings in and out, through pg_wasm's ABI.
     tloads = text_workloads(args.quick)
     cells = [((label, f), query.format(f=f)) for label, query, _ in tloads for f in IMPLS]
+    cells += [((label, "native"), query.format(f="wasm")) for label, query, _ in tloads]
     cells += [((label, "builtin"), builtin) for label, _, builtin in tloads]
     times, _, text_results = measure(cells, args.warmup, args.reps, what="text and JSON")
     for label, _, _ in tloads:
-        check_agree(label, {f: text_results[(label, f)] for f in IMPLS + ("builtin",)})
+        check_agree(label,
+                    {f: text_results[(label, f)] for f in IMPLS + ("native", "builtin")})
     med = {k: statistics.median(v) for k, v in times.items()}
     rows = []
     for label, _, _ in tloads:
-        m = {f: med[(label, f)] for f in IMPLS + ("builtin",)}
-        rows.append([label] + [fmt_ms(m[f]) for f in IMPLS + ("builtin",)]
-                    + [fmt_ratio(m[f] / m["c"]) for f in ("wasm", "plpgsql", "plpython", "builtin")])
+        m = {f: med[(label, f)] for f in IMPLS + ("native", "builtin")}
+        rows.append([label] + [fmt_ms(m[f]) for f in IMPLS + ("native", "builtin")]
+                    + [fmt_ratio(m[f] / m["c"])
+                       for f in ("wasm", "native", "plpgsql", "plpython", "builtin")])
     report += ["", "## Text and JSON: byte strings through pg_wasm's ABI", ""]
-    report += table(["workload", "wasm", "plpgsql", "plpython", "c", "builtin SQL", "wasm/c",
-                     "plpgsql/c", "plpython/c", "builtin/c"], rows)
+    report += table(["workload", "wasm", "plpgsql", "plpython", "c", "native", "builtin SQL",
+                     "wasm/c", "native/c", "plpgsql/c", "plpython/c", "builtin/c"], rows)
     report += ["", "The C slugify is examples/text.c's algorithm compiled natively; the C "
                "json_get calls the ->> operator's own C function; builtin SQL is the same "
                "expression without a function of ours."]

@@ -30,6 +30,7 @@ bool interrupt_requested() {
 engine::Engine *g_engine = nullptr;
 engine::Engine *g_native = nullptr;
 bool g_native_unavailable = false;
+char *native_compiler_guc = nullptr;  // wasm.native_compiler
 ModuleCache *g_cache = nullptr;
 
 // Guest code gets the stack PostgreSQL allows itself (max_stack_depth below
@@ -59,9 +60,11 @@ engine::Engine &native_engine() {
           ereport(ERROR, (errcode_for_file_access(),
                           errmsg("could not create directory \"%s\": %m", dir.c_str())));
       });
+      engine::NativeToolchain toolchain;
+      if (native_compiler_guc && *native_compiler_guc) toolchain.cc = native_compiler_guc;
       g_native = engine::make_native_engine({.interrupt_requested = interrupt_requested,
                                              .max_table_entries = kTableEntriesCap},
-                                            {.cache_dir = dir, .toolchain = {}})
+                                            {.cache_dir = dir, .toolchain = toolchain})
                      .release();
     } catch (const engine::EngineError &e) {
       g_native_unavailable = true;
@@ -98,6 +101,10 @@ int max_heap_mb_guc = 512;
 int engine_guc = 0;
 
 void define_engine_settings() {
+  DefineCustomStringVariable(
+      "wasm.native_compiler", "The C compiler the native engine builds modules with.",
+      "Read when the native engine starts in a session.", &native_compiler_guc, "/usr/bin/cc",
+      PGC_SUSET, 0, nullptr, nullptr, nullptr);
   static const struct config_enum_entry engines[] = {
       {"auto", 0, false}, {"v8", 1, false}, {"native", 2, false}, {nullptr, 0, false}};
   DefineCustomEnumVariable(

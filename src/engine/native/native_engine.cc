@@ -438,8 +438,12 @@ void NativeInstance::call(uint32_t export_index, const Value *args, Value *resul
 }  // namespace
 
 std::unique_ptr<Engine> make_native_engine(const EngineConfig &config, NativeConfig native) {
-  if (!native::toolchain_available(native.toolchain))
-    throw EngineError("the native engine needs wasm2c and a C compiler");
+  const auto &tc = native.toolchain;
+  for (const auto *tool : {&tc.cc, &tc.wasm2c})
+    if (access(tool->c_str(), X_OK) != 0)
+      throw EngineError("the native engine needs " + *tool + ", which is not there");
+  if (!native::toolchain_available(tc))
+    throw EngineError("the native engine needs wasm2c's runtime in " + tc.runtime_dir);
   return std::make_unique<NativeEngine>(config, std::move(native));
 }
 
