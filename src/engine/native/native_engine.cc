@@ -166,7 +166,8 @@ class NativeInstance : public Instance, public HostCall {
   static int dispatch(void *ctx, uint32_t import, const uint64_t *args, uint64_t *results);
   [[noreturn]] void raise(int trap);
   void prepare(const CallBounds &bounds);
-  int run(const std::function<int()> &body);
+  template <typename Body>
+  int run(Body &&body);
 
   NativeEngine &engine_;
   std::shared_ptr<const NativeModule> module_;
@@ -174,6 +175,10 @@ class NativeInstance : public Instance, public HostCall {
   std::unique_ptr<uint8_t[]> storage_;
   Host host_;
   CallBounds bounds_;
+  // The instrumentation's globals in the instance (null when absent).
+  int64_t *fuel_ = nullptr;
+  uint32_t *interrupt_ = nullptr;
+  uint32_t *max_pages_ = nullptr;
   std::exception_ptr pending_;
   bool instantiated_ = false;
 };
@@ -319,6 +324,10 @@ NativeInstance::NativeInstance(NativeEngine &engine, std::shared_ptr<const Nativ
   storage_ = std::make_unique<uint8_t[]>(entry().instance_size);
   std::memset(storage_.get(), 0, entry().instance_size);
   host_ = {&NativeInstance::dispatch, this};
+  // Fields of the instance struct: their places are fixed from now on.
+  if (module_->fuel) fuel_ = static_cast<int64_t *>(entry().global(storage_.get(), 0));
+  interrupt_ = static_cast<uint32_t *>(entry().global(storage_.get(), 1));
+  if (module_->max_pages) max_pages_ = static_cast<uint32_t *>(entry().global(storage_.get(), 2));
 }
 
 NativeInstance::~NativeInstance() {
@@ -352,17 +361,16 @@ int NativeInstance::dispatch(void *ctx, uint32_t import, const uint64_t *args, u
 }
 
 void NativeInstance::prepare(const CallBounds &bounds) {
-  if (module_->fuel)
-    if (auto *fuel = static_cast<int64_t *>(entry().global(storage_.get(), 0))) *fuel = bounds.fuel;
-  if (module_->max_pages)
-    if (auto *pages = static_cast<uint32_t *>(entry().global(storage_.get(), 2)))
-      *pages = bounds.max_pages;
+  if (fuel_) *fuel_ = bounds.fuel;
+  if (max_pages_) *max_pages_ = bounds.max_pages;
 }
 
-int NativeInstance::run(const std::function<int()> &body) {
-  auto *flag = static_cast<uint32_t *>(entry().global(storage_.get(), 1));
-  if (flag) *flag = 0;
-  uint32_t *outer = engine_.running_flag.exchange(flag);
+template <typename Body>
+int NativeInstance::run(Body &&body) {
+  if (interrupt_) *interrupt_ = 0;
+  uint32_t *outer = engine_.running_flag.exchange(interrupt_);
+  // Every call: the shared object's code, shared by modules of the same
+  // content, keeps one limit.
   entry().set_stack_limit(engine_.stack_limit());
   engine_.call_started();
   int trap = body();
@@ -388,9 +396,8 @@ void NativeInstance::raise(int trap) {
     std::rethrow_exception(e);
   }
   if (engine_.interrupt_sent.exchange(false)) throw Interrupted();
-  if (trap == kTrapUnreachable && module_->fuel)
-    if (auto *fuel = static_cast<int64_t *>(entry().global(storage_.get(), 0)); fuel && *fuel < 0)
-      throw Trap(Trap::Kind::FuelExhausted, "out of fuel");
+  if (trap == kTrapUnreachable && fuel_ && *fuel_ < 0)
+    throw Trap(Trap::Kind::FuelExhausted, "out of fuel");
   switch (trap) {
     case kTrapOob: throw Trap(Trap::Kind::MemoryOutOfBounds, "memory access out of bounds");
     case kTrapIntOverflow: throw Trap(Trap::Kind::IntegerOverflow, "integer overflow");
