@@ -182,6 +182,9 @@ struct NativeConfig {
   // Where built modules are kept (a directory only the host may write).
   std::string cache_dir;
   NativeToolchain toolchain;
+  // Off only to measure what the checks cost (bench/native/interrupt_cost):
+  // without them a call cannot be stopped from outside.
+  bool interrupt_checks = true;
 };
 
 // The native engine (src/engine/native): modules compiled ahead of time by

@@ -203,8 +203,9 @@ class NativeEngine : public Engine {
       module->info_ = toolkit::read_module(wasm);
       module->fuel = options.fuel;
       module->max_pages = options.limit_memory;
-      code = toolkit::instrument(
-          wasm, {.fuel = options.fuel, .interrupt = true, .memory_limit = options.limit_memory});
+      code = toolkit::instrument(wasm, {.fuel = options.fuel,
+                                        .interrupt = native_.interrupt_checks,
+                                        .memory_limit = options.limit_memory});
       translated = toolkit::read_module(code);
     } catch (const toolkit::BinaryError &e) {
       throw CompileError(e.what());
