@@ -67,8 +67,7 @@ class Reader {
     if (map.type != Type::Map) bad("a table " + pg::describe(map) + ", not a map");
     ImportedTable t;
     for (uint32_t i = 0; i < map.count; i++) {
-      auto key = r_.next();
-      std::string_view k = key.type == Type::Str ? key.bytes : std::string_view{};
+      auto k = r_.next_key();
       if (k == "name") {
         t.name = text("a table name");
       } else if (k == "columns") {
@@ -98,8 +97,7 @@ class Reader {
     if (map.type != Type::Map) bad("a column " + pg::describe(map) + ", not a map");
     ImportedColumn c;
     for (uint32_t i = 0; i < map.count; i++) {
-      auto key = r_.next();
-      std::string_view k = key.type == Type::Str ? key.bytes : std::string_view{};
+      auto k = r_.next_key();
       if (k == "name") {
         c.name = text("a column name");
       } else if (k == "type") {

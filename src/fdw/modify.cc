@@ -19,7 +19,7 @@ constexpr const char *kRowidName = "wasm_rowid";
 
 class ModifyState {
  public:
-  ModifyState(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private) : rinfo_(rinfo) {
+  ModifyState(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private) {
     EState *estate = mtstate->ps.state;
     operation_ = static_cast<CmdType>(intVal(linitial(fdw_private)));
     ListCell *c;
@@ -122,7 +122,6 @@ class ModifyState {
   }
 
  private:
-  ResultRelInfo *rinfo_;
   CmdType operation_ = CMD_INSERT;
   std::vector<int> changed_attnums_;
   AttrNumber rowid_attno_ = InvalidAttrNumber;

@@ -189,7 +189,6 @@ ServerConfig server_config(Oid server) {
   ServerConfig config;
   config.oid = server;
   config.name = fs->servername;
-  config.owner = fs->owner;
   config.options = option_list(fs->options);
   complete_server_config(config);
   return config;

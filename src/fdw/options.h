@@ -31,7 +31,6 @@ struct PackageSpec {
 struct ServerConfig {
   Oid oid = InvalidOid;
   std::string name;
-  Oid owner = InvalidOid;
   std::string module;  // its module in wasm.modules
   std::optional<PackageSpec> package;
   OptionList options;

@@ -43,12 +43,7 @@ PlanResult parse_plan_result(const FdwGuest &guest, std::string_view bytes, size
       guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE,
                  "fdw_plan returned " + pg::describe(map) + ", not a map");
     for (uint32_t i = 0; i < map.count; i++) {
-      auto key = r.next();
-      if (key.type != Type::Str) {
-        r.skip();
-        continue;
-      }
-      std::string_view k = key.bytes;
+      std::string_view k = r.next_key().value_or("");
       if (k == "rows") {
         result.rows = number(guest, r.next(), k);
       } else if (k == "width") {

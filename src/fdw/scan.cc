@@ -77,7 +77,6 @@ class ScanState final : public RowSink {
   void end() {
     if (started_ && tg_.guest && tg_.guest->alive() && tg_.guest->exports(Routine::EndScan))
       tg_.guest->call(Routine::EndScan);
-    finished_ = true;
     if (stats_) stats_->rows_read += rows_;
     tg_.guest.reset();  // the instance's memory goes now, not at the query's end
   }
@@ -185,7 +184,6 @@ class ScanState final : public RowSink {
   bool by_position_ = false;  // the slot holds the targets in order
   bool started_ = false;
   bool done_ = false;
-  bool finished_ = false;
 };
 
 ScanState *state_of(ForeignScanState *node) {

@@ -151,15 +151,14 @@ void register_invalidation_callbacks() {
   CacheRegisterSyscacheCallback(PROCOID, on_functions_changed, 0);
 }
 
-uint64_t LoadedModule::instance_key() const {
-  return (uint64_t{GetUserId()} << 2) | (current_engine_kind() == EngineKind::Native ? 2 : 0) |
-         (fuel_metered() ? 1 : 0);
+uint64_t LoadedModule::instance_key(EngineKind kind, bool metered) {
+  return (uint64_t{GetUserId()} << 2) | (kind == EngineKind::Native ? 2 : 0) | (metered ? 1 : 0);
 }
 
 ModuleInstance &LoadedModule::instance_for_call() {
   bool metered = fuel_metered();
   EngineKind kind = current_engine_kind();
-  uint64_t key = instance_key();
+  uint64_t key = instance_key(kind, metered);
   ModuleInstance *slot = last_;
   if (key != last_key_ || !slot) {
     auto &owned = instances_[key];
@@ -246,7 +245,7 @@ ModuleInstance LoadedModule::new_instance(EngineKind kind, bool metered) {
 }
 
 void LoadedModule::discard_instance() {
-  auto it = instances_.find(instance_key());
+  auto it = instances_.find(instance_key(current_engine_kind(), fuel_metered()));
   if (it != instances_.end()) *it->second = ModuleInstance{};
 }
 

@@ -121,8 +121,8 @@ struct LoadedModule {
  private:
   ModuleInstance new_instance(EngineKind kind, bool metered);
   const std::shared_ptr<const engine::Module> &code_for(EngineKind kind, bool metered);
-  // The instances_ key of calls now: (role << 2) | (native << 1) | metered.
-  uint64_t instance_key() const;
+  // The instances_ key: (role << 2) | (native << 1) | metered.
+  static uint64_t instance_key(EngineKind kind, bool metered);
 
   // By role, engine and metering (instance_key).
   std::unordered_map<uint64_t, std::unique_ptr<ModuleInstance>> instances_;

@@ -77,3 +77,19 @@ TEST(MsgpackReader, SkipsDeepNestingWithoutRecursion) {
   r.skip();
   EXPECT_TRUE(r.at_end());
 }
+
+// A map's keys: a string's bytes; any other key, an array or a map
+// included, skipped whole, so that the next value is the key's value.
+TEST(MsgpackReader, MapKeysOfAnyType) {
+  // {"a": 1, [1, {2: 3}]: 4, 5: 6}
+  std::string data = bytes({0x83, 0xa1, 'a', 0x01, 0x92, 0x01, 0x81, 0x02, 0x03, 0x04, 0x05, 0x06});
+  MsgpackReader r(data);
+  EXPECT_EQ(r.next().count, 3u);
+  EXPECT_EQ(r.next_key(), "a");
+  EXPECT_EQ(r.next().u, 1u);
+  EXPECT_EQ(r.next_key(), std::nullopt);
+  EXPECT_EQ(r.next().u, 4u);
+  EXPECT_EQ(r.next_key(), std::nullopt);
+  EXPECT_EQ(r.next().u, 6u);
+  EXPECT_TRUE(r.at_end());
+}

@@ -129,6 +129,16 @@ void MsgpackReader::skip() {
   }
 }
 
+std::optional<std::string_view> MsgpackReader::next_key() {
+  Value key = next();
+  if (key.type == Type::Str) return key.bytes;
+  uint64_t pending = key.type == Type::Array ? key.count
+                     : key.type == Type::Map ? uint64_t{key.count} * 2
+                                             : 0;
+  for (; pending > 0; pending--) skip();
+  return std::nullopt;
+}
+
 std::string describe(const MsgpackReader::Value &v) {
   using T = MsgpackReader::Type;
   switch (v.type) {

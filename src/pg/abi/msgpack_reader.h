@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -49,6 +50,11 @@ class MsgpackReader {
 
   // Skips one whole value, elements included, without recursion.
   void skip();
+
+  // A map's next key: its bytes when it is a string; otherwise (a key of
+  // any other type, an array or a map included) the whole key is skipped
+  // and the result is empty. The key's value is the next value either way.
+  std::optional<std::string_view> next_key();
 
   bool at_end() const { return pos_ == data_.size(); }
   size_t offset() const { return pos_; }
