@@ -165,7 +165,10 @@ class Precheck {
       }
     }
     if (peek_is(TokenType::ValueType)) {
-      take();
+      // Only a reference type: wabt 1.0.32 takes (elem f32) and writes a
+      // binary with it, which no reader accepts (found by fuzzing).
+      wabt::Token type = take();
+      if (!type.type().IsRef()) malformed_segment(type, "funcref, externref or func");
       while (peek_is(TokenType::Lpar)) elem_expression();
     } else {
       if (peek_is(TokenType::Func)) take();

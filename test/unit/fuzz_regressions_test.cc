@@ -146,6 +146,16 @@ TEST(FuzzPasses, MemoryBoundOfAModuleWithoutMemory) {
   EXPECT_NO_THROW(read_module(instrument(wasm, {.fuel = false, .memory_limit = true})));
 }
 
+// fuzz_text: wabt 1.0.32 takes an element segment of a value type that is
+// no reference type, (elem f32), and writes a binary that read_module
+// refuses.
+TEST(FuzzText, ElementSegmentOfANumericTypeIsAnError) {
+  EXPECT_THROW(assemble_wat("(module (elem $e3 f32))"), TextError);
+  EXPECT_THROW(assemble_wat("(module (table 1 funcref) (elem (i32.const 0) i64))"), TextError);
+  EXPECT_NO_THROW(read_module(assemble_wat("(module (elem $e funcref))")));
+  EXPECT_NO_THROW(read_module(assemble_wat("(module (elem $e externref (ref.null extern)))")));
+}
+
 // fuzz_text_engine: wabt 1.0.32 parses a 64-bit memory, `(memory i64 0)`,
 // with memory64 off, and writes it: assemble_wat made a module that is not
 // WebAssembly 2.0, which read_module then refused.
