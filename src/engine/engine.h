@@ -14,6 +14,8 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "engine/errors.h"
 #include "engine/value.h"
@@ -45,6 +47,29 @@ struct CompileOptions {
   // Bound memory.grow per call (CallBounds::max_pages), for modules that
   // grow their memory at all; it costs nothing on other instructions.
   bool limit_memory = false;
+  // The native engine only: a module its cache has no build of is built
+  // now, in this process (true), or not (false: compile throws NotBuilt, so
+  // that the caller can have it built elsewhere and use V8 meanwhile).
+  bool build = true;
+};
+
+// The native engine's cache has no build of the module yet, and
+// CompileOptions::build said not to make one.
+class NotBuilt : public EngineError {
+ public:
+  enum class State {
+    Missing,   // nobody is building it
+    Building,  // another process is
+    Failed,    // its last build failed, for `failure`
+  };
+  NotBuilt(State state, std::string artifact, std::string failure)
+      : EngineError("the module has no native build yet"),
+        state(state),
+        artifact(std::move(artifact)),
+        failure(std::move(failure)) {}
+  State state;
+  std::string artifact;  // the build is done when this file exists
+  std::string failure;
 };
 
 // What the calls of an instance may use, set before calls.
@@ -186,6 +211,13 @@ struct NativeConfig {
   // without them a call cannot be stopped from outside.
   bool interrupt_checks = true;
 };
+
+// Removes what the native engine built, in `cache_dir`, of the module whose
+// binary has this sha256 (hex).
+void remove_native_builds(const std::string &cache_dir, std::string_view module_sha256);
+// The name of the module's directory in `cache_dir` (pg_basebackup's tar
+// format bounds path lengths: keep what a host adds beside it short).
+std::string native_build_dir_name(std::string_view module_sha256);
 
 // The native engine (src/engine/native): modules compiled ahead of time by
 // wasm2c and the system C compiler. Throws EngineError when the tools are

@@ -94,7 +94,7 @@ std::string scrub(std::string text, const std::vector<std::string> &secrets) {
 
 FdwGuest::FdwGuest(pg::LoadedModule &module, GuestContext context, std::string_view init_input)
     : module_(module), context_(std::move(context)) {
-  const ModuleInfo &info = module_.compiled->info();
+  const ModuleInfo &info = module_.info();
   auto func_export = [&](std::string_view name, const FuncType &type,
                          bool required) -> std::optional<uint32_t> {
     auto index = info.export_index(name);

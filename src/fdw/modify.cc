@@ -171,7 +171,7 @@ List *plan_modify(PlannerInfo *root, ModifyTable *plan, Index result_relation) {
 int updatable(Relation rel) {
   Oid server = pg_guard([&] { return GetForeignTable(RelationGetRelid(rel))->serverid; });
   ServerConfig config = server_config(server);
-  const ModuleInfo &info = server_module(config).compiled->info();
+  const ModuleInfo &info = server_module(config).info();
   int events = 0;
   if (info.export_index("fdw_insert")) events |= 1 << CMD_INSERT;
   if (info.export_index("fdw_update")) events |= 1 << CMD_UPDATE;

@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <algorithm>
 #include <memory>
 #include <string>
@@ -10,10 +12,13 @@
 #include "pg/guard.h"
 #include "pg/host/guest_call.h"
 #include "pg/host/host_functions.h"
+#include "pg/native_builds.h"
+#include "toolkit/binary.h"
 #include "toolkit/worker.h"
 
 extern "C" {
 #include "tcop/tcopprot.h"
+#include "utils/timestamp.h"
 }
 
 namespace pgwasm::pg {
@@ -45,42 +50,38 @@ void apply_stack_limit(engine::Engine &e, int &applied_depth) {
   applied_depth = max_stack_depth;
 }
 
-// Built modules live in the data directory, written by the server only.
-std::string native_cache_dir() {
-  return std::string(DataDir) + "/pg_wasm_native";
-}
-
-engine::Engine &native_engine() {
+// The native engine, or null where it cannot run (no compiler): said once
+// in the log, and then V8 serves everything.
+engine::Engine *native_engine_if_available() {
   static int applied_depth = -1;
   if (!g_native && !g_native_unavailable) {
     try {
-      std::string dir = native_cache_dir();
-      pg_guard([&] {
-        if (MakePGDirectory(dir.c_str()) != 0 && errno != EEXIST)
-          ereport(ERROR, (errcode_for_file_access(),
-                          errmsg("could not create directory \"%s\": %m", dir.c_str())));
-      });
       engine::NativeToolchain toolchain;
       if (native_compiler_guc && *native_compiler_guc) toolchain.cc = native_compiler_guc;
-      g_native = engine::make_native_engine({.interrupt_requested = interrupt_requested,
-                                             .max_table_entries = kTableEntriesCap},
-                                            {.cache_dir = dir, .toolchain = toolchain})
-                     .release();
+      g_native =
+          engine::make_native_engine(
+              {.interrupt_requested = interrupt_requested, .max_table_entries = kTableEntriesCap},
+              {.cache_dir = native_cache_dir(), .toolchain = toolchain})
+              .release();
     } catch (const engine::EngineError &e) {
       g_native_unavailable = true;
       std::string why = e.what();
       pg_guard([&] {
-        ereport(LOG, (errmsg("wasm: the native engine is not available: %s", why.c_str())));
+        ereport(LOG, (errmsg("wasm: the native engine is not available, V8 runs every module: %s",
+                             why.c_str())));
       });
     }
   }
-  if (!g_native)
-    throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED,
-                   "wasm.engine is native, but the native engine is not available here",
-                   "It needs wasm2c and a C compiler (the server log says which is missing).",
-                   "SET wasm.engine = v8, or auto.");
-  apply_stack_limit(*g_native, applied_depth);
-  return *g_native;
+  if (g_native) apply_stack_limit(*g_native, applied_depth);
+  return g_native;
+}
+
+engine::Engine &native_engine() {
+  if (auto *e = native_engine_if_available()) return *e;
+  throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED,
+                 "wasm.engine is native, but the native engine is not available here",
+                 "It needs wasm2c and a C compiler (the server log says which is missing).",
+                 "SET wasm.engine = v8, or auto.");
 }
 
 // Invalidation callbacks must not touch the catalogs: compare with the
@@ -98,7 +99,7 @@ void on_functions_changed(Datum, int, uint32) {
 
 int tiering_guc = static_cast<int>(engine::Tiering::Optimizing);
 int max_heap_mb_guc = 512;
-int engine_guc = 0;
+static int engine_guc = static_cast<int>(EnginePreference::Auto);
 
 void define_engine_settings() {
   DefineCustomStringVariable(
@@ -106,16 +107,21 @@ void define_engine_settings() {
       "Read when the native engine starts in a session.", &native_compiler_guc, "/usr/bin/cc",
       PGC_SUSET, 0, nullptr, nullptr, nullptr);
   static const struct config_enum_entry engines[] = {
-      {"auto", 0, false}, {"v8", 1, false}, {"native", 2, false}, {nullptr, 0, false}};
+      {"auto", static_cast<int>(EnginePreference::Auto), false},
+      {"v8", static_cast<int>(EnginePreference::V8), false},
+      {"native", static_cast<int>(EnginePreference::Native), false},
+      {nullptr, 0, false}};
   DefineCustomEnumVariable(
-      "wasm.engine", "The engine Wasm calls run on: v8, native, or auto.",
-      "native: modules compiled ahead of time by wasm2c and the system C compiler, at their "
-      "first use in a session that asks for it; auto: V8.",
-      &engine_guc, 0, engines, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+      "wasm.engine", "The engine Wasm calls run on: auto, v8 or native.",
+      "native: modules compiled ahead of time by wasm2c and the system C compiler, built at "
+      "their first use in a session if need be; auto: native once a background worker has "
+      "built the module, V8 until then (and where no compiler is installed).",
+      &engine_guc, static_cast<int>(EnginePreference::Auto), engines, PGC_USERSET, 0, nullptr,
+      nullptr, nullptr);
 }
 
-EngineKind current_engine_kind() {
-  return engine_guc == 2 ? EngineKind::Native : EngineKind::V8;
+EnginePreference engine_preference() {
+  return static_cast<EnginePreference>(engine_guc);
 }
 
 engine::Engine &backend_engine(EngineKind kind) {
@@ -157,7 +163,7 @@ uint64_t LoadedModule::instance_key(EngineKind kind, bool metered) {
 
 ModuleInstance &LoadedModule::instance_for_call() {
   bool metered = fuel_metered();
-  EngineKind kind = current_engine_kind();
+  EngineKind kind = engine_for_call(metered);
   uint64_t key = instance_key(kind, metered);
   ModuleInstance *slot = last_;
   if (key != last_key_ || !slot) {
@@ -176,20 +182,102 @@ ModuleInstance &LoadedModule::instance_for_call() {
   return *slot;
 }
 
-const std::shared_ptr<const engine::Module> &LoadedModule::code_for(EngineKind kind, bool metered) {
-  if (kind == EngineKind::V8 && !metered) return compiled;
-  auto &slot = kind == EngineKind::V8 ? compiled_metered
-               : metered              ? compiled_native_metered
-                                      : compiled_native;
+const std::shared_ptr<const engine::Module> &LoadedModule::code_for(EngineKind kind, bool metered,
+                                                                    bool build) {
+  auto &slot = code_[kind == EngineKind::Native][metered];
   if (!slot) {
     auto row = catalog::find_module(name, /*with_code=*/true);
     if (!row || row->sha256 != sha256)
       throw SqlError(ERRCODE_T_R_SERIALIZATION_FAILURE,
                      "wasm module \"" + name + "\" changed while it was being compiled", "",
                      "Try again.");
-    slot = module_cache().compile(sha256, row->code, name, metered, kind);
+    slot = module_cache().compile(sha256, row->code, name, metered, kind, build);
   }
   return slot;
+}
+
+namespace {
+
+// How often a session waiting for a build looks for its file; how often it
+// asks the build's state (finding a failed build); and when it asks for a
+// worker again (one that could not start, or was stopped), a few times.
+constexpr int64_t kLookEveryUs = 100'000;
+constexpr int64_t kAskAgainAfterUs = 1'000'000;
+constexpr int64_t kRequestAgainAfterUs = 10'000'000;
+constexpr int kMostRequests = 3;
+
+void log_stays_on_v8(const std::string &module, const std::string &why) {
+  pg_guard([&] {
+    ereport(LOG, (errmsg("wasm module \"%s\" runs on V8: it has no native build", module.c_str()),
+                  errdetail("%s", why.c_str())));
+  });
+}
+
+}  // namespace
+
+EngineKind LoadedModule::engine_for_call(bool metered) {
+  switch (engine_preference()) {
+    case EnginePreference::V8: return EngineKind::V8;
+    case EnginePreference::Native: return EngineKind::Native;
+    case EnginePreference::Auto: break;
+  }
+  if (code_[1][metered]) return EngineKind::Native;
+  AwaitedBuild &awaited = awaited_[metered];
+  using State = AwaitedBuild::State;
+  if (awaited.state == State::Failed) return EngineKind::V8;
+  int64_t now = GetCurrentTimestamp();
+  if (awaited.state == State::Waiting) {
+    if (now < awaited.next_look) return EngineKind::V8;
+    awaited.next_look = now + kLookEveryUs;
+    if (access(awaited.artifact.c_str(), F_OK) != 0 && now - awaited.asked_at < kAskAgainAfterUs)
+      return EngineKind::V8;
+  }
+  if (!native_engine_if_available()) {
+    awaited.state = State::Failed;
+    return EngineKind::V8;
+  }
+  try {
+    code_for(EngineKind::Native, metered, /*build=*/false);
+  } catch (const engine::NotBuilt &e) {
+    awaited.artifact = e.artifact;
+    awaited.next_look = now + kLookEveryUs;
+    awaited.asked_at = now;
+    if (e.state == engine::NotBuilt::State::Failed) {
+      awaited.state = State::Failed;
+      log_stays_on_v8(name, e.failure);
+      return EngineKind::V8;
+    }
+    if (e.state == engine::NotBuilt::State::Missing &&
+        (awaited.requests == 0 || now - awaited.requested_at >= kRequestAgainAfterUs)) {
+      if (awaited.requests == kMostRequests) {
+        awaited.state = State::Failed;
+        log_stays_on_v8(name, "The background workers asked to build it did not.");
+        return EngineKind::V8;
+      }
+      awaited.requests++;
+      awaited.requested_at = now;
+      request_native_build(sha256, metered);
+    }
+    awaited.state = State::Waiting;
+    return EngineKind::V8;
+  }
+  // The V8 instances of this metering serve no more calls: their memory goes
+  // now (their state does not carry over to the native instance).
+  std::erase_if(instances_, [&](const auto &kv) {
+    uint64_t key = kv.first;
+    return (key & 2) == 0 && (key & 1) == static_cast<uint64_t>(metered);
+  });
+  last_key_ = UINT64_MAX;
+  last_ = nullptr;
+  return EngineKind::Native;
+}
+
+EngineKind LoadedModule::engine_now() {
+  bool metered = fuel_metered();
+  EngineKind kind = engine_for_call(metered);
+  // A module the native engine cannot build runs on V8 even when asked.
+  if (kind == EngineKind::Native && !code_for(kind, metered)->is_native()) return EngineKind::V8;
+  return kind;
 }
 
 // A linear memory a module defines is made at its initial size: more than
@@ -210,7 +298,8 @@ static void check_initial_memory(const std::string &name, const ModuleInfo &info
 }
 
 ModuleInstance LoadedModule::new_instance() {
-  return new_instance(current_engine_kind(), fuel_metered());
+  bool metered = fuel_metered();
+  return new_instance(engine_for_call(metered), metered);
 }
 
 ModuleInstance LoadedModule::new_instance(EngineKind kind, bool metered) {
@@ -245,7 +334,8 @@ ModuleInstance LoadedModule::new_instance(EngineKind kind, bool metered) {
 }
 
 void LoadedModule::discard_instance() {
-  auto it = instances_.find(instance_key(current_engine_kind(), fuel_metered()));
+  // The instance of the last call (instance_for_call), which just failed.
+  auto it = instances_.find(last_key_);
   if (it != instances_.end()) *it->second = ModuleInstance{};
 }
 
@@ -255,12 +345,13 @@ void LoadedModule::discard_instances() {
   last_ = nullptr;
 }
 
-void LoadedModule::replace_code(std::shared_ptr<const engine::Module> code) {
+void LoadedModule::replace_code(std::string new_sha256, std::shared_ptr<const ModuleInfo> info) {
   discard_instances();
-  compiled = std::move(code);
-  compiled_metered.reset();
-  compiled_native.reset();
-  compiled_native_metered.reset();
+  sha256 = std::move(new_sha256);
+  described = std::move(info);
+  for (auto &by_metering : code_)
+    for (auto &code : by_metering) code.reset();
+  for (auto &awaited : awaited_) awaited = AwaitedBuild{};
 }
 
 // What a table may come to hold.
@@ -324,10 +415,25 @@ static void check_table_capacity(std::string_view name, const ModuleInfo &info) 
                    "", "Declare a maximum size for its tables.");
 }
 
+static std::shared_ptr<const ModuleInfo> describe(std::string_view name,
+                                                  std::span<const uint8_t> code) {
+  auto info = std::make_shared<ModuleInfo>();
+  try {
+    *info = toolkit::read_module(code);
+  } catch (const toolkit::BinaryError &e) {
+    // As an engine's compile says it (it reads modules the same way).
+    throw SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION,
+                   "wasm module \"" + std::string(name) + "\" cannot be compiled: " + e.what());
+  }
+  check_table_capacity(name, *info);
+  return info;
+}
+
 std::shared_ptr<const engine::Module> ModuleCache::compile(std::string_view sha256,
                                                            std::span<const uint8_t> code,
                                                            std::string_view module_name,
-                                                           bool metered, EngineKind kind) {
+                                                           bool metered, EngineKind kind,
+                                                           bool build) {
   std::string key = std::string(sha256) + (metered ? "+fuel" : "") +
                     (kind == EngineKind::Native ? "+native" : "");
   if (auto it = compiled_.find(key); it != compiled_.end()) {
@@ -336,7 +442,9 @@ std::shared_ptr<const engine::Module> ModuleCache::compile(std::string_view sha2
   std::shared_ptr<const engine::Module> m;
   try {
     // Every module's memory.grow is bounded per call (wasm.max_memory).
-    m = backend_engine(kind).compile(code, {.fuel = metered, .limit_memory = true});
+    m = backend_engine(kind).compile(code, {.fuel = metered, .limit_memory = true, .build = build});
+  } catch (const engine::NotBuilt &) {
+    throw;
   } catch (const engine::CompileError &e) {
     if (kind != EngineKind::Native) rethrow_engine_error(module_name, "");
     // What the native engine cannot build (SIMD, which wasm2c 1.0.32 does
@@ -360,6 +468,23 @@ std::shared_ptr<const engine::Module> ModuleCache::compile(std::string_view sha2
   return m;
 }
 
+void ModuleCache::warm(std::string_view sha256, std::span<const uint8_t> code,
+                       std::string_view module_name) {
+  EnginePreference preference = engine_preference();
+  if (preference == EnginePreference::Auto && native_engine_if_available()) {
+    try {
+      compile(sha256, code, module_name, false, EngineKind::Native, /*build=*/false);
+      return;
+    } catch (const engine::NotBuilt &e) {
+      // The build starts now, to be there sooner; the module's first call
+      // finds it under way.
+      if (e.state == engine::NotBuilt::State::Missing) request_native_build(sha256, false);
+    }
+  }
+  compile(sha256, code, module_name, false,
+          preference == EnginePreference::Native ? EngineKind::Native : EngineKind::V8);
+}
+
 void ModuleCache::discard_instances() {
   for (auto &[name, module] : modules_) module->discard_instances();
 }
@@ -375,15 +500,13 @@ LoadedModule &ModuleCache::get(std::string_view name) {
     auto row = catalog::find_module(name, /*with_code=*/false);
     if (!row) {
       m.exists = false;
-      m.replace_code(nullptr);
-      m.sha256.clear();
+      m.replace_code("", nullptr);
     } else if (!m.exists || row->sha256 != m.sha256) {
       auto full = catalog::find_module(name, /*with_code=*/true);
       if (!full)
         throw SqlError(ERRCODE_UNDEFINED_OBJECT,
                        "wasm module \"" + std::string(name) + "\" does not exist");
-      m.replace_code(compile(full->sha256, full->code, name));
-      m.sha256 = full->sha256;
+      m.replace_code(full->sha256, describe(name, full->code));
       m.exists = true;
     }
     m.verified_epoch = module_epoch_;

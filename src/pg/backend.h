@@ -24,13 +24,11 @@ namespace pgwasm::pg {
 // by wasm2c and the system C compiler, src/engine/native).
 enum class EngineKind : uint8_t { V8, Native };
 
-// wasm.engine: 0 auto, 1 v8, 2 native.
-extern int engine_guc;
+// wasm.engine: auto (native once a background worker has built the module,
+// V8 until then), v8, or native (built at first need, in the session).
+enum class EnginePreference : uint8_t { Auto, V8, Native };
+EnginePreference engine_preference();
 void define_engine_settings();
-
-// The engine calls now run on (wasm.engine; auto is V8 until native builds
-// are made in the background).
-EngineKind current_engine_kind();
 
 // An engine, created on first use in this backend (never in the
 // postmaster). The native one throws SqlError where it cannot run (no
@@ -96,10 +94,11 @@ struct LoadedModule {
   std::string name;
   bool exists = false;
   std::string sha256;
-  std::shared_ptr<const engine::Module> compiled;
-  std::shared_ptr<const engine::Module> compiled_metered;  // made on first need
-  // The same code built by the native engine, made on first need.
-  std::shared_ptr<const engine::Module> compiled_native, compiled_native_metered;
+  // The module as the toolkit decoded and validated it. Each engine's code
+  // is made at its first need, so a backend running only native code never
+  // starts V8.
+  std::shared_ptr<const ModuleInfo> described;
+  const ModuleInfo &info() const { return *described; }
   uint64_t verified_epoch = 0;
 
   // The instance for a call now (the current role's, metered or not),
@@ -110,8 +109,12 @@ struct LoadedModule {
   void discard_instance();
   // Every role's instances (the code changed, or the engine's heap is full).
   void discard_instances();
-  // The code is now `compiled`: no instance or metered code of the old.
-  void replace_code(std::shared_ptr<const engine::Module> compiled);
+  // The module's code is now the one with this sha256, described by
+  // `info` (null: it was dropped): no instance or engine code of the old.
+  void replace_code(std::string sha256, std::shared_ptr<const ModuleInfo> info);
+
+  // The engine the next call runs on (for wasm.module_engine()).
+  EngineKind engine_now();
 
   // A new instance of the code for calls now (metered or not), with the
   // bounds of calls now, for a caller that keeps it itself (a foreign
@@ -120,9 +123,29 @@ struct LoadedModule {
 
  private:
   ModuleInstance new_instance(EngineKind kind, bool metered);
-  const std::shared_ptr<const engine::Module> &code_for(EngineKind kind, bool metered);
+  // The code for an engine, compiled (and for the native engine built, or
+  // with `build` false found built) at first need. Throws SqlError, or
+  // engine::NotBuilt.
+  const std::shared_ptr<const engine::Module> &code_for(EngineKind kind, bool metered,
+                                                        bool build = true);
+  // wasm.engine applied to this module: with auto, native once its build
+  // is there (asking a background worker for it), V8 until then.
+  EngineKind engine_for_call(bool metered);
   // The instances_ key: (role << 2) | (native << 1) | metered.
   static uint64_t instance_key(EngineKind kind, bool metered);
+
+  // By engine (native) and metering.
+  std::shared_ptr<const engine::Module> code_[2][2];
+  // With wasm.engine = auto: the native build this session waits for.
+  struct AwaitedBuild {
+    enum class State : uint8_t { Unasked, Waiting, Failed } state = State::Unasked;
+    std::string artifact;   // there once built
+    int64_t next_look = 0;  // TimestampTz
+    int64_t asked_at = 0;   // when its state was last asked
+    int64_t requested_at = 0;
+    int requests = 0;
+  };
+  AwaitedBuild awaited_[2];  // by metering
 
   // By role, engine and metering (instance_key).
   std::unordered_map<uint64_t, std::unique_ptr<ModuleInstance>> instances_;
@@ -143,7 +166,13 @@ class ModuleCache {
   std::shared_ptr<const engine::Module> compile(std::string_view sha256,
                                                 std::span<const uint8_t> code,
                                                 std::string_view module_name, bool metered = false,
-                                                EngineKind kind = EngineKind::V8);
+                                                EngineKind kind = EngineKind::V8,
+                                                bool build = true);
+
+  // Compiles the code of a module being loaded with the engine wasm.engine
+  // asks for (with auto: V8, and a background worker asked for the native
+  // build), so that the engine's objections surface now. Throws SqlError.
+  void warm(std::string_view sha256, std::span<const uint8_t> code, std::string_view module_name);
 
   // Drops every instance (the next call of each module makes a new one).
   void discard_instances();

@@ -66,10 +66,10 @@ CallPlan &resolve(FunctionCallInfo fcinfo) {
   }
   // A guest sees NULL arguments only if it can tell them apart.
   plan->observes_nulls = false;
-  for (const auto &imp : module.compiled->info().imports)
+  for (const auto &imp : module.info().imports)
     plan->observes_nulls =
         plan->observes_nulls || (imp.module == "pg_wasm" && imp.name == "arg_is_null");
-  const ModuleInfo &info = module.compiled->info();
+  const ModuleInfo &info = module.info();
   // The ABI's exports, where they have the types the host calls them with
   // (bind_export has required those the function needs).
   auto typed = [&](const char *name, const FuncType &type) -> std::optional<uint32_t> {

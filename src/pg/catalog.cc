@@ -141,6 +141,35 @@ void delete_module(std::string_view name) {
   });
 }
 
+std::optional<std::vector<uint8_t>> module_code_by_sha256(std::string_view sha256) {
+  std::optional<std::vector<uint8_t>> code;
+  with_catalog_access([&] {
+    Oid types[1] = {TEXTOID};
+    Datum values[1] = {text_datum(sha256)};
+    execute("SELECT code FROM wasm.modules WHERE sha256 = $1 LIMIT 1", 1, types, values, true,
+            SPI_OK_SELECT);
+    if (SPI_processed == 0) return;
+    bool isnull;
+    bytea *b =
+        DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    auto *bytes = reinterpret_cast<const uint8_t *>(VARDATA_ANY(b));
+    code.emplace(bytes, bytes + VARSIZE_ANY_EXHDR(b));
+  });
+  return code;
+}
+
+bool module_sha256_in_use(std::string_view sha256) {
+  bool used = false;
+  with_catalog_access([&] {
+    Oid types[1] = {TEXTOID};
+    Datum values[1] = {text_datum(sha256)};
+    execute("SELECT 1 FROM wasm.modules WHERE sha256 = $1 LIMIT 1", 1, types, values, true,
+            SPI_OK_SELECT);
+    used = SPI_processed > 0;
+  });
+  return used;
+}
+
 std::vector<std::string> module_names() {
   std::vector<std::string> names;
   with_catalog_access([&] {

@@ -33,6 +33,10 @@ bool insert_module_if_absent(std::string_view name, std::span<const uint8_t> cod
 void update_module(std::string_view name, std::span<const uint8_t> code);
 void delete_module(std::string_view name);
 std::vector<std::string> module_names();
+// The code of a module whose code has this sha256 (any name), or nullopt;
+// and whether any module has it (for the native engine's builds).
+std::optional<std::vector<uint8_t>> module_code_by_sha256(std::string_view sha256);
+bool module_sha256_in_use(std::string_view sha256);
 
 struct FunctionRef {
   Oid oid;

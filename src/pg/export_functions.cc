@@ -40,7 +40,7 @@ static std::optional<std::string> unusable_name(const std::string &name) {
 
 std::vector<Oid> create_export_functions(std::string_view module_name, std::string_view prefix,
                                          bool replace) {
-  const ModuleInfo &info = module_cache().get(module_name).compiled->info();
+  const ModuleInfo &info = module_cache().get(module_name).info();
   std::string module(module_name);
   // The functions go to the schema CREATE FUNCTION would choose, named
   // explicitly: so that each is found again by its qualified name, never

@@ -57,7 +57,7 @@ PG_WASM_FUNCTION(pg_wasm_drop_module) {
 
 // wasm.module_exports(module) -> (name, kind, type, inputs, outputs)
 PG_WASM_FUNCTION(pg_wasm_module_exports) {
-  const ModuleInfo &info = module_cache().get(text_arg(fcinfo, 0)).compiled->info();
+  const ModuleInfo &info = module_cache().get(text_arg(fcinfo, 0)).info();
   ReturnSetInfo *rsinfo = pg_guard([&] { return begin_result_set(fcinfo); });
   for (const auto &e : info.exports) {
     std::optional<std::string> inputs, outputs;
@@ -80,6 +80,13 @@ PG_WASM_FUNCTION(pg_wasm_module_exports) {
     });
   }
   return 0;
+}
+
+// wasm.module_engine(module) -> 'native' or 'v8'
+PG_WASM_FUNCTION(pg_wasm_module_engine) {
+  EngineKind kind = module_cache().get(text_arg(fcinfo, 0)).engine_now();
+  return pg_guard(
+      [&] { return CStringGetTextDatum(kind == EngineKind::Native ? "native" : "v8"); });
 }
 
 // wasm.create_functions(module, prefix, replace DEFAULT false)

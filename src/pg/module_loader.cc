@@ -9,6 +9,7 @@
 #include "pg/guard.h"
 #include "pg/host/host_functions.h"
 #include "pg/module_loader.h"
+#include "pg/native_builds.h"
 #include "pg/sha256.h"
 #include "pg/sql_function.h"
 #include "toolkit/binary.h"
@@ -38,8 +39,8 @@ void check_name(std::string_view name) {
                    "digits and underscores, and has at most 63 characters.");
 }
 
-// Everything that can be checked without the catalog.
-void validate_code(std::string_view name, std::span<const uint8_t> code) {
+// Everything that can be checked without the catalog; what the code is.
+ModuleInfo validate_code(std::string_view name, std::span<const uint8_t> code) {
   ModuleInfo info;
   try {
     info = toolkit::read_module(code);
@@ -61,15 +62,15 @@ void validate_code(std::string_view name, std::span<const uint8_t> code) {
                          " cannot be loaded: an export's name starts "
                          "with a zero byte",
                      "", "Such names are reserved for pg_wasm's own rewrites of a module.");
+  return info;
 }
 
 // A replacement must keep serving every SQL function bound to the module.
-void check_functions_still_bind(std::string_view name,
-                                const std::shared_ptr<const engine::Module> &compiled) {
+void check_functions_still_bind(std::string_view name, const ModuleInfo &info) {
   LoadedModule candidate;
   candidate.name = std::string(name);
   candidate.exists = true;
-  candidate.compiled = compiled;
+  candidate.described = std::make_shared<ModuleInfo>(info);
   for (const auto &f : catalog::functions_using(name)) {
     try {
       bind_export(describe_sql_function(f.oid), candidate);
@@ -82,6 +83,11 @@ void check_functions_still_bind(std::string_view name,
           "Drop or change that function first, or load the new code under another name.");
     }
   }
+}
+
+// Code no module has any more: its native builds go when that commits.
+void forget_native_builds(const std::string &sha256) {
+  if (!catalog::module_sha256_in_use(sha256)) remove_native_builds_at_commit(sha256);
 }
 
 void require_manage(const catalog::ModuleRow &row, const char *action) {
@@ -164,9 +170,9 @@ std::string load_module(const LoadRequest &req) {
                      "sha256 mismatch for wasm module " + quoted(req.name),
                      "Expected " + want + ", the code has " + sha + ".");
   }
-  validate_code(req.name, req.code);
+  ModuleInfo info = validate_code(req.name, req.code);
   // Compiling now catches what the engine refuses, and warms the cache.
-  auto compiled = module_cache().compile(sha, req.code, req.name);
+  module_cache().warm(sha, req.code, req.name);
 
   // Another session may be loading the same name: the insert waits for it,
   // and then finds its row.
@@ -190,9 +196,10 @@ std::string load_module(const LoadRequest &req) {
                    "Its sha256 is " + existing->sha256 + "; the new code's is " + sha + ".",
                    "Pass replace => true to replace it.");
   require_manage(*existing, "replace");
-  check_functions_still_bind(req.name, compiled);
+  check_functions_still_bind(req.name, info);
   check_immutable_functions(req.name, catalog::functions_using(req.name));
   catalog::update_module(req.name, req.code);
+  forget_native_builds(existing->sha256);
   module_cache().modules_changed();
   return sha;
 }
@@ -221,6 +228,7 @@ void drop_module(std::string_view name, bool cascade) {
     });
   }
   catalog::delete_module(name);
+  forget_native_builds(row->sha256);
   module_cache().modules_changed();
 }
 

@@ -156,7 +156,7 @@ SqlFunction describe_sql_function(Oid fn_oid) {
 // The export `name` of `module` if it is a function of type `type`.
 static void require_export(const SqlFunction &fn, const LoadedModule &module, const char *name,
                            const FuncType &type, const std::string &why) {
-  const ModuleInfo &info = module.compiled->info();
+  const ModuleInfo &info = module.info();
   const ExportDesc *e = info.find_export(name);
   const auto *have = e ? std::get_if<FuncType>(&e->type) : nullptr;
   if (!have || *have != type)
@@ -170,7 +170,7 @@ static void require_export(const SqlFunction &fn, const LoadedModule &module, co
 }
 
 static void require_memory(const SqlFunction &fn, const LoadedModule &module) {
-  for (const auto &e : module.compiled->info().exports)
+  for (const auto &e : module.info().exports)
     if (kind_of(e.type) == ExternKind::Memory) return;
   throw SqlError(
       ERRCODE_INVALID_FUNCTION_DEFINITION,
@@ -179,7 +179,7 @@ static void require_memory(const SqlFunction &fn, const LoadedModule &module) {
 }
 
 uint32_t bind_export(const SqlFunction &fn, const LoadedModule &module) {
-  const ModuleInfo &info = module.compiled->info();
+  const ModuleInfo &info = module.info();
   const std::string &want = fn.source.export_name;
   auto index = info.export_index(want);
   if (!index)

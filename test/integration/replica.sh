@@ -141,6 +141,14 @@ done
 in_session "SELECT versioned_version(), versioned_bump(10)"
 expect "standby session, after the refused loads" "2|12" "$SESSION_OUT"
 
+# The standby builds natively for itself (wasm.engine = auto): a background
+# worker of the standby's, reading the replicated catalog, for code loaded
+# after the base backup.
+expect "standby builds its own" "native|2|12" "$(standby -c "SET wasm.engine = auto" \
+  -c "DO \$\$ BEGIN FOR i IN 1..1200 LOOP EXIT WHEN wasm.module_engine('versioned') = 'native';
+                  PERFORM pg_sleep(0.1); END LOOP; END \$\$" \
+  -c "SELECT wasm.module_engine('versioned'), versioned_version(), versioned_bump(10)")"
+
 check_server_log
 died=$(grep -A1 -E 'terminated by signal|PANIC' "$STANDBY/server.log" || true)
 [ -z "$died" ] || { echo "FAIL: a standby process died: $died" >&2; exit 1; }

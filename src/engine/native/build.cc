@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "engine/native/artifact_cache.h"
 #include "engine/native/c_glue.h"
 
 namespace pgwasm::engine::native {
@@ -131,7 +132,8 @@ bool toolchain_available(const Toolchain &tc) {
          access((tc.runtime_dir + "/wasm-rt-impl.c").c_str(), R_OK) == 0;
 }
 
-std::string toolchain_id(const Toolchain &tc) {
+// Asks the tools their versions (two child processes: milliseconds).
+static std::string ask_toolchain_id(const Toolchain &tc) {
   char dir_template[] = "/tmp/pg_wasm_toolchain_XXXXXX";
   std::string id;
   if (char *dir = mkdtemp(dir_template)) {
@@ -149,6 +151,40 @@ std::string toolchain_id(const Toolchain &tc) {
   }
   for (const auto &f : tc.cflags) id += f + " ";
   id += "glue " + std::to_string(kGlueAbi);
+  return id;
+}
+
+std::string toolchain_id(const Toolchain &tc, const std::string &cache_dir) {
+  // What the tools' files are now: while they stay the same, so do their
+  // versions, kept in the cache rather than asked again by every session.
+  std::string stamp;
+  for (const auto *path : {&tc.cc, &tc.wasm2c}) {
+    struct stat st;
+    stamp += *path;
+    if (stat(path->c_str(), &st) == 0)
+      stamp += ":" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
+               std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+               std::to_string(st.st_mtim.tv_nsec);
+    stamp += ";";
+  }
+  for (const auto &f : tc.cflags) stamp += f + " ";
+  stamp += "glue " + std::to_string(kGlueAbi);
+  std::string file =
+      cache_dir + "/toolchain-" +
+      sha256_hex(std::span(reinterpret_cast<const uint8_t *>(stamp.data()), stamp.size()))
+          .substr(0, 32) +
+      ".id";
+  std::string id = read_file(file, 4096);
+  if (!id.empty()) return id;
+  id = ask_toolchain_id(tc);
+  std::string tmp = cache_dir + "/.tmp" + std::to_string(getpid());
+  try {
+    write_file(tmp, id);
+    fs::rename(tmp, file);
+  } catch (const std::exception &) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+  }
   return id;
 }
 
@@ -195,11 +231,13 @@ void build_shared_object(std::span<const uint8_t> wasm, const ModuleInfo &info,
   cc.push_back(dir + "/module.so");
   cc.push_back("-lm");
   run_or_throw(cc, dir + "/cc.log", tc, should_stop);
+  seal(dir + "/module.so");
   std::error_code ec;
   fs::rename(dir + "/module.so", out_path, ec);
   if (ec) {
     // Another file system: copy, then rename beside the target.
-    std::string tmp = out_path + ".tmp" + std::to_string(getpid());
+    std::string tmp =
+        fs::path(out_path).parent_path().string() + "/.tmp" + std::to_string(getpid());
     fs::copy_file(dir + "/module.so", tmp, fs::copy_options::overwrite_existing, ec);
     if (!ec) fs::rename(tmp, out_path, ec);
     if (ec) throw BuildError("cannot place the shared object at " + out_path + ": " + ec.message());

@@ -24,8 +24,9 @@ bool toolchain_available(const Toolchain &toolchain);
 
 // What identifies the tools and flags an artifact was built with (for a
 // cache key): the compiler's first --version line, the flags, wasm2c's
-// version, and the glue's ABI.
-std::string toolchain_id(const Toolchain &toolchain);
+// version, and the glue's ABI. Asked of the tools once while their files
+// stay the same, and kept in `cache_dir`.
+std::string toolchain_id(const Toolchain &toolchain, const std::string &cache_dir);
 
 // A build that failed, with the tool's last words.
 class BuildError : public CompileError {

@@ -9,7 +9,6 @@
 // instance's flag. Host functions' exceptions never cross generated frames:
 // the dispatcher keeps them, the guest traps, and the call rethrows them.
 #include <dlfcn.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +20,7 @@
 #include <mutex>
 
 #include "engine/engine.h"
+#include "engine/native/artifact_cache.h"
 #include "engine/native/build.h"
 #include "engine/native/c_glue.h"
 #include "engine/watchdog.h"
@@ -32,6 +32,10 @@
 namespace pgwasm::engine {
 
 namespace {
+
+using native::ArtifactPaths;
+using native::BuildLock;
+using native::sha256_hex;
 
 // The glue's entry point (c_glue.cc writes the same layout).
 struct Host {
@@ -73,24 +77,6 @@ enum : int {
   kTrapUncaughtException,
   kTrapExhaustion,
 };
-
-std::string sha256_hex(std::string_view a, std::string_view b) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-  bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) &&
-            EVP_DigestUpdate(ctx, a.data(), a.size()) && EVP_DigestUpdate(ctx, "\0", 1) &&
-            EVP_DigestUpdate(ctx, b.data(), b.size()) && EVP_DigestFinal_ex(ctx, digest, &len);
-  EVP_MD_CTX_free(ctx);
-  if (!ok) throw EngineError("cannot compute a sha256");
-  std::string hex;
-  char buf[3];
-  for (unsigned i = 0; i < len; i++) {
-    std::snprintf(buf, sizeof buf, "%02x", digest[i]);
-    hex += buf;
-  }
-  return hex;
-}
 
 class SharedObject {
  public:
@@ -186,12 +172,11 @@ class NativeInstance : public Instance, public HostCall {
 class NativeEngine : public Engine {
  public:
   NativeEngine(const EngineConfig &config, NativeConfig native)
-      : config_(config),
-        native_(std::move(native)),
-        toolchain_id_(native::toolchain_id(native_.toolchain)) {
+      : config_(config), native_(std::move(native)), toolchain_id_() {
     if (config.interrupt_requested)
       watchdog_.emplace(config.interrupt_requested, [this] { interrupt(); });
     std::filesystem::create_directories(native_.cache_dir);
+    toolchain_id_ = native::toolchain_id(native_.toolchain, native_.cache_dir);
   }
 
   std::shared_ptr<const Module> compile(std::span<const uint8_t> wasm,
@@ -219,17 +204,34 @@ class NativeEngine : public Engine {
                            " pages, more than the " + std::to_string(cap) + " a memory may have");
     for (const auto &imp : module->info_.imports)
       if (const auto *t = std::get_if<FuncType>(&imp.type)) module->import_types.push_back(*t);
-    std::string key = sha256_hex(
-        std::string_view(reinterpret_cast<const char *>(code.data()), code.size()), toolchain_id_);
-    std::string path = native_.cache_dir + "/" + key + ".so";
-    module->object = load(path);
-    if (!module->object) {
-      native::build_shared_object(
-          code, translated, native_.cache_dir, path, native_.toolchain,
-          [this] { return config_.interrupt_requested && config_.interrupt_requested(); });
-      module->object = load(path);
-      if (!module->object) throw CompileError("the native build of the module cannot be loaded");
+    ArtifactPaths paths(native_.cache_dir, sha256_hex(wasm), variant(options),
+                        sha256_hex(code, toolchain_id_));
+    module->object = load(paths.object());
+    if (module->object) return module;
+    if (!options.build) {
+      if (auto why = native::read_failure(paths))
+        throw NotBuilt(NotBuilt::State::Failed, paths.object(), *why);
+      throw NotBuilt(BuildLock::held_elsewhere(paths.lock()) ? NotBuilt::State::Building
+                                                             : NotBuilt::State::Missing,
+                     paths.object(), "");
     }
+    std::filesystem::create_directories(paths.dir());
+    auto stop = [this] { return config_.interrupt_requested && config_.interrupt_requested(); };
+    // One build per artifact, whichever processes want it at once.
+    BuildLock lock(paths.lock(), stop);
+    module->object = load(paths.object());
+    if (module->object) return module;
+    try {
+      native::build_shared_object(code, translated, paths.dir(), paths.object(), native_.toolchain,
+                                  stop);
+    } catch (const CompileError &e) {
+      native::record_failure(paths, e.what());
+      throw;
+    }
+    native::clear_failure(paths);
+    paths.remove_stale();
+    module->object = load(paths.object());
+    if (!module->object) throw CompileError("the native build of the module cannot be loaded");
     return module;
   }
 
@@ -294,9 +296,20 @@ class NativeEngine : public Engine {
   }
 
  private:
+  // The variant of a build: which instrumentation it has.
+  static std::string variant(const CompileOptions &options) {
+    return options.fuel ? (options.limit_memory ? "fuel_mem" : "fuel")
+                        : (options.limit_memory ? "mem" : "plain");
+  }
+
   std::unique_ptr<SharedObject> load(const std::string &path) {
     struct stat st;
     if (stat(path.c_str(), &st) != 0) return nullptr;
+    // Damaged or cut short: dlopen could map it and fault later.
+    if (!native::intact(path)) {
+      unlink(path.c_str());
+      return nullptr;
+    }
     auto object = std::make_unique<SharedObject>(path);
     if (object->entry() && object->entry()->abi == native::kGlueAbi) return object;
     // Corrupt, truncated or of another glue: built again.
@@ -444,6 +457,14 @@ void NativeInstance::call(uint32_t export_index, const Value *args, Value *resul
 }
 
 }  // namespace
+
+void remove_native_builds(const std::string &cache_dir, std::string_view module_sha256) {
+  native::remove_module_builds(cache_dir, module_sha256);
+}
+
+std::string native_build_dir_name(std::string_view module_sha256) {
+  return native::module_dir_name(module_sha256);
+}
 
 std::unique_ptr<Engine> make_native_engine(const EngineConfig &config, NativeConfig native) {
   const auto &tc = native.toolchain;

@@ -61,5 +61,52 @@ SET wasm.engine = v8;
 SELECT eng_fib(10);
 \c
 
-DROP FUNCTION eng_fib(int8), eng_div(int4, int4), eng_deep(int4), eng_fib_native(int8), eng_lane();
-SELECT wasm.drop_module('engines_math'), wasm.drop_module('engines_simd');
+-- auto (the default): V8 serves calls while a background worker builds
+-- the module, and the session's calls run natively once the build is there.
+SET wasm.engine = auto;
+SELECT wasm.load_module_wat('engines_auto', $$(module
+  (func (export "sq") (param i64) (result i64) (i64.mul (local.get 0) (local.get 0))))$$)
+    IS NOT NULL AS loaded;
+CREATE FUNCTION eng_sq(int8) RETURNS int8 LANGUAGE wasm AS 'engines_auto::sq';
+SELECT eng_sq(12);
+CREATE FUNCTION wait_for_engine(module text, engine text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  FOR i IN 1..1200 LOOP  -- 2 minutes at most
+    EXIT WHEN wasm.module_engine(module) = engine;
+    PERFORM pg_sleep(0.1);
+  END LOOP;
+  RETURN wasm.module_engine(module);
+END $$;
+SELECT wait_for_engine('engines_auto', 'native');
+SELECT eng_sq(12), sum(eng_sq(i)) FROM generate_series(1, 1000) i;
+-- Pinned per function, V8 still serves it.
+ALTER FUNCTION eng_sq(int8) SET wasm.engine = v8;
+SELECT eng_sq(-3);
+ALTER FUNCTION eng_sq(int8) RESET wasm.engine;
+
+-- What the native engine cannot build stays on V8 with auto: its worker's
+-- failure is recorded, and no session waits for it.
+SELECT eng_lane();
+CREATE FUNCTION wait_for_builders() RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN
+  FOR i IN 1..1200 LOOP
+    EXIT WHEN NOT EXISTS (SELECT FROM pg_stat_activity WHERE backend_type = 'pg_wasm native build');
+    PERFORM pg_sleep(0.1);
+  END LOOP;
+  RETURN (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pg_wasm native build');
+END $$;
+SELECT wait_for_builders();
+SELECT pg_sleep(1.1);  -- a session asks a build's state again after a second
+SELECT eng_lane(), wasm.module_engine('engines_simd');
+
+-- Without a compiler, auto is V8 for every module.
+\c
+SET wasm.native_compiler = '/nonexistent/cc';
+SET wasm.engine = auto;
+SELECT eng_sq(5), wasm.module_engine('engines_auto');
+\c
+
+DROP FUNCTION eng_fib(int8), eng_div(int4, int4), eng_deep(int4), eng_fib_native(int8), eng_lane(),
+  eng_sq(int8), wait_for_engine(text, text), wait_for_builders();
+SELECT wasm.drop_module('engines_math'), wasm.drop_module('engines_simd'),
+  wasm.drop_module('engines_auto');

@@ -1,0 +1,196 @@
+#include "engine/native/artifact_cache.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <thread>
+
+#include "engine/errors.h"
+
+namespace pgwasm::engine::native {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kTrailerMagic[8] = {'P', 'G', 'W', 'A', 'S', 'M', 'S', 'O'};
+constexpr size_t kDigestBytes = 32;
+constexpr size_t kTrailerBytes = sizeof kTrailerMagic + kDigestBytes;
+// Failure reasons are the tools' last words: bounded when read back.
+constexpr size_t kMaxFailureBytes = 8192;
+
+struct DigestCtx {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(), EVP_MD_CTX_free};
+  DigestCtx() {
+    if (!ctx || !EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr))
+      throw EngineError("cannot compute a sha256");
+  }
+  void update(const void *data, size_t n) {
+    if (!EVP_DigestUpdate(ctx.get(), data, n)) throw EngineError("cannot compute a sha256");
+  }
+  std::string raw() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!EVP_DigestFinal_ex(ctx.get(), digest, &len)) throw EngineError("cannot compute a sha256");
+    return std::string(reinterpret_cast<char *>(digest), len);
+  }
+};
+
+std::string hex(std::string_view raw) {
+  std::string out;
+  char buf[3];
+  for (unsigned char c : raw) {
+    std::snprintf(buf, sizeof buf, "%02x", c);
+    out += buf;
+  }
+  return out;
+}
+
+std::optional<std::string> read_all(const std::string &path, size_t max_bytes = SIZE_MAX) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string s;
+  char buf[65536];
+  while (in && s.size() < max_bytes) {
+    in.read(buf, sizeof buf);
+    s.append(buf, static_cast<size_t>(in.gcount()));
+  }
+  if (s.size() > max_bytes) s.resize(max_bytes);
+  return s;
+}
+
+// Writes beside `path`, then renames: readers see all of it or nothing.
+void write_atomically(const std::string &path, std::string_view data) {
+  std::string tmp = fs::path(path).parent_path().string() + "/.tmp" + std::to_string(getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    if (!out) return;
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) fs::remove(tmp, ec);
+}
+
+}  // namespace
+
+std::string sha256_hex(std::span<const uint8_t> a, std::optional<std::string_view> b) {
+  DigestCtx d;
+  d.update(a.data(), a.size());
+  if (b) {
+    d.update("\0", 1);
+    d.update(b->data(), b->size());
+  }
+  return hex(d.raw());
+}
+
+constexpr size_t kModuleNameChars = 24;
+constexpr size_t kKeyChars = 32;
+
+std::string module_dir_name(std::string_view module_sha256) {
+  return std::string(module_sha256.substr(0, kModuleNameChars));
+}
+
+ArtifactPaths::ArtifactPaths(const std::string &cache_dir, std::string_view module_sha256,
+                             std::string_view variant, std::string_view key)
+    : dir_(cache_dir + "/" + module_dir_name(module_sha256)),
+      stem_(std::string(variant) + "-"),
+      object_(dir_ + "/" + stem_ + std::string(key.substr(0, kKeyChars)) + ".so"),
+      lock_(dir_ + "/" + stem_ + std::string(key.substr(0, kKeyChars)) + ".lock"),
+      failed_(dir_ + "/" + stem_ + std::string(key.substr(0, kKeyChars)) + ".err") {}
+
+void ArtifactPaths::remove_stale() const {
+  std::error_code ec;
+  for (const auto &e : fs::directory_iterator(dir_, ec)) {
+    std::string path = e.path().string();
+    std::string name = e.path().filename().string();
+    if (name.rfind(stem_, 0) != 0 || path == object_ || path == lock_ || path == failed_) continue;
+    // Variant names have no '-': "fuel-" is no prefix of "fuel_mem-".
+    std::error_code ignored;
+    fs::remove(e.path(), ignored);
+  }
+}
+
+BuildLock::BuildLock(const std::string &path, const std::function<bool()> &should_stop) {
+  fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd_ < 0) throw EngineError("cannot open the build lock " + path + ": " + strerror(errno));
+  // Polled rather than blocking: a wait must stay cancellable.
+  while (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR) {
+      int err = errno;
+      close(fd_);
+      throw EngineError("cannot lock " + path + ": " + strerror(err));
+    }
+    if (should_stop && should_stop()) {
+      close(fd_);
+      throw Interrupted();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+BuildLock::~BuildLock() {
+  if (fd_ >= 0) close(fd_);  // releases the lock
+}
+
+bool BuildLock::held_elsewhere(const std::string &path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool held = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  close(fd);
+  return held;
+}
+
+void seal(const std::string &path) {
+  auto bytes = read_all(path);
+  if (!bytes) throw EngineError("cannot read " + path);
+  DigestCtx d;
+  d.update(bytes->data(), bytes->size());
+  std::string digest = d.raw();
+  std::ofstream out(path, std::ios::binary | std::ios::app);
+  out.write(kTrailerMagic, sizeof kTrailerMagic);
+  out.write(digest.data(), static_cast<std::streamsize>(digest.size()));
+  if (!out) throw EngineError("cannot write " + path);
+}
+
+bool intact(const std::string &path) {
+  auto bytes = read_all(path);
+  if (!bytes || bytes->size() < kTrailerBytes) return false;
+  size_t body = bytes->size() - kTrailerBytes;
+  if (std::memcmp(bytes->data() + body, kTrailerMagic, sizeof kTrailerMagic) != 0) return false;
+  DigestCtx d;
+  d.update(bytes->data(), body);
+  return d.raw() == std::string_view(bytes->data() + body + sizeof kTrailerMagic, kDigestBytes);
+}
+
+std::optional<std::string> read_failure(const ArtifactPaths &paths) {
+  return read_all(paths.failed(), kMaxFailureBytes);
+}
+
+void record_failure(const ArtifactPaths &paths, std::string_view why) {
+  write_atomically(paths.failed(), why.substr(0, kMaxFailureBytes));
+}
+
+void clear_failure(const ArtifactPaths &paths) {
+  std::error_code ec;
+  fs::remove(paths.failed(), ec);
+}
+
+void remove_module_builds(const std::string &cache_dir, std::string_view module_sha256) {
+  // A sha256 in hex (or the start of one), never a path of its own.
+  if (module_sha256.size() < kModuleNameChars ||
+      module_sha256.find_first_not_of("0123456789abcdef") != std::string_view::npos)
+    return;
+  std::error_code ec;
+  fs::remove_all(cache_dir + "/" + module_dir_name(module_sha256), ec);
+}
+
+}  // namespace pgwasm::engine::native
