@@ -1,6 +1,8 @@
 #include "engine/native/build.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -11,6 +13,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -124,7 +128,111 @@ void adapt_translation(const std::string &dir) {
   write_file(dir + "/module.h", h);
 }
 
+std::string sha256_hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) &&
+            EVP_DigestUpdate(ctx, data.data(), data.size()) &&
+            EVP_DigestFinal_ex(ctx, digest, &len);
+  EVP_MD_CTX_free(ctx);
+  if (!ok) throw BuildError("cannot compute a sha256");
+  std::string hex;
+  char buf[3];
+  for (unsigned i = 0; i < len; i++) {
+    std::snprintf(buf, sizeof buf, "%02x", digest[i]);
+    hex += buf;
+  }
+  return hex;
+}
+
+// toolchain_id runs both tools: once per toolchain and process.
+std::string cached_toolchain_id(const Toolchain &tc) {
+  static std::mutex mutex;
+  static std::map<std::string, std::string> ids;
+  std::string key = tc.cc + '\n' + tc.wasm2c + '\n';
+  for (const auto &f : tc.cflags) key += f + ' ';
+  std::lock_guard lock(mutex);
+  auto it = ids.find(key);
+  if (it == ids.end()) it = ids.emplace(key, toolchain_id(tc)).first;
+  return it->second;
+}
+
+// Whether the runtime at `path` loads (a damaged one is built again).
+bool runtime_loads(const std::string &path) {
+  void *handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) return false;
+  bool ok = dlsym(handle, "wasm_rt_jmp_buf") != nullptr;
+  dlclose(handle);
+  return ok;
+}
+
+void place(const std::string &from, const std::string &to) {
+  std::error_code ec;
+  fs::rename(from, to, ec);
+  if (ec) {
+    // Another file system: copy, then rename beside the target.
+    std::string tmp = to + ".tmp" + std::to_string(getpid());
+    fs::copy_file(from, tmp, fs::copy_options::overwrite_existing, ec);
+    if (!ec) fs::rename(tmp, to, ec);
+    if (ec) throw BuildError("cannot place the shared object at " + to + ": " + ec.message());
+  }
+}
+
+// A fresh directory in `work_dir`, removed with the object.
+struct BuildDir {
+  explicit BuildDir(const std::string &work_dir) {
+    std::string tmpl = work_dir + "/build-XXXXXX";
+    std::vector<char> name(tmpl.begin(), tmpl.end());
+    name.push_back('\0');
+    if (!mkdtemp(name.data())) throw BuildError("cannot make a build directory in " + work_dir);
+    path = name.data();
+  }
+  ~BuildDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  BuildDir(const BuildDir &) = delete;
+  BuildDir &operator=(const BuildDir &) = delete;
+  std::string path;
+};
+
+// The flags every object of the engine is compiled with.
+void common_flags(std::vector<std::string> &cc, const Toolchain &tc) {
+  for (const auto &f : tc.cflags) cc.push_back(f);
+  for (const char *f :
+       {"-shared", "-fPIC", "-w", "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0", "-fno-strict-aliasing"})
+    cc.emplace_back(f);
+  cc.push_back("-I" + tc.runtime_dir);
+}
+
+// wasm2c's runtime in a shared object of its own, `dir`/`name`, which every
+// module's object links (found through $ORIGIN): instances of different
+// modules then share one runtime, so that a funcref made by one has the
+// same type id in another, and a trap in a module called from another
+// unwinds to the outermost entry point (one wasm_rt_jmp_buf).
+void ensure_runtime(const std::string &dir, const std::string &name, const Toolchain &tc,
+                    const std::function<bool()> &should_stop) {
+  std::string path = dir + "/" + name;
+  if (access(path.c_str(), R_OK) == 0 && runtime_loads(path)) return;
+  BuildDir build(dir);
+  std::vector<std::string> cc = {tc.cc};
+  common_flags(cc, tc);
+  for (const auto &a : {tc.runtime_dir + "/wasm-rt-impl.c", std::string("-o"),
+                        build.path + "/runtime.so", std::string("-lm")})
+    cc.push_back(a);
+  run_or_throw(cc, build.path + "/cc.log", tc, should_stop);
+  place(build.path + "/runtime.so", path);
+}
+
 }  // namespace
+
+std::string runtime_name(const Toolchain &tc) {
+  std::string what = cached_toolchain_id(tc) + "\nruntime 1\n" +
+                     read_file(tc.runtime_dir + "/wasm-rt-impl.c") +
+                     read_file(tc.runtime_dir + "/wasm-rt-impl.h");
+  return "wasm-rt-" + sha256_hex(what).substr(0, 24) + ".so";
+}
 
 bool toolchain_available(const Toolchain &tc) {
   return access(tc.wasm2c.c_str(), X_OK) == 0 && access(tc.cc.c_str(), X_OK) == 0 &&
@@ -155,18 +263,12 @@ std::string toolchain_id(const Toolchain &tc) {
 void build_shared_object(std::span<const uint8_t> wasm, const ModuleInfo &info,
                          const std::string &work_dir, const std::string &out_path,
                          const Toolchain &tc, const std::function<bool()> &should_stop) {
-  std::string tmpl = work_dir + "/build-XXXXXX";
-  std::vector<char> name(tmpl.begin(), tmpl.end());
-  name.push_back('\0');
-  if (!mkdtemp(name.data())) throw BuildError("cannot make a build directory in " + work_dir);
-  std::string dir = name.data();
-  struct Cleanup {
-    std::string dir;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  } cleanup{dir};
+  // The runtime goes beside the module's object, where $ORIGIN finds it.
+  std::string out_dir = fs::absolute(fs::path(out_path)).parent_path().string();
+  std::string runtime = runtime_name(tc);
+  ensure_runtime(out_dir, runtime, tc, should_stop);
+  BuildDir build(work_dir);
+  const std::string &dir = build.path;
   write_file(dir + "/module.wasm",
              std::string_view(reinterpret_cast<const char *>(wasm.data()), wasm.size()));
   run_or_throw(
@@ -174,36 +276,26 @@ void build_shared_object(std::span<const uint8_t> wasm, const ModuleInfo &info,
       dir + "/wasm2c.log", tc, should_stop);
   adapt_translation(dir);
   try {
-    write_file(dir + "/glue.c", c_glue(info, table_fields(read_file(dir + "/module.h"))));
+    write_file(dir + "/glue.c", c_glue(info));
   } catch (const Unsupported &u) {
     throw CompileError("the native engine cannot run this module: " + u.why);
   }
   std::vector<std::string> cc = {tc.cc};
-  for (const auto &f : tc.cflags) cc.push_back(f);
+  common_flags(cc, tc);
   // No sibling calls: a Wasm call that recursed without end would become a
   // loop, where WebAssembly exhausts the stack.
-  for (const char *f :
-       {"-shared", "-fPIC", "-fvisibility=hidden", "-w", "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0",
-        "-fno-strict-aliasing", "-fno-optimize-sibling-calls"})
-    cc.emplace_back(f);
+  for (const char *f : {"-fvisibility=hidden", "-fno-optimize-sibling-calls"}) cc.emplace_back(f);
   cc.push_back("-I" + dir);
-  cc.push_back("-I" + tc.runtime_dir);
   cc.push_back(dir + "/module.c");
   cc.push_back(dir + "/glue.c");
-  cc.push_back(tc.runtime_dir + "/wasm-rt-impl.c");
   cc.push_back("-o");
   cc.push_back(dir + "/module.so");
+  cc.push_back("-L" + out_dir);
+  cc.push_back("-l:" + runtime);
+  cc.push_back("-Wl,-rpath,$ORIGIN");
   cc.push_back("-lm");
   run_or_throw(cc, dir + "/cc.log", tc, should_stop);
-  std::error_code ec;
-  fs::rename(dir + "/module.so", out_path, ec);
-  if (ec) {
-    // Another file system: copy, then rename beside the target.
-    std::string tmp = out_path + ".tmp" + std::to_string(getpid());
-    fs::copy_file(dir + "/module.so", tmp, fs::copy_options::overwrite_existing, ec);
-    if (!ec) fs::rename(tmp, out_path, ec);
-    if (ec) throw BuildError("cannot place the shared object at " + out_path + ": " + ec.message());
-  }
+  place(dir + "/module.so", out_path);
 }
 
 }  // namespace pgwasm::engine::native

@@ -27,6 +27,10 @@ bool toolchain_available(const Toolchain &toolchain);
 // version, and the glue's ABI.
 std::string toolchain_id(const Toolchain &toolchain);
 
+// The file name of wasm2c's runtime built with `toolchain`: a shared object
+// that build_shared_object puts beside the module's and links it to.
+std::string runtime_name(const Toolchain &toolchain);
+
 // A build that failed, with the tool's last words.
 class BuildError : public CompileError {
  public:
