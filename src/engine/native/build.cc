@@ -200,8 +200,8 @@ struct BuildDir {
 // The flags every object of the engine is compiled with.
 void common_flags(std::vector<std::string> &cc, const Toolchain &tc) {
   for (const auto &f : tc.cflags) cc.push_back(f);
-  for (const char *f :
-       {"-shared", "-fPIC", "-w", "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0", "-fno-strict-aliasing"})
+  for (const char *f : {"-shared", "-fPIC", "-w", "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0",
+                        "-fno-strict-aliasing", "-fsignaling-nans"})
     cc.emplace_back(f);
   cc.push_back("-I" + tc.runtime_dir);
 }
