@@ -221,8 +221,11 @@ std::string native_build_dir_name(std::string_view module_sha256);
 
 // The native engine (src/engine/native): modules compiled ahead of time by
 // wasm2c and the system C compiler. Throws EngineError when the tools are
-// missing. Tables, globals and memories cannot be imported yet: such
-// modules fail to compile with a CompileError saying so.
+// missing. Modules wasm2c cannot translate (SIMD) fail to compile with a
+// CompileError saying so. Instances link as V8's do, but an instance that
+// may put its functions where others call them (it imports a table or a
+// funcref global, or one of those exports or a funcref of it was taken)
+// lives until the engine is destroyed (docs/engines.md).
 std::unique_ptr<Engine> make_native_engine(const EngineConfig &config, NativeConfig native);
 
 }  // namespace pgwasm::engine

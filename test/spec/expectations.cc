@@ -29,12 +29,15 @@ Expectations Expectations::load(const std::filesystem::path &path) {
     if (colon == std::string::npos || colon == 0) throw bad("expected <file>:<line> <reason>");
     Expectation e;
     e.file = where.substr(0, colon);
-    try {
-      size_t used = 0;
-      e.line = std::stoi(where.substr(colon + 1), &used);
-      if (used != where.size() - colon - 1 || e.line <= 0) throw bad("bad line number");
-    } catch (const std::logic_error &) {
-      throw bad("bad line number");
+    std::string number = where.substr(colon + 1);
+    if (number != "*") {  // '*': the whole file, line 0
+      try {
+        size_t used = 0;
+        e.line = std::stoi(number, &used);
+        if (used != number.size() || e.line <= 0) throw bad("bad line number");
+      } catch (const std::logic_error &) {
+        throw bad("bad line number");
+      }
     }
     e.reason = space == std::string::npos ? std::string() : trim(text.substr(space));
     if (e.reason.empty()) throw bad("every entry needs its reason");
@@ -48,6 +51,7 @@ Expectations Expectations::load(const std::filesystem::path &path) {
 
 const Expectation *Expectations::find(const std::string &file, int line) const {
   auto it = index_.find({file, line});
+  if (it == index_.end()) it = index_.find({file, 0});
   return it == index_.end() ? nullptr : &entries_[it->second];
 }
 

@@ -4,7 +4,8 @@
 //   <file>:<line>  <reason>
 //
 // where <line> is the line of the command in the .wast file (as the runner
-// reports it) and '#' starts a comment. A run fails on any failure that is
+// reports it), or '*' for every command of a file that an engine cannot run
+// at all, and '#' starts a comment. A run fails on any failure that is
 // not listed, and on any listed entry that does not fail, so that the list
 // stays true.
 #pragma once
@@ -19,7 +20,7 @@ namespace pgwasm::spec {
 
 struct Expectation {
   std::string file;
-  int line = 0;
+  int line = 0;  // 0: every line of the file
   std::string reason;
   int list_line = 0;  // its own line in the list
 };

@@ -125,7 +125,76 @@ void adapt_translation(const std::string &dir) {
   write_file(dir + "/module.h", h);
 }
 
+void place(const std::string &from, const std::string &to) {
+  std::error_code ec;
+  fs::rename(from, to, ec);
+  if (ec) {
+    // Another file system: copy, then rename beside the target.
+    std::string tmp = fs::path(to).parent_path().string() + "/.tmp" + std::to_string(getpid());
+    fs::copy_file(from, tmp, fs::copy_options::overwrite_existing, ec);
+    if (!ec) fs::rename(tmp, to, ec);
+    if (ec) throw BuildError("cannot place the shared object at " + to + ": " + ec.message());
+  }
+}
+
+// A fresh directory in `work_dir`, removed with the object.
+struct BuildDir {
+  explicit BuildDir(const std::string &work_dir) {
+    std::string tmpl = work_dir + "/build-XXXXXX";
+    std::vector<char> name(tmpl.begin(), tmpl.end());
+    name.push_back('\0');
+    if (!mkdtemp(name.data())) throw BuildError("cannot make a build directory in " + work_dir);
+    path = name.data();
+  }
+  ~BuildDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  BuildDir(const BuildDir &) = delete;
+  BuildDir &operator=(const BuildDir &) = delete;
+  std::string path;
+};
+
+// The flags every object of the engine is compiled with.
+void common_flags(std::vector<std::string> &cc, const Toolchain &tc) {
+  for (const auto &f : tc.cflags) cc.push_back(f);
+  for (const char *f : {"-shared", "-fPIC", "-w", "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0",
+                        "-fno-strict-aliasing", "-fsignaling-nans"})
+    cc.emplace_back(f);
+  cc.push_back("-I" + tc.runtime_dir);
+}
+
+// wasm2c's runtime in a shared object of its own, `dir`/`name`, which every
+// module's object links (found through $ORIGIN): instances of different
+// modules then share one runtime, so that a funcref made by one has the
+// same type id in another, and a trap in a module called from another
+// unwinds to the outermost entry point (one wasm_rt_jmp_buf).
+void ensure_runtime(const std::string &dir, const std::string &name, const Toolchain &tc,
+                    const std::function<bool()> &should_stop) {
+  std::string path = dir + "/" + name;
+  if (intact(path)) return;
+  BuildDir build(dir);
+  std::vector<std::string> cc = {tc.cc};
+  common_flags(cc, tc);
+  for (const auto &a : {tc.runtime_dir + "/wasm-rt-impl.c", std::string("-o"),
+                        build.path + "/runtime.so", std::string("-lm")})
+    cc.push_back(a);
+  run_or_throw(cc, build.path + "/cc.log", tc, should_stop);
+  seal(build.path + "/runtime.so");
+  place(build.path + "/runtime.so", path);
+}
+
 }  // namespace
+
+std::string runtime_name(const Toolchain &tc, const std::string &toolchain_id) {
+  std::string what = toolchain_id + "\nruntime 1\n" +
+                     read_file(tc.runtime_dir + "/wasm-rt-impl.c") +
+                     read_file(tc.runtime_dir + "/wasm-rt-impl.h");
+  return "wasm-rt-" +
+         sha256_hex(std::span(reinterpret_cast<const uint8_t *>(what.data()), what.size()))
+             .substr(0, 24) +
+         ".so";
+}
 
 bool toolchain_available(const Toolchain &tc) {
   return access(tc.wasm2c.c_str(), X_OK) == 0 && access(tc.cc.c_str(), X_OK) == 0 &&
@@ -190,19 +259,17 @@ std::string toolchain_id(const Toolchain &tc, const std::string &cache_dir) {
 
 void build_shared_object(std::span<const uint8_t> wasm, const ModuleInfo &info,
                          const std::string &work_dir, const std::string &out_path,
-                         const Toolchain &tc, const std::function<bool()> &should_stop) {
-  std::string tmpl = work_dir + "/build-XXXXXX";
-  std::vector<char> name(tmpl.begin(), tmpl.end());
-  name.push_back('\0');
-  if (!mkdtemp(name.data())) throw BuildError("cannot make a build directory in " + work_dir);
-  std::string dir = name.data();
-  struct Cleanup {
-    std::string dir;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  } cleanup{dir};
+                         const std::string &runtime_path, const Toolchain &tc,
+                         const std::function<bool()> &should_stop) {
+  // The runtime goes in the directory above the module's own, where
+  // $ORIGIN/.. finds it: one for every module of the cache.
+  std::string runtime_dir = fs::path(runtime_path).parent_path().string();
+  std::string runtime = fs::path(runtime_path).filename().string();
+  if (fs::absolute(fs::path(out_path)).parent_path().parent_path() != fs::absolute(runtime_dir))
+    throw BuildError("a module's object must be in a directory beside the runtime's");
+  ensure_runtime(runtime_dir, runtime, tc, should_stop);
+  BuildDir build(work_dir);
+  const std::string &dir = build.path;
   write_file(dir + "/module.wasm",
              std::string_view(reinterpret_cast<const char *>(wasm.data()), wasm.size()));
   run_or_throw(
@@ -210,38 +277,27 @@ void build_shared_object(std::span<const uint8_t> wasm, const ModuleInfo &info,
       dir + "/wasm2c.log", tc, should_stop);
   adapt_translation(dir);
   try {
-    write_file(dir + "/glue.c", c_glue(info, table_fields(read_file(dir + "/module.h"))));
+    write_file(dir + "/glue.c", c_glue(info));
   } catch (const Unsupported &u) {
     throw CompileError("the native engine cannot run this module: " + u.why);
   }
   std::vector<std::string> cc = {tc.cc};
-  for (const auto &f : tc.cflags) cc.push_back(f);
+  common_flags(cc, tc);
   // No sibling calls: a Wasm call that recursed without end would become a
   // loop, where WebAssembly exhausts the stack.
-  for (const char *f :
-       {"-shared", "-fPIC", "-fvisibility=hidden", "-w", "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0",
-        "-fno-strict-aliasing", "-fno-optimize-sibling-calls"})
-    cc.emplace_back(f);
+  for (const char *f : {"-fvisibility=hidden", "-fno-optimize-sibling-calls"}) cc.emplace_back(f);
   cc.push_back("-I" + dir);
-  cc.push_back("-I" + tc.runtime_dir);
   cc.push_back(dir + "/module.c");
   cc.push_back(dir + "/glue.c");
-  cc.push_back(tc.runtime_dir + "/wasm-rt-impl.c");
   cc.push_back("-o");
   cc.push_back(dir + "/module.so");
+  cc.push_back("-L" + runtime_dir);
+  cc.push_back("-l:" + runtime);
+  cc.push_back("-Wl,-rpath,$ORIGIN/..");
   cc.push_back("-lm");
   run_or_throw(cc, dir + "/cc.log", tc, should_stop);
   seal(dir + "/module.so");
-  std::error_code ec;
-  fs::rename(dir + "/module.so", out_path, ec);
-  if (ec) {
-    // Another file system: copy, then rename beside the target.
-    std::string tmp =
-        fs::path(out_path).parent_path().string() + "/.tmp" + std::to_string(getpid());
-    fs::copy_file(dir + "/module.so", tmp, fs::copy_options::overwrite_existing, ec);
-    if (!ec) fs::rename(tmp, out_path, ec);
-    if (ec) throw BuildError("cannot place the shared object at " + out_path + ": " + ec.message());
-  }
+  place(dir + "/module.so", out_path);
 }
 
 }  // namespace pgwasm::engine::native

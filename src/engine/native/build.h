@@ -28,6 +28,10 @@ bool toolchain_available(const Toolchain &toolchain);
 // stay the same, and kept in `cache_dir`.
 std::string toolchain_id(const Toolchain &toolchain, const std::string &cache_dir);
 
+// The file name of wasm2c's runtime built with `toolchain` (whose
+// toolchain_id is given): a shared object every module's links to.
+std::string runtime_name(const Toolchain &toolchain, const std::string &toolchain_id);
+
 // A build that failed, with the tool's last words.
 class BuildError : public CompileError {
  public:
@@ -35,12 +39,15 @@ class BuildError : public CompileError {
 };
 
 // Builds `wasm` (described by `info`; it is the module as it will run,
-// instrumented) into the shared object `out_path`, replaced atomically.
-// `work_dir` must exist; the build uses a fresh directory inside it and
-// removes it. Throws BuildError, Unsupported (c_glue.h) as CompileError, or
-// Interrupted when `should_stop` says so.
+// instrumented) into the shared object `out_path`, replaced atomically and
+// sealed (artifact_cache.h), linked to the runtime at `runtime_path` (built
+// first if it is missing or damaged), which must be in the directory above
+// `out_path`'s. `work_dir` must exist; the build uses a fresh directory
+// inside it and removes it. Throws BuildError, Unsupported (c_glue.h) as
+// CompileError, or Interrupted when `should_stop` says so.
 void build_shared_object(std::span<const uint8_t> wasm, const ModuleInfo &info,
                          const std::string &work_dir, const std::string &out_path,
-                         const Toolchain &toolchain, const std::function<bool()> &should_stop);
+                         const std::string &runtime_path, const Toolchain &toolchain,
+                         const std::function<bool()> &should_stop);
 
 }  // namespace pgwasm::engine::native

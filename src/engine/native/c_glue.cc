@@ -17,7 +17,21 @@ const char *c_type(ValType t) {
     case ValType::I64: return "u64";
     case ValType::F32: return "f32";
     case ValType::F64: return "f64";
+    case ValType::FuncRef: return "wasm_rt_funcref_t";
+    case ValType::ExternRef: return "wasm_rt_externref_t";
     default: return nullptr;
+  }
+}
+
+// wasm-rt.h's name of a type, for wasm_rt_register_func_type.
+const char *rt_type(ValType t) {
+  switch (t) {
+    case ValType::I32: return "WASM_RT_I32";
+    case ValType::I64: return "WASM_RT_I64";
+    case ValType::F32: return "WASM_RT_F32";
+    case ValType::F64: return "WASM_RT_F64";
+    case ValType::FuncRef: return "WASM_RT_FUNCREF";
+    default: return "WASM_RT_EXTERNREF";
   }
 }
 
@@ -34,6 +48,8 @@ char multi_letter(ValType t) {
     case ValType::I32: return 'i';
     case ValType::I64: return 'j';
     case ValType::F32: return 'f';
+    case ValType::FuncRef: return 'r';
+    case ValType::ExternRef: return 'e';
     default: return 'd';
   }
 }
@@ -53,12 +69,19 @@ std::string multi_field(const FuncType &type, size_t i) {
   return std::string(1, multi_letter(type.results[i])) + std::to_string(i);
 }
 
+// Values cross the glue in 64-bit slots: numbers by their bits, an
+// externref as its pointer, a funcref (three words) as the address of a
+// wasm_rt_funcref_t that whoever makes the call provides, for arguments and
+// results alike.
+
 // A C expression of type `t` from the 64-bit slot `slot`.
 std::string from_slot(ValType t, const std::string &slot) {
   switch (t) {
     case ValType::I32: return "(u32)" + slot;
     case ValType::I64: return "(u64)" + slot;
     case ValType::F32: return "pgw_f32(" + slot + ")";
+    case ValType::FuncRef: return "(*(const wasm_rt_funcref_t *)(uintptr_t)" + slot + ")";
+    case ValType::ExternRef: return "((wasm_rt_externref_t)(uintptr_t)" + slot + ")";
     default: return "pgw_f64(" + slot + ")";
   }
 }
@@ -69,7 +92,26 @@ std::string to_slot(ValType t, const std::string &slot, const std::string &value
     case ValType::I32:
     case ValType::I64: return slot + " = " + value + ";";
     case ValType::F32: return slot + " = pgw_bits32(" + value + ");";
+    case ValType::FuncRef: return "*(wasm_rt_funcref_t *)(uintptr_t)" + slot + " = " + value + ";";
+    case ValType::ExternRef: return slot + " = (uint64_t)(uintptr_t)" + value + ";";
     default: return slot + " = pgw_bits64(" + value + ");";
+  }
+}
+
+// The pointer type wasm2c's accessor of an imported or exported memory,
+// table or global returns.
+std::string pointer_type(const ExternType &type) {
+  switch (kind_of(type)) {
+    case ExternKind::Memory: return "wasm_rt_memory_t *";
+    case ExternKind::Table:
+      return std::get<TableType>(type).element == ValType::FuncRef ? "wasm_rt_funcref_table_t *"
+                                                                   : "wasm_rt_externref_table_t *";
+    case ExternKind::Global: {
+      const char *c = c_type(std::get<GlobalType>(type).type);
+      if (!c) throw Unsupported{"it has a global of type v128"};
+      return std::string(c) + " *";
+    }
+    default: return "void *";
   }
 }
 
@@ -83,6 +125,8 @@ constexpr const char *kPrelude =
 #include "module.h"
 
 #define PGW_EXPORT __attribute__((visibility("default")))
+/* Not a canonical x86-64 or AArch64 address ("pgw_imp1"). */
+#define PGW_IMPORT_MAGIC 0x7067775f696d7031ull
 
 typedef int (*pgw_host_fn)(void *ctx, uint32_t import, const uint64_t *args, uint64_t *results);
 typedef struct {
@@ -90,8 +134,11 @@ typedef struct {
   void *ctx;
 } pgw_host;
 
-/* The lowest address guest frames may use (module.c's prologue checks it). */
+/* The lowest address guest frames may use (module.c's prologue checks it),
+   and the most pages and entries module.c gives a memory or table it
+   allocates (beyond them, memory.grow and table.grow return -1). */
 uintptr_t pgw_stack_limit;
+uint32_t pgw_max_pages = 65535, pgw_max_entries = 10000000;
 
 static inline f32 pgw_f32(uint64_t slot) {
   uint32_t bits = (uint32_t)slot;
@@ -151,68 +198,102 @@ std::string mangle(std::string_view name) {
   return out;
 }
 
-std::vector<std::string> table_fields(const std::string &header) {
-  // "  wasm_rt_funcref_table_t w2c_T0;" in the instance struct (an imported
-  // table is a pointer, "wasm_rt_funcref_table_t* ...", and not the
-  // module's to size).
-  std::vector<std::string> fields;
-  for (const char *type : {"  wasm_rt_funcref_table_t ", "  wasm_rt_externref_table_t "}) {
-    size_t len = std::strlen(type);
-    for (size_t at = header.find(type); at != std::string::npos; at = header.find(type, at + 1)) {
-      size_t end = header.find(';', at);
-      if (end == std::string::npos) break;
-      fields.push_back(header.substr(at + len, end - at - len));
-    }
-  }
-  return fields;
+namespace {
+
+// The arguments "(void *, P0, P1...)" of a function of `type` called through
+// a pointer, and the call's argument list "(inst, a0, a1...)".
+std::string pointer_params(const FuncType &type) {
+  std::string s = "(void *";
+  for (ValType t : type.params) s += std::string(", ") + c_type(t);
+  return s + ")";
 }
 
-std::string c_glue(const ModuleInfo &info, const std::vector<std::string> &table_fields) {
+}  // namespace
+
+std::string c_glue(const ModuleInfo &info) {
   std::string prefix = mangle(kModuleName);  // "Z_m"
   std::string c = kPrelude;
 
-  // The import modules, in the order wasm2c's instantiate takes them.
+  // The import modules, in the order wasm2c's instantiate takes them. Each
+  // one's struct points at the host and at the imports the engine resolved
+  // (by import index): a wasm_rt_funcref_t for a function (its func null
+  // for a host function), else what wasm2c's accessor returns.
   std::vector<std::string> modules;
   std::map<std::string, size_t> module_index;
   for (const auto &imp : info.imports) {
-    const auto *type = std::get_if<FuncType>(&imp.type);
-    if (!type)
-      throw Unsupported{"it imports a " + std::string(to_string(kind_of(imp.type))) + " (\"" +
-                        imp.module + "\".\"" + imp.name + "\")"};
-    check_type(*type, "import \"" + imp.module + "\".\"" + imp.name + "\"");
+    if (const auto *type = std::get_if<FuncType>(&imp.type))
+      check_type(*type, "import \"" + imp.module + "\".\"" + imp.name + "\"");
+    else
+      pointer_type(imp.type);  // throws Unsupported for a v128 global
     if (!module_index.count(imp.module)) {
       module_index[imp.module] = modules.size();
       modules.push_back(imp.module);
     }
   }
   for (const auto &m : modules)
-    c += "struct " + mangle(m) + "_instance_t {\n  const pgw_host *host;\n};\n";
+    c += "struct " + mangle(m) +
+         "_instance_t {\n  uint64_t magic;\n  const pgw_host *host;\n"
+         "  void *const *externs;\n};\n";
   c += "\n";
 
-  // Each imported function calls the host's dispatcher with its index.
+  // wasm2c declares an import once even when the module imports it twice.
+  std::map<std::string, size_t> defined;
   for (size_t i = 0; i < info.imports.size(); i++) {
     const auto &imp = info.imports[i];
-    const auto &type = std::get<FuncType>(imp.type);
-    std::string ret = return_type(type);
-    c += ret + " " + mangle(imp.module) + mangle(imp.name) + "(struct " + mangle(imp.module) +
-         "_instance_t *pgw_m";
-    for (size_t p = 0; p < type.params.size(); p++)
-      c += std::string(", ") + c_type(type.params[p]) + " a" + std::to_string(p);
-    c += ") {\n  uint64_t args[" + std::to_string(type.params.size() + 1) + "] = {0}, results[" +
-         std::to_string(type.results.size() + 1) + "] = {0};\n";
-    for (size_t p = 0; p < type.params.size(); p++)
+    std::string fn = mangle(imp.module) + mangle(imp.name);
+    if (!defined.emplace(fn, i).second) continue;
+    std::string self = "struct " + mangle(imp.module) + "_instance_t *pgw_m";
+    std::string slot = "pgw_m->externs[" + std::to_string(i) + "]";
+    const auto *type = std::get_if<FuncType>(&imp.type);
+    if (!type) {
+      c += pointer_type(imp.type) + fn + "(" + self + ") {\n  return (" + pointer_type(imp.type) +
+           ")" + slot + ";\n}\n\n";
+      continue;
+    }
+    // A function: another instance's export, called directly (one runtime,
+    // so its traps unwind to the outermost entry as ours do), or the host.
+    std::string ret = return_type(*type);
+    c += ret + " " + fn + "(" + self;
+    for (size_t p = 0; p < type->params.size(); p++)
+      c += std::string(", ") + c_type(type->params[p]) + " a" + std::to_string(p);
+    // wasm2c 1.0.32 makes the funcref of an imported function (in an
+    // element segment, or ref.func) with the address of the instance's
+    // field that points to this struct, not with the struct's: told apart
+    // by the magic, which no pointer equals.
+    c += ") {\n  if (pgw_m->magic != PGW_IMPORT_MAGIC) pgw_m = *(struct " + mangle(imp.module) +
+         "_instance_t **)pgw_m;\n";
+    c += "  const wasm_rt_funcref_t *pgw_f = (const wasm_rt_funcref_t *)" + slot + ";\n";
+    c += "  if (pgw_f->func) {\n    ";
+    std::string direct =
+        "((" + ret + " (*)" + pointer_params(*type) + ")pgw_f->func)(pgw_f->module_instance";
+    for (size_t p = 0; p < type->params.size(); p++) direct += ", a" + std::to_string(p);
+    direct += ")";
+    c += (type->results.empty() ? direct + ";\n    return;\n" : "return " + direct + ";\n") +
+         "  }\n";
+    c += "  uint64_t args[" + std::to_string(type->params.size() + 1) + "] = {0}, results[" +
+         std::to_string(type->results.size() + 1) + "] = {0};\n";
+    for (size_t r = 0; r < type->results.size(); r++)
+      if (type->results[r] == ValType::FuncRef)
+        c += "  wasm_rt_funcref_t rf" + std::to_string(r) +
+             " = wasm_rt_funcref_null_value;\n"
+             "  results[" +
+             std::to_string(r) + "] = (uint64_t)(uintptr_t)&rf" + std::to_string(r) + ";\n";
+    for (size_t p = 0; p < type->params.size(); p++) {
+      std::string a = "a" + std::to_string(p), s = "args[" + std::to_string(p) + "]";
       c += "  " +
-           to_slot(type.params[p], "args[" + std::to_string(p) + "]", "a" + std::to_string(p)) +
+           (type->params[p] == ValType::FuncRef ? s + " = (uint64_t)(uintptr_t)&" + a + ";"
+                                                : to_slot(type->params[p], s, a)) +
            "\n";
+    }
     c += "  if (pgw_m->host->call(pgw_m->host->ctx, " + std::to_string(i) +
          ", args, results)) wasm_rt_trap(WASM_RT_TRAP_UNREACHABLE);\n";
-    if (type.results.size() == 1) {
-      c += "  return " + from_slot(type.results[0], "results[0]") + ";\n";
-    } else if (type.results.size() > 1) {
+    if (type->results.size() == 1) {
+      c += "  return " + from_slot(type->results[0], "results[0]") + ";\n";
+    } else if (type->results.size() > 1) {
       c += "  " + ret + " r;\n";
-      for (size_t r = 0; r < type.results.size(); r++)
-        c += "  r." + multi_field(type, r) + " = " +
-             from_slot(type.results[r], "results[" + std::to_string(r) + "]") + ";\n";
+      for (size_t r = 0; r < type->results.size(); r++)
+        c += "  r." + multi_field(*type, r) + " = " +
+             from_slot(type->results[r], "results[" + std::to_string(r) + "]") + ";\n";
       c += "  return r;\n";
     } else {
       c += "  (void)results;\n";
@@ -226,10 +307,14 @@ std::string c_glue(const ModuleInfo &info, const std::vector<std::string> &table
     c += "  struct " + mangle(modules[m]) + "_instance_t import" + std::to_string(m) + ";\n";
   c += "} pgw_instance;\n\n";
 
-  // Exports: a call per function, accessors for the memory and our globals.
+  // Exports: a call per function, accessors for the memory and our globals,
+  // and one for any export, to import into another instance.
   bool has_memory = false;
   std::map<std::string, std::string> globals;  // our instrumentation globals
   std::vector<std::string> calls;
+  std::string any_export =
+      "static void *pgw_export(void *p, uint32_t e, wasm_rt_funcref_t *func) {\n"
+      "  pgw_instance *w = (pgw_instance *)p;\n  (void)w;\n  (void)func;\n  switch (e) {\n";
   for (size_t e = 0; e < info.exports.size(); e++) {
     const auto &exp = info.exports[e];
     std::string name = prefix + mangle(exp.name);
@@ -242,8 +327,9 @@ std::string c_glue(const ModuleInfo &info, const std::vector<std::string> &table
       // engine says so if it is).
       callable = false;
     }
+    std::string es = std::to_string(e);
     if (callable) {
-      std::string fn = "pgw_call_" + std::to_string(e);
+      std::string fn = "pgw_call_" + es;
       calls.push_back(fn);
       c += "static int " + fn +
            "(void *p, const uint64_t *args, uint64_t *results) {\n"
@@ -265,14 +351,26 @@ std::string c_glue(const ModuleInfo &info, const std::vector<std::string> &table
                              "r." + multi_field(*type, r));
       }
       c += ");\n  return trap;\n}\n\n";
+      any_export += "    case " + es + ":\n      func->func_type = wasm_rt_register_func_type(" +
+                    std::to_string(type->params.size()) + ", " +
+                    std::to_string(type->results.size());
+      for (ValType t : type->params) any_export += std::string(", ") + rt_type(t);
+      for (ValType t : type->results) any_export += std::string(", ") + rt_type(t);
+      any_export += ");\n      func->func = (wasm_rt_function_ptr_t)&" + name +
+                    ";\n      func->module_instance = &w->instance;\n      return func;\n";
     } else {
       calls.push_back("0");
-      if (exp.name == "memory" && kind_of(exp.type) == ExternKind::Memory) has_memory = true;
+      if (!type) {
+        any_export += "    case " + es + ": return " + name + "(&w->instance);\n";
+        if (exp.name == "memory" && kind_of(exp.type) == ExternKind::Memory) has_memory = true;
+      }
       if (exp.name == toolkit::kFuelExport) globals["fuel"] = name;
       if (exp.name == toolkit::kInterruptExport) globals["interrupt"] = name;
       if (exp.name == toolkit::kMaxPagesExport) globals["max_pages"] = name;
     }
   }
+  any_export += "    default: return 0;\n  }\n}\n\n";
+  c += any_export;
 
   c += "static int (*const pgw_calls[])(void *, const uint64_t *, uint64_t *) = {";
   for (const auto &fn : calls) c += fn + ", ";
@@ -292,11 +390,13 @@ std::string c_glue(const ModuleInfo &info, const std::vector<std::string> &table
            "(&w->instance);\n";
   c += "  return 0;\n}\n\n";
 
-  c += "static int pgw_instantiate(void *p, const pgw_host *host) {\n"
+  c += "static int pgw_instantiate(void *p, const pgw_host *host, void *const *externs) {\n"
        "  static int initialized;\n  pgw_instance *w = (pgw_instance *)p;\n  int trap;\n"
-       "  (void)host;\n";
+       "  (void)host;\n  (void)externs;\n";
   for (size_t m = 0; m < modules.size(); m++)
-    c += "  w->import" + std::to_string(m) + ".host = host;\n";
+    c += "  w->import" + std::to_string(m) + ".magic = PGW_IMPORT_MAGIC;\n  w->import" +
+         std::to_string(m) + ".host = host;\n  w->import" + std::to_string(m) +
+         ".externs = externs;\n";
   c += "  if (!initialized) {\n    wasm_rt_init();\n    " + prefix +
        "_init_module();\n    initialized = 1;\n  }\n  PGW_TRY(trap, " + prefix +
        "_instantiate(&w->instance";
@@ -304,30 +404,27 @@ std::string c_glue(const ModuleInfo &info, const std::vector<std::string> &table
   c += "););\n  return trap;\n}\n\n";
 
   c += "static void pgw_free(void *p) { " + prefix + "_free(&((pgw_instance *)p)->instance); }\n\n";
-  c += "static void pgw_set_stack_limit(uintptr_t limit) { pgw_stack_limit = limit; }\n\n";
-  // wasm2c grows a table up to its declared maximum: the host's cap is lower.
-  c += "static void pgw_cap_tables(void *p, uint32_t cap) {\n"
-       "  pgw_instance *w = (pgw_instance *)p;\n  (void)w;\n  (void)cap;\n";
-  for (const auto &f : table_fields)
-    c += "  if (w->instance." + f + ".max_size > cap) w->instance." + f + ".max_size = cap;\n";
-  c += "}\n\n";
-
+  c += "static void pgw_set_limits(uintptr_t stack, uint32_t pages, uint32_t entries) {\n"
+       "  pgw_stack_limit = stack;\n  pgw_max_pages = pages;\n  pgw_max_entries = entries;\n}\n\n";
   c += "typedef struct {\n"
        "  int abi;\n"
        "  uint32_t instance_size;\n"
        "  uint32_t exports;\n"
        "  int (*const *calls)(void *, const uint64_t *, uint64_t *);\n"
-       "  int (*instantiate)(void *, const pgw_host *);\n"
+       "  int (*instantiate)(void *, const pgw_host *, void *const *);\n"
        "  void (*free)(void *);\n"
        "  wasm_rt_memory_t *(*memory)(void *);\n"
        "  void *(*global)(void *, int);\n"
-       "  void (*set_stack_limit)(uintptr_t);\n"
-       "  void (*cap_tables)(void *, uint32_t);\n"
+       "  void (*set_limits)(uintptr_t, uint32_t, uint32_t);\n"
+       "  void *(*any_export)(void *, uint32_t, wasm_rt_funcref_t *);\n"
+       "  const void *runtime;\n"
        "} pgw_native_module;\n\n";
+  // `runtime`: the address of the runtime's state as this object sees it, so
+  // that the engine links only instances that share one runtime.
   c += "PGW_EXPORT const pgw_native_module pgw_native_module_v1 = {" + std::to_string(kGlueAbi) +
        ", sizeof(pgw_instance), " + std::to_string(info.exports.size()) +
-       ", pgw_calls, pgw_instantiate, pgw_free, pgw_memory, pgw_global, pgw_set_stack_limit, "
-       "pgw_cap_tables};\n";
+       ", pgw_calls, pgw_instantiate, pgw_free, pgw_memory, pgw_global, pgw_set_limits, "
+       "pgw_export, &wasm_rt_jmp_buf};\n";
   return c;
 }
 
@@ -343,7 +440,25 @@ std::string with_stack_check(std::string generated_c) {
       "#define FUNC_PROLOGUE                                                   \\\n"
       "  if (UNLIKELY((uintptr_t)__builtin_frame_address(0) < pgw_stack_limit)) \\\n"
       "    TRAP(EXHAUSTION);\n"
-      "#define FUNC_EPILOGUE\n");
+      "#define FUNC_EPILOGUE\n"
+      // The host's caps on what the module allocates, in force before its
+      // start function runs (wasm2c gives a memory without a maximum 65536
+      // pages, where its 32-bit size wraps).
+      "extern uint32_t pgw_max_pages, pgw_max_entries;\n"
+      "static inline void pgw_allocate_memory(wasm_rt_memory_t *m, uint32_t initial,\n"
+      "                                       uint32_t max) {\n"
+      "  wasm_rt_allocate_memory(m, initial, max < pgw_max_pages ? max : pgw_max_pages);\n"
+      "}\n"
+      "#define wasm_rt_allocate_memory pgw_allocate_memory\n"
+      "#define PGW_ALLOCATE_TABLE(type)                                                 \\\n"
+      "  static inline void pgw_allocate_##type##_table(wasm_rt_##type##_table_t *t,   \\\n"
+      "                                                 uint32_t initial, uint32_t max) { \\\n"
+      "    wasm_rt_allocate_##type##_table(t, initial,                                \\\n"
+      "                                    max < pgw_max_entries ? max : pgw_max_entries); \\\n"
+      "  }\n"
+      "PGW_ALLOCATE_TABLE(funcref)\nPGW_ALLOCATE_TABLE(externref)\n"
+      "#define wasm_rt_allocate_funcref_table pgw_allocate_funcref_table\n"
+      "#define wasm_rt_allocate_externref_table pgw_allocate_externref_table\n");
   return generated_c;
 }
 

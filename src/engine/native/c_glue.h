@@ -28,18 +28,14 @@ struct Unsupported {
 inline constexpr std::string_view kModuleName = "m";
 
 // The ABI version of the entry point, bumped when its layout changes.
-inline constexpr int kGlueAbi = 2;
+inline constexpr int kGlueAbi = 3;
 
 // wasm2c's name for `name` (its MangleName, wabt 1.0.32).
 std::string mangle(std::string_view name);
 
 // The glue for a module described by `info` (the module as translated:
-// instrumented), whose wasm2c instance has the tables `table_fields`, or
-// Unsupported.
-std::string c_glue(const ModuleInfo &info, const std::vector<std::string> &table_fields);
-
-// The fields of wasm2c's instance struct that are tables, from its header.
-std::vector<std::string> table_fields(const std::string &header);
+// instrumented), or Unsupported.
+std::string c_glue(const ModuleInfo &info);
 
 // wasm2c's C with its stack-depth prologue replaced by a check of the
 // machine stack against the limit the host sets (a count of frames says
