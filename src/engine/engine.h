@@ -190,7 +190,9 @@ class Engine {
   virtual std::string version() const = 0;
 };
 
-// The V8 engine (src/engine/v8).
+// The V8 engine (src/engine/v8). pg_wasm.so loads it from pg_wasm_v8.so
+// beside it at the first call (src/engine/v8_loader.cc), and throws
+// EngineError if it cannot.
 std::unique_ptr<Engine> make_v8_engine(const EngineConfig &config);
 
 // The tools the native engine builds modules with.
