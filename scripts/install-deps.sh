@@ -69,4 +69,24 @@ else
   rm -rf "$tmp" "$LIBNODE_PREFIX"
   mv "$LIBNODE_PREFIX.new" "$LIBNODE_PREFIX"
 fi
+# Node and npm, for jco (tools/components), which builds the test
+# components. A Node already on PATH (such as NodeSource's, which bundles
+# npm and conflicts with Debian's npm) is used as it is.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  read -r -a need <<<"$(missing nodejs npm)"
+  apt_install "${need[@]}"
+fi
+# jco as pinned by the lockfile, installed again only when the lockfile
+# changes; as the user who ran the script through sudo, so that the tree
+# stays theirs.
+COMPONENT_TOOLS="$(cd "$(dirname "$0")/.." && pwd)/tools/components"
+STAMP="$COMPONENT_TOOLS/node_modules/.installed-lock.json"
+if ! cmp -s "$COMPONENT_TOOLS/package-lock.json" "$STAMP" 2>/dev/null; then
+  echo "install-deps: npm ci in tools/components (jco)"
+  as_user=()
+  if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then as_user=(sudo -u "$SUDO_USER" -H); fi
+  (cd "$COMPONENT_TOOLS" &&
+    "${as_user[@]}" npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null &&
+    "${as_user[@]}" cp package-lock.json "$STAMP")
+fi
 echo "install-deps: done"
