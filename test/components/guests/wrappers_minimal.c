@@ -69,8 +69,8 @@ static u32 length(const char *s) {
 // [method]context.get-options(self: borrow<context>, t: options-type) -> own<options>
 #ifdef WIT_V2
 // options-type has a case with a string payload: (discriminant, ptr, len).
-IMPORT("types", "[method]context.get-options") u32 context_get_options(u32 ctx, u32 type, u32 ptr,
-                                                                       u32 len);
+IMPORT("types", "[method]context.get-options")
+u32 context_get_options(u32 ctx, u32 type, u32 ptr, u32 len);
 #define GET_SERVER_OPTIONS(ctx) context_get_options(ctx, 0, 0, 0)
 #else
 IMPORT("types", "[method]context.get-options") u32 context_get_options(u32 ctx, u32 type);
@@ -129,7 +129,9 @@ static u32 *error(const char *msg) {
 static const char requirement[] = "^" WIT_VERSION;
 static str version = {requirement, sizeof requirement - 1};
 
-EXPORT("host-version-requirement") str *host_version_requirement(void) { return &version; }
+EXPORT("host-version-requirement") str *host_version_requirement(void) {
+  return &version;
+}
 
 // Nothing to free: the string is static. Present so that the component has a
 // post-return option to read.
@@ -176,10 +178,18 @@ EXPORT("iter-scan") u32 *iter_scan(u32 ctx, u32 row) {
   return r;
 }
 
-EXPORT("re-scan") u32 *re_scan(u32 ctx) { return error("re-scan is not supported"); }
-EXPORT("end-scan") u32 *end_scan(u32 ctx) { return ok(); }
-EXPORT("begin-modify") u32 *begin_modify(u32 ctx) { return error("read-only"); }
-EXPORT("insert") u32 *insert(u32 ctx, u32 row) { return error("read-only"); }
+EXPORT("re-scan") u32 *re_scan(u32 ctx) {
+  return error("re-scan is not supported");
+}
+EXPORT("end-scan") u32 *end_scan(u32 ctx) {
+  return ok();
+}
+EXPORT("begin-modify") u32 *begin_modify(u32 ctx) {
+  return error("read-only");
+}
+EXPORT("insert") u32 *insert(u32 ctx, u32 row) {
+  return error("read-only");
+}
 // rowid: cell, flattened (case, i64 payload, i32 payload).
 EXPORT("update")
 u32 *update(u32 ctx, u32 rowid_case, int64_t rowid0, u32 rowid1, u32 row) {
@@ -188,7 +198,9 @@ u32 *update(u32 ctx, u32 rowid_case, int64_t rowid0, u32 rowid1, u32 row) {
 EXPORT("delete") u32 *delete_(u32 ctx, u32 rowid_case, int64_t rowid0, u32 rowid1) {
   return error("read-only");
 }
-EXPORT("end-modify") u32 *end_modify(u32 ctx) { return ok(); }
+EXPORT("end-modify") u32 *end_modify(u32 ctx) {
+  return ok();
+}
 
 #ifdef WIT_V2
 // stmt: import-foreign-schema-stmt, flattened: three strings, the list type's
