@@ -1,7 +1,7 @@
 // The component reader (src/toolkit/component) on components of the world
-// supabase:wrappers that jco builds at build time (test/components), and
-// on malformed components: cut short at every byte, or made by hand with
-// one thing wrong.
+// supabase:wrappers that jco's wasm-tools build at build time
+// (test/components), and on malformed components: cut short at every byte,
+// or made by hand with one thing wrong.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -25,10 +25,13 @@ std::vector<uint8_t> fixture(const std::string &name) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-#define LOAD(var, name)                     \
-  std::vector<uint8_t> var = fixture(name); \
-  if (var.empty())                          \
-  GTEST_SKIP() << name << " not built: node or jco missing (scripts/install-deps.sh)"
+// A missing fixture is a failure, never a skip: the build makes them all
+// (test/components; configuring fails without node or jco's wasm-tools).
+#define LOAD(var, name)                                               \
+  std::vector<uint8_t> var = fixture(name);                           \
+  ASSERT_FALSE(var.empty()) << name                                   \
+                            << " missing from " PGWASM_COMPONENTS_DIR \
+                               " (build the target test_components)"
 
 const ExportedFunc *find(const Package &p, std::string_view name) {
   for (const ExportedFunc &f : p.exports)

@@ -1,10 +1,15 @@
 // Makes a WebAssembly component from a core module and a WIT world, with
 // jco's wasm-tools (the equivalent of `jco embed` then `jco new`):
 //   node make-component.mjs <core.wasm> <world.wit> <world name> <out.wasm>
-// The WIT is given to the embedder as text: jco 1.35's `embed` command reads
-// it through a WASI filesystem with no preopened directory and fails.
+// componentEmbed and componentNew come from @bytecodealliance/jco-transpile,
+// the library jco itself re-exports them from (jco 1.35 = jco-transpile
+// 0.15, same bytes out). Only its `wasm-tools` entry point is imported: it
+// runs on Debian 12's Node 18, where jco's own entry point does not (since
+// jco 1.25 it loads oxc-minify, whose native binding wants Node >= 20.19).
+// The WIT is given to the embedder as text: jco's `embed` command reads it
+// through a WASI filesystem with no preopened directory and fails.
 import { readFile, writeFile } from "node:fs/promises";
-import { componentEmbed, componentNew } from "@bytecodealliance/jco";
+import { componentEmbed, componentNew } from "@bytecodealliance/jco-transpile/wasm-tools";
 
 const [core, wit, world, out] = process.argv.slice(2);
 if (!out) {
