@@ -69,4 +69,34 @@ else
   rm -rf "$tmp" "$LIBNODE_PREFIX"
   mv "$LIBNODE_PREFIX.new" "$LIBNODE_PREFIX"
 fi
+# Node (>= 18) and npm, for jco's wasm-tools (tools/components), which build
+# the test components. On a fresh Debian 12 that is Debian's nodejs (18) and
+# npm (9). A Node already on PATH (such as NodeSource's, which bundles npm and
+# conflicts with Debian's npm) is used as it is.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  read -r -a need <<<"$(missing nodejs npm)"
+  echo "install-deps: installing ${need[*]}"
+  apt_install "${need[@]}"
+fi
+if ! node -e 'process.exit(+process.versions.node.split(".")[0] >= 18 ? 0 : 1)'; then
+  echo "install-deps: $(command -v node) is Node $(node --version); the test components need Node >= 18" >&2
+  exit 1
+fi
+# jco-transpile as pinned by the lockfile, installed again only when the
+# lockfile or these options change; as the user who ran the script through
+# sudo, so that the tree stays theirs. Optional dependencies are only native
+# bindings (of oxc-minify and jco-node-fs) that wasm-tools never loads, and
+# npm 9 skips them on Node 18 anyway: omitting them gives the same tree on
+# every Node.
+COMPONENT_TOOLS="$(cd "$(dirname "$0")/.." && pwd)/tools/components"
+NPM_CI=(npm ci --omit=optional --ignore-scripts --no-audit --no-fund --no-update-notifier --loglevel=error)
+STAMP="$COMPONENT_TOOLS/node_modules/.pg_wasm-installed"
+stamp() { cat "$COMPONENT_TOOLS/package-lock.json"; echo "${NPM_CI[*]}"; }
+if ! stamp | cmp -s - "$STAMP" 2>/dev/null; then
+  echo "install-deps: npm ci in tools/components (jco-transpile)"
+  as_user=()
+  if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then as_user=(sudo -u "$SUDO_USER" -H); fi
+  (cd "$COMPONENT_TOOLS" && "${as_user[@]}" "${NPM_CI[@]}" >/dev/null)
+  stamp | "${as_user[@]}" tee "$STAMP" >/dev/null
+fi
 echo "install-deps: done"
