@@ -71,12 +71,12 @@ for i in 1 2 3 4; do
 done
 wait_builders_done
 expect "built once" 1 "$(builds_logged "$SHA")"
-[ -n "$(find "$CACHE/$SHA" -name 'mem-*.so')" ] || { echo "FAIL: no build in $CACHE/$SHA" >&2; exit 1; }
+[ -n "$(find "$CACHE/${SHA:0:24}" -name 'mem-*.so')" ] || { echo "FAIL: no build in $CACHE/${SHA:0:24}" >&2; exit 1; }
 echo "ok: the build is in the database's cache"
 
 # A damaged build (cut short, as a torn write would leave it) is found
 # before it is loaded, and built again.
-SO=$(find "$CACHE/$SHA" -name 'mem-*.so')
+SO=$(find "$CACHE/${SHA:0:24}" -name 'mem-*.so')
 truncate -s $(($(stat -c %s "$SO") / 2)) "$SO"
 expect "damaged build: the call still works" 111 "$(sql -d $DB -c "SELECT collatz_steps(27)")"
 expect "damaged build: built again" "native|111" "$(wait_native collatz "collatz_steps(27)")"
@@ -98,7 +98,7 @@ NEW=$(sha_of big)
 expect "new code at once" 2 "$(sql -d $DB -c "SELECT big_answer(5)")"
 expect "new code natively" "native|2" "$(wait_native big "big_answer(5)")"
 wait_builders_done
-[ ! -e "$CACHE/$OLD" ] || { echo "FAIL: the replaced code's build is still in $CACHE/$OLD" >&2; exit 1; }
+[ ! -e "$CACHE/${OLD:0:24}" ] || { echo "FAIL: the replaced code's build is still in $CACHE/${OLD:0:24}" >&2; exit 1; }
 echo "ok: the replaced code's build is gone"
 
 # Dropped: its build goes when the drop commits, unless another module
@@ -106,10 +106,10 @@ echo "ok: the replaced code's build is gone"
 sql -d $DB -c "SET wasm.engine = v8" \
   -c "SELECT wasm.load_module(name || '_twin', code) IS NOT NULL FROM wasm.modules WHERE name = 'collatz'" >/dev/null
 sql -d $DB -c "SELECT wasm.drop_module('collatz_twin')" >/dev/null
-[ -e "$CACHE/$SHA" ] || { echo "FAIL: dropping a twin removed collatz's build" >&2; exit 1; }
+[ -e "$CACHE/${SHA:0:24}" ] || { echo "FAIL: dropping a twin removed collatz's build" >&2; exit 1; }
 echo "ok: a build another module's code still needs stays"
 sql -d $DB -c "SELECT wasm.drop_module('big', cascade => true)" >/dev/null 2>&1
-[ ! -e "$CACHE/$NEW" ] || { echo "FAIL: the dropped module's build is still in $CACHE/$NEW" >&2; exit 1; }
+[ ! -e "$CACHE/${NEW:0:24}" ] || { echo "FAIL: the dropped module's build is still in $CACHE/${NEW:0:24}" >&2; exit 1; }
 echo "ok: a dropped module's build is removed"
 
 # Dropped while its build is in flight: nothing of it stays.
@@ -122,7 +122,7 @@ for _ in $(seq 300); do [ "$(builders)" != 0 ] && break; sleep 0.1; done
 expect "a build is in flight" 1 "$(builders)"
 sql -d $DB -c "SELECT wasm.drop_module('big3', cascade => true)" >/dev/null 2>&1
 wait_builders_done
-[ ! -e "$CACHE/$THIRD" ] || { echo "FAIL: the dropped module's build is still in $CACHE/$THIRD" >&2; exit 1; }
+[ ! -e "$CACHE/${THIRD:0:24}" ] || { echo "FAIL: the dropped module's build is still in $CACHE/${THIRD:0:24}" >&2; exit 1; }
 echo "ok: a module dropped during its build leaves nothing"
 
 sql -d postgres -c "DROP DATABASE $DB"
