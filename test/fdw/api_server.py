@@ -23,6 +23,12 @@ Endpoints:
   GET /events.csv          the same events (same filters and sort, no paging)
                            as CSV with a header: id,type,actor_login,created_at
   GET /events/{id}         the event, or 404
+  GET /github/events       the events as GitHub's REST API gives them (a JSON
+                           array, newest first; each with id, type, actor
+                           {id, login, display_login, url}, repo {id, name,
+                           url}, payload, public, created_at), ?per_page=
+                           (default 30, max 100) &page= (from 1); past the
+                           last page, []
   GET /limited/events      as /events, but the first request for each cursor
                            value is answered 429 with Retry-After: 1
   /users                   Authorization: Bearer <token>, else 401
@@ -176,6 +182,33 @@ def filter_events(query):
     return events
 
 
+def github_event(e):
+    """An event in the shape of GitHub's REST API (GET /events)."""
+    login = e["actor"]["login"]
+    repo = e["repo"]
+    number = int(e["id"][1:])
+    return {
+        "id": e["id"],
+        "type": e["type"],
+        "actor": {"id": e["actor"]["id"], "login": login, "display_login": login,
+                  "url": "https://api.github.com/users/" + login},
+        "repo": {"id": 1000 + int(repo.rsplit("repo", 1)[1]), "name": repo,
+                 "url": "https://api.github.com/repos/" + repo},
+        "payload": e["payload"],
+        "public": number % 10 != 0,
+        "created_at": e["created_at"],
+    }
+
+
+def github_events(query):
+    """A page of the events, newest first, as GitHub pages them."""
+    per_page = parse_int(query.get("per_page", "30"), "per_page", 1, 100)
+    page = parse_int(query.get("page", "1"), "page", 1, 1_000_000)
+    start = (page - 1) * per_page
+    newest_first = EVENTS[::-1]
+    return [github_event(e) for e in newest_first[start:start + per_page]]
+
+
 def events_csv(events):
     """The events as CSV: id,type,actor_login,created_at, with a header."""
     out = io.StringIO()
@@ -289,6 +322,8 @@ class Handler(BaseHTTPRequestHandler):
         if len(parts) == 2 and parts[0] == "events" and method == "GET":
             e = EVENTS_BY_ID.get(parts[1])
             return self.send_json(200, e) if e else self.send_json(404, {"error": "not found"})
+        if parts == ["github", "events"] and method == "GET":
+            return self.send_json(200, github_events(query))
         if parts == ["limited", "events"] and method == "GET":
             key = query.get("cursor", "")
             with self.state.lock:

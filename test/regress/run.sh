@@ -25,6 +25,9 @@ trap check_server_log_at_exit EXIT
 rm -rf "$cluster/guests"
 mkdir -p "$cluster/guests"
 cp "$BUILD"/guests/* "$cluster/guests/"
+# The WebAssembly components (test/components: <name>.wasm, and the core
+# module inside each as <name>.core.wasm), beside the guests.
+cp "$BUILD"/components/*.wasm "$cluster/guests/"
 chmod -R a+rX "$cluster/guests"
 export PG_WASM_GUESTS="$cluster/guests"
 

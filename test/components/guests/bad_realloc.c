@@ -1,0 +1,105 @@
+// bad_realloc: a malformed guest of the world supabase:wrappers 0.1.0 whose
+// `cabi_realloc` returns garbage once told to. The host calls it to place
+// strings and lists it returns in the guest's memory, and must check what it
+// gets (in bounds for the whole size, aligned as asked) before writing:
+// each fault is a clean ERROR, never a write outside the guest's memory.
+//
+// The table option `fault` is read at begin-scan with a good allocator;
+// then the allocator turns bad and begin-scan calls an import that needs it:
+//   oob         returns the last byte of memory: the string does not fit
+//               (options.require of the table option `object`, 6 bytes)
+//   wrap        returns 0xfffffff0: the end wraps 2^32 (options.require)
+//   misaligned  returns an odd address for an alignment of 4
+//               (context.get-columns: a list of handles)
+//   trap        traps inside cabi_realloc (options.require)
+// Without a fault (or after the faulty call, which the host must not let
+// return normally) the table has one column and one row, 'ok'.
+#define WIT_VERSION "0.1.0"
+#define CABI_CUSTOM_REALLOC
+#include "cabi.h"
+
+enum { GOOD, OOB, WRAP, MISALIGNED, TRAP };
+static int mode = GOOD;
+static int rows;
+
+__attribute__((export_name("cabi_realloc"))) void *cabi_realloc(void *old, u32 old_size, u32 align,
+                                                                u32 new_size) {
+  switch (mode) {
+    case OOB: return (void *)(uintptr_t)(__builtin_wasm_memory_size(0) * 65536u - 1);
+    case WRAP: return (void *)(uintptr_t)0xfffffff0u;
+    case MISALIGNED: {
+      unsigned char *p = good_realloc(old, old_size, align, new_size + 1);
+      return align > 1 ? p + 1 : p;
+    }
+    case TRAP: __builtin_trap();
+    default: return good_realloc(old, old_size, align, new_size);
+  }
+}
+
+EXPORT("host-version-requirement") str *host_version_requirement(void) {
+  static str req = {"^0.1.0", 6};
+  return &req;
+}
+
+EXPORT("init") export_ret *init(u32 ctx) {
+  drop_borrows(ctx, 0);
+  return ret_ok();
+}
+
+EXPORT("begin-scan") export_ret *begin_scan(u32 ctx) {
+  str f = option_or(ctx, OPTIONS_TABLE, "fault", ""), v;
+  rows = 0;
+  mode = str_eq(f, "oob")          ? OOB
+         : str_eq(f, "wrap")       ? WRAP
+         : str_eq(f, "misaligned") ? MISALIGNED
+         : str_eq(f, "trap")       ? TRAP
+                                   : GOOD;
+  if (mode == MISALIGNED) {
+    list cols;
+    context_get_columns(ctx, &cols);
+    mode = GOOD;
+    for (u32 i = 0; i < cols.len; i++) column_drop(((const u32 *)cols.ptr)[i]);
+  } else if (mode != GOOD) {
+    option_require(ctx, OPTIONS_TABLE, "object", &v);
+    mode = GOOD;
+  }
+  drop_borrows(ctx, 0);
+  return ret_ok();
+}
+
+EXPORT("iter-scan") export_ret *iter_scan(u32 ctx, u32 row) {
+  export_ret *r = ret_row(rows++ == 0);
+  if (rows == 1) push_string(row, CELL_STRING, S("ok"));
+  drop_borrows(ctx, row);
+  return r;
+}
+
+EXPORT("re-scan") export_ret *re_scan(u32 ctx) {
+  rows = 0;
+  drop_borrows(ctx, 0);
+  return ret_ok();
+}
+EXPORT("end-scan") export_ret *end_scan(u32 ctx) {
+  drop_borrows(ctx, 0);
+  return ret_ok();
+}
+EXPORT("begin-modify") export_ret *begin_modify(u32 ctx) {
+  drop_borrows(ctx, 0);
+  return ret_err(S("read-only"));
+}
+EXPORT("insert") export_ret *insert(u32 ctx, u32 row) {
+  drop_borrows(ctx, row);
+  return ret_err(S("read-only"));
+}
+EXPORT("update") export_ret *update(u32 ctx, u32 rowid_case, s64 rowid0, u32 rowid1, u32 row) {
+  drop_borrows(ctx, row);
+  return ret_err(S("read-only"));
+}
+EXPORT("delete") export_ret *delete_(u32 ctx, u32 rowid_case, s64 rowid0, u32 rowid1) {
+  drop_borrows(ctx, 0);
+  return ret_err(S("read-only"));
+}
+EXPORT("end-modify") export_ret *end_modify(u32 ctx) {
+  drop_borrows(ctx, 0);
+  return ret_ok();
+}
