@@ -25,6 +25,8 @@ trap check_server_log_at_exit EXIT
 rm -rf "$cluster/guests"
 mkdir -p "$cluster/guests"
 cp "$BUILD"/guests/* "$cluster/guests/"
+# Supabase-style components (test/components), for fdw_components.
+cp "$BUILD"/components/*.wasm "$cluster/guests/"
 chmod -R a+rX "$cluster/guests"
 export PG_WASM_GUESTS="$cluster/guests"
 
