@@ -38,9 +38,7 @@ constexpr size_t kMaxTransfer = size_t{256} << 20;
 class CoreGuest final : public GuestImpl {
  public:
   CoreGuest(FdwGuest &owner, pg::LoadedModule &module);
-  bool exports(Routine r) const override {
-    return exports_[static_cast<size_t>(r)].has_value();
-  }
+  bool exports(Routine r) const override { return exports_[static_cast<size_t>(r)].has_value(); }
   std::string_view call(Routine r, std::string_view input) override;
   bool alive() const override { return instance_.instance != nullptr; }
   std::string_view host_version() const override { return kHostFdwApiVersionText; }
@@ -92,7 +90,8 @@ CoreGuest::CoreGuest(FdwGuest &owner, pg::LoadedModule &module)
   alloc_ = func_export("pg_wasm_alloc", FuncType{{ValType::I32}, {ValType::I32}}, true);
   free_ = func_export("pg_wasm_free", FuncType{{ValType::I32}, {}}, false);
   for (size_t i = 0; i < kRoutines; i++)
-    exports_[i] = func_export(routine_export(static_cast<Routine>(i)), routine_type(static_cast<Routine>(i)), false);
+    exports_[i] = func_export(routine_export(static_cast<Routine>(i)),
+                              routine_type(static_cast<Routine>(i)), false);
 
   instance_ = module_.new_instance();
 }

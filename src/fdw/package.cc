@@ -104,9 +104,9 @@ void validate_with_guest(const ServerConfig &server, const TableConfig *table,
           ERRCODE_INVALID_PARAMETER_VALUE,
           describe_code(server) + " states a host version requirement pg_wasm cannot read: " + why);
     if (!*ok)
-      guest.fail(ERRCODE_INVALID_PARAMETER_VALUE,
-                 describe_code(server) + " requires the FDW host version " + requirement +
-                     "; pg_wasm's is " + host);
+      guest.fail(ERRCODE_INVALID_PARAMETER_VALUE, describe_code(server) +
+                                                      " requires the FDW host version " +
+                                                      requirement + "; pg_wasm's is " + host);
   }
   if (!guest.exports(Routine::Validate)) return;
   msgpack::sbuffer buf;

@@ -436,8 +436,9 @@ static std::shared_ptr<const ModuleInfo> describe(
     try {
       component = read_component_package(code);
     } catch (const toolkit::component::ComponentError &e) {
-      throw SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION,
-                     "wasm component \"" + std::string(name) + "\" cannot be compiled: " + e.what());
+      throw SqlError(
+          ERRCODE_INVALID_BINARY_REPRESENTATION,
+          "wasm component \"" + std::string(name) + "\" cannot be compiled: " + e.what());
     }
     code = component->main_module;
   }

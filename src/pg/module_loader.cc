@@ -50,14 +50,13 @@ ModuleInfo validate_code(std::string_view name, std::span<const uint8_t> code) {
   try {
     code = core_module_of(code);
   } catch (const toolkit::component::ComponentError &e) {
-    throw SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION,
-                   "wasm component " + quoted(name) + " is " +
-                       (e.kind == toolkit::component::ComponentError::Kind::Unsupported
-                            ? "not supported"
-                            : e.kind == toolkit::component::ComponentError::Kind::Malformed
-                                  ? "malformed"
-                                  : "invalid") +
-                       " at byte offset " + std::to_string(e.offset) + ": " + e.message);
+    throw SqlError(
+        ERRCODE_INVALID_BINARY_REPRESENTATION,
+        "wasm component " + quoted(name) + " is " +
+            (e.kind == toolkit::component::ComponentError::Kind::Unsupported ? "not supported"
+             : e.kind == toolkit::component::ComponentError::Kind::Malformed ? "malformed"
+                                                                             : "invalid") +
+            " at byte offset " + std::to_string(e.offset) + ": " + e.message);
   }
   try {
     info = toolkit::read_module(code);

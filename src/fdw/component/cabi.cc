@@ -493,8 +493,10 @@ void lower_into(Cx &cx, const Type &t, const Value &v, std::vector<engine::Value
     case Kind::U32:
     case Kind::Own:
     case Kind::Borrow: out.push_back(Value::make_i32(static_cast<int32_t>(v.bits))); return;
-    case Kind::Char: out.push_back(Value::make_i32(static_cast<int32_t>(check_char(
-                         static_cast<uint32_t>(v.bits))))); return;
+    case Kind::Char:
+      out.push_back(
+          Value::make_i32(static_cast<int32_t>(check_char(static_cast<uint32_t>(v.bits)))));
+      return;
     case Kind::S64:
     case Kind::U64: out.push_back(Value::make_i64(static_cast<int64_t>(v.bits))); return;
     case Kind::F32: out.push_back(Value::make_f32(static_cast<float>(v.f))); return;
@@ -584,7 +586,8 @@ Value load(Cx &cx, const Type &t, uint32_t ptr) {
     case Kind::F32: return Value::real(std::bit_cast<float>(read_le<uint32_t>(b)));
     case Kind::F64: return Value::real(std::bit_cast<double>(read_le<uint64_t>(b)));
     case Kind::Char: return Value::u(check_char(read_le<uint32_t>(b)));
-    case Kind::String: return load_string(cx, read_le<uint32_t>(b), read_le<uint32_t>(b.subspan(4)));
+    case Kind::String:
+      return load_string(cx, read_le<uint32_t>(b), read_le<uint32_t>(b.subspan(4)));
     case Kind::List:
       return load_list(cx, *t.items[0], read_le<uint32_t>(b), read_le<uint32_t>(b.subspan(4)));
     case Kind::Tuple:
@@ -602,11 +605,13 @@ Value load(Cx &cx, const Type &t, uint32_t ptr) {
     case Kind::Option:
     case Kind::Result: {
       Kind dk = disc_kind(case_count(t));
-      uint32_t c = dk == Kind::U8 ? b[0] : dk == Kind::U16 ? read_le<uint16_t>(b) : read_le<uint32_t>(b);
+      uint32_t c = dk == Kind::U8    ? b[0]
+                   : dk == Kind::U16 ? read_le<uint16_t>(b)
+                                     : read_le<uint32_t>(b);
       check_case(t, c);
       Value v = Value::of_case(c);
-      uint32_t off = static_cast<uint32_t>(
-          align_to(size_of(Type{dk, {}, {}, 0}), max_case_alignment(t)));
+      uint32_t off =
+          static_cast<uint32_t>(align_to(size_of(Type{dk, {}, {}, 0}), max_case_alignment(t)));
       if (const Type *p = case_payload(t, c)) v.items.push_back(load(cx, *p, ptr + off));
       return v;
     }
@@ -650,8 +655,8 @@ void store(Cx &cx, const Type &t, const Value &v, uint32_t ptr) {
       uint32_t c = v.case_index();
       check_case(t, c);
       Kind dk = disc_kind(case_count(t));
-      uint32_t off = static_cast<uint32_t>(
-          align_to(size_of(Type{dk, {}, {}, 0}), max_case_alignment(t)));
+      uint32_t off =
+          static_cast<uint32_t>(align_to(size_of(Type{dk, {}, {}, 0}), max_case_alignment(t)));
       if (const Type *p = case_payload(t, c)) {
         if (!v.payload()) throw CabiError("a variant case without its payload");
         store(cx, *p, *v.payload(), ptr + off);

@@ -26,8 +26,27 @@ class CabiError : public std::runtime_error {
 };
 
 enum class Kind : uint8_t {
-  Bool, S8, U8, S16, U16, S32, U32, S64, U64, F32, F64, Char, String,
-  List, Tuple, Record, Variant, Option, Result, Own, Borrow,
+  Bool,
+  S8,
+  U8,
+  S16,
+  U16,
+  S32,
+  U32,
+  S64,
+  U64,
+  F32,
+  F64,
+  Char,
+  String,
+  List,
+  Tuple,
+  Record,
+  Variant,
+  Option,
+  Result,
+  Own,
+  Borrow,
 };
 
 // A value type. Options and results are variants with fixed cases

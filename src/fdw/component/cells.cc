@@ -14,8 +14,21 @@ using MType = MsgpackReader::Type;
 namespace {
 
 enum Case : uint32_t {
-  kBool, kI8, kI16, kF32, kI32, kF64, kI64, kNumeric, kString, kDate, kTimestamp,
-  kTimestamptz, kJson, kUuid, kOther
+  kBool,
+  kI8,
+  kI16,
+  kF32,
+  kI32,
+  kF64,
+  kI64,
+  kNumeric,
+  kString,
+  kDate,
+  kTimestamp,
+  kTimestamptz,
+  kJson,
+  kUuid,
+  kOther
 };
 constexpr int64_t kPgEpochSecs = 946'684'800;  // 2000-01-01 in Unix seconds
 constexpr int64_t kSecsPerDay = 86'400;
@@ -62,13 +75,15 @@ std::optional<Value> read_cell(MsgpackReader &r, const std::string &type, WitVer
     throw CabiError("a value of type " + type + " is not a number");
   };
   switch (c) {
-    case kBool: return Value::of_case(c, Value::u(x.type == MType::Bool ? x.boolean : number() != 0));
+    case kBool:
+      return Value::of_case(c, Value::u(x.type == MType::Bool ? x.boolean : number() != 0));
     case kI8:
     case kI16:
     case kI32:
     case kI64:
-      return Value::of_case(c, Value::i(x.type == MType::Str ? std::atoll(std::string(x.bytes).c_str())
-                                                             : int_of(x, "an integer cell")));
+      return Value::of_case(c,
+                            Value::i(x.type == MType::Str ? std::atoll(std::string(x.bytes).c_str())
+                                                          : int_of(x, "an integer cell")));
     case kF32:
     case kF64:
     case kNumeric: return Value::of_case(c, Value::real(number()));
@@ -117,7 +132,8 @@ uint32_t cell_case(const std::string &type, WitVersion v) {
   if (type.starts_with("numeric")) return kNumeric;
   if (type == "date") return kDate;
   if (type.starts_with("timestamp")) {
-    if (type.find("with time zone") != std::string::npos && type.find("without") == std::string::npos)
+    if (type.find("with time zone") != std::string::npos &&
+        type.find("without") == std::string::npos)
       return kTimestamptz;
     return kTimestamp;
   }
@@ -134,12 +150,21 @@ Value type_oid_of(const ColumnDesc &c, WitVersion v) {
 }
 
 uint32_t type_oid_number(const std::string &type) {
-  static const std::pair<const char *, uint32_t> oids[] = {
-      {"boolean", 16},  {"\"char\"", 18},        {"bigint", 20},  {"smallint", 21},
-      {"integer", 23},  {"text", 25},            {"json", 114},   {"real", 700},
-      {"double precision", 701}, {"date", 1082}, {"timestamp without time zone", 1114},
-      {"timestamp with time zone", 1184},        {"numeric", 1700}, {"uuid", 2950},
-      {"jsonb", 3802}};
+  static const std::pair<const char *, uint32_t> oids[] = {{"boolean", 16},
+                                                           {"\"char\"", 18},
+                                                           {"bigint", 20},
+                                                           {"smallint", 21},
+                                                           {"integer", 23},
+                                                           {"text", 25},
+                                                           {"json", 114},
+                                                           {"real", 700},
+                                                           {"double precision", 701},
+                                                           {"date", 1082},
+                                                           {"timestamp without time zone", 1114},
+                                                           {"timestamp with time zone", 1184},
+                                                           {"numeric", 1700},
+                                                           {"uuid", 2950},
+                                                           {"jsonb", 3802}};
   for (const auto &[n, o] : oids)
     if (type == n) return o;
   return 0;
@@ -195,7 +220,8 @@ void StatementState::read_input(std::string_view msgpack, const World &world) {
         auto a = r.next();
         if (a.type != MType::Array || a.count > kMaxItems) throw CabiError("targets not an array");
         has_targets = true;
-        for (uint32_t t = 0; t < a.count; t++) targets.push_back(static_cast<int>(int_of(r.next(), "a target")));
+        for (uint32_t t = 0; t < a.count; t++)
+          targets.push_back(static_cast<int>(int_of(r.next(), "a target")));
       } else if (k == "quals") {
         auto a = r.next();
         if (a.type != MType::Array || a.count > kMaxItems) throw CabiError("quals not an array");
@@ -377,9 +403,7 @@ std::string cell_to_string(const std::optional<Value> &cell) {
         return "null";
       }
     case kTimestamp:
-    case kTimestamptz:
-      try {
-        return "'" + services::format_rfc3339(x.as_i64()) + "'";
+    case kTimestamptz: try { return "'" + services::format_rfc3339(x.as_i64()) + "'";
       } catch (const std::exception &) {
         return "null";
       }
@@ -394,7 +418,11 @@ std::string lossy_utf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     auto c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : 9;
+    size_t n = c < 0x80             ? 0
+               : (c & 0xE0) == 0xC0 ? 1
+               : (c & 0xF0) == 0xE0 ? 2
+               : (c & 0xF8) == 0xF0 ? 3
+                                    : 9;
     bool ok = n != 9 && i + n < s.size();
     if (ok && n > 0) {
       ok = utf8_valid(s.substr(i, n + 1));

@@ -107,10 +107,10 @@ ComponentGuest::ComponentGuest(FdwGuest &owner, pg::LoadedModule &module)
     if (!f.options.realloc.empty()) realloc_name = f.options.realloc;
   }
   if (!realloc_name.empty())
-    realloc_ = core_func(realloc_name, FuncType{{ValType::I32, ValType::I32, ValType::I32,
-                                                 ValType::I32},
-                                                {ValType::I32}},
-                         "its realloc");
+    realloc_ = core_func(
+        realloc_name,
+        FuncType{{ValType::I32, ValType::I32, ValType::I32, ValType::I32}, {ValType::I32}},
+        "its realloc");
   for (const auto &f : world_->exports) {
     const tc::ExportedFunc *e = find_exported(*package_, f.name);
     if (!e) continue;
@@ -123,8 +123,7 @@ ComponentGuest::ComponentGuest(FdwGuest &owner, pg::LoadedModule &module)
       b.post_return = core_func(e->options.post_return, FuncType{core.results, {}},
                                 "the post-return of " + f.name);
   }
-  if (!bound_[static_cast<size_t>(Export::Init)].fn)
-    refuse("it does not export the routine init");
+  if (!bound_[static_cast<size_t>(Export::Init)].fn) refuse("it does not export the routine init");
   instance_ = module_.new_instance();
 }
 
@@ -185,7 +184,8 @@ std::optional<Value> ComponentGuest::call_export(Export which, std::vector<Value
     abi_error(e);
   }
   // The guest may free what its result pointed to, now that it is copied.
-  if (b.post_return) owner_.invoke(instance_, *b.post_return, "post-return", results.data(), nullptr);
+  if (b.post_return)
+    owner_.invoke(instance_, *b.post_return, "post-return", results.data(), nullptr);
   handles_.end_scope(scope);
   return out;
 }
@@ -220,7 +220,9 @@ std::string_view ComponentGuest::call(Routine r, std::string_view input) {
         scan_done_ = false;
         check_fdw_result(call_export(Export::ReScan, {Value::u(0)}));
         return {};
-      case Routine::EndScan: check_fdw_result(call_export(Export::EndScan, {Value::u(0)})); return {};
+      case Routine::EndScan:
+        check_fdw_result(call_export(Export::EndScan, {Value::u(0)}));
+        return {};
       case Routine::BeginModify:
         state_.read_input(input, *world_);
         state_.context_columns = state_.all_columns;
@@ -242,19 +244,20 @@ std::string_view ComponentGuest::call(Routine r, std::string_view input) {
           args.push_back(*state_.rowid);
         }
         if (r != Routine::Delete) args.push_back(Value::u(0));
-        Export e = r == Routine::Insert ? Export::Insert
+        Export e = r == Routine::Insert   ? Export::Insert
                    : r == Routine::Update ? Export::Update
                                           : Export::Delete;
         check_fdw_result(call_export(e, std::move(args)));
         return {};  // the host uses the row it sent
       }
-      case Routine::EndModify: check_fdw_result(call_export(Export::EndModify, {Value::u(0)})); return {};
+      case Routine::EndModify:
+        check_fdw_result(call_export(Export::EndModify, {Value::u(0)}));
+        return {};
       case Routine::ImportForeignSchema: {
         state_.read_input(input, *world_);
-        Value stmt = Value::tuple({Value::str(owner_.context().server),
-                                   Value::str(state_.remote_schema),
-                                   Value::str(state_.local_schema), Value::of_case(0),
-                                   Value{}});
+        Value stmt =
+            Value::tuple({Value::str(owner_.context().server), Value::str(state_.remote_schema),
+                          Value::str(state_.local_schema), Value::of_case(0), Value{}});
         auto res = call_export(Export::ImportForeignSchema, {Value::u(0), std::move(stmt)});
         check_fdw_result(res);
         if (res && res->payload())

@@ -62,7 +62,8 @@ class HandleTable {
   const Slot &slot(uint32_t index, Res res) const {
     if (index == 0 || index > slots_.size() || !slots_[index - 1].live)
       throw CabiError("resource handle " + std::to_string(index) + " (" +
-                      std::string(to_string(res)) + ") was never given to the guest, or was "
+                      std::string(to_string(res)) +
+                      ") was never given to the guest, or was "
                       "dropped already");
     const Slot &s = slots_[index - 1];
     if (s.res != res)

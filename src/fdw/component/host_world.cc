@@ -107,16 +107,18 @@ Value http_call(ComponentGuest &g, const char *method, const Value &req) {
   Value headers;
   for (const auto &[k, v] : resp.headers)
     headers.items.push_back(Value::tuple({Value::str(lossy_utf8(k)), Value::str(lossy_utf8(v))}));
-  return Value::ok(Value::tuple({Value::str(lossy_utf8(resp.final_url.empty() ? r.url : resp.final_url)),
-                                 Value::u(static_cast<uint16_t>(resp.status)), std::move(headers),
-                                 Value::str(lossy_utf8(resp.body))}));
+  return Value::ok(
+      Value::tuple({Value::str(lossy_utf8(resp.final_url.empty() ? r.url : resp.final_url)),
+                    Value::u(static_cast<uint16_t>(resp.status)), std::move(headers),
+                    Value::str(lossy_utf8(resp.body))}));
 }
 
 void sleep_ms(uint64_t ms) {
   auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
   while (true) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    until - std::chrono::steady_clock::now()).count();
+                    until - std::chrono::steady_clock::now())
+                    .count();
     if (left <= 0) break;
     pg::pg_guard([&] {
       (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
@@ -151,15 +153,38 @@ std::optional<int64_t> parse_with_format(const std::string &s, const std::string
     if (++f >= fmt.size()) return std::nullopt;
     int v;
     switch (fmt[f]) {
-      case 'Y': if (!digits(4, v)) return std::nullopt; tm.tm_year = v - 1900; break;
-      case 'm': if (!digits(2, v)) return std::nullopt; tm.tm_mon = v - 1; break;
-      case 'd': if (!digits(2, v)) return std::nullopt; tm.tm_mday = v; break;
-      case 'H': if (!digits(2, v)) return std::nullopt; tm.tm_hour = v; break;
-      case 'M': if (!digits(2, v)) return std::nullopt; tm.tm_min = v; break;
-      case 'S': if (!digits(2, v)) return std::nullopt; tm.tm_sec = v; break;
-      case '%': if (i >= s.size() || s[i++] != '%') return std::nullopt; break;
+      case 'Y':
+        if (!digits(4, v)) return std::nullopt;
+        tm.tm_year = v - 1900;
+        break;
+      case 'm':
+        if (!digits(2, v)) return std::nullopt;
+        tm.tm_mon = v - 1;
+        break;
+      case 'd':
+        if (!digits(2, v)) return std::nullopt;
+        tm.tm_mday = v;
+        break;
+      case 'H':
+        if (!digits(2, v)) return std::nullopt;
+        tm.tm_hour = v;
+        break;
+      case 'M':
+        if (!digits(2, v)) return std::nullopt;
+        tm.tm_min = v;
+        break;
+      case 'S':
+        if (!digits(2, v)) return std::nullopt;
+        tm.tm_sec = v;
+        break;
+      case '%':
+        if (i >= s.size() || s[i++] != '%') return std::nullopt;
+        break;
       case 'z': {
-        if (i < s.size() && s[i] == 'Z') { i++; break; }
+        if (i < s.size() && s[i] == 'Z') {
+          i++;
+          break;
+        }
         if (i >= s.size() || (s[i] != '+' && s[i] != '-')) return std::nullopt;
         int sign = s[i++] == '-' ? -1 : 1, h, m;
         if (!digits(2, h)) return std::nullopt;
@@ -211,7 +236,8 @@ std::optional<Value> dispatch(ComponentGuest &g, const ImportFn &f, std::vector<
   };
   auto list_of = [&](Res r, size_t count) {
     Value v;
-    for (size_t i = 0; i < count; i++) v.items.push_back(Value::u(g.new_handle(r, static_cast<uint32_t>(i))));
+    for (size_t i = 0; i < count; i++)
+      v.items.push_back(Value::u(g.new_handle(r, static_cast<uint32_t>(i))));
     return v;
   };
   switch (f.fn) {
@@ -275,7 +301,8 @@ std::optional<Value> dispatch(ComponentGuest &g, const ImportFn &f, std::vector<
     case Fn::LimitOffset: limit(p[0]); return Value::i(st.offset);
     case Fn::LimitDeparse:
       limit(p[0]);
-      return Value::str("limit " + std::to_string(*st.limit) + " offset " + std::to_string(st.offset));
+      return Value::str("limit " + std::to_string(*st.limit) + " offset " +
+                        std::to_string(st.offset));
     case Fn::OptionsNew: return Value::u(g.new_handle(Res::Options, p[0].case_index()));
     case Fn::OptionsGet: return opt_str(option(g, g.rep(p[0], Res::Options), p[1].s));
     case Fn::OptionsRequire: {
@@ -308,26 +335,33 @@ std::optional<Value> dispatch(ComponentGuest &g, const ImportFn &f, std::vector<
     case Fn::HttpErrorForStatus: {
       uint64_t status = p[0].items[1].bits;
       if (status < 400) return Value::ok();
-      return Value::error(Value::str("HTTP status " + std::to_string(status) + " for url " +
-                                     p[0].items[0].s));
+      return Value::error(
+          Value::str("HTTP status " + std::to_string(status) + " for url " + p[0].items[0].s));
     }
     case Fn::JwtEncode: {
       std::string claims = "{";
       auto json = [](const std::string &s) {
         std::string o = "\"";
         for (unsigned char c : s) {
-          if (c == '"' || c == '\\') o += '\\', o += static_cast<char>(c);
-          else if (c < 0x20) { char b[8]; std::snprintf(b, sizeof b, "\\u%04x", c); o += b; }
-          else o += static_cast<char>(c);
+          if (c == '"' || c == '\\')
+            o += '\\', o += static_cast<char>(c);
+          else if (c < 0x20) {
+            char b[8];
+            std::snprintf(b, sizeof b, "\\u%04x", c);
+            o += b;
+          } else
+            o += static_cast<char>(c);
         }
         return o + "\"";
       };
-      for (const auto &kv : p[0].items) claims += (claims.size() > 1 ? "," : "") + json(kv.items[0].s) + ":" + json(kv.items[1].s);
+      for (const auto &kv : p[0].items)
+        claims += (claims.size() > 1 ? "," : "") + json(kv.items[0].s) + ":" + json(kv.items[1].s);
       if (p[3].bits > 0) {
         auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch()).count();
-        claims += std::string(claims.size() > 1 ? "," : "") + "\"exp\":" +
-                  std::to_string(now + static_cast<int64_t>(p[3].bits) * 3600);
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+        claims += std::string(claims.size() > 1 ? "," : "") +
+                  "\"exp\":" + std::to_string(now + static_cast<int64_t>(p[3].bits) * 3600);
       }
       claims += "}";
       try {
@@ -356,11 +390,13 @@ std::optional<Value> dispatch(ComponentGuest &g, const ImportFn &f, std::vector<
       return std::nullopt;
     case Fn::TimeEpochSecs:
       return Value::i(std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count());
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count());
     case Fn::TimeParseFromRfc3339: {
       auto m = services::parse_rfc3339(p[0].s);
       return m ? Value::ok(Value::i(*m))
-               : Value::error(Value::str("\"" + p[0].s.substr(0, 64) + "\" is not an RFC 3339 time"));
+               : Value::error(
+                     Value::str("\"" + p[0].s.substr(0, 64) + "\" is not an RFC 3339 time"));
     }
     case Fn::TimeParseFromStr: {
       auto m = parse_with_format(p[0].s, p[1].s);
@@ -376,9 +412,9 @@ std::optional<Value> dispatch(ComponentGuest &g, const ImportFn &f, std::vector<
       }
     case Fn::TimeSleep:
       if (p[0].bits > kMaxSleepMs)
-        g.owner().fail(ERRCODE_FDW_INVALID_DATA_TYPE,
-                       "time.sleep of " + std::to_string(p[0].bits) + " ms; at most " +
-                           std::to_string(kMaxSleepMs) + " ms");
+        g.owner().fail(ERRCODE_FDW_INVALID_DATA_TYPE, "time.sleep of " + std::to_string(p[0].bits) +
+                                                          " ms; at most " +
+                                                          std::to_string(kMaxSleepMs) + " ms");
       sleep_ms(p[0].bits);
       return std::nullopt;
     case Fn::UtilsReportInfo: report(g, INFO, p[0].s); return std::nullopt;
@@ -386,8 +422,8 @@ std::optional<Value> dispatch(ComponentGuest &g, const ImportFn &f, std::vector<
     case Fn::UtilsReportWarning: report(g, WARNING, p[0].s); return std::nullopt;
     case Fn::UtilsReportError: g.owner().fail(ERRCODE_FDW_ERROR, p[0].s);
     case Fn::UtilsCellToString:
-      return Value::str(cell_to_string(p[0].case_index() ? std::optional<Value>(*p[0].payload())
-                                                         : std::nullopt));
+      return Value::str(
+          cell_to_string(p[0].case_index() ? std::optional<Value>(*p[0].payload()) : std::nullopt));
     case Fn::UtilsGetVaultSecret:
     case Fn::UtilsGetVaultSecretByName:
       // Our secret store is the user mapping: an option named by the
@@ -424,10 +460,9 @@ std::vector<pg::host::HostFunction> component_host_functions() {
       };
       std::vector<std::string> names = {f.name};
       if (f.fn == Fn::Drop) names.push_back(std::string(to_string(f.resource)) + "_drop");
-      for (const std::string &module :
-           {"supabase:wrappers/" + f.interface + "@" + full,
-            "cm32p2|supabase:wrappers/" + f.interface + "@" + canon,
-            "cm32p2|supabase:wrappers/" + f.interface + "@" + full})
+      for (const std::string &module : {"supabase:wrappers/" + f.interface + "@" + full,
+                                        "cm32p2|supabase:wrappers/" + f.interface + "@" + canon,
+                                        "cm32p2|supabase:wrappers/" + f.interface + "@" + full})
         for (const auto &name : names) out.push_back({module, name, type, callback});
     }
   }

@@ -102,9 +102,9 @@ std::string import_statements_to_tables(const FdwGuest &guest,
     const std::string &sql = statements[i];
     std::string head = sql.substr(0, 80);
     if (sql.size() > kMaxStatementBytes || sql.find('\0') != std::string::npos)
-      guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE,
-                 "import-foreign-schema returned statement " + std::to_string(i + 1) +
-                     " that is too long or holds a zero byte");
+      guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE, "import-foreign-schema returned statement " +
+                                                    std::to_string(i + 1) +
+                                                    " that is too long or holds a zero byte");
     Parsed t;
     try {
       t = parse_statement(sql);

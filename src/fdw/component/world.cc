@@ -7,8 +7,8 @@ std::string_view to_string(WitVersion v) {
 }
 
 std::string_view to_string(Res r) {
-  static constexpr std::string_view names[] = {"",      "row",     "column", "qual",
-                                               "sort",  "limit",   "options", "context"};
+  static constexpr std::string_view names[] = {"",     "row",   "column",  "qual",
+                                               "sort", "limit", "options", "context"};
   auto i = static_cast<uint32_t>(r);
   return i <= kResources ? names[i] : "?";
 }
@@ -42,14 +42,15 @@ const World &world(WitVersion v) {
   const Type *fdw_result = a.result(nullptr, str);
 
   std::vector<std::pair<std::string, const Type *>> cells = {
-      {"bool", boolean},   {"i8", P(Kind::S8)},   {"i16", P(Kind::S16)},  {"f32", P(Kind::F32)},
-      {"i32", P(Kind::S32)}, {"f64", P(Kind::F64)}, {"i64", s64},          {"numeric", P(Kind::F64)},
-      {"string", str},     {"date", s64},         {"timestamp", s64},     {"timestamptz", s64},
+      {"bool", boolean},     {"i8", P(Kind::S8)},       {"i16", P(Kind::S16)},
+      {"f32", P(Kind::F32)}, {"i32", P(Kind::S32)},     {"f64", P(Kind::F64)},
+      {"i64", s64},          {"numeric", P(Kind::F64)}, {"string", str},
+      {"date", s64},         {"timestamp", s64},        {"timestamptz", s64},
       {"json", str}};
   std::vector<std::pair<std::string, const Type *>> oids = {
-      {"bool", nullptr},    {"i8", nullptr},        {"i16", nullptr},       {"f32", nullptr},
-      {"i32", nullptr},     {"f64", nullptr},       {"i64", nullptr},       {"numeric", nullptr},
-      {"string", nullptr},  {"date", nullptr},      {"timestamp", nullptr}, {"timestamptz", nullptr},
+      {"bool", nullptr},   {"i8", nullptr},   {"i16", nullptr},       {"f32", nullptr},
+      {"i32", nullptr},    {"f64", nullptr},  {"i64", nullptr},       {"numeric", nullptr},
+      {"string", nullptr}, {"date", nullptr}, {"timestamp", nullptr}, {"timestamptz", nullptr},
       {"json", nullptr}};
   std::vector<std::pair<std::string, const Type *>> opt_types = {{"server", nullptr},
                                                                  {"table", nullptr}};
@@ -73,8 +74,8 @@ const World &world(WitVersion v) {
                         {"url", str},
                         {"headers", headers},
                         {"body", str}});
-  t.response = a.record(
-      {{"url", str}, {"status-code", P(Kind::U16)}, {"headers", headers}, {"body", str}});
+  t.response =
+      a.record({{"url", str}, {"status-code", P(Kind::U16)}, {"headers", headers}, {"body", str}});
   t.metric = a.enumeration({"create-times", "rows-in", "rows-out", "bytes-in", "bytes-out"});
   if (v2)
     t.import_stmt = a.record({{"server-name", str},
