@@ -7,6 +7,7 @@
 #include "pg/guard.h"
 #include "pg/invoke.h"
 #include "pg/message_text.h"
+#include "fdw/component/component_guest.h"
 
 namespace pgwasm::fdw {
 
@@ -30,29 +31,6 @@ constexpr std::string_view kRoutineExports[kRoutines] = {
     "fdw_end_modify",
     "fdw_import_foreign_schema",
 };
-
-// What each routine's export must be: (i32 ptr, i32 len) input, i64 result.
-struct RoutineShape {
-  bool input;
-  bool result;
-};
-constexpr RoutineShape kShapes[kRoutines] = {
-    {false, true}, {true, false}, {true, false},  {true, true},  {true, false},
-    {false, true}, {true, false}, {false, false}, {true, false}, {true, true},
-    {true, true},  {true, true},  {false, false}, {true, true},
-};
-
-FuncType routine_type(Routine r) {
-  const RoutineShape &s = kShapes[static_cast<size_t>(r)];
-  FuncType t;
-  if (s.input) t.params = {ValType::I32, ValType::I32};
-  if (s.result) t.results = {ValType::I64};
-  return t;
-}
-
-// The largest input the host writes into a guest, and the largest result it
-// reads: a batch of rows is well under it.
-constexpr size_t kMaxTransfer = size_t{256} << 20;
 
 FdwGuest *current = nullptr;
 
@@ -80,6 +58,11 @@ bool keeps_sqlstate(int sqlstate) {
 
 }  // namespace
 
+bool FdwGuest::module_exports(pg::LoadedModule &module, Routine r) {
+  if (module.component) return component_exports(*module.component, r);
+  return module.info().export_index(routine_export(r)).has_value();
+}
+
 std::string_view routine_export(Routine r) {
   return kRoutineExports[static_cast<size_t>(r)];
 }
@@ -94,39 +77,21 @@ std::string scrub(std::string text, const std::vector<std::string> &secrets) {
 
 FdwGuest::FdwGuest(pg::LoadedModule &module, GuestContext context, std::string_view init_input)
     : module_(module), context_(std::move(context)) {
-  const ModuleInfo &info = module_.info();
-  auto func_export = [&](std::string_view name, const FuncType &type,
-                         bool required) -> std::optional<uint32_t> {
-    auto index = info.export_index(name);
-    if (!index) {
-      if (required)
-        fail(ERRCODE_FDW_UNABLE_TO_CREATE_EXECUTION,
-             context_.code + " is not a foreign data wrapper: it does not export " +
-                 std::string(name),
-             "A wasm FDW exports pg_wasm_fdw_v1, memory and pg_wasm_alloc (docs/fdw.md).");
-      return std::nullopt;
-    }
-    const auto *ft = std::get_if<FuncType>(&info.exports[*index].type);
-    if (!ft || !(*ft == type))
-      fail(ERRCODE_FDW_UNABLE_TO_CREATE_EXECUTION,
-           context_.code + " exports " + std::string(name) + " as " +
-               to_string(info.exports[*index].type) + ", not " + to_string(ExternType(type)),
-           "See docs/fdw.md for the type of each routine.");
-    return index;
-  };
-  func_export("pg_wasm_fdw_v1", FuncType{}, true);
-  if (!info.find_export("memory") ||
-      kind_of(info.find_export("memory")->type) != ExternKind::Memory)
-    fail(ERRCODE_FDW_UNABLE_TO_CREATE_EXECUTION,
-         context_.code + " is not a foreign data wrapper: it exports no memory named \"memory\"");
-  alloc_ = func_export("pg_wasm_alloc", FuncType{{ValType::I32}, {ValType::I32}}, true);
-  free_ = func_export("pg_wasm_free", FuncType{{ValType::I32}, {}}, false);
-  for (size_t i = 0; i < kRoutines; i++)
-    exports_[i] = func_export(kRoutineExports[i], routine_type(static_cast<Routine>(i)), false);
-
   running_ = Routine::Init;
-  instance_ = module_.new_instance();
-  if (exports(Routine::Init)) call(Routine::Init, init_input);
+  impl_ =
+      module_.component ? make_component_guest(*this, module_) : make_core_guest(*this, module_);
+  if (impl_->exports(Routine::Init)) call(Routine::Init, init_input);
+}
+
+FdwGuest::~FdwGuest() = default;
+
+std::string_view FdwGuest::call(Routine r, std::string_view input) {
+  running_ = r;  // stays: errors about its result name it
+  if (!impl_->exports(r))
+    fail(ERRCODE_FDW_UNABLE_TO_CREATE_EXECUTION, context_.code + " does not export " +
+                                                     std::string(routine_export(r)) +
+                                                     ", which this statement needs");
+  return impl_->call(r, input);
 }
 
 std::string FdwGuest::where(Routine r) const {
@@ -145,9 +110,10 @@ void FdwGuest::fail(int sqlstate, const std::string &message, const std::string 
   throw SqlError(sqlstate, scrub(message, context_.secrets), scrub(d, context_.secrets));
 }
 
-void FdwGuest::invoke(uint32_t export_index, std::string_view name, const engine::Value *args,
-                      engine::Value *results, Routine r) {
-  if (!alive())
+void FdwGuest::invoke(pg::ModuleInstance &instance_, uint32_t export_index, std::string_view name,
+                      const engine::Value *args, engine::Value *results) {
+  Routine r = running_;
+  if (!instance_.instance)
     fail(ERRCODE_FDW_INCONSISTENT_DESCRIPTOR_INFORMATION,
          "the wasm FDW's instance failed earlier in this statement");
   CurrentGuest scope(this);
@@ -183,67 +149,6 @@ void FdwGuest::invoke(uint32_t export_index, std::string_view name, const engine
                    scrub(e.message, context_.secrets), scrub(detail, context_.secrets),
                    scrub(e.hint, context_.secrets));
   }
-}
-
-uint32_t FdwGuest::copy_in(std::string_view input, Routine r) {
-  if (input.size() > kMaxTransfer)
-    fail(ERRCODE_PROGRAM_LIMIT_EXCEEDED, "the input of " + std::string(routine_export(r)) +
-                                             " would take " + std::to_string(input.size()) +
-                                             " bytes, more than the host passes (" +
-                                             std::to_string(kMaxTransfer) + ")");
-  engine::Value arg = engine::Value::make_i32(static_cast<int32_t>(input.size()));
-  engine::Value ptr;
-  invoke(*alloc_, "pg_wasm_alloc", &arg, &ptr, r);
-  uint32_t p = ptr.bits.i32;
-  std::span<uint8_t> memory = instance_.instance->memory();
-  if (p == 0 || p > memory.size() || input.size() > memory.size() - p)
-    fail(ERRCODE_FDW_ERROR, "pg_wasm_alloc(" + std::to_string(input.size()) + ") returned " +
-                                std::to_string(p) +
-                                ", which is not a block of the guest's memory (" +
-                                std::to_string(memory.size()) + " bytes)");
-  std::memcpy(memory.data() + p, input.data(), input.size());
-  return p;
-}
-
-std::string_view FdwGuest::result_bytes(uint64_t packed, Routine r) {
-  if (packed == 0) return {};
-  uint32_t ptr = static_cast<uint32_t>(packed);
-  uint32_t len = static_cast<uint32_t>(packed >> 32);
-  std::span<uint8_t> memory = instance_.instance->memory();
-  if (len > kMaxTransfer || ptr > memory.size() || len > memory.size() - ptr)
-    fail(ERRCODE_FDW_ERROR, std::string(routine_export(r)) + " returned " + std::to_string(len) +
-                                " bytes at address " + std::to_string(ptr) +
-                                ", outside the guest's memory (" + std::to_string(memory.size()) +
-                                " bytes)");
-  return {reinterpret_cast<const char *>(memory.data() + ptr), len};
-}
-
-std::string_view FdwGuest::call(Routine r, std::string_view input) {
-  auto index = exports_[static_cast<size_t>(r)];
-  running_ = r;  // stays: errors about its result name it
-  if (!index)
-    fail(ERRCODE_FDW_UNABLE_TO_CREATE_EXECUTION, context_.code + " does not export " +
-                                                     std::string(routine_export(r)) +
-                                                     ", which this statement needs");
-  const RoutineShape &shape = kShapes[static_cast<size_t>(r)];
-  engine::Value args[2];
-  engine::Value result;
-  uint32_t ptr = 0;
-  if (shape.input) {
-    ptr = copy_in(input, r);
-    args[0] = engine::Value::make_i32(static_cast<int32_t>(ptr));
-    args[1] = engine::Value::make_i32(static_cast<int32_t>(input.size()));
-  }
-  invoke(*index, routine_export(r), args, &result, r);
-  std::string_view out = shape.result ? result_bytes(result.bits.i64, r) : std::string_view{};
-  if (shape.input && free_) {
-    // The result is read before the guest runs again: copy it out first.
-    scratch_.assign(out);
-    out = scratch_;
-    engine::Value p = engine::Value::make_i32(static_cast<int32_t>(ptr));
-    invoke(*free_, "pg_wasm_free", &p, nullptr, r);
-  }
-  return out;
 }
 
 }  // namespace pgwasm::fdw

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,16 +61,42 @@ class RowSink {
   virtual uint32_t json_rows(std::string_view json, std::string_view path) = 0;
 };
 
+class FdwGuest;
+
+// What runs a guest's routines: a core module of pg_wasm's FDW ABI
+// (core_guest.cc) or a component of the world supabase:wrappers
+// (component/component_guest.cc), told apart by the module's code. Both take
+// and give the routines' MessagePack, so the planner and executor see one
+// protocol.
+class GuestImpl {
+ public:
+  virtual ~GuestImpl() = default;
+  virtual bool exports(Routine r) const = 0;
+  // As FdwGuest::call.
+  virtual std::string_view call(Routine r, std::string_view input) = 0;
+  virtual bool alive() const = 0;
+  // The host version the guest's host version requirement is checked
+  // against.
+  virtual std::string_view host_version() const = 0;
+};
+
+std::unique_ptr<GuestImpl> make_core_guest(FdwGuest &owner, pg::LoadedModule &module);
+std::unique_ptr<GuestImpl> make_component_guest(FdwGuest &owner, pg::LoadedModule &module);
+
 class FdwGuest {
  public:
   // Instantiates the module for the role running the statement, checks the
-  // exports the ABI defines, and calls fdw_init with `init_input` (a
-  // MessagePack map) when the guest exports it.
+  // exports the ABI defines, and calls its init routine with `init_input` (a
+  // MessagePack map) when the guest has one.
   FdwGuest(pg::LoadedModule &module, GuestContext context, std::string_view init_input);
+  ~FdwGuest();
   FdwGuest(const FdwGuest &) = delete;
   FdwGuest &operator=(const FdwGuest &) = delete;
 
-  bool exports(Routine r) const { return exports_[static_cast<size_t>(r)].has_value(); }
+  bool exports(Routine r) const { return impl_->exports(r); }
+
+  // Whether a module's guest has routine `r`, without instantiating it.
+  static bool module_exports(pg::LoadedModule &module, Routine r);
 
   // Calls a routine; one that takes (ptr, len) gets `input` copied into the
   // guest. Returns the bytes an i64 result points to (empty for 0, and for
@@ -78,9 +105,12 @@ class FdwGuest {
   std::string_view call(Routine r, std::string_view input = {});
 
   // After a failure the instance is gone: nothing more may be called.
-  bool alive() const { return instance_.instance != nullptr; }
+  bool alive() const { return impl_ && impl_->alive(); }
+
+  std::string_view host_version() const { return impl_->host_version(); }
 
   const GuestContext &context() const { return context_; }
+  GuestImpl &impl() { return *impl_; }
 
   // State of the host's imports for this guest.
   std::string pending;  // what pg_wasm_fdw.take hands over next
@@ -90,19 +120,19 @@ class FdwGuest {
   [[noreturn]] void fail(int sqlstate, const std::string &message,
                          const std::string &detail = {}) const;
 
+  // Calls an export of `instance` for the running routine: every failure
+  // an FDW error naming where, the instance discarded after one.
+  void invoke(pg::ModuleInstance &instance, uint32_t export_index, std::string_view name,
+              const engine::Value *args, engine::Value *results);
+
+  Routine running() const { return running_; }
+
  private:
-  uint32_t copy_in(std::string_view input, Routine r);
-  std::string_view result_bytes(uint64_t packed, Routine r);
-  void invoke(uint32_t export_index, std::string_view name, const engine::Value *args,
-              engine::Value *results, Routine r);
   std::string where(Routine r) const;
 
   pg::LoadedModule &module_;
   GuestContext context_;
-  pg::ModuleInstance instance_;
-  std::array<std::optional<uint32_t>, kRoutines> exports_;
-  std::optional<uint32_t> alloc_, free_;
-  std::string scratch_;  // a result copied out before pg_wasm_free runs
+  std::unique_ptr<GuestImpl> impl_;
   Routine running_ = Routine::Init;
 };
 

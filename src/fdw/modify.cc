@@ -171,11 +171,11 @@ List *plan_modify(PlannerInfo *root, ModifyTable *plan, Index result_relation) {
 int updatable(Relation rel) {
   Oid server = pg_guard([&] { return GetForeignTable(RelationGetRelid(rel))->serverid; });
   ServerConfig config = server_config(server);
-  const ModuleInfo &info = server_module(config).info();
+  pg::LoadedModule &module = server_module(config);
   int events = 0;
-  if (info.export_index("fdw_insert")) events |= 1 << CMD_INSERT;
-  if (info.export_index("fdw_update")) events |= 1 << CMD_UPDATE;
-  if (info.export_index("fdw_delete")) events |= 1 << CMD_DELETE;
+  if (FdwGuest::module_exports(module, Routine::Insert)) events |= 1 << CMD_INSERT;
+  if (FdwGuest::module_exports(module, Routine::Update)) events |= 1 << CMD_UPDATE;
+  if (FdwGuest::module_exports(module, Routine::Delete)) events |= 1 << CMD_DELETE;
   return events;
 }
 

@@ -3,6 +3,8 @@
 #include "fdw/context.h"
 #include "fdw/fdw_headers.h"
 #include "fdw/semver.h"
+
+#include <cstdio>
 #include "pg/catalog.h"
 #include "pg/module_loader.h"
 #include "pg/sha256.h"
@@ -92,15 +94,19 @@ void validate_with_guest(const ServerConfig &server, const TableConfig *table,
   if (guest.exports(Routine::HostVersionRequirement)) {
     std::string requirement(guest.call(Routine::HostVersionRequirement));
     std::string why;
-    auto ok = satisfies(requirement, kHostFdwApiVersion, why);
+    // The core ABI's host is 1.0.0; a component's, its world's (0.1.x, 0.2.x).
+    std::string host(guest.host_version());
+    Version version;
+    std::sscanf(host.c_str(), "%d.%d.%d", &version.major, &version.minor, &version.patch);
+    auto ok = satisfies(requirement, version, why);
     if (!ok)
       guest.fail(
           ERRCODE_INVALID_PARAMETER_VALUE,
           describe_code(server) + " states a host version requirement pg_wasm cannot read: " + why);
     if (!*ok)
-      guest.fail(ERRCODE_INVALID_PARAMETER_VALUE,
-                 describe_code(server) + " requires the FDW host version " + requirement +
-                     "; pg_wasm's is " + std::string(kHostFdwApiVersionText));
+      guest.fail(ERRCODE_INVALID_PARAMETER_VALUE, describe_code(server) +
+                                                      " requires the FDW host version " +
+                                                      requirement + "; pg_wasm's is " + host);
   }
   if (!guest.exports(Routine::Validate)) return;
   msgpack::sbuffer buf;

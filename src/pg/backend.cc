@@ -6,6 +6,9 @@
 
 #include "engine/engine.h"
 #include "pg/backend.h"
+
+#include "pg/component_code.h"
+#include "toolkit/component/read.h"
 #include "pg/budgets.h"
 #include "pg/catalog.h"
 #include "pg/engine_errors.h"
@@ -191,7 +194,16 @@ const std::shared_ptr<const engine::Module> &LoadedModule::code_for(EngineKind k
       throw SqlError(ERRCODE_T_R_SERIALIZATION_FAILURE,
                      "wasm module \"" + name + "\" changed while it was being compiled", "",
                      "Try again.");
-    slot = module_cache().compile(sha256, row->code, name, metered, kind, build);
+    // A component's main core module (component_code.h): read again, it was
+    // checked when described.
+    std::span<const uint8_t> core;
+    try {
+      core = core_module_of(row->code);
+    } catch (const toolkit::component::ComponentError &e) {
+      throw SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION,
+                     "wasm component \"" + name + "\" cannot be compiled: " + e.what());
+    }
+    slot = module_cache().compile(sha256, core, name, metered, kind, build);
   }
   return slot;
 }
@@ -415,9 +427,21 @@ static void check_table_capacity(std::string_view name, const ModuleInfo &info) 
                    "", "Declare a maximum size for its tables.");
 }
 
-static std::shared_ptr<const ModuleInfo> describe(std::string_view name,
-                                                  std::span<const uint8_t> code) {
+static std::shared_ptr<const ModuleInfo> describe(
+    std::string_view name, std::span<const uint8_t> code,
+    std::shared_ptr<const ComponentPackage> &component) {
   auto info = std::make_shared<ModuleInfo>();
+  component.reset();
+  if (toolkit::component::is_component(code)) {
+    try {
+      component = read_component_package(code);
+    } catch (const toolkit::component::ComponentError &e) {
+      throw SqlError(
+          ERRCODE_INVALID_BINARY_REPRESENTATION,
+          "wasm component \"" + std::string(name) + "\" cannot be compiled: " + e.what());
+    }
+    code = component->main_module;
+  }
   try {
     *info = toolkit::read_module(code);
   } catch (const toolkit::BinaryError &e) {
@@ -501,12 +525,16 @@ LoadedModule &ModuleCache::get(std::string_view name) {
     if (!row) {
       m.exists = false;
       m.replace_code("", nullptr);
+      m.component.reset();
     } else if (!m.exists || row->sha256 != m.sha256) {
       auto full = catalog::find_module(name, /*with_code=*/true);
       if (!full)
         throw SqlError(ERRCODE_UNDEFINED_OBJECT,
                        "wasm module \"" + std::string(name) + "\" does not exist");
-      m.replace_code(full->sha256, describe(name, full->code));
+      std::shared_ptr<const ComponentPackage> component;
+      auto info = describe(name, full->code, component);
+      m.replace_code(full->sha256, std::move(info));
+      m.component = std::move(component);
       m.exists = true;
     }
     m.verified_epoch = module_epoch_;

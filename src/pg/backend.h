@@ -20,6 +20,8 @@
 
 namespace pgwasm::pg {
 
+struct ComponentPackage;
+
 // The two engines: V8, and the native one (modules compiled ahead of time
 // by wasm2c and the system C compiler, src/engine/native).
 enum class EngineKind : uint8_t { V8, Native };
@@ -99,6 +101,8 @@ struct LoadedModule {
   // starts V8.
   std::shared_ptr<const ModuleInfo> described;
   const ModuleInfo &info() const { return *described; }
+  // A component (component_code.h): `described` is its main core module.
+  std::shared_ptr<const ComponentPackage> component;
   uint64_t verified_epoch = 0;
 
   // The instance for a call now (the current role's, metered or not),

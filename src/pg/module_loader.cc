@@ -5,10 +5,13 @@
 
 #include "pg/backend.h"
 #include "pg/catalog.h"
+#include "pg/component_code.h"
 #include "pg/function_source.h"
 #include "pg/guard.h"
 #include "pg/host/host_functions.h"
 #include "pg/module_loader.h"
+
+#include "pg/component_code.h"
 #include "pg/native_builds.h"
 #include "pg/sha256.h"
 #include "pg/sql_function.h"
@@ -42,6 +45,19 @@ void check_name(std::string_view name) {
 // Everything that can be checked without the catalog; what the code is.
 ModuleInfo validate_code(std::string_view name, std::span<const uint8_t> code) {
   ModuleInfo info;
+  // A component (a Supabase Wasm FDW package) is stored as it is; what runs
+  // is its main core module, validated as any module.
+  try {
+    code = core_module_of(code);
+  } catch (const toolkit::component::ComponentError &e) {
+    throw SqlError(
+        ERRCODE_INVALID_BINARY_REPRESENTATION,
+        "wasm component " + quoted(name) + " is " +
+            (e.kind == toolkit::component::ComponentError::Kind::Unsupported ? "not supported"
+             : e.kind == toolkit::component::ComponentError::Kind::Malformed ? "malformed"
+                                                                             : "invalid") +
+            " at byte offset " + std::to_string(e.offset) + ": " + e.message);
+  }
   try {
     info = toolkit::read_module(code);
   } catch (const toolkit::BinaryError &e) {
@@ -172,7 +188,7 @@ std::string load_module(const LoadRequest &req) {
   }
   ModuleInfo info = validate_code(req.name, req.code);
   // Compiling now catches what the engine refuses, and warms the cache.
-  module_cache().warm(sha, req.code, req.name);
+  module_cache().warm(sha, core_module_of(req.code), req.name);
 
   // Another session may be loading the same name: the insert waits for it,
   // and then finds its row.

@@ -15,6 +15,8 @@
 #include "pg/guard.h"
 #include "pg/native_builds.h"
 
+#include "pg/component_code.h"
+
 extern "C" {
 #include "access/xact.h"
 #include "pgstat.h"
@@ -115,8 +117,14 @@ void build_in_worker(const BuildRequest &req) {
   remove_shared_builds_of_0_3();
   engine::CompileOptions options{.fuel = req.metered, .limit_memory = true, .build = false};
   engine::Engine &native = backend_engine(EngineKind::Native);
+  std::span<const uint8_t> core;  // a component's main core module
   try {
-    native.compile(*code, options);
+    core = core_module_of(*code);
+  } catch (const toolkit::component::ComponentError &) {
+    return;  // refused when loaded: not built
+  }
+  try {
+    native.compile(core, options);
     return;  // built already
   } catch (const engine::NotBuilt &) {
   }
@@ -126,7 +134,7 @@ void build_in_worker(const BuildRequest &req) {
   std::string failure;
   try {
     options.build = true;
-    native.compile(*code, options);
+    native.compile(core, options);
   } catch (const engine::CompileError &e) {
     // Recorded beside the build: sessions keep the module on V8.
     failure = e.what();

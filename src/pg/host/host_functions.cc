@@ -6,6 +6,8 @@
 
 #include "pg/host/host_functions.h"
 
+#include "fdw/component/component_guest.h"
+
 namespace pgwasm::pg::host {
 
 std::span<const HostFunction> all_host_functions() {
@@ -13,8 +15,8 @@ std::span<const HostFunction> all_host_functions() {
   // backend exit).
   static const std::vector<HostFunction> *all = [] {
     auto *v = new std::vector<HostFunction>();
-    for (auto &&list :
-         {pg_wasm_functions(), clickhouse_functions(), wasi_functions(), fdw_functions()})
+    for (auto &&list : {pg_wasm_functions(), clickhouse_functions(), wasi_functions(),
+                        fdw_functions(), fdw::component_host_functions()})
       for (auto &f : list) v->push_back(f);
     return v;
   }();

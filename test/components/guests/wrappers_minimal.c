@@ -142,7 +142,9 @@ EXPORT("init") u32 *init(u32 ctx) {
   static const char key[] = "api_url", dflt[] = "http://127.0.0.1:8080";
   options_require_or(opts, key, sizeof key - 1, dflt, sizeof dflt - 1, &api_url);
   options_drop(opts);
-  report_info(api_url.ptr, api_url.len);
+  // A fixed text: messages in regression output cannot hold the API's port.
+  static const char reported[] = "wrappers_minimal: api_url read";
+  report_info(reported, sizeof reported - 1);
   return ok();
 }
 

@@ -1,0 +1,747 @@
+#include "fdw/component/cabi.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+namespace pgwasm::fdw::component {
+
+namespace {
+
+uint64_t align_to(uint64_t n, uint32_t a) {
+  return (n + a - 1) / a * a;
+}
+
+// The discriminant of a variant of n cases.
+Kind disc_kind(size_t cases) {
+  return cases <= 256 ? Kind::U8 : cases <= 65536 ? Kind::U16 : Kind::U32;
+}
+
+// Options and results as the variants they are.
+size_t case_count(const Type &t) {
+  return t.kind == Kind::Variant ? t.items.size() : 2;
+}
+const Type *case_payload(const Type &t, size_t c) {
+  if (t.kind == Kind::Option) return c == 0 ? nullptr : t.items[0];
+  return t.items[c];
+}
+bool is_variant(const Type &t) {
+  return t.kind == Kind::Variant || t.kind == Kind::Option || t.kind == Kind::Result;
+}
+
+uint32_t max_case_alignment(const Type &t) {
+  uint32_t a = 1;
+  for (size_t c = 0; c < case_count(t); c++)
+    if (const Type *p = case_payload(t, c)) a = std::max(a, alignment(*p));
+  return a;
+}
+
+ValType join(ValType a, ValType b) {
+  if (a == b) return a;
+  if ((a == ValType::I32 && b == ValType::F32) || (a == ValType::F32 && b == ValType::I32))
+    return ValType::I32;
+  return ValType::I64;
+}
+
+std::string where(uint32_t ptr) {
+  return "at address " + std::to_string(ptr);
+}
+
+}  // namespace
+
+// ---- types ----
+
+const Type *TypeArena::add(Type t) {
+  types_.push_back(std::move(t));
+  return &types_.back();
+}
+const Type *TypeArena::prim(Kind k) {
+  return add(Type{k, {}, {}, 0});
+}
+const Type *TypeArena::list(const Type *element) {
+  return add(Type{Kind::List, {element}, {}, 0});
+}
+const Type *TypeArena::tuple(std::vector<const Type *> items) {
+  return add(Type{Kind::Tuple, std::move(items), {}, 0});
+}
+const Type *TypeArena::record(std::vector<std::pair<std::string, const Type *>> fields) {
+  Type t{Kind::Record, {}, {}, 0};
+  for (auto &[n, f] : fields) {
+    t.names.push_back(n);
+    t.items.push_back(f);
+  }
+  return add(std::move(t));
+}
+const Type *TypeArena::variant(std::vector<std::pair<std::string, const Type *>> cases) {
+  Type t{Kind::Variant, {}, {}, 0};
+  for (auto &[n, p] : cases) {
+    t.names.push_back(n);
+    t.items.push_back(p);
+  }
+  return add(std::move(t));
+}
+const Type *TypeArena::enumeration(std::vector<std::string> cases) {
+  Type t{Kind::Variant, {}, std::move(cases), 0};
+  t.items.assign(t.names.size(), nullptr);
+  return add(std::move(t));
+}
+const Type *TypeArena::option(const Type *value) {
+  return add(Type{Kind::Option, {value}, {"none", "some"}, 0});
+}
+const Type *TypeArena::result(const Type *ok, const Type *error) {
+  return add(Type{Kind::Result, {ok, error}, {"ok", "error"}, 0});
+}
+const Type *TypeArena::own(uint32_t resource) {
+  return add(Type{Kind::Own, {}, {}, resource});
+}
+const Type *TypeArena::borrow(uint32_t resource) {
+  return add(Type{Kind::Borrow, {}, {}, resource});
+}
+
+uint32_t alignment(const Type &t) {
+  switch (t.kind) {
+    case Kind::Bool:
+    case Kind::S8:
+    case Kind::U8: return 1;
+    case Kind::S16:
+    case Kind::U16: return 2;
+    case Kind::S32:
+    case Kind::U32:
+    case Kind::F32:
+    case Kind::Char:
+    case Kind::String:
+    case Kind::List:
+    case Kind::Own:
+    case Kind::Borrow: return 4;
+    case Kind::S64:
+    case Kind::U64:
+    case Kind::F64: return 8;
+    case Kind::Tuple:
+    case Kind::Record: {
+      uint32_t a = 1;
+      for (const Type *f : t.items) a = std::max(a, alignment(*f));
+      return a;
+    }
+    case Kind::Variant:
+    case Kind::Option:
+    case Kind::Result:
+      return std::max(alignment(Type{disc_kind(case_count(t)), {}, {}, 0}), max_case_alignment(t));
+  }
+  return 1;
+}
+
+uint32_t size_of(const Type &t) {
+  switch (t.kind) {
+    case Kind::Bool:
+    case Kind::S8:
+    case Kind::U8: return 1;
+    case Kind::S16:
+    case Kind::U16: return 2;
+    case Kind::S32:
+    case Kind::U32:
+    case Kind::F32:
+    case Kind::Char:
+    case Kind::Own:
+    case Kind::Borrow: return 4;
+    case Kind::S64:
+    case Kind::U64:
+    case Kind::F64:
+    case Kind::String:
+    case Kind::List: return 8;
+    case Kind::Tuple:
+    case Kind::Record: {
+      uint64_t s = 0;
+      for (const Type *f : t.items) s = align_to(s, alignment(*f)) + size_of(*f);
+      return static_cast<uint32_t>(align_to(s, alignment(t)));
+    }
+    case Kind::Variant:
+    case Kind::Option:
+    case Kind::Result: {
+      uint64_t s = size_of(Type{disc_kind(case_count(t)), {}, {}, 0});
+      s = align_to(s, max_case_alignment(t));
+      uint32_t cs = 0;
+      for (size_t c = 0; c < case_count(t); c++)
+        if (const Type *p = case_payload(t, c)) cs = std::max(cs, size_of(*p));
+      return static_cast<uint32_t>(align_to(s + cs, alignment(t)));
+    }
+  }
+  return 0;
+}
+
+std::vector<ValType> flatten(const Type &t) {
+  switch (t.kind) {
+    case Kind::S64:
+    case Kind::U64: return {ValType::I64};
+    case Kind::F32: return {ValType::F32};
+    case Kind::F64: return {ValType::F64};
+    case Kind::String:
+    case Kind::List: return {ValType::I32, ValType::I32};
+    case Kind::Tuple:
+    case Kind::Record: {
+      std::vector<ValType> out;
+      for (const Type *f : t.items) {
+        auto ff = flatten(*f);
+        out.insert(out.end(), ff.begin(), ff.end());
+      }
+      return out;
+    }
+    case Kind::Variant:
+    case Kind::Option:
+    case Kind::Result: {
+      std::vector<ValType> joined;
+      for (size_t c = 0; c < case_count(t); c++) {
+        const Type *p = case_payload(t, c);
+        if (!p) continue;
+        auto ff = flatten(*p);
+        for (size_t i = 0; i < ff.size(); i++) {
+          if (i < joined.size())
+            joined[i] = join(joined[i], ff[i]);
+          else
+            joined.push_back(ff[i]);
+        }
+      }
+      joined.insert(joined.begin(), ValType::I32);
+      return joined;
+    }
+    default: return {ValType::I32};
+  }
+}
+
+std::vector<ValType> flatten_params(const Signature &sig) {
+  std::vector<ValType> out;
+  for (const Type *p : sig.params) {
+    auto ff = flatten(*p);
+    out.insert(out.end(), ff.begin(), ff.end());
+  }
+  return out;
+}
+
+std::vector<ValType> flatten_result(const Signature &sig) {
+  return sig.result ? flatten(*sig.result) : std::vector<ValType>{};
+}
+
+FuncType lowered_core_type(const Signature &sig) {
+  FuncType f;
+  f.params = flatten_params(sig);
+  if (f.params.size() > kMaxFlatParams) f.params = {ValType::I32};
+  f.results = flatten_result(sig);
+  if (f.results.size() > kMaxFlatResults) {
+    f.params.push_back(ValType::I32);  // where the host stores the result
+    f.results.clear();
+  }
+  return f;
+}
+
+FuncType lifted_core_type(const Signature &sig) {
+  FuncType f;
+  f.params = flatten_params(sig);
+  if (f.params.size() > kMaxFlatParams) f.params = {ValType::I32};
+  f.results = flatten_result(sig);
+  if (f.results.size() > kMaxFlatResults) f.results = {ValType::I32};  // where the guest put it
+  return f;
+}
+
+// ---- memory ----
+
+std::span<uint8_t> Cx::range(uint32_t ptr, uint64_t len, uint32_t align, const char *what) {
+  std::span<uint8_t> mem = memory_.bytes();
+  if (align > 1 && ptr % align != 0)
+    throw CabiError(std::string(what) + " " + where(ptr) + " is not aligned to " +
+                    std::to_string(align) + " bytes");
+  if (ptr > mem.size() || len > mem.size() - ptr)
+    throw CabiError(std::string(what) + " of " + std::to_string(len) + " bytes " + where(ptr) +
+                    " is outside the guest's memory (" + std::to_string(mem.size()) + " bytes)");
+  return mem.subspan(ptr, static_cast<size_t>(len));
+}
+
+void Cx::spend(uint64_t amount, const char *what) {
+  if (amount > budget_)
+    throw CabiError(std::string(what) + " is larger than the host copies for one call");
+  budget_ -= amount;
+}
+
+uint32_t Cx::allocate(uint32_t align, uint64_t size, const char *what) {
+  spend(size, what);
+  if (size > UINT32_MAX) throw CabiError(std::string(what) + " does not fit a 32-bit memory");
+  // A zero-sized block needs no memory: the guest reads nothing there.
+  if (size == 0) return align;
+  uint32_t ptr = memory_.realloc(align, static_cast<uint32_t>(size));
+  try {
+    range(ptr, size, align, "the block realloc returned for");
+  } catch (const CabiError &e) {
+    throw CabiError(std::string("cabi_realloc(0, 0, ") + std::to_string(align) + ", " +
+                    std::to_string(size) + ") for " + what + " returned " + std::to_string(ptr) +
+                    ": " + e.what());
+  }
+  return ptr;
+}
+
+namespace {
+
+template <typename T>
+T read_le(std::span<const uint8_t> b) {
+  T v;
+  std::memcpy(&v, b.data(), sizeof v);  // wasm memory is little-endian, as x86-64
+  return v;
+}
+template <typename T>
+void write_le(std::span<uint8_t> b, T v) {
+  std::memcpy(b.data(), &v, sizeof v);
+}
+
+uint32_t check_char(uint32_t c) {
+  if (c >= 0x110000 || (c >= 0xD800 && c <= 0xDFFF))
+    throw CabiError("char " + std::to_string(c) + " is not a Unicode scalar value");
+  return c;
+}
+
+}  // namespace
+
+bool utf8_valid(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t n;
+    uint32_t cp;
+    if (c < 0x80) {
+      i++;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      n = 1, cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2, cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;
+    for (size_t k = 1; k <= n; k++) {
+      auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+namespace {
+
+Value load_string(Cx &cx, uint32_t ptr, uint32_t len) {
+  cx.spend(len, "a string");
+  auto b = cx.range(ptr, len, 1, "a string");
+  std::string s(reinterpret_cast<const char *>(b.data()), b.size());
+  if (!utf8_valid(s)) throw CabiError("the string " + where(ptr) + " is not valid UTF-8");
+  return Value::str(std::move(s));
+}
+
+Value load_list(Cx &cx, const Type &elem, uint32_t ptr, uint32_t len) {
+  uint64_t size = size_of(elem);
+  // Elements of no size still cost the host a value each.
+  cx.spend(std::max<uint64_t>(size, 1) * len, "a list");
+  cx.range(ptr, size * len, alignment(elem), "a list");
+  Value v;
+  v.items.reserve(len);
+  for (uint32_t i = 0; i < len; i++) v.items.push_back(load(cx, elem, ptr + i * size));
+  return v;
+}
+
+void check_case(const Type &t, uint64_t c) {
+  if (c >= case_count(t))
+    throw CabiError("case " + std::to_string(c) + " of a variant of " +
+                    std::to_string(case_count(t)) + " cases");
+}
+
+uint32_t store_string(Cx &cx, const std::string &s) {
+  uint32_t ptr = cx.allocate(1, s.size(), "a string");
+  if (!s.empty()) std::memcpy(cx.range(ptr, s.size(), 1, "a string").data(), s.data(), s.size());
+  return ptr;
+}
+
+uint32_t store_list(Cx &cx, const Type &elem, const Value &v) {
+  uint64_t size = size_of(elem);
+  uint32_t ptr = cx.allocate(alignment(elem), size * v.items.size(), "a list");
+  for (size_t i = 0; i < v.items.size(); i++)
+    store(cx, elem, v.items[i], ptr + static_cast<uint32_t>(i * size));
+  return ptr;
+}
+
+// Core values as flat parameters, read in order, each converted from the
+// type the flattening gave it to the one a variant's case wants.
+class FlatReader {
+ public:
+  explicit FlatReader(std::span<const engine::Value> values) : values_(values) {}
+  const engine::Value &next() {
+    if (at_ >= values_.size()) throw CabiError("fewer core values than the type flattens to");
+    return values_[at_++];
+  }
+  uint32_t i32() { return next().bits.i32; }
+  uint64_t i64() { return next().bits.i64; }
+  void skip(size_t n) {
+    for (size_t i = 0; i < n; i++) next();
+  }
+
+ private:
+  std::span<const engine::Value> values_;
+  size_t at_ = 0;
+};
+
+// A variant's payload read from joined flat types: `have` are the types
+// the values came as.
+class CoerceReader {
+ public:
+  CoerceReader(FlatReader &r, std::span<const ValType> have) : r_(r), have_(have) {}
+  engine::Value next(ValType want) {
+    if (at_ >= have_.size()) throw CabiError("a variant payload larger than its flattening");
+    ValType have = have_[at_++];
+    engine::Value v = r_.next();
+    engine::Value out;
+    out.type = want;
+    if (have == want) return v;
+    if (have == ValType::I32 && want == ValType::F32) {
+      out.bits.f32 = v.bits.i32;
+    } else if (have == ValType::I64 && want == ValType::I32) {
+      out.bits.i32 = static_cast<uint32_t>(v.bits.i64);
+    } else if (have == ValType::I64 && want == ValType::F32) {
+      out.bits.f32 = static_cast<uint32_t>(v.bits.i64);
+    } else if (have == ValType::I64 && want == ValType::F64) {
+      out.bits.f64 = v.bits.i64;
+    } else {
+      throw CabiError("a variant payload of an impossible flattening");
+    }
+    return out;
+  }
+  size_t used() const { return at_; }
+
+ private:
+  FlatReader &r_;
+  std::span<const ValType> have_;
+  size_t at_ = 0;
+};
+
+Value lift_from(Cx &cx, const Type &t, FlatReader &r);
+
+// Lifts a payload through coercion: flatten the payload, take its values.
+Value lift_payload(Cx &cx, const Type &p, CoerceReader &cr) {
+  auto want = flatten(p);
+  std::vector<engine::Value> vals;
+  for (ValType w : want) vals.push_back(cr.next(w));
+  FlatReader sub(vals);
+  return lift_from(cx, p, sub);
+}
+
+Value lift_from(Cx &cx, const Type &t, FlatReader &r) {
+  switch (t.kind) {
+    case Kind::Bool: return Value::u(r.i32() != 0);
+    case Kind::S8: return Value::i(static_cast<int8_t>(r.i32()));
+    case Kind::U8: return Value::u(static_cast<uint8_t>(r.i32()));
+    case Kind::S16: return Value::i(static_cast<int16_t>(r.i32()));
+    case Kind::U16: return Value::u(static_cast<uint16_t>(r.i32()));
+    case Kind::S32: return Value::i(static_cast<int32_t>(r.i32()));
+    case Kind::U32:
+    case Kind::Own:
+    case Kind::Borrow: return Value::u(r.i32());
+    case Kind::S64:
+    case Kind::U64: return Value::u(r.i64());
+    case Kind::F32: return Value::real(r.next().as_f32());
+    case Kind::F64: return Value::real(r.next().as_f64());
+    case Kind::Char: return Value::u(check_char(r.i32()));
+    case Kind::String: {
+      uint32_t ptr = r.i32(), len = r.i32();
+      return load_string(cx, ptr, len);
+    }
+    case Kind::List: {
+      uint32_t ptr = r.i32(), len = r.i32();
+      return load_list(cx, *t.items[0], ptr, len);
+    }
+    case Kind::Tuple:
+    case Kind::Record: {
+      Value v;
+      for (const Type *f : t.items) v.items.push_back(lift_from(cx, *f, r));
+      return v;
+    }
+    case Kind::Variant:
+    case Kind::Option:
+    case Kind::Result: {
+      auto flat = flatten(t);
+      uint32_t c = r.i32();
+      check_case(t, c);
+      std::span<const ValType> have(flat.data() + 1, flat.size() - 1);
+      CoerceReader cr(r, have);
+      Value v = Value::of_case(c);
+      if (const Type *p = case_payload(t, c)) v.items.push_back(lift_payload(cx, *p, cr));
+      r.skip(have.size() - cr.used());
+      return v;
+    }
+  }
+  throw CabiError("a type the host cannot lift");
+}
+
+void lower_into(Cx &cx, const Type &t, const Value &v, std::vector<engine::Value> &out) {
+  using engine::Value;
+  switch (t.kind) {
+    case Kind::Bool:
+    case Kind::S8:
+    case Kind::U8:
+    case Kind::S16:
+    case Kind::U16:
+    case Kind::S32:
+    case Kind::U32:
+    case Kind::Own:
+    case Kind::Borrow: out.push_back(Value::make_i32(static_cast<int32_t>(v.bits))); return;
+    case Kind::Char:
+      out.push_back(
+          Value::make_i32(static_cast<int32_t>(check_char(static_cast<uint32_t>(v.bits)))));
+      return;
+    case Kind::S64:
+    case Kind::U64: out.push_back(Value::make_i64(static_cast<int64_t>(v.bits))); return;
+    case Kind::F32: out.push_back(Value::make_f32(static_cast<float>(v.f))); return;
+    case Kind::F64: out.push_back(Value::make_f64(v.f)); return;
+    case Kind::String: {
+      uint32_t ptr = store_string(cx, v.s);
+      out.push_back(Value::make_i32(static_cast<int32_t>(ptr)));
+      out.push_back(Value::make_i32(static_cast<int32_t>(v.s.size())));
+      return;
+    }
+    case Kind::List: {
+      uint32_t ptr = store_list(cx, *t.items[0], v);
+      out.push_back(Value::make_i32(static_cast<int32_t>(ptr)));
+      out.push_back(Value::make_i32(static_cast<int32_t>(v.items.size())));
+      return;
+    }
+    case Kind::Tuple:
+    case Kind::Record:
+      if (v.items.size() != t.items.size()) throw CabiError("a record of the wrong field count");
+      for (size_t i = 0; i < t.items.size(); i++) lower_into(cx, *t.items[i], v.items[i], out);
+      return;
+    case Kind::Variant:
+    case Kind::Option:
+    case Kind::Result: {
+      auto flat = flatten(t);
+      uint32_t c = v.case_index();
+      check_case(t, c);
+      out.push_back(Value::make_i32(static_cast<int32_t>(c)));
+      size_t i = 1;
+      if (const Type *p = case_payload(t, c)) {
+        if (!v.payload()) throw CabiError("a variant case without its payload");
+        std::vector<engine::Value> pv;
+        lower_into(cx, *p, *v.payload(), pv);
+        for (auto &x : pv) {
+          ValType have = flat[i++];
+          engine::Value y;
+          y.type = have;
+          if (x.type == have) {
+            y = x;
+          } else if (have == ValType::I32 && x.type == ValType::F32) {
+            y.bits.i32 = x.bits.f32;
+          } else if (have == ValType::I64 && (x.type == ValType::I32 || x.type == ValType::F32)) {
+            y.bits.i64 = x.bits.i32;
+          } else if (have == ValType::I64 && x.type == ValType::F64) {
+            y.bits.i64 = x.bits.f64;
+          }
+          out.push_back(y);
+        }
+      }
+      for (; i < flat.size(); i++) {
+        engine::Value zero;
+        zero.type = flat[i];
+        out.push_back(zero);
+      }
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+Value lift_flat(Cx &cx, const Type &t, std::span<const engine::Value> flat) {
+  FlatReader r(flat);
+  return lift_from(cx, t, r);
+}
+
+std::vector<engine::Value> lower_flat(Cx &cx, const Type &t, const Value &v) {
+  std::vector<engine::Value> out;
+  lower_into(cx, t, v, out);
+  return out;
+}
+
+Value load(Cx &cx, const Type &t, uint32_t ptr) {
+  auto b = cx.range(ptr, size_of(t), alignment(t), "a value");
+  switch (t.kind) {
+    case Kind::Bool: return Value::u(b[0] != 0);
+    case Kind::S8: return Value::i(static_cast<int8_t>(b[0]));
+    case Kind::U8: return Value::u(b[0]);
+    case Kind::S16: return Value::i(read_le<int16_t>(b));
+    case Kind::U16: return Value::u(read_le<uint16_t>(b));
+    case Kind::S32: return Value::i(read_le<int32_t>(b));
+    case Kind::U32:
+    case Kind::Own:
+    case Kind::Borrow: return Value::u(read_le<uint32_t>(b));
+    case Kind::S64:
+    case Kind::U64: return Value::u(read_le<uint64_t>(b));
+    case Kind::F32: return Value::real(std::bit_cast<float>(read_le<uint32_t>(b)));
+    case Kind::F64: return Value::real(std::bit_cast<double>(read_le<uint64_t>(b)));
+    case Kind::Char: return Value::u(check_char(read_le<uint32_t>(b)));
+    case Kind::String:
+      return load_string(cx, read_le<uint32_t>(b), read_le<uint32_t>(b.subspan(4)));
+    case Kind::List:
+      return load_list(cx, *t.items[0], read_le<uint32_t>(b), read_le<uint32_t>(b.subspan(4)));
+    case Kind::Tuple:
+    case Kind::Record: {
+      Value v;
+      uint64_t off = 0;
+      for (const Type *f : t.items) {
+        off = align_to(off, alignment(*f));
+        v.items.push_back(load(cx, *f, ptr + static_cast<uint32_t>(off)));
+        off += size_of(*f);
+      }
+      return v;
+    }
+    case Kind::Variant:
+    case Kind::Option:
+    case Kind::Result: {
+      Kind dk = disc_kind(case_count(t));
+      uint32_t c = dk == Kind::U8    ? b[0]
+                   : dk == Kind::U16 ? read_le<uint16_t>(b)
+                                     : read_le<uint32_t>(b);
+      check_case(t, c);
+      Value v = Value::of_case(c);
+      uint32_t off =
+          static_cast<uint32_t>(align_to(size_of(Type{dk, {}, {}, 0}), max_case_alignment(t)));
+      if (const Type *p = case_payload(t, c)) v.items.push_back(load(cx, *p, ptr + off));
+      return v;
+    }
+  }
+  throw CabiError("a type the host cannot load");
+}
+
+void store(Cx &cx, const Type &t, const Value &v, uint32_t ptr) {
+  // Strings and lists allocate first (realloc may grow and move memory), so
+  // the value's own bytes are taken after.
+  switch (t.kind) {
+    case Kind::String: {
+      uint32_t p = store_string(cx, v.s);
+      auto b = cx.range(ptr, 8, 4, "a value");
+      write_le<uint32_t>(b, p);
+      write_le<uint32_t>(b.subspan(4), static_cast<uint32_t>(v.s.size()));
+      return;
+    }
+    case Kind::List: {
+      uint32_t p = store_list(cx, *t.items[0], v);
+      auto b = cx.range(ptr, 8, 4, "a value");
+      write_le<uint32_t>(b, p);
+      write_le<uint32_t>(b.subspan(4), static_cast<uint32_t>(v.items.size()));
+      return;
+    }
+    case Kind::Tuple:
+    case Kind::Record: {
+      if (v.items.size() != t.items.size()) throw CabiError("a record of the wrong field count");
+      cx.range(ptr, size_of(t), alignment(t), "a value");
+      uint64_t off = 0;
+      for (size_t i = 0; i < t.items.size(); i++) {
+        off = align_to(off, alignment(*t.items[i]));
+        store(cx, *t.items[i], v.items[i], ptr + static_cast<uint32_t>(off));
+        off += size_of(*t.items[i]);
+      }
+      return;
+    }
+    case Kind::Variant:
+    case Kind::Option:
+    case Kind::Result: {
+      uint32_t c = v.case_index();
+      check_case(t, c);
+      Kind dk = disc_kind(case_count(t));
+      uint32_t off =
+          static_cast<uint32_t>(align_to(size_of(Type{dk, {}, {}, 0}), max_case_alignment(t)));
+      if (const Type *p = case_payload(t, c)) {
+        if (!v.payload()) throw CabiError("a variant case without its payload");
+        store(cx, *p, *v.payload(), ptr + off);
+      }
+      auto b = cx.range(ptr, size_of(t), alignment(t), "a value");
+      if (dk == Kind::U8)
+        b[0] = static_cast<uint8_t>(c);
+      else if (dk == Kind::U16)
+        write_le<uint16_t>(b, static_cast<uint16_t>(c));
+      else
+        write_le<uint32_t>(b, c);
+      return;
+    }
+    default: break;
+  }
+  auto b = cx.range(ptr, size_of(t), alignment(t), "a value");
+  switch (t.kind) {
+    case Kind::Bool:
+    case Kind::S8:
+    case Kind::U8: b[0] = static_cast<uint8_t>(v.bits); return;
+    case Kind::S16:
+    case Kind::U16: write_le<uint16_t>(b, static_cast<uint16_t>(v.bits)); return;
+    case Kind::Char: write_le<uint32_t>(b, check_char(static_cast<uint32_t>(v.bits))); return;
+    case Kind::S32:
+    case Kind::U32:
+    case Kind::Own:
+    case Kind::Borrow: write_le<uint32_t>(b, static_cast<uint32_t>(v.bits)); return;
+    case Kind::S64:
+    case Kind::U64: write_le<uint64_t>(b, v.bits); return;
+    case Kind::F32: write_le<uint32_t>(b, std::bit_cast<uint32_t>(static_cast<float>(v.f))); return;
+    case Kind::F64: write_le<uint64_t>(b, std::bit_cast<uint64_t>(v.f)); return;
+    default: throw CabiError("a type the host cannot store");
+  }
+}
+
+std::vector<Value> lift_import_args(Cx &cx, const Signature &sig,
+                                    std::span<const engine::Value> args) {
+  std::vector<Value> out;
+  if (flatten_params(sig).size() > kMaxFlatParams) {
+    TypeArena arena;
+    const Type *tuple = arena.tuple(sig.params);
+    Value all = load(cx, *tuple, args[0].bits.i32);
+    return std::move(all.items);
+  }
+  FlatReader r(args);
+  for (const Type *p : sig.params) out.push_back(lift_from(cx, *p, r));
+  return out;
+}
+
+void lower_import_result(Cx &cx, const Signature &sig, const Value *result,
+                         std::span<const engine::Value> args, std::span<engine::Value> results) {
+  if (!sig.result) return;
+  if (!result) throw CabiError("a function with a result returned none");
+  if (flatten_result(sig).size() > kMaxFlatResults) {
+    uint32_t retptr = args.back().bits.i32;
+    // Checked before any allocation, so that a bad pointer costs nothing.
+    cx.range(retptr, size_of(*sig.result), alignment(*sig.result), "the return area");
+    store(cx, *sig.result, *result, retptr);
+    return;
+  }
+  auto flat = lower_flat(cx, *sig.result, *result);
+  for (size_t i = 0; i < flat.size() && i < results.size(); i++) results[i] = flat[i];
+}
+
+std::vector<engine::Value> lower_export_args(Cx &cx, const Signature &sig,
+                                             const std::vector<Value> &args) {
+  if (args.size() != sig.params.size()) throw CabiError("the wrong number of arguments");
+  if (flatten_params(sig).size() > kMaxFlatParams) {
+    TypeArena arena;
+    const Type *tuple = arena.tuple(sig.params);
+    uint32_t ptr = cx.allocate(alignment(*tuple), size_of(*tuple), "the arguments");
+    store(cx, *tuple, Value::tuple(args), ptr);
+    return {engine::Value::make_i32(static_cast<int32_t>(ptr))};
+  }
+  std::vector<engine::Value> out;
+  for (size_t i = 0; i < args.size(); i++) lower_into(cx, *sig.params[i], args[i], out);
+  return out;
+}
+
+std::optional<Value> lift_export_result(Cx &cx, const Signature &sig,
+                                        std::span<const engine::Value> results) {
+  if (!sig.result) return std::nullopt;
+  if (flatten_result(sig).size() > kMaxFlatResults)
+    return load(cx, *sig.result, results[0].bits.i32);
+  return lift_flat(cx, *sig.result, results);
+}
+
+}  // namespace pgwasm::fdw::component

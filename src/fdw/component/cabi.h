@@ -1,0 +1,192 @@
+// The component model's canonical ABI (CanonicalABI.md) for the value types
+// of a WIT world such as supabase:wrappers: flattening, sizes and
+// alignments, lifting values out of a guest's core values and linear memory
+// and lowering them in, strings and lists allocated through the guest's
+// realloc. Every pointer and length the guest gives is checked against its
+// memory and alignment before anything is read; whatever is wrong is a
+// CabiError saying what and where. Knows nothing of PostgreSQL.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/value.h"
+
+namespace pgwasm::fdw::component {
+
+class CabiError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class Kind : uint8_t {
+  Bool,
+  S8,
+  U8,
+  S16,
+  U16,
+  S32,
+  U32,
+  S64,
+  U64,
+  F32,
+  F64,
+  Char,
+  String,
+  List,
+  Tuple,
+  Record,
+  Variant,
+  Option,
+  Result,
+  Own,
+  Borrow,
+};
+
+// A value type. Options and results are variants with fixed cases
+// (none/some, ok/error); an enum is a variant without payloads.
+struct Type {
+  Kind kind;
+  // List: [element]; Tuple/Record: the fields; Variant: one payload per
+  // case, null for none; Option: [value]; Result: [ok, error] (each may be
+  // null).
+  std::vector<const Type *> items;
+  std::vector<std::string> names;  // Record fields, Variant cases
+  uint32_t resource = 0;           // Own, Borrow: the host's resource id
+};
+
+// Owns the types of a world.
+class TypeArena {
+ public:
+  const Type *prim(Kind k);
+  const Type *list(const Type *element);
+  const Type *tuple(std::vector<const Type *> items);
+  const Type *record(std::vector<std::pair<std::string, const Type *>> fields);
+  const Type *variant(std::vector<std::pair<std::string, const Type *>> cases);
+  const Type *enumeration(std::vector<std::string> cases);
+  const Type *option(const Type *value);
+  const Type *result(const Type *ok, const Type *error);
+  const Type *own(uint32_t resource);
+  const Type *borrow(uint32_t resource);
+
+ private:
+  const Type *add(Type t);
+  std::deque<Type> types_;
+};
+
+// A value of a Type: `bits` holds bools, integers (signed ones
+// sign-extended), chars, handles and a variant's case; `f` floats; `s`
+// strings; `items` list elements, fields, and a variant's payload (0 or 1).
+struct Value {
+  uint64_t bits = 0;
+  double f = 0;
+  std::string s;
+  std::vector<Value> items;
+
+  static Value u(uint64_t v) { return Value{v, 0, {}, {}}; }
+  static Value i(int64_t v) { return Value{static_cast<uint64_t>(v), 0, {}, {}}; }
+  static Value real(double v) { return Value{0, v, {}, {}}; }
+  static Value str(std::string v) { return Value{0, 0, std::move(v), {}}; }
+  static Value of_case(uint32_t c) { return Value{c, 0, {}, {}}; }
+  static Value of_case(uint32_t c, Value payload) {
+    Value v{c, 0, {}, {}};
+    v.items.push_back(std::move(payload));
+    return v;
+  }
+  static Value none() { return of_case(0); }
+  static Value some(Value v) { return of_case(1, std::move(v)); }
+  static Value ok() { return of_case(0); }
+  static Value ok(Value v) { return of_case(0, std::move(v)); }
+  static Value error(Value v) { return of_case(1, std::move(v)); }
+  static Value tuple(std::vector<Value> items) { return Value{0, 0, {}, std::move(items)}; }
+  int64_t as_i64() const { return static_cast<int64_t>(bits); }
+  uint32_t case_index() const { return static_cast<uint32_t>(bits); }
+  const Value *payload() const { return items.empty() ? nullptr : &items[0]; }
+};
+
+// A function type: named parameters (names only for messages) and at most
+// one result.
+struct Signature {
+  std::vector<const Type *> params;
+  const Type *result = nullptr;
+};
+
+inline constexpr size_t kMaxFlatParams = 16;
+inline constexpr size_t kMaxFlatResults = 1;
+
+// Whether the bytes are UTF-8 (no overlongs, surrogates or values past U+10FFFF).
+bool utf8_valid(std::string_view s);
+
+uint32_t alignment(const Type &t);
+uint32_t size_of(const Type &t);
+std::vector<ValType> flatten(const Type &t);
+std::vector<ValType> flatten_params(const Signature &sig);
+std::vector<ValType> flatten_result(const Signature &sig);
+
+// The core function type of a lowered import (the guest calls the host) and
+// of a lifted export (the host calls the guest).
+FuncType lowered_core_type(const Signature &sig);
+FuncType lifted_core_type(const Signature &sig);
+
+// What the ABI needs of the guest instance.
+class GuestMemory {
+ public:
+  virtual ~GuestMemory() = default;
+  // The linear memory now (it moves when the guest grows it).
+  virtual std::span<uint8_t> bytes() = 0;
+  // cabi_realloc(0, 0, align, size): the pointer the guest returns,
+  // unchecked. Throws CabiError when the guest has no realloc.
+  virtual uint32_t realloc(uint32_t align, uint32_t size) = 0;
+};
+
+// One lift or lower: the guest, and a budget on what it may make the host
+// copy or walk (bytes of strings and lists, elements), so that a hostile
+// length cannot make the host work for long before an error.
+class Cx {
+ public:
+  explicit Cx(GuestMemory &memory, uint64_t budget = uint64_t{256} << 20)
+      : memory_(memory), budget_(budget) {}
+
+  // [ptr, ptr + len) inside memory and ptr aligned, or a CabiError naming
+  // `what`.
+  std::span<uint8_t> range(uint32_t ptr, uint64_t len, uint32_t align, const char *what);
+  // Takes `amount` from the budget.
+  void spend(uint64_t amount, const char *what);
+  // A block from the guest's realloc, checked like range().
+  uint32_t allocate(uint32_t align, uint64_t size, const char *what);
+
+ private:
+  GuestMemory &memory_;
+  uint64_t budget_;
+};
+
+Value lift_flat(Cx &cx, const Type &t, std::span<const engine::Value> flat);
+std::vector<engine::Value> lower_flat(Cx &cx, const Type &t, const Value &v);
+Value load(Cx &cx, const Type &t, uint32_t ptr);
+void store(Cx &cx, const Type &t, const Value &v, uint32_t ptr);
+
+// A lowered import called by the guest with `args` (its core values):
+// the parameters lifted (from memory when they do not fit flat).
+std::vector<Value> lift_import_args(Cx &cx, const Signature &sig,
+                                    std::span<const engine::Value> args);
+// The import's result lowered: into `results`, or stored at the return
+// pointer the guest passed last in `args`.
+void lower_import_result(Cx &cx, const Signature &sig, const Value *result,
+                         std::span<const engine::Value> args, std::span<engine::Value> results);
+
+// A lifted export called by the host: the arguments lowered (into a block
+// from realloc when they do not fit flat).
+std::vector<engine::Value> lower_export_args(Cx &cx, const Signature &sig,
+                                             const std::vector<Value> &args);
+// The export's result lifted from its core results (from memory when it
+// does not fit flat).
+std::optional<Value> lift_export_result(Cx &cx, const Signature &sig,
+                                        std::span<const engine::Value> results);
+
+}  // namespace pgwasm::fdw::component

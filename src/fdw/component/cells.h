@@ -1,0 +1,70 @@
+// Supabase's cells and the statement a component guest sees, read from the
+// routines' MessagePack (docs/fdw.md): cells by column type with Supabase's
+// units (date: seconds since 1970; timestamp, timestamptz: microseconds
+// since 1970; numeric: f64), and cells back into MessagePack as the host's
+// row conversion takes them.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fdw/component/cabi.h"
+#include "fdw/component/world.h"
+#include "fdw/options.h"
+#include "pg/abi/msgpack_values.h"
+
+namespace pgwasm::fdw::component {
+
+struct ColumnDesc {
+  std::string name, type;  // type as format_type writes it
+  int num = 0;
+};
+
+struct QualDesc {
+  std::string field, op;  // Supabase's operator names: "=", "~~", "is", "is not"
+  Value value;            // a `value` variant
+  bool use_or = false;
+  bool param = false;
+  uint32_t param_id = 0, param_type = 0;
+  int column = 0;
+};
+
+struct SortDesc {
+  std::string field;
+  int num = 0;
+  bool reversed = false, nulls_first = false;
+};
+
+// What the routines' inputs said, kept for the guest's context.
+struct StatementState {
+  OptionList server, table, user, import;
+  std::vector<ColumnDesc> all_columns;
+  std::vector<ColumnDesc> context_columns;  // a scan's targets, or every column
+  std::vector<QualDesc> quals;
+  std::vector<SortDesc> sorts;
+  std::optional<int64_t> limit;
+  int64_t offset = 0;
+  std::vector<std::optional<Value>> row;  // insert, update
+  std::optional<Value> rowid;
+  std::optional<int> rowid_column;
+  std::string remote_schema, local_schema;
+
+  // Reads a routine's input map, keeping what it has. Throws CabiError.
+  void read_input(std::string_view msgpack, const World &world);
+};
+
+// The cell case for a column type, and the type-oid variant's value.
+uint32_t cell_case(const std::string &type, WitVersion v);
+Value type_oid_of(const ColumnDesc &c, WitVersion v);
+// The OID of a type name (0 for one the world has no case for).
+uint32_t type_oid_number(const std::string &type);
+
+void pack_cell_value(pg::MsgpackPacker &packer, const Value &cell);
+std::string cell_to_string(const std::optional<Value> &cell);
+
+// A string as valid UTF-8 (invalid bytes become U+FFFD).
+std::string lossy_utf8(std::string_view s);
+
+}  // namespace pgwasm::fdw::component

@@ -1,0 +1,360 @@
+#include "fdw/component/component_guest.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "fdw/component/cabi.h"
+#include "fdw/component/cells.h"
+#include "fdw/component/handles.h"
+#include "fdw/component/host_world.h"
+#include "fdw/component/world.h"
+#include "fdw/fdw_headers.h"
+#include "pg/abi/msgpack_reader.h"
+#include "pg/abi/msgpack_values.h"
+
+namespace pgwasm::fdw {
+
+using namespace component;
+using pg::MsgpackReader;
+using MType = MsgpackReader::Type;
+namespace tc = toolkit::component;
+
+namespace {
+
+// Rows one fdw_iter_scan gathers from the guest's iter-scan: one call each.
+constexpr size_t kBatchRows = 256;
+// The most rows a guest may make with [constructor]row.
+constexpr size_t kMaxRows = 1'000;
+
+std::optional<WitVersion> package_version(const pg::ComponentPackage &p) {
+  for (const auto &e : p.package.exports) {
+    if (e.interface.ends_with("routines@0.1.0")) return WitVersion::V1;
+    if (e.interface.ends_with("routines@0.2.0")) return WitVersion::V2;
+  }
+  return std::nullopt;
+}
+
+std::optional<Export> export_of(Routine r) {
+  switch (r) {
+    case Routine::HostVersionRequirement: return Export::HostVersionRequirement;
+    case Routine::Init: return Export::Init;
+    case Routine::BeginScan: return Export::BeginScan;
+    case Routine::IterScan: return Export::IterScan;
+    case Routine::ReScan: return Export::ReScan;
+    case Routine::EndScan: return Export::EndScan;
+    case Routine::BeginModify: return Export::BeginModify;
+    case Routine::Insert: return Export::Insert;
+    case Routine::Update: return Export::Update;
+    case Routine::Delete: return Export::Delete;
+    case Routine::EndModify: return Export::EndModify;
+    case Routine::ImportForeignSchema: return Export::ImportForeignSchema;
+    default: return std::nullopt;  // fdw_validate, fdw_plan: the world has none
+  }
+}
+
+const tc::ExportedFunc *find_exported(const pg::ComponentPackage &p, std::string_view name) {
+  for (const auto &e : p.package.exports)
+    if (e.name == name && e.interface.find("/routines@") != std::string::npos) return &e;
+  return nullptr;
+}
+
+}  // namespace
+
+bool component_exports(const pg::ComponentPackage &package, Routine r) {
+  auto v = package_version(package);
+  auto e = export_of(r);
+  if (!v || !e) return false;
+  for (const auto &f : world(*v).exports)
+    if (f.which == *e) return find_exported(package, f.name) != nullptr;
+  return false;
+}
+
+ComponentGuest::ComponentGuest(FdwGuest &owner, pg::LoadedModule &module)
+    : owner_(owner), module_(module), package_(module.component) {
+  const std::string &code = owner_.context().code;
+  auto refuse = [&](const std::string &why) {
+    owner_.fail(ERRCODE_FDW_UNABLE_TO_CREATE_EXECUTION,
+                code + " is not a foreign data wrapper pg_wasm can run: " + why,
+                "A component of the world supabase:wrappers 0.1.0 or 0.2.0 exports "
+                "supabase:wrappers/routines (docs/fdw.md, \"Supabase Wasm FDW packages\").");
+  };
+  auto v = package_version(*package_);
+  if (!v) refuse("it does not export supabase:wrappers/routines@0.1.0 or @0.2.0");
+  world_ = &component::world(*v);
+  const ModuleInfo &info = module_.info();
+  auto core_func = [&](const std::string &name, const FuncType &type,
+                       const std::string &what) -> uint32_t {
+    auto index = info.export_index(name);
+    const auto *ft = index ? std::get_if<FuncType>(&info.exports[*index].type) : nullptr;
+    if (!ft) refuse(what + ": its core module has no function \"" + name + "\"");
+    if (!(*ft == type))
+      refuse(what + ": core function \"" + name + "\" is " + to_string(ExternType(*ft)) +
+             ", the canonical ABI gives " + to_string(ExternType(type)));
+    return *index;
+  };
+  std::string realloc_name;
+  for (const auto &f : package_->package.exports) {
+    if (f.options.string_encoding != tc::StringEncoding::Utf8)
+      refuse("export " + f.name + " uses a string encoding other than UTF-8");
+    if (!f.options.memory.empty() && f.options.memory != "memory")
+      refuse("its canonical options name memory \"" + f.options.memory + "\", not \"memory\"");
+    if (!f.options.realloc.empty()) realloc_name = f.options.realloc;
+  }
+  for (const auto &f : package_->package.lowered) {
+    if (f.options.string_encoding != tc::StringEncoding::Utf8)
+      refuse("import " + f.name + " uses a string encoding other than UTF-8");
+    if (!f.options.realloc.empty()) realloc_name = f.options.realloc;
+  }
+  if (!realloc_name.empty())
+    realloc_ = core_func(
+        realloc_name,
+        FuncType{{ValType::I32, ValType::I32, ValType::I32, ValType::I32}, {ValType::I32}},
+        "its realloc");
+  for (const auto &f : world_->exports) {
+    const tc::ExportedFunc *e = find_exported(*package_, f.name);
+    if (!e) continue;
+    Bound &b = bound_[static_cast<size_t>(f.which)];
+    b.fn = &f;
+    b.core_name = e->core_name;
+    FuncType core = lifted_core_type(f.sig);
+    b.index = core_func(e->core_name, core, "routine " + f.name);
+    if (!e->options.post_return.empty())
+      b.post_return = core_func(e->options.post_return, FuncType{core.results, {}},
+                                "the post-return of " + f.name);
+  }
+  if (!bound_[static_cast<size_t>(Export::Init)].fn) refuse("it does not export the routine init");
+  instance_ = module_.new_instance();
+}
+
+bool ComponentGuest::exports(Routine r) const {
+  auto e = export_of(r);
+  return e && bound_[static_cast<size_t>(*e)].fn != nullptr;
+}
+
+std::span<uint8_t> ComponentGuest::bytes() {
+  if (!instance_.instance) throw CabiError("the guest's instance is gone");
+  return instance_.instance->memory();
+}
+
+uint32_t ComponentGuest::realloc(uint32_t align, uint32_t size) {
+  if (!realloc_) throw CabiError("the component has no realloc for the host to allocate with");
+  engine::Value args[4] = {engine::Value::make_i32(0), engine::Value::make_i32(0),
+                           engine::Value::make_i32(static_cast<int32_t>(align)),
+                           engine::Value::make_i32(static_cast<int32_t>(size))};
+  engine::Value result;
+  // Inside a host function the guest is running: call it directly, and
+  // let a failure unwind through the running routine, which discards the
+  // instance.
+  if (in_host_ > 0)
+    instance_.instance->call(*realloc_, args, &result);
+  else
+    owner_.invoke(instance_, *realloc_, "cabi_realloc", args, &result);
+  return result.bits.i32;
+}
+
+[[noreturn]] void ComponentGuest::abi_error(const CabiError &e) const {
+  owner_.fail(ERRCODE_FDW_INVALID_DATA_TYPE,
+              "the component broke the canonical ABI: " + std::string(e.what()));
+}
+
+std::optional<Value> ComponentGuest::call_export(Export which, std::vector<Value> args) {
+  const Bound &b = bound_[static_cast<size_t>(which)];
+  uint64_t scope = ++scope_;
+  // Borrows lent for this call (the context, a row): handles of its scope.
+  for (size_t i = 0; i < args.size(); i++)
+    if (b.fn->sig.params[i]->kind == Kind::Borrow)
+      args[i].bits = handles_.add(static_cast<Res>(b.fn->sig.params[i]->resource),
+                                  static_cast<uint32_t>(args[i].bits), false, scope);
+  FuncType core = lifted_core_type(b.fn->sig);
+  std::vector<engine::Value> flat;
+  try {
+    Cx cx(*this);
+    flat = lower_export_args(cx, b.fn->sig, args);
+  } catch (const CabiError &e) {
+    abi_error(e);
+  }
+  std::vector<engine::Value> results(core.results.size());
+  owner_.invoke(instance_, b.index, b.core_name, flat.data(), results.data());
+  std::optional<Value> out;
+  try {
+    Cx cx(*this);
+    out = lift_export_result(cx, b.fn->sig, results);
+  } catch (const CabiError &e) {
+    abi_error(e);
+  }
+  // The guest may free what its result pointed to, now that it is copied.
+  if (b.post_return)
+    owner_.invoke(instance_, *b.post_return, "post-return", results.data(), nullptr);
+  handles_.end_scope(scope);
+  return out;
+}
+
+void ComponentGuest::check_fdw_result(const std::optional<Value> &r) {
+  if (r && r->case_index() == 1)
+    owner_.fail(ERRCODE_FDW_ERROR, r->payload() ? r->payload()->s : "the guest failed");
+}
+
+std::string_view ComponentGuest::call(Routine r, std::string_view input) {
+  std::vector<std::string> statements;
+  try {
+    switch (r) {
+      case Routine::HostVersionRequirement: {
+        auto v = call_export(Export::HostVersionRequirement, {});
+        scratch_ = v ? v->s : "";
+        return scratch_;
+      }
+      case Routine::Init:
+        state_.read_input(input, *world_);
+        state_.context_columns = state_.all_columns;
+        check_fdw_result(call_export(Export::Init, {Value::u(0)}));
+        return {};
+      case Routine::BeginScan:
+        state_.read_input(input, *world_);
+        scan_done_ = false;
+        check_fdw_result(call_export(Export::BeginScan, {Value::u(0)}));
+        return {};
+      case Routine::IterScan: return iter_scan();
+      case Routine::ReScan:
+        state_.read_input(input, *world_);
+        scan_done_ = false;
+        check_fdw_result(call_export(Export::ReScan, {Value::u(0)}));
+        return {};
+      case Routine::EndScan:
+        check_fdw_result(call_export(Export::EndScan, {Value::u(0)}));
+        return {};
+      case Routine::BeginModify:
+        state_.read_input(input, *world_);
+        state_.context_columns = state_.all_columns;
+        check_fdw_result(call_export(Export::BeginModify, {Value::u(0)}));
+        return {};
+      case Routine::Insert:
+      case Routine::Update:
+      case Routine::Delete: {
+        state_.read_input(input, *world_);
+        rows_.assign(1, HostRow{});
+        for (size_t i = 0; i < state_.row.size(); i++) {
+          rows_[0].cols.push_back(state_.all_columns[i].name);
+          rows_[0].cells.push_back(state_.row[i]);
+        }
+        std::vector<Value> args{Value::u(0)};
+        if (r != Routine::Insert) {
+          if (!state_.rowid)
+            owner_.fail(ERRCODE_FDW_INVALID_DATA_TYPE, "the row's rowid cannot be a NULL cell");
+          args.push_back(*state_.rowid);
+        }
+        if (r != Routine::Delete) args.push_back(Value::u(0));
+        Export e = r == Routine::Insert   ? Export::Insert
+                   : r == Routine::Update ? Export::Update
+                                          : Export::Delete;
+        check_fdw_result(call_export(e, std::move(args)));
+        return {};  // the host uses the row it sent
+      }
+      case Routine::EndModify:
+        check_fdw_result(call_export(Export::EndModify, {Value::u(0)}));
+        return {};
+      case Routine::ImportForeignSchema: {
+        state_.read_input(input, *world_);
+        Value stmt =
+            Value::tuple({Value::str(owner_.context().server), Value::str(state_.remote_schema),
+                          Value::str(state_.local_schema), Value::of_case(0), Value{}});
+        auto res = call_export(Export::ImportForeignSchema, {Value::u(0), std::move(stmt)});
+        check_fdw_result(res);
+        if (res && res->payload())
+          for (const auto &s : res->payload()->items) statements.push_back(s.s);
+        break;
+      }
+      default: owner_.fail(ERRCODE_FDW_UNABLE_TO_CREATE_EXECUTION, "no such routine");
+    }
+  } catch (const CabiError &e) {
+    abi_error(e);
+  }
+  scratch_ = import_statements_to_tables(owner_, statements);
+  return scratch_;
+}
+
+std::string_view ComponentGuest::iter_scan() {
+  msgpack::sbuffer buf;
+  pg::MsgpackPacker packer(buf);
+  std::vector<std::vector<std::optional<Value>>> batch;
+  while (!scan_done_ && batch.size() < kBatchRows) {
+    rows_.assign(1, HostRow{});
+    auto res = call_export(Export::IterScan, {Value::u(0), Value::u(0)});
+    check_fdw_result(res);
+    const Value *some = res && res->payload() ? res->payload() : nullptr;
+    if (!some || some->case_index() == 0) {
+      scan_done_ = true;
+      break;
+    }
+    batch.push_back(std::move(rows_[0].cells));
+  }
+  size_t width = state_.context_columns.size();
+  packer.pack_array(static_cast<uint32_t>(batch.size()));
+  for (const auto &row : batch) {
+    // A guest that pushes fewer cells than columns leaves the rest NULL.
+    packer.pack_array(static_cast<uint32_t>(width));
+    for (size_t i = 0; i < width; i++) {
+      if (i < row.size() && row[i])
+        pack_cell_value(packer, *row[i]);
+      else
+        packer.pack_nil();
+    }
+  }
+  scratch_.assign(buf.data(), buf.size());
+  return scratch_;
+}
+
+// ---- host functions ----
+
+void ComponentGuest::host(const ImportFn &f, std::span<const engine::Value> args,
+                          std::span<engine::Value> results) {
+  struct Nesting {
+    int &n;
+    explicit Nesting(int &n) : n(n) { n++; }
+    ~Nesting() { n--; }
+  } nesting(in_host_);
+  try {
+    Cx cx(*this);
+    std::vector<Value> params = lift_import_args(cx, f.sig, args);
+    std::optional<Value> result = dispatch(*this, f, params);
+    Cx out(*this);
+    lower_import_result(out, f.sig, result ? &*result : nullptr, args, results);
+  } catch (const CabiError &e) {
+    abi_error(e);
+  }
+}
+
+uint32_t ComponentGuest::new_handle(Res res, uint32_t rep) {
+  return handles_.add(res, rep, true);
+}
+
+uint32_t ComponentGuest::rep(const Value &handle, Res res) const {
+  return handles_.rep(static_cast<uint32_t>(handle.bits), res);
+}
+
+void ComponentGuest::drop(const Value &handle, Res res) {
+  handles_.drop(static_cast<uint32_t>(handle.bits), res);
+}
+
+uint32_t ComponentGuest::new_row() {
+  if (rows_.size() >= kMaxRows)
+    throw CabiError("the guest made more than " + std::to_string(kMaxRows) + " rows");
+  rows_.push_back(HostRow{});
+  return static_cast<uint32_t>(rows_.size() - 1);
+}
+
+HostRow &ComponentGuest::row(uint32_t rep) {
+  if (rep >= rows_.size()) throw CabiError("a row of an earlier call");
+  return rows_[rep];
+}
+
+std::unique_ptr<GuestImpl> make_component_guest(FdwGuest &owner, pg::LoadedModule &module) {
+  return std::make_unique<ComponentGuest>(owner, module);
+}
+
+ComponentGuest *current_component_guest() {
+  FdwGuest *g = current_fdw_guest();
+  return g ? dynamic_cast<ComponentGuest *>(&g->impl()) : nullptr;
+}
+
+}  // namespace pgwasm::fdw

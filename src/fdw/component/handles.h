@@ -1,0 +1,85 @@
+// A component instance's table of resource handles (CanonicalABI.md,
+// "Handle tables"): what the guest holds of the host's resources. Index 0 is
+// never valid; a handle never given out, dropped already, or of another
+// resource is an error; borrows lent for a call end with it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fdw/component/cabi.h"
+#include "fdw/component/world.h"
+
+namespace pgwasm::fdw::component {
+
+class HandleTable {
+ public:
+  // The most handles a guest may hold at once: one that never drops what
+  // it gets runs into it rather than the host's memory.
+  static constexpr size_t kMaxHandles = 100'000;
+
+  uint32_t add(Res res, uint32_t rep, bool own, uint64_t scope = 0) {
+    if (live_ >= kMaxHandles)
+      throw CabiError("the guest holds " + std::to_string(live_) +
+                      " resource handles, the most it may: it does not drop them");
+    uint32_t index;
+    if (!free_.empty()) {
+      index = free_.back();
+      free_.pop_back();
+    } else {
+      slots_.push_back({});
+      index = static_cast<uint32_t>(slots_.size());  // from 1
+    }
+    slots_[index - 1] = Slot{res, rep, own, true, scope};
+    live_++;
+    return index;
+  }
+
+  // The representation of handle `index`, which must be a live `res`.
+  uint32_t rep(uint32_t index, Res res) const { return slot(index, res).rep; }
+
+  // [resource-drop]: an own handle, or a borrow of the call in progress.
+  void drop(uint32_t index, Res res) {
+    slot(index, res);
+    remove(index);
+  }
+
+  // A call's borrows end with it.
+  void end_scope(uint64_t scope) {
+    for (uint32_t i = 1; i <= slots_.size(); i++)
+      if (slots_[i - 1].live && !slots_[i - 1].own && slots_[i - 1].scope == scope) remove(i);
+  }
+
+ private:
+  struct Slot {
+    Res res = Res::Row;
+    uint32_t rep = 0;
+    bool own = false, live = false;
+    uint64_t scope = 0;
+  };
+
+  const Slot &slot(uint32_t index, Res res) const {
+    if (index == 0 || index > slots_.size() || !slots_[index - 1].live)
+      throw CabiError("resource handle " + std::to_string(index) + " (" +
+                      std::string(to_string(res)) +
+                      ") was never given to the guest, or was "
+                      "dropped already");
+    const Slot &s = slots_[index - 1];
+    if (s.res != res)
+      throw CabiError("resource handle " + std::to_string(index) + " is a " +
+                      std::string(to_string(s.res)) + ", not a " + std::string(to_string(res)));
+    return s;
+  }
+  void remove(uint32_t index) {
+    slots_[index - 1].live = false;
+    free_.push_back(index);
+    live_--;
+  }
+
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> free_;
+  size_t live_ = 0;
+};
+
+}  // namespace pgwasm::fdw::component

@@ -1,0 +1,213 @@
+#include "fdw/component/world.h"
+
+namespace pgwasm::fdw::component {
+
+std::string_view to_string(WitVersion v) {
+  return v == WitVersion::V1 ? "0.1.0" : "0.2.0";
+}
+
+std::string_view to_string(Res r) {
+  static constexpr std::string_view names[] = {"",     "row",   "column",  "qual",
+                                               "sort", "limit", "options", "context"};
+  auto i = static_cast<uint32_t>(r);
+  return i <= kResources ? names[i] : "?";
+}
+
+const ExportFn *World::find_export(std::string_view name) const {
+  for (const auto &e : exports)
+    if (e.name == name) return &e;
+  return nullptr;
+}
+
+std::string_view World::host_version() const {
+  // Supabase's host was 0.1.x for the first world and 0.2.x since
+  // import-foreign-schema; guests state requirements such as ^0.1.0.
+  return version == WitVersion::V1 ? "0.1.5" : "0.2.0";
+}
+
+const World &world(WitVersion v) {
+  static World *worlds[2] = {nullptr, nullptr};
+  World *&w = worlds[v == WitVersion::V2];
+  if (w) return *w;
+  w = new World();
+  w->version = v;
+  bool v2 = v == WitVersion::V2;
+  TypeArena &a = w->arena_;
+  auto P = [&](Kind k) { return a.prim(k); };
+  const Type *str = P(Kind::String);
+  const Type *u32 = P(Kind::U32);
+  const Type *s64 = P(Kind::S64);
+  const Type *boolean = P(Kind::Bool);
+  const Type *opt_str = a.option(str);
+  const Type *fdw_result = a.result(nullptr, str);
+
+  std::vector<std::pair<std::string, const Type *>> cells = {
+      {"bool", boolean},     {"i8", P(Kind::S8)},       {"i16", P(Kind::S16)},
+      {"f32", P(Kind::F32)}, {"i32", P(Kind::S32)},     {"f64", P(Kind::F64)},
+      {"i64", s64},          {"numeric", P(Kind::F64)}, {"string", str},
+      {"date", s64},         {"timestamp", s64},        {"timestamptz", s64},
+      {"json", str}};
+  std::vector<std::pair<std::string, const Type *>> oids = {
+      {"bool", nullptr},   {"i8", nullptr},   {"i16", nullptr},       {"f32", nullptr},
+      {"i32", nullptr},    {"f64", nullptr},  {"i64", nullptr},       {"numeric", nullptr},
+      {"string", nullptr}, {"date", nullptr}, {"timestamp", nullptr}, {"timestamptz", nullptr},
+      {"json", nullptr}};
+  std::vector<std::pair<std::string, const Type *>> opt_types = {{"server", nullptr},
+                                                                 {"table", nullptr}};
+  if (v2) {
+    cells.push_back({"uuid", str});
+    cells.push_back({"other", str});
+    oids.push_back({"uuid", nullptr});
+    oids.push_back({"other", str});
+    opt_types.push_back({"import-schema", nullptr});
+    opt_types.push_back({"other", str});
+  }
+  WorldTypes &t = w->types;
+  t.string = str;
+  t.cell = a.variant(cells);
+  t.type_oid = a.variant(oids);
+  t.value = a.variant({{"cell", t.cell}, {"array", a.list(t.cell)}});
+  t.param = a.record({{"id", u32}, {"type-oid", u32}});
+  t.options_type = a.variant(opt_types);
+  const Type *headers = a.list(a.tuple({str, str}));
+  t.request = a.record({{"method", a.enumeration({"get", "post", "put", "patch", "delete"})},
+                        {"url", str},
+                        {"headers", headers},
+                        {"body", str}});
+  t.response =
+      a.record({{"url", str}, {"status-code", P(Kind::U16)}, {"headers", headers}, {"body", str}});
+  t.metric = a.enumeration({"create-times", "rows-in", "rows-out", "bytes-in", "bytes-out"});
+  if (v2)
+    t.import_stmt = a.record({{"server-name", str},
+                              {"remote-schema", str},
+                              {"local-schema", str},
+                              {"list-type", a.enumeration({"all", "limit-to", "except"})},
+                              {"table-list", a.list(str)}});
+
+  auto self = [&](Res r) { return a.borrow(static_cast<uint32_t>(r)); };
+  auto own = [&](Res r) { return a.own(static_cast<uint32_t>(r)); };
+  auto add = [&](std::string iface, std::string name, Fn fn, std::vector<const Type *> params,
+                 const Type *result) {
+    w->imports.push_back({std::move(iface), std::move(name), fn, Res::Row, {params, result}});
+  };
+  auto method = [&](Res r, std::string m, Fn fn, std::vector<const Type *> params,
+                    const Type *result) {
+    params.insert(params.begin(), self(r));
+    add("types", "[method]" + std::string(to_string(r)) + "." + m, fn, params, result);
+  };
+  auto ctor = [&](Res r, Fn fn, std::vector<const Type *> params) {
+    add("types", "[constructor]" + std::string(to_string(r)), fn, params, own(r));
+  };
+  const Type *opt_cell = a.option(t.cell);
+  ctor(Res::Row, Fn::RowNew, {});
+  method(Res::Row, "cols", Fn::RowCols, {}, a.list(str));
+  method(Res::Row, "cells", Fn::RowCells, {}, a.list(opt_cell));
+  method(Res::Row, "push", Fn::RowPush, {opt_cell}, nullptr);
+  ctor(Res::Column, Fn::ColumnNew, {u32});
+  method(Res::Column, "name", Fn::ColumnName, {}, str);
+  method(Res::Column, "num", Fn::ColumnNum, {}, u32);
+  method(Res::Column, "type-oid", Fn::ColumnTypeOid, {}, t.type_oid);
+  ctor(Res::Qual, Fn::QualNew, {u32});
+  method(Res::Qual, "field", Fn::QualField, {}, str);
+  method(Res::Qual, "operator", Fn::QualOperator, {}, str);
+  method(Res::Qual, "value", Fn::QualValue, {}, t.value);
+  method(Res::Qual, "use-or", Fn::QualUseOr, {}, boolean);
+  method(Res::Qual, "param", Fn::QualParam, {}, a.option(t.param));
+  method(Res::Qual, "deparse", Fn::QualDeparse, {}, str);
+  ctor(Res::Sort, Fn::SortNew, {u32});
+  method(Res::Sort, "field", Fn::SortField, {}, str);
+  method(Res::Sort, "field-no", Fn::SortFieldNo, {}, u32);
+  method(Res::Sort, "reversed", Fn::SortReversed, {}, boolean);
+  method(Res::Sort, "nulls-first", Fn::SortNullsFirst, {}, boolean);
+  method(Res::Sort, "collate", Fn::SortCollate, {}, opt_str);
+  method(Res::Sort, "deparse", Fn::SortDeparse, {}, str);
+  method(Res::Sort, "deparse-with-collate", Fn::SortDeparseWithCollate, {}, str);
+  ctor(Res::Limit, Fn::LimitNew, {});
+  method(Res::Limit, "count", Fn::LimitCount, {}, s64);
+  method(Res::Limit, "offset", Fn::LimitOffset, {}, s64);
+  method(Res::Limit, "deparse", Fn::LimitDeparse, {}, str);
+  ctor(Res::Options, Fn::OptionsNew, {t.options_type});
+  method(Res::Options, "get", Fn::OptionsGet, {str}, opt_str);
+  method(Res::Options, "require", Fn::OptionsRequire, {str}, a.result(str, str));
+  method(Res::Options, "require-or", Fn::OptionsRequireOr, {str, str}, str);
+  ctor(Res::Context, Fn::ContextNew, {});
+  method(Res::Context, "get-options", Fn::ContextGetOptions, {t.options_type}, own(Res::Options));
+  method(Res::Context, "get-quals", Fn::ContextGetQuals, {}, a.list(own(Res::Qual)));
+  method(Res::Context, "get-columns", Fn::ContextGetColumns, {}, a.list(own(Res::Column)));
+  method(Res::Context, "get-sorts", Fn::ContextGetSorts, {}, a.list(own(Res::Sort)));
+  method(Res::Context, "get-limit", Fn::ContextGetLimit, {}, a.option(own(Res::Limit)));
+  for (uint32_t r = 1; r <= kResources; r++) {
+    auto res = static_cast<Res>(r);
+    add("types", "[resource-drop]" + std::string(to_string(res)), Fn::Drop, {a.own(r)}, nullptr);
+    w->imports.back().resource = res;
+  }
+
+  const Type *http_result = a.result(t.response, str);
+  add("http", "get", Fn::HttpGet, {t.request}, http_result);
+  add("http", "post", Fn::HttpPost, {t.request}, http_result);
+  add("http", "put", Fn::HttpPut, {t.request}, http_result);
+  add("http", "patch", Fn::HttpPatch, {t.request}, http_result);
+  add("http", "delete", Fn::HttpDelete, {t.request}, http_result);
+  add("http", "error-for-status", Fn::HttpErrorForStatus, {t.response}, fdw_result);
+  add("jwt", "encode", Fn::JwtEncode, {a.list(a.tuple({str, str})), str, str, u32},
+      a.result(str, str));
+  add("stats", "inc-stats", Fn::StatsIncStats, {str, t.metric, s64}, nullptr);
+  add("stats", "get-metadata", Fn::StatsGetMetadata, {str}, opt_str);
+  add("stats", "set-metadata", Fn::StatsSetMetadata, {str, opt_str}, nullptr);
+  const Type *time_result = a.result(s64, str);
+  add("time", "epoch-secs", Fn::TimeEpochSecs, {}, s64);
+  add("time", "parse-from-rfc3339", Fn::TimeParseFromRfc3339, {str}, time_result);
+  add("time", "parse-from-str", Fn::TimeParseFromStr, {str, str}, time_result);
+  add("time", "epoch-ms-to-rfc3339", Fn::TimeEpochMsToRfc3339, {s64}, a.result(str, str));
+  add("time", "sleep", Fn::TimeSleep, {P(Kind::U64)}, nullptr);
+  add("utils", "report-info", Fn::UtilsReportInfo, {str}, nullptr);
+  add("utils", "report-notice", Fn::UtilsReportNotice, {str}, nullptr);
+  add("utils", "report-warning", Fn::UtilsReportWarning, {str}, nullptr);
+  add("utils", "report-error", Fn::UtilsReportError, {str}, nullptr);
+  add("utils", "cell-to-string", Fn::UtilsCellToString, {opt_cell}, str);
+  add("utils", "get-vault-secret", Fn::UtilsGetVaultSecret, {str}, opt_str);
+  add("utils", "get-vault-secret-by-name", Fn::UtilsGetVaultSecretByName, {str}, opt_str);
+  add("utils", "query-setting", Fn::UtilsQuerySetting, {str}, opt_str);
+
+  const Type *ctx = self(Res::Context);
+  const Type *row = self(Res::Row);
+  auto routine = [&](std::string name, Export e, std::vector<const Type *> params,
+                     const Type *result) {
+    w->exports.push_back({std::move(name), e, {params, result}});
+  };
+  routine("host-version-requirement", Export::HostVersionRequirement, {}, str);
+  routine("init", Export::Init, {ctx}, fdw_result);
+  routine("begin-scan", Export::BeginScan, {ctx}, fdw_result);
+  routine("iter-scan", Export::IterScan, {ctx, row}, a.result(a.option(u32), str));
+  routine("re-scan", Export::ReScan, {ctx}, fdw_result);
+  routine("end-scan", Export::EndScan, {ctx}, fdw_result);
+  routine("begin-modify", Export::BeginModify, {ctx}, fdw_result);
+  routine("insert", Export::Insert, {ctx, row}, fdw_result);
+  routine("update", Export::Update, {ctx, t.cell, row}, fdw_result);
+  routine("delete", Export::Delete, {ctx, t.cell}, fdw_result);
+  routine("end-modify", Export::EndModify, {ctx}, fdw_result);
+  if (v2)
+    routine("import-foreign-schema", Export::ImportForeignSchema, {ctx, t.import_stmt},
+            a.result(a.list(str), str));
+  return *w;
+}
+
+std::optional<CoreImportModule> parse_core_import_module(std::string_view module) {
+  constexpr std::string_view kCm32 = "cm32p2|";
+  constexpr std::string_view kPackage = "supabase:wrappers/";
+  bool cm32 = module.starts_with(kCm32);
+  if (cm32) module.remove_prefix(kCm32.size());
+  if (!module.starts_with(kPackage)) return std::nullopt;
+  module.remove_prefix(kPackage.size());
+  auto at = module.find('@');
+  if (at == std::string_view::npos) return std::nullopt;
+  std::string_view iface = module.substr(0, at), version = module.substr(at + 1);
+  // The newer form shortens a 0.x version to major.minor.
+  std::optional<WitVersion> v;
+  if (version == "0.1.0" || (cm32 && version == "0.1")) v = WitVersion::V1;
+  if (version == "0.2.0" || (cm32 && version == "0.2")) v = WitVersion::V2;
+  if (!v) return std::nullopt;
+  return CoreImportModule{*v, std::string(iface)};
+}
+
+}  // namespace pgwasm::fdw::component

@@ -1,0 +1,34 @@
+// Modules stored in wasm.modules may be WebAssembly components (a Supabase
+// Wasm FDW package): the catalog keeps the component as loaded, with its
+// sha256, and the engines compile its main core module. The host links that
+// module itself (src/fdw/component), so its shim and fixup modules are never
+// instantiated.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "toolkit/component/errors.h"
+#include "toolkit/component/model.h"
+#include "toolkit/component/package.h"
+
+namespace pgwasm::pg {
+
+struct ComponentPackage {
+  std::vector<uint8_t> bytes;
+  toolkit::component::Component component;  // views of `bytes`
+  toolkit::component::Package package;      // pointers into `component`
+  std::span<const uint8_t> main_module;     // a view of `bytes`
+};
+
+// Reads a component and describes it as a package with a main core module.
+// Throws toolkit::component::ComponentError.
+std::shared_ptr<const ComponentPackage> read_component_package(std::span<const uint8_t> bytes);
+
+// The core module the engines compile for `code`: `code` itself, or a
+// component's main core module (a view of `code`). Throws ComponentError.
+std::span<const uint8_t> core_module_of(std::span<const uint8_t> code);
+
+}  // namespace pgwasm::pg
