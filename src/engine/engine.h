@@ -51,6 +51,11 @@ struct CompileOptions {
   // now, in this process (true), or not (false: compile throws NotBuilt, so
   // that the caller can have it built elsewhere and use V8 meanwhile).
   bool build = true;
+  // The native engine only: what names the module's builds in the cache
+  // (remove_native_builds takes the same), when the host knows the module
+  // by another digest than the sha256 of `wasm` (a component's, whose core
+  // module is compiled). Hex; empty: the sha256 of `wasm`.
+  std::string cache_name;
 };
 
 // The native engine's cache has no build of the module yet, and

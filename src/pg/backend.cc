@@ -466,7 +466,9 @@ std::shared_ptr<const engine::Module> ModuleCache::compile(std::string_view sha2
   std::shared_ptr<const engine::Module> m;
   try {
     // Every module's memory.grow is bounded per call (wasm.max_memory).
-    m = backend_engine(kind).compile(code, {.fuel = metered, .limit_memory = true, .build = build});
+    m = backend_engine(kind).compile(
+        code,
+        {.fuel = metered, .limit_memory = true, .build = build, .cache_name = std::string(sha256)});
   } catch (const engine::NotBuilt &) {
     throw;
   } catch (const engine::CompileError &e) {

@@ -115,7 +115,8 @@ void build_in_worker(const BuildRequest &req) {
   }
   if (!claim(sha, req.metered)) return;
   remove_shared_builds_of_0_3();
-  engine::CompileOptions options{.fuel = req.metered, .limit_memory = true, .build = false};
+  engine::CompileOptions options{
+      .fuel = req.metered, .limit_memory = true, .build = false, .cache_name = sha};
   engine::Engine &native = backend_engine(EngineKind::Native);
   std::span<const uint8_t> core;  // a component's main core module
   try {

@@ -295,8 +295,9 @@ class NativeEngine : public Engine {
                            " pages, more than the " + std::to_string(cap) + " a memory may have");
     for (const auto &imp : module->info_.imports)
       if (const auto *t = std::get_if<FuncType>(&imp.type)) module->import_types.push_back(*t);
-    ArtifactPaths paths(native_.cache_dir, sha256_hex(wasm), variant(options),
-                        sha256_hex(code, toolchain_id_));
+    ArtifactPaths paths(native_.cache_dir,
+                        options.cache_name.empty() ? sha256_hex(wasm) : options.cache_name,
+                        variant(options), sha256_hex(code, toolchain_id_));
     module->object = load(paths.object());
     if (module->object) return module;
     if (!options.build) {

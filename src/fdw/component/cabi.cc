@@ -25,10 +25,6 @@ const Type *case_payload(const Type &t, size_t c) {
   if (t.kind == Kind::Option) return c == 0 ? nullptr : t.items[0];
   return t.items[c];
 }
-bool is_variant(const Type &t) {
-  return t.kind == Kind::Variant || t.kind == Kind::Option || t.kind == Kind::Result;
-}
-
 uint32_t max_case_alignment(const Type &t) {
   uint32_t a = 1;
   for (size_t c = 0; c < case_count(t); c++)

@@ -82,7 +82,7 @@ Parsed parse_statement(const std::string &sql) {
   return out;
 }
 
-void pack(pg::MsgpackPacker &p, std::string_view s) {
+void pack_str(pg::MsgpackPacker &p, std::string_view s) {
   p.pack_str(static_cast<uint32_t>(s.size()));
   p.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
 }
@@ -120,24 +120,24 @@ std::string import_statements_to_tables(const FdwGuest &guest,
                      " the host does not take: " + t.refused,
                  "The statement begins: " + head);
     p.pack_map(3);
-    pack(p, "name");
-    pack(p, t.name);
-    pack(p, "columns");
+    pack_str(p, "name");
+    pack_str(p, t.name);
+    pack_str(p, "columns");
     p.pack_array(static_cast<uint32_t>(t.columns.size()));
     for (const auto &[name, type, not_null] : t.columns) {
       p.pack_map(3);
-      pack(p, "name");
-      pack(p, name);
-      pack(p, "type");
-      pack(p, type);
-      pack(p, "not_null");
+      pack_str(p, "name");
+      pack_str(p, name);
+      pack_str(p, "type");
+      pack_str(p, type);
+      pack_str(p, "not_null");
       not_null ? p.pack_true() : p.pack_false();
     }
-    pack(p, "options");
+    pack_str(p, "options");
     p.pack_map(static_cast<uint32_t>(t.options.size()));
     for (const auto &[k, v] : t.options) {
-      pack(p, k);
-      pack(p, v);
+      pack_str(p, k);
+      pack_str(p, v);
     }
   }
   return std::string(buf.data(), buf.size());
