@@ -55,7 +55,7 @@ struct CompileOptions {
   // (remove_native_builds takes the same), when the host knows the module
   // by another digest than the sha256 of `wasm` (a component's, whose core
   // module is compiled). Hex; empty: the sha256 of `wasm`.
-  std::string cache_name;
+  std::string cache_name = {};
 };
 
 // The native engine's cache has no build of the module yet, and
