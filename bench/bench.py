@@ -348,39 +348,46 @@ def cold_section(args, report, pq):
                "already built (as it is after a module's first use)."]
 
 
-def clear_native_cache(cache):
-    """Removes every built module (the native engine's artifacts), so that
-    the next native first use builds for real."""
-    if not os.path.isdir(cache):
-        return
-    for entry in os.listdir(cache):
-        path = os.path.join(cache, entry)
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path)
-        else:
-            os.unlink(path)
+def remove_module_builds(cache, sha256):
+    """Removes a module's native builds (a directory named by the start of
+    its sha256, somewhere in the native engine's cache), so that its next
+    native first use builds for real; what the cache shares between modules
+    (wasm2c's runtime, built once) stays. Returns how many it removed."""
+    removed = 0
+    for dirpath, dirnames, _ in os.walk(cache):
+        for d in list(dirnames):
+            if len(d) >= 16 and sha256.startswith(d):
+                shutil.rmtree(os.path.join(dirpath, d))
+                dirnames.remove(d)
+                removed += 1
+    return removed
 
 
 def compile_section(args, report):
     """From wasm.load_module to code ready, per engine, for a small module and
-    a > 1 MB one: in a new session (V8 started first, and the native engine,
-    which builds arith, untimed), load_module_file (which compiles with V8
-    whatever the engine: validation, lazy compilation), then the first call
-    (native: wasm2c, the C compiler, dlopen, instantiate; V8: instantiate and
-    compile the functions the call runs), then a second call (the call's own
-    time). The native artifact cache ($PGDATA/pg_wasm_native) is emptied
-    before every sample, so every native first call really builds."""
+    a > 1 MB one: in a new session (V8 started first, and for native the
+    native engine, untimed), load_module_file (which compiles the module
+    with the session's engine: V8 lazily; the native engine builds it,
+    wasm2c and the C compiler), then the first call (instantiation, and on V8
+    the compilation of the functions the call runs), then a second call (the
+    call's own time). The module's builds are removed from the native engine's cache
+    ($PGDATA/pg_wasm_native) before every sample, so every native first call
+    really builds."""
     cache = os.path.join(query_value("SHOW data_directory"), "pg_wasm_native")
     modules = [("small (examples/fib.c)", "fib", "fib.wasm", "SELECT wasm_fib(50)"),
                ("big (bench/native/big.rs, Rust std)", "big", "big.wasm", "SELECT wasm_big(1)")]
     if args.quick:
         modules = modules[:1]
     got, results = {}, {}
+    # load_module_file of the same code changes nothing and returns its sha256.
+    sha = {name: query_value(f"SELECT wasm.load_module_file('{name}', "
+                             f"'{os.path.join(args.data_dir, file)}', replace => true)")
+           for _, name, file, _ in modules}
     for sample in range(args.compile):
         for label, name, file, call in modules:
             for engine in ("v8", "native"):
                 log(f"compile latency: {name} on {engine} ({sample + 1}/{args.compile})")
-                clear_native_cache(cache)
+                remove_module_builds(cache, sha[name])
                 path = os.path.join(args.data_dir, file)
                 script = "SELECT wasm_add(1, 1);\n"
                 if engine == "native":
@@ -390,6 +397,8 @@ def compile_section(args, report):
                            f"SELECT ms, result FROM bench.run($q${call}$q$);\n"
                            f"SELECT ms, result FROM bench.run($q${call}$q$);\n")
                 out = psql(script)
+                if engine == "native" and not remove_module_builds(cache, sha[name]):
+                    die(f"compile latency: no native build of {name} found in {cache} to remove")
                 load = float(out[-3])
                 first, r1 = out[-2].split("|", 1)
                 second, r2 = out[-1].split("|", 1)
@@ -418,12 +427,13 @@ def compile_section(args, report):
                      "second call", "load to ready", "min", "max"], rows)
     report += ["", "load_module: wasm.load_module_file of the module (already in the catalog "
                "with the same code, so no catalog write), which validates it and compiles it "
-               "with V8 on either engine (V8 compiles lazily: each function at its first "
-               "call). First call: with wasm.engine = native the synchronous build (wasm2c, "
-               "the C compiler, dlopen) and instantiation; on V8 instantiation and the lazy "
+               "with the session's engine: V8 lazily (each function at its first call), the "
+               "native engine by building it (wasm2c, the C compiler, dlopen) synchronously "
+               "with wasm.engine = native. First call: instantiation, and on V8 the "
                "compilation of what the call runs. Load to ready: load_module + first call - "
-               "second call (the call's own time). The native artifact cache "
-               "($PGDATA/pg_wasm_native) is emptied before every sample."]
+               "second call (the call's own time). The module's native builds are removed from "
+               "the cache ($PGDATA/pg_wasm_native; wasm2c's runtime, shared by every module, "
+               "stays) before every sample."]
 
 
 def cancel_ms(function, options, warmup, reps):
