@@ -4,19 +4,22 @@
 # in one run on a throwaway cluster; prints one report (docs/benchmarks.md
 # explains it).
 #
-#   bench/run.sh [--no-build] [--output FILE] [--reps N] [--warmup N]
-#                [--cold N] [--cancel N] [--no-preload] [--quick]
-#                [--no-fdw | --only-fdw]
+#   bench/run.sh [--no-build] [--output FILE] [--chart SVG] [--reps N]
+#                [--warmup N] [--cold N] [--compile N] [--cancel N]
+#                [--no-preload] [--quick] [--no-fdw | --only-fdw]
 #
 # --no-build uses the extension already installed and $BUILD_DIR as built;
 # the other options are bench/bench.py's (bench/run.sh --help lists them).
 # BUILD_DIR defaults to build-bench, not build: the benchmark restarts its
 # cluster (for shared_preload_libraries), which must not be the tests' one.
+# PG_CONFIG (default: Debian's PostgreSQL 15) chooses the PostgreSQL it
+# builds for, installs into and runs its cluster with.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 export BUILD_DIR=${BUILD_DIR:-$ROOT/build-bench}
-PGBIN=$("${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}" --bindir)
+export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+PGBIN=$("$PG_CONFIG" --bindir)
 export PATH="$PGBIN:$PATH"
 
 build=1
@@ -37,7 +40,19 @@ if [ $build -eq 1 ]; then
   echo "bench: building into $BUILD_DIR (log: $log)" >&2
   "$ROOT/scripts/build.sh" >"$log" 2>&1 || { tail -40 "$log"; exit 1; }
 fi
-guests=(fib collatz arith text json compute_fdw events_fdw)
+# The compile-latency rows' big module (bench/native/big.rs, Rust with std,
+# over 1 MB of code), built as bench/native/measure.sh builds it, with
+# Debian's rustc (about 30 s; kept while big.rs does not change).
+big=$BUILD_DIR/guests/big.wasm
+if [ ! -f "$big" ] || [ "$HERE/native/big.rs" -nt "$big" ]; then
+  [ -x /usr/bin/rustc ] || { echo "bench: /usr/bin/rustc is missing (scripts/install-deps.sh)" >&2; exit 1; }
+  echo "bench: building $big (Rust, about 30 s)" >&2
+  mkdir -p "$BUILD_DIR/guests"
+  nice /usr/bin/rustc --edition 2021 --target wasm32-unknown-unknown --crate-type cdylib \
+    -C opt-level=2 -C strip=debuginfo -C panic=abort -o "$big.tmp" "$HERE/native/big.rs"
+  mv "$big.tmp" "$big"
+fi
+guests=(fib collatz arith text json compute_fdw events_fdw big)
 files=("$BUILD_DIR/bench/bench_functions.so")
 for g in "${guests[@]}"; do files+=("$BUILD_DIR/guests/$g.wasm"); done
 for f in "${files[@]}"; do

@@ -30,6 +30,11 @@ CREATE OR REPLACE FUNCTION wasm_collatz(int4) RETURNS int4 LANGUAGE wasm AS 'col
 CREATE OR REPLACE FUNCTION wasm_add(int4, int4) RETURNS int4 LANGUAGE wasm AS 'arith::add';
 CREATE OR REPLACE FUNCTION wasm_spin() RETURNS void LANGUAGE wasm AS 'spin::spin';
 
+-- The compile-latency rows' big module: bench/native/big.rs (Rust with std,
+-- over 1 MB of code), built by bench/run.sh with Debian's rustc.
+SELECT wasm.load_module_file('big', :'dir' || '/big.wasm', replace => true) AS sha256 \gset
+CREATE OR REPLACE FUNCTION wasm_big(int4) RETURNS int4 LANGUAGE wasm AS 'big::run_i32_i32';
+
 -- C: bench/c/bench_functions.c.
 \set clib :dir '/bench_functions.so'
 CREATE OR REPLACE FUNCTION c_fib(int4) RETURNS int8
@@ -119,6 +124,14 @@ $$;
 CREATE OR REPLACE FUNCTION plpython_add(a int4, b int4) RETURNS int4
 LANGUAGE plpython3u STRICT AS $$
 return a + b
+$$;
+
+-- The recursive fib of the tiering comparison, the recursion inside Python
+-- (a PL/pgSQL version, 7 million PL/pgSQL calls, would take minutes).
+CREATE OR REPLACE FUNCTION plpython_fibrec(n int4) RETURNS int8 LANGUAGE plpython3u STRICT AS $$
+def fib(n):
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+return fib(n)
 $$;
 
 -- Text and JSON (pg_wasm's ABI): slugify a text, and a field of a JSON
