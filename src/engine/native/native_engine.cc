@@ -433,7 +433,8 @@ class NativeEngine : public Engine {
   // At the start of a call from the host: an interrupt of an earlier call
   // may have set other instances' flags.
   void clear_interrupts() {
-    if (!flags_set_.exchange(false)) return;
+    // A plain load first: the locked exchange only after an interrupt.
+    if (!flags_set_.load(std::memory_order_relaxed) || !flags_set_.exchange(false)) return;
     std::lock_guard lock(states_mutex_);
     for (const auto &[at, state] : states_)
       if (state->interrupt) *state->interrupt = 0;
@@ -714,7 +715,10 @@ void NativeInstance::prepare(const CallBounds &bounds) {
 
 template <typename Body>
 int NativeInstance::run(Body &&body) {
-  uint32_t *outer = engine_.running_flag.exchange(state_->interrupt);
+  // Only this thread writes running_flag (the watchdog reads it): a load and
+  // a store, not a locked exchange, on every call.
+  uint32_t *outer = engine_.running_flag.load(std::memory_order_relaxed);
+  engine_.running_flag.store(state_->interrupt, std::memory_order_release);
   if (!outer) engine_.clear_interrupts();
   if (state_->interrupt) *state_->interrupt = 0;
   // Every call: the shared object's code, shared by modules of the same
@@ -723,7 +727,7 @@ int NativeInstance::run(Body &&body) {
   engine_.call_started();
   int trap = body();
   engine_.call_finished();
-  engine_.running_flag.store(outer);
+  engine_.running_flag.store(outer, std::memory_order_release);
   return trap;
 }
 
@@ -743,7 +747,7 @@ void NativeInstance::raise(int trap) {
     engine_.pending = nullptr;
     std::rethrow_exception(e);
   }
-  if (engine_.interrupt_sent.exchange(false)) throw Interrupted();
+  if (engine_.interrupt_sent.load() && engine_.interrupt_sent.exchange(false)) throw Interrupted();
   if (trap == kTrapUnreachable && state_->fuel && *state_->fuel < 0)
     throw Trap(Trap::Kind::FuelExhausted, "out of fuel");
   switch (trap) {
