@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,7 @@
 
 extern "C" {
 #include "tcop/tcopprot.h"
+#include "access/xact.h"
 #include "utils/timestamp.h"
 }
 
@@ -53,6 +55,28 @@ void apply_stack_limit(engine::Engine &e, int &applied_depth) {
   applied_depth = max_stack_depth;
 }
 
+// Whether this session is the first to find the native engine unavailable
+// for this reason: every session finds it at its first call, and the log
+// should say it once, not once per connection. The reason last said is kept
+// in the data directory.
+bool first_to_say(const std::string &why) {
+  std::string path = std::string(DataDir) + "/pg_wasm_native/unavailable";
+  std::string said;
+  if (std::FILE *f = std::fopen(path.c_str(), "r")) {
+    char buf[1024];
+    size_t n = std::fread(buf, 1, sizeof buf, f);
+    said.assign(buf, n);
+    std::fclose(f);
+  }
+  if (said == why.substr(0, 1024)) return false;
+  std::string tmp = path + "." + std::to_string(MyProcPid);
+  if (std::FILE *f = std::fopen(tmp.c_str(), "w")) {
+    std::fwrite(why.data(), 1, std::min<size_t>(why.size(), 1024), f);
+    if (std::fclose(f) == 0) std::rename(tmp.c_str(), path.c_str());
+  }
+  return true;
+}
+
 // The native engine, or null where it cannot run (no compiler): said once
 // in the log, and then V8 serves everything.
 engine::Engine *native_engine_if_available() {
@@ -69,10 +93,11 @@ engine::Engine *native_engine_if_available() {
     } catch (const engine::EngineError &e) {
       g_native_unavailable = true;
       std::string why = e.what();
-      pg_guard([&] {
-        ereport(LOG, (errmsg("wasm: the native engine is not available, V8 runs every module: %s",
-                             why.c_str())));
-      });
+      if (first_to_say(why))
+        pg_guard([&] {
+          ereport(LOG, (errmsg("wasm: the native engine is not available, V8 runs every module: %s",
+                               why.c_str())));
+        });
     }
   }
   if (g_native) apply_stack_limit(*g_native, applied_depth);
@@ -227,52 +252,25 @@ void log_stays_on_v8(const std::string &module, const std::string &why) {
 
 }  // namespace
 
-EngineKind LoadedModule::engine_for_call(bool metered) {
+EngineKind LoadedModule::engine_for_call(bool metered, bool calling) {
   switch (engine_preference()) {
     case EnginePreference::V8: return EngineKind::V8;
     case EnginePreference::Native: return EngineKind::Native;
     case EnginePreference::Auto: break;
   }
-  if (code_[1][metered]) return EngineKind::Native;
   AwaitedBuild &awaited = awaited_[metered];
-  using State = AwaitedBuild::State;
-  if (awaited.state == State::Failed) return EngineKind::V8;
-  int64_t now = GetCurrentTimestamp();
-  if (awaited.state == State::Waiting) {
-    if (now < awaited.next_look) return EngineKind::V8;
-    awaited.next_look = now + kLookEveryUs;
-    if (access(awaited.artifact.c_str(), F_OK) != 0 && now - awaited.asked_at < kAskAgainAfterUs)
-      return EngineKind::V8;
-  }
-  if (!native_engine_if_available()) {
-    awaited.state = State::Failed;
+  if (awaited.switched) return EngineKind::Native;
+  // One SQL call is several guest calls (arguments in, the call, results
+  // out) whose pointers hold in one instance only: a switch waits for the
+  // next statement that has not run the module on V8 yet.
+  int64_t statement = GetCurrentStatementStartTimestamp();
+  auto on_v8 = [&] {
+    if (calling) awaited.v8_statement = statement;
     return EngineKind::V8;
-  }
-  try {
-    code_for(EngineKind::Native, metered, /*build=*/false);
-  } catch (const engine::NotBuilt &e) {
-    awaited.artifact = e.artifact;
-    awaited.next_look = now + kLookEveryUs;
-    awaited.asked_at = now;
-    if (e.state == engine::NotBuilt::State::Failed) {
-      awaited.state = State::Failed;
-      log_stays_on_v8(name, e.failure);
-      return EngineKind::V8;
-    }
-    if (e.state == engine::NotBuilt::State::Missing &&
-        (awaited.requests == 0 || now - awaited.requested_at >= kRequestAgainAfterUs)) {
-      if (awaited.requests == kMostRequests) {
-        awaited.state = State::Failed;
-        log_stays_on_v8(name, "The background workers asked to build it did not.");
-        return EngineKind::V8;
-      }
-      awaited.requests++;
-      awaited.requested_at = now;
-      request_native_build(sha256, metered);
-    }
-    awaited.state = State::Waiting;
-    return EngineKind::V8;
-  }
+  };
+  if (!code_[1][metered] && !look_for_build(metered)) return on_v8();
+  if (!calling) return EngineKind::Native;
+  if (awaited.v8_statement == statement) return on_v8();
   // The V8 instances of this metering serve no more calls: their memory goes
   // now (their state does not carry over to the native instance).
   std::erase_if(instances_, [&](const auto &kv) {
@@ -281,12 +279,56 @@ EngineKind LoadedModule::engine_for_call(bool metered) {
   });
   last_key_ = UINT64_MAX;
   last_ = nullptr;
+  awaited.switched = true;
   return EngineKind::Native;
+}
+
+bool LoadedModule::look_for_build(bool metered) {
+  AwaitedBuild &awaited = awaited_[metered];
+  using State = AwaitedBuild::State;
+  if (awaited.state == State::Failed) return false;
+  int64_t now = GetCurrentTimestamp();
+  if (awaited.state == State::Waiting) {
+    if (now < awaited.next_look) return false;
+    awaited.next_look = now + kLookEveryUs;
+    if (access(awaited.artifact.c_str(), F_OK) != 0 && now - awaited.asked_at < kAskAgainAfterUs)
+      return false;
+  }
+  if (!native_engine_if_available()) {
+    awaited.state = State::Failed;
+    return false;
+  }
+  try {
+    code_for(EngineKind::Native, metered, /*build=*/false);
+    return true;
+  } catch (const engine::NotBuilt &e) {
+    awaited.artifact = e.artifact;
+    awaited.next_look = now + kLookEveryUs;
+    awaited.asked_at = now;
+    if (e.state == engine::NotBuilt::State::Failed) {
+      awaited.state = State::Failed;
+      log_stays_on_v8(name, e.failure);
+      return false;
+    }
+    if (e.state == engine::NotBuilt::State::Missing &&
+        (awaited.requests == 0 || now - awaited.requested_at >= kRequestAgainAfterUs)) {
+      if (awaited.requests == kMostRequests) {
+        awaited.state = State::Failed;
+        log_stays_on_v8(name, "The background workers asked to build it did not.");
+        return false;
+      }
+      awaited.requests++;
+      awaited.requested_at = now;
+      request_native_build(sha256, metered);
+    }
+    awaited.state = State::Waiting;
+    return false;
+  }
 }
 
 EngineKind LoadedModule::engine_now() {
   bool metered = fuel_metered();
-  EngineKind kind = engine_for_call(metered);
+  EngineKind kind = engine_for_call(metered, /*calling=*/false);
   // A module the native engine cannot build runs on V8 even when asked.
   if (kind == EngineKind::Native && !code_for(kind, metered)->is_native()) return EngineKind::V8;
   return kind;

@@ -117,7 +117,7 @@ struct LoadedModule {
   // `info` (null: it was dropped): no instance or engine code of the old.
   void replace_code(std::string sha256, std::shared_ptr<const ModuleInfo> info);
 
-  // The engine the next call runs on (for wasm.module_engine()).
+  // The engine the next statement's calls run on (wasm.module_engine()).
   EngineKind engine_now();
 
   // A new instance of the code for calls now (metered or not), with the
@@ -133,8 +133,12 @@ struct LoadedModule {
   const std::shared_ptr<const engine::Module> &code_for(EngineKind kind, bool metered,
                                                         bool build = true);
   // wasm.engine applied to this module: with auto, native once its build
-  // is there (asking a background worker for it), V8 until then.
-  EngineKind engine_for_call(bool metered);
+  // is there (asking a background worker for it), V8 until then, and from
+  // a statement on. `calling`: for a call (not a question about calls).
+  EngineKind engine_for_call(bool metered, bool calling = true);
+  // With auto: whether the native build is there now (loaded into code_),
+  // asking for it if need be.
+  bool look_for_build(bool metered);
   // The instances_ key: (role << 2) | (native << 1) | metered.
   static uint64_t instance_key(EngineKind kind, bool metered);
 
@@ -148,6 +152,8 @@ struct LoadedModule {
     int64_t asked_at = 0;   // when its state was last asked
     int64_t requested_at = 0;
     int requests = 0;
+    int64_t v8_statement = 0;  // the statement (start time) that last ran it on V8
+    bool switched = false;     // calls run natively from now on
   };
   AwaitedBuild awaited_[2];  // by metering
 
