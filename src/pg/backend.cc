@@ -210,25 +210,31 @@ ModuleInstance &LoadedModule::instance_for_call() {
   return *slot;
 }
 
+std::shared_ptr<const engine::Module> LoadedModule::compile_current(EngineKind kind, bool metered,
+                                                                   bool build) {
+  auto row = catalog::find_module(name, /*with_code=*/true);
+  if (!row || row->sha256 != sha256) return nullptr;
+  // A component's main core module (component_code.h): read again, it was
+  // checked when described.
+  std::span<const uint8_t> core;
+  try {
+    core = core_module_of(row->code);
+  } catch (const toolkit::component::ComponentError &e) {
+    throw SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION,
+                   "wasm component \"" + name + "\" cannot be compiled: " + e.what());
+  }
+  return module_cache().compile(sha256, core, name, metered, kind, build);
+}
+
 const std::shared_ptr<const engine::Module> &LoadedModule::code_for(EngineKind kind, bool metered,
                                                                     bool build) {
   auto &slot = code_[kind == EngineKind::Native][metered];
   if (!slot) {
-    auto row = catalog::find_module(name, /*with_code=*/true);
-    if (!row || row->sha256 != sha256)
+    slot = compile_current(kind, metered, build);
+    if (!slot)
       throw SqlError(ERRCODE_T_R_SERIALIZATION_FAILURE,
                      "wasm module \"" + name + "\" changed while it was being compiled", "",
                      "Try again.");
-    // A component's main core module (component_code.h): read again, it was
-    // checked when described.
-    std::span<const uint8_t> core;
-    try {
-      core = core_module_of(row->code);
-    } catch (const toolkit::component::ComponentError &e) {
-      throw SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION,
-                     "wasm component \"" + name + "\" cannot be compiled: " + e.what());
-    }
-    slot = module_cache().compile(sha256, core, name, metered, kind, build);
   }
   return slot;
 }
@@ -299,8 +305,11 @@ bool LoadedModule::look_for_build(bool metered) {
     return false;
   }
   try {
-    code_for(EngineKind::Native, metered, /*build=*/false);
-    return true;
+    // Null when a replace has committed since this session last checked
+    // the module (its invalidation comes at the next statement): that is
+    // not the code to look for.
+    code_[1][metered] = compile_current(EngineKind::Native, metered, /*build=*/false);
+    return code_[1][metered] != nullptr;
   } catch (const engine::NotBuilt &e) {
     awaited.artifact = e.artifact;
     awaited.next_look = now + kLookEveryUs;

@@ -132,6 +132,9 @@ struct LoadedModule {
   // engine::NotBuilt.
   const std::shared_ptr<const engine::Module> &code_for(EngineKind kind, bool metered,
                                                         bool build = true);
+  // The catalog's code of the module compiled for an engine, or null when
+  // the catalog has other code by now.
+  std::shared_ptr<const engine::Module> compile_current(EngineKind kind, bool metered, bool build);
   // wasm.engine applied to this module: with auto, native once its build
   // is there (asking a background worker for it), V8 until then, and from
   // a statement on. `calling`: for a call (not a question about calls).
