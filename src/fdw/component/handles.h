@@ -67,8 +67,8 @@ class HandleTable {
                       "dropped already");
     const Slot &s = slots_[index - 1];
     if (s.res != res)
-      throw CabiError("resource handle " + std::to_string(index) + " is a " +
-                      std::string(to_string(s.res)) + ", not a " + std::string(to_string(res)));
+      throw CabiError("resource handle " + std::to_string(index) + " (" +
+                      std::string(to_string(s.res)) + ") is not a " + std::string(to_string(res)));
     return s;
   }
   void remove(uint32_t index) {
