@@ -565,8 +565,13 @@ TEST(Handles, GivenOutUsedAndDropped) {
   EXPECT_EQ(error_of([&] { t.drop(a, Res::Options); }),
             "resource handle 1 (options) was never given to the guest, or was dropped already");
   EXPECT_EQ(error_of([&] { t.drop(b, Res::Sort); }), "resource handle 2 (qual) is not a sort");
-  // A freed index is given out again.
-  EXPECT_EQ(t.add(Res::Limit, 0, true), a);
+  // A freed slot is given out again, under a new handle: the old one
+  // stays invalid.
+  uint32_t c = t.add(Res::Limit, 0, true);
+  EXPECT_EQ(c, 1u | 1u << 20);
+  EXPECT_EQ(error_of([&] { t.rep(a, Res::Limit); }),
+            "resource handle 1 (limit) was never given to the guest, or was dropped already");
+  EXPECT_EQ(t.rep(c, Res::Limit), 0u);
 }
 
 // A call's borrows: usable and droppable during the call, gone after it;
@@ -578,14 +583,25 @@ TEST(Handles, BorrowsEndWithTheirCall) {
   uint32_t opts = t.add(Res::Options, 1, true);
   EXPECT_NO_THROW(t.drop(row, Res::Row));  // a guest may drop a borrow
   EXPECT_EQ(t.rep(ctx, Res::Context), 0u);
-  t.end_scope(1);
+  // The context was not dropped: end_scope says so (the host's error).
+  EXPECT_EQ(t.end_scope(1), std::optional<Res>(Res::Context));
   EXPECT_EQ(error_of([&] { t.rep(ctx, Res::Context); }),
             "resource handle 1 (context) was never given to the guest, or was dropped already");
   EXPECT_EQ(t.rep(opts, Res::Options), 1u);
   // Another call's scope leaves this one's borrows alone.
   uint32_t ctx2 = t.add(Res::Context, 0, false, 2);
-  t.end_scope(3);
+  EXPECT_EQ(t.end_scope(3), std::nullopt);
   EXPECT_EQ(t.rep(ctx2, Res::Context), 0u);
+  // A row handle kept from a call is not the next call's row, though the
+  // slot is the same.
+  uint32_t row2 = t.add(Res::Row, 0, false, 2);
+  t.drop(ctx2, Res::Context);
+  t.drop(row2, Res::Row);
+  EXPECT_EQ(t.end_scope(2), std::nullopt);
+  uint32_t row3 = t.add(Res::Row, 0, false, 4);
+  EXPECT_EQ(row3 & HandleTable::kIndexMask, row2 & HandleTable::kIndexMask);
+  EXPECT_NE(row3, row2);
+  EXPECT_NE(error_of([&] { t.rep(row2, Res::Row); }).find("was never given"), std::string::npos);
 }
 
 TEST(Handles, AGuestThatNeverDropsRunsIntoTheLimit) {
@@ -594,7 +610,7 @@ TEST(Handles, AGuestThatNeverDropsRunsIntoTheLimit) {
   EXPECT_EQ(error_of([&] { t.add(Res::Column, 0, true); }),
             "the guest holds 100000 resource handles, the most it may: it does not drop them");
   t.drop(17, Res::Column);
-  EXPECT_EQ(t.add(Res::Column, 0, true), 17u);
+  EXPECT_EQ(t.add(Res::Column, 0, true), 17u | 1u << 20);
 }
 
 }  // namespace
