@@ -340,6 +340,7 @@ void ComponentGuest::drop(const Value &handle, Res res) {
 }
 
 uint32_t ComponentGuest::new_row() {
+  if (rows_.empty()) rows_.emplace_back();  // [0] is always the routine's row
   if (rows_.size() >= kMaxRows)
     throw CabiError("the guest made more than " + std::to_string(kMaxRows) + " rows");
   rows_.push_back(HostRow{});
