@@ -370,12 +370,15 @@ BEGIN
                        'bad_string_' || f, f);
     END LOOP;
 END $$;
-SELECT f AS fault, component_error(format('SELECT * FROM %I', 'bad_string_' || f))
+-- After each, the same server's well-behaved table is read (a new instance).
+SELECT f AS fault, component_error(format('SELECT * FROM %I', 'bad_string_' || f)),
+       (SELECT s FROM bad_string_ok WHERE f IS NOT NULL) AS after
     FROM unnest(ARRAY['error_oob', 'error_wrap', 'error_utf8', 'result_oob', 'result_misaligned',
                       'bad_discriminant', 'cell_oob', 'cell_bad_case', 'option_bad']) AS f;
 CREATE SCHEMA bad_import;
 SELECT f AS fault, component_error(format(
-    'IMPORT FOREIGN SCHEMA remote FROM SERVER bad_string INTO bad_import OPTIONS (fault %L)', f))
+    'IMPORT FOREIGN SCHEMA remote FROM SERVER bad_string INTO bad_import OPTIONS (fault %L)', f)),
+       (SELECT s FROM bad_string_ok WHERE f IS NOT NULL) AS after
     FROM unnest(ARRAY['list_oob', 'list_huge', 'element_oob']) AS f;
 -- Handles never given out, dropped, of the wrong type, kept past their call.
 \set bad_url 'file://' :guests '/bad_handle.wasm'
@@ -394,7 +397,8 @@ BEGIN
                        'bad_handle_' || f, f);
     END LOOP;
 END $$;
-SELECT f AS fault, component_error(format('SELECT * FROM %I', 'bad_handle_' || f))
+SELECT f AS fault, component_error(format('SELECT * FROM %I', 'bad_handle_' || f)),
+       (SELECT s FROM bad_handle_ok WHERE f IS NOT NULL) AS after
     FROM unnest(ARRAY['never_given', 'zero', 'after_drop', 'drop_twice', 'wrong_type',
                       'drop_context_twice', 'keep_borrow', 'leak', 'row_never_given',
                       'row_after_return']) AS f;
@@ -414,7 +418,8 @@ BEGIN
                        'bad_realloc_' || f, 'object', f);
     END LOOP;
 END $$;
-SELECT f AS fault, component_error(format('SELECT * FROM %I', 'bad_realloc_' || f))
+SELECT f AS fault, component_error(format('SELECT * FROM %I', 'bad_realloc_' || f)),
+       (SELECT s FROM bad_realloc_ok WHERE f IS NOT NULL) AS after
     FROM unnest(ARRAY['oob', 'wrap', 'misaligned', 'trap']) AS f;
 -- After all that, the same session still works.
 SELECT count(*) AS still_working FROM github.events;
