@@ -221,8 +221,9 @@ CREATE FOREIGN TABLE users_extra (id text, name text, joined timestamptz, born d
 INSERT INTO users_extra (name, joined, born, score, ratio, active, tags)
     VALUES ('kim', '2024-05-01 12:34:56.789+00', '1990-02-03', 1.5, 0.25, true, '["a", "b"]');
 SELECT name, joined, born, score, ratio, active, tags FROM users_extra WHERE name = 'kim';
--- A row the API does not have; a wrong key (the API's 401, the key shown
--- nowhere); a table without rowid_column.
+-- A row the API does not have (PostgreSQL finds no row to change: ok); a
+-- wrong key (the API's 401, the key shown nowhere); a table without
+-- rowid_column.
 SELECT component_error($$UPDATE users_rest SET age = 1 WHERE id = 'u404'$$);
 SELECT component_error($$DELETE FROM users_rest WHERE id = 'u404'$$);
 ALTER SERVER users_rest OPTIONS (SET api_key 'wrong-key-456');
