@@ -54,6 +54,9 @@ TARGETS = {
 }
 # The FDW issue's target for a Wasm FDW's scan (not issue 9's).
 FDW_SCAN_TARGET = 2.0
+# Issue 10's target: a scan through a supabase:wrappers component against
+# the same scan through the equivalent core-ABI guest.
+COMPONENT_TARGET = 1.2
 
 
 def verdict(value, target):
@@ -881,6 +884,70 @@ CREATE TABLE bench.events_copy ({cols});
     noise += noisy("FDW API", {f"{k[0]} / {k[1]}": v for k, v in times.items()})
 
 
+def fdw_component(args, report, noise):
+    """The same scan of the local JSON API through a component of the world
+    supabase:wrappers (test/components/guests/paginated.c: canonical ABI,
+    every cell through row.push, JSON parsed in the guest) and through the
+    equivalent core-ABI guest (examples/fdw/events_fdw.c: rows by
+    pg_wasm_fdw.json_rows), pages of 100 on both, on each engine: issue 10's
+    ratio, component/core (target <= 1.2)."""
+    _, events = fdw_sizes(args.quick)
+    log(f"FDW: component against core ABI, {events:,} events")
+    with ApiServer(args.root, events, max_page=1000) as api:
+        options = f"-c wasm.http_allowed_hosts=127.0.0.1:{api.port}"
+        psql(f"""
+DROP SERVER IF EXISTS events_core, events_component CASCADE;
+CREATE SERVER events_core FOREIGN DATA WRAPPER wasm_wrapper
+    OPTIONS (module 'events_fdw', api_url '{api.url("")}');
+CREATE FOREIGN TABLE bench.events_core (id text, type text,
+    actor_login text OPTIONS (field 'actor.login'), created_at timestamptz)
+    SERVER events_core OPTIONS (object 'events', page_size '100');
+CREATE SERVER events_component FOREIGN DATA WRAPPER wasm_wrapper
+    OPTIONS (module 'paginated', api_url '{api.url("")}');
+CREATE FOREIGN TABLE bench.events_component (id text, type text, actor_login text,
+    created_at timestamptz) SERVER events_component OPTIONS (object 'events', page_size '100');
+""", options)
+        queries = [
+            ("count(*)", "SELECT count(*) FROM {t}"),
+            ("all columns", "SELECT format('%s/%s/%s/%s/%s', count(*), sum(hashtext(id)), "
+             "sum(hashtext(type)), sum(hashtext(actor_login)), "
+             "sum(extract(epoch FROM created_at))) FROM {t}"),
+        ]
+        kinds = [("core ABI (events_fdw)", "bench.events_core"),
+                 ("component (paginated)", "bench.events_component")]
+        engines = (("V8", ()), ("native", ("native",)))
+        cells = []
+        for qlabel, q in queries:
+            for klabel, t in kinds:
+                for _, suffix in engines:
+                    cells.append(((qlabel, klabel) + suffix, q.format(t=t)))
+        times, _, results = measure(cells, args.warmup, args.reps, options,
+                                    what="FDW component/core")
+    for qlabel, _ in queries:
+        check_agree(f"events {qlabel} (component/core)",
+                    {k: v for k, v in results.items() if k[0] == qlabel})
+    if results[("count(*)", kinds[1][0])] != {str(events)}:
+        die(f"component count(*): {results[('count(*)', kinds[1][0])]}, not {events}")
+    med = {k: statistics.median(v) for k, v in times.items()}
+    rows = []
+    for qlabel, _ in queries:
+        for elabel, suffix in engines:
+            core = med[(qlabel, kinds[0][0]) + suffix]
+            comp = med[(qlabel, kinds[1][0]) + suffix]
+            rows.append([qlabel, elabel, fmt_ms(core), fmt_ms(comp), fmt_ratio(comp / core),
+                         verdict(comp / core, COMPONENT_TARGET)])
+    report += ["", f"## Foreign data wrappers: a component against the core ABI, {events:,} "
+               "events from the local JSON API", ""]
+    report += table(["query", "engine", "core ABI ms", "component ms", "component/core",
+                     f"target <= {COMPONENT_TARGET}"], rows)
+    report += ["", "The same API, columns and pages of 100 (one request per page) through "
+               "events_fdw (core ABI: the host parses each page's JSON, "
+               "pg_wasm_fdw.json_rows) and through the component paginated "
+               "(supabase:wrappers 0.2.0: the guest parses the JSON and pushes each cell "
+               "through row.push, lifted by the host's canonical ABI)."]
+    noise += noisy("FDW component", {" / ".join(k): v for k, v in times.items()})
+
+
 def fdw_planning(args, report, sessions):
     """EXPLAIN of a query on a Wasm foreign table, ten times in a fresh
     session: planning time of the 1st, 2nd and 10th (the 1st compiles the
@@ -921,6 +988,7 @@ def fdw_planning(args, report, sessions):
 def fdw_section(args, report, noise):
     fdw_scan(args, report, noise)
     fdw_api(args, report, noise)
+    fdw_component(args, report, noise)
     fdw_planning(args, report, args.cold)
 
 

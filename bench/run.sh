@@ -55,6 +55,7 @@ fi
 guests=(fib collatz arith text json compute_fdw events_fdw big)
 files=("$BUILD_DIR/bench/bench_functions.so")
 for g in "${guests[@]}"; do files+=("$BUILD_DIR/guests/$g.wasm"); done
+files+=("$BUILD_DIR/components/paginated.wasm")
 for f in "${files[@]}"; do
   [ -f "$f" ] || { echo "bench: $f missing; run without --no-build" >&2; exit 1; }
 done
@@ -75,6 +76,8 @@ dir=$(readlink -f "$BUILD_DIR/cluster")/bench
 rm -rf "$dir"
 mkdir -p "$dir"
 for g in "${guests[@]}"; do cp "$BUILD_DIR/guests/$g.wasm" "$dir/"; done
+# The component the FDW section compares with events_fdw (test/components).
+cp "$BUILD_DIR/components/paginated.wasm" "$dir/"
 cp "$BUILD_DIR/bench/bench_functions.so" "$dir/"
 chmod -R a+rX "$dir"
 

@@ -205,6 +205,10 @@ SELECT wasm.load_module_file('compute_fdw', :'dir' || '/compute_fdw.wasm', repla
     AS sha256 \gset
 SELECT wasm.load_module_file('events_fdw', :'dir' || '/events_fdw.wasm', replace => true)
     AS sha256 \gset
+-- The same API read through a component of the world supabase:wrappers
+-- (test/components/guests/paginated.c), for the component/core ratio.
+SELECT wasm.load_module_file('paginated', :'dir' || '/paginated.wasm', replace => true)
+    IS NOT NULL AS loaded \gset
 CREATE FOREIGN DATA WRAPPER wasm_wrapper HANDLER wasm_fdw_handler VALIDATOR wasm_fdw_validator;
 CREATE SERVER compute FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (module 'compute_fdw');
 CREATE SERVER files FOREIGN DATA WRAPPER file_fdw;

@@ -11,10 +11,11 @@ using pg::SqlError;
 
 namespace {
 
-// Options the host consumes; the guest sees the others.
+// Options the host consumes; the guest sees the others. rowid_column is
+// both the host's and the guest's: Supabase's guests read it themselves.
 bool host_option(std::string_view name) {
   return name == "module" || name.starts_with("fdw_package_") || name.starts_with("http_") ||
-         name == "rowid_column" || name == "rows";
+         name == "rows";
 }
 
 void pack_options(pg::MsgpackPacker &packer, const OptionList &options) {

@@ -75,12 +75,13 @@ std::string scrub(std::string text, const std::vector<std::string> &secrets) {
   return pg::scrub_secrets(std::move(text), secrets);
 }
 
-FdwGuest::FdwGuest(pg::LoadedModule &module, GuestContext context, std::string_view init_input)
+FdwGuest::FdwGuest(pg::LoadedModule &module, GuestContext context, std::string_view init_input,
+                   bool run_init)
     : module_(module), context_(std::move(context)) {
   running_ = Routine::Init;
   impl_ =
       module_.component ? make_component_guest(*this, module_) : make_core_guest(*this, module_);
-  if (impl_->exports(Routine::Init)) call(Routine::Init, init_input);
+  if (run_init && impl_->exports(Routine::Init)) call(Routine::Init, init_input);
 }
 
 FdwGuest::~FdwGuest() = default;

@@ -78,6 +78,10 @@ class GuestImpl {
   // The host version the guest's host version requirement is checked
   // against.
   virtual std::string_view host_version() const = 0;
+  // Whether the planner tells the guest the query's order and limit
+  // without asking it (a component: the world supabase:wrappers has no
+  // planning routine, and its host passes them as hints).
+  virtual bool takes_scan_hints() const { return false; }
 };
 
 std::unique_ptr<GuestImpl> make_core_guest(FdwGuest &owner, pg::LoadedModule &module);
@@ -87,8 +91,9 @@ class FdwGuest {
  public:
   // Instantiates the module for the role running the statement, checks the
   // exports the ABI defines, and calls its init routine with `init_input` (a
-  // MessagePack map) when the guest has one.
-  FdwGuest(pg::LoadedModule &module, GuestContext context, std::string_view init_input);
+  // MessagePack map) when the guest has one and `run_init`.
+  FdwGuest(pg::LoadedModule &module, GuestContext context, std::string_view init_input,
+           bool run_init = true);
   ~FdwGuest();
   FdwGuest(const FdwGuest &) = delete;
   FdwGuest &operator=(const FdwGuest &) = delete;

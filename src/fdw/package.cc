@@ -88,9 +88,11 @@ void validate_with_guest(const ServerConfig &server, const TableConfig *table,
     p.pack_map(common_entries(table, user, true));
     pack_common(p, server, table, user, true);
   }
-  // Validation makes no requests.
+  // Validation makes no requests. A component's init is not run: as on
+  // Supabase's host, it runs when a statement uses the server, once its
+  // user mapping (where its secrets are) exists, and may make requests.
   FdwGuest guest(module, guest_context(server, table, mapping, std::nullopt),
-                 std::string_view(init.data(), init.size()));
+                 std::string_view(init.data(), init.size()), !module.component);
   if (guest.exports(Routine::HostVersionRequirement)) {
     std::string requirement(guest.call(Routine::HostVersionRequirement));
     std::string why;

@@ -39,6 +39,7 @@ struct PathPlan {
   std::vector<PushedSort> sorts;
   std::optional<int64_t> limit;  // a final path's LIMIT and OFFSET
   int64_t offset = 0;
+  bool hints = false;  // sorts and limit told as hints (add_scan_hints)
 };
 
 // baserel->fdw_private: planning's state, with the guest fdw_plan runs in.
@@ -183,6 +184,7 @@ ScanPlan plan_view(const RelPlan &rp, const PathPlan &path, std::vector<QualValu
   plan.sorts = path.sorts;
   plan.limit = path.limit;
   plan.offset = path.offset;
+  plan.hints = path.hints;
   return plan;
 }
 
@@ -341,12 +343,52 @@ void add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, RelPlan &rp
   }
 }
 
+// A guest that takes hints (a component: Supabase's world has no planning
+// routine) is told the query's order and limit, as Supabase's host tells
+// them; PostgreSQL still sorts, limits and checks every qual on what the
+// guest returns (the path claims no order, nothing is exact). The limit is
+// told only where stopping at it cannot lose a row the query wants from a
+// guest that applies what it is told: the query reads this table alone,
+// with a constant LIMIT and OFFSET, nothing between the scan and the limit
+// but quals the guest is given, all of them, and an order it is given.
+void add_scan_hints(PlannerInfo *root, RelOptInfo *baserel, const RelPlan &rp, PathPlan &path) {
+  path.hints = true;
+  auto sorts = query_sorts(root, baserel, rp.tg.table);
+  if (sorts) path.sorts = *sorts;
+  Query *parse = root->parse;
+  if (only_base_rel(root) != baserel || parse->commandType != CMD_SELECT ||
+      parse->rowMarks != NIL || parse->hasAggs || parse->groupClause != NIL ||
+      parse->groupingSets != NIL || parse->havingQual || parse->distinctClause != NIL ||
+      parse->hasWindowFuncs || parse->hasTargetSRFs || parse->setOperations ||
+      parse->limitOption != LIMIT_OPTION_COUNT || !parse->limitCount ||
+      !IsA(parse->limitCount, Const) || (parse->limitOffset && !IsA(parse->limitOffset, Const)))
+    return;
+  if (root->query_pathkeys != NIL && !sorts) return;
+  ListCell *c;
+  foreach (c, baserel->baserestrictinfo) {
+    auto *rinfo = static_cast<RestrictInfo *>(lfirst(c));
+    bool given = false;
+    for (const Candidate &cand : path.candidates) given = given || cand.rinfo == rinfo;
+    if (!given && !rinfo->pseudoconstant) return;
+  }
+  auto *count = reinterpret_cast<Const *>(parse->limitCount);
+  auto *offset = reinterpret_cast<Const *>(parse->limitOffset);
+  if (count->constisnull) return;
+  int64_t n = DatumGetInt64(count->constvalue);
+  int64_t skip = offset && !offset->constisnull ? DatumGetInt64(offset->constvalue) : 0;
+  if (n < 0 || skip < 0) return;
+  path.limit = n;
+  path.offset = skip;
+}
+
 void get_paths(PlannerInfo *root, RelOptInfo *baserel, Oid) {
   auto *rp = static_cast<RelPlan *>(baserel->fdw_private);
   bool planned = rp->tg.guest->exports(Routine::Plan);
   PathPlan plain;
   plain.candidates = rp->base;
   plain.result = rp->base_result;
+  if (!planned && rp->tg.guest->impl().takes_scan_hints())
+    add_scan_hints(root, baserel, *rp, plain);
   ForeignPath *path = make_path(root, baserel, *rp, std::move(plain), rp->rows, NIL, nullptr);
   pg_guard([&] { add_path(baserel, reinterpret_cast<Path *>(path)); });
   if (!planned) return;
@@ -394,6 +436,7 @@ ForeignScan *get_plan(PlannerInfo *root, RelOptInfo *foreignrel, Oid, ForeignPat
   plan.sorts = path.sorts;
   plan.limit = path.limit;
   plan.offset = path.offset;
+  plan.hints = path.hints;
   // The columns the rows must give: those the query reads, and those of
   // the quals PostgreSQL rechecks.
   Bitmapset *attrs = nullptr;

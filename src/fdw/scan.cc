@@ -36,8 +36,9 @@ class ScanState final : public RowSink {
 
   TupleTableSlot *next(TupleTableSlot *slot) {
     if (!started_) start();
-    // A guest that applies LIMIT gets no say beyond it.
-    if (plan_.limit && returned_ >= static_cast<uint64_t>(*plan_.limit))
+    // A guest that applies LIMIT gets no say beyond it (one told it as a
+    // hint is limited by PostgreSQL).
+    if (plan_.limit && !plan_.hints && returned_ >= static_cast<uint64_t>(*plan_.limit))
       return pg_guard([&] { return ExecClearTuple(slot); });
     while (!batch_->has_row()) {
       if (done_) return pg_guard([&] { return ExecClearTuple(slot); });
@@ -97,10 +98,12 @@ class ScanState final : public RowSink {
       sorts += (sorts.empty() ? "" : ", ") + quote_name(table.columns[s.column].name) +
                (s.desc ? " DESC" : "") +
                (s.nulls_first != s.desc ? (s.nulls_first ? " NULLS FIRST" : " NULLS LAST") : "");
-    if (!sorts.empty()) explain_text(es, "Pushed Sort", sorts);
-    if (plan_.limit) explain_text(es, "Pushed Limit", std::to_string(*plan_.limit));
+    // Hints are labeled as such: PostgreSQL still sorts and limits.
+    if (!sorts.empty()) explain_text(es, plan_.hints ? "Sort Hint" : "Pushed Sort", sorts);
+    if (plan_.limit)
+      explain_text(es, plan_.hints ? "Limit Hint" : "Pushed Limit", std::to_string(*plan_.limit));
     if (plan_.limit && plan_.offset)
-      explain_text(es, "Pushed Offset", std::to_string(plan_.offset));
+      explain_text(es, plan_.hints ? "Offset Hint" : "Pushed Offset", std::to_string(plan_.offset));
     if (es->analyze && stats_) {
       pg_guard([&] {
         ExplainPropertyInteger("Guest HTTP Requests", nullptr,

@@ -8,7 +8,7 @@ namespace pgwasm::fdw {
 using pg::pg_guard;
 
 // [targets IntList, quals: [column, op, any, param, exact, value, text]...,
-//  sorts: [column, desc, nulls_first]..., limit, offset]
+//  sorts: [column, desc, nulls_first]..., limit, offset, hints]
 List *scan_plan_to_list(const ScanPlan &plan) {
   return pg_guard([&] {
     List *targets = NIL;
@@ -29,9 +29,10 @@ List *scan_plan_to_list(const ScanPlan &plan) {
             ? reinterpret_cast<Node *>(makeConst(
                   INT8OID, -1, InvalidOid, 8, Int64GetDatum(*plan.limit), false, FLOAT8PASSBYVAL))
             : reinterpret_cast<Node *>(makeNullConst(INT8OID, -1, InvalidOid));
-    return lappend(
-        list_make4(targets, quals, sorts, limit),
-        makeConst(INT8OID, -1, InvalidOid, 8, Int64GetDatum(plan.offset), false, FLOAT8PASSBYVAL));
+    return lappend(lappend(list_make4(targets, quals, sorts, limit),
+                           makeConst(INT8OID, -1, InvalidOid, 8, Int64GetDatum(plan.offset), false,
+                                     FLOAT8PASSBYVAL)),
+                   makeInteger(plan.hints ? 1 : 0));
   });
 }
 
@@ -59,6 +60,7 @@ ScanPlan scan_plan_from_list(List *list) {
   auto *limit = static_cast<Const *>(lfourth(list));
   if (!limit->constisnull) plan.limit = DatumGetInt64(limit->constvalue);
   plan.offset = DatumGetInt64(static_cast<Const *>(list_nth(list, 4))->constvalue);
+  plan.hints = intVal(list_nth(list, 5)) != 0;
   return plan;
 }
 

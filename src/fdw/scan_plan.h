@@ -35,6 +35,9 @@ struct ScanPlan {
   std::vector<PushedSort> sorts;
   std::optional<int64_t> limit;  // LIMIT and OFFSET, when the guest applies them
   int64_t offset = 0;
+  // The sorts and the limit are hints (a component's: docs/fdw.md): the
+  // guest may use them, PostgreSQL sorts and limits itself.
+  bool hints = false;
 };
 
 List *scan_plan_to_list(const ScanPlan &plan);

@@ -268,6 +268,7 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def read_body(self):
+        self.body_read = True
         n = int(self.headers.get("Content-Length") or 0)
         if n < 0 or n > 10 * 1024 * 1024:
             raise BadRequest("bad Content-Length")
@@ -284,8 +285,13 @@ class Handler(BaseHTTPRequestHandler):
             auth = self.headers.get("Authorization")
             if auth is not None:
                 st.auth[path] = len(auth)
+        self.body_read = False
         try:
             self.route(self.command, path, query)
+            # A body the route did not read must not become the start of
+            # the connection's next request.
+            if not self.body_read and not self.close_connection:
+                self.read_body()
         except BadRequest as e:
             self.send_json(400, {"error": str(e)})
         except (BrokenPipeError, ConnectionResetError):

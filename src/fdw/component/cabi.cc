@@ -263,7 +263,7 @@ uint32_t Cx::allocate(uint32_t align, uint64_t size, const char *what) {
   if (size == 0) return align;
   uint32_t ptr = memory_.realloc(align, static_cast<uint32_t>(size));
   try {
-    range(ptr, size, align, "the block realloc returned for");
+    range(ptr, size, align, "the block");
   } catch (const CabiError &e) {
     throw CabiError(std::string("cabi_realloc(0, 0, ") + std::to_string(align) + ", " +
                     std::to_string(size) + ") for " + what + " returned " + std::to_string(ptr) +

@@ -1,5 +1,6 @@
 #include "fdw/component/cells.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 
@@ -392,9 +393,16 @@ std::string cell_to_string(const std::optional<Value> &cell) {
     case kF32:
     case kF64:
     case kNumeric: {
-      char buf[40];
-      std::snprintf(buf, sizeof buf, "%.17g", x.f);
-      return buf;
+      // As Rust's Display (Supabase's host): the shortest text that reads
+      // back as the same value, never in exponent form.
+      if (std::isnan(x.f)) return "NaN";
+      if (std::isinf(x.f)) return x.f < 0 ? "-inf" : "inf";
+      char buf[400];
+      auto r = cell->case_index() == kF32
+                   ? std::to_chars(buf, buf + sizeof buf, static_cast<float>(x.f),
+                                   std::chars_format::fixed)
+                   : std::to_chars(buf, buf + sizeof buf, x.f, std::chars_format::fixed);
+      return std::string(buf, r.ptr);
     }
     case kDate:
       try {

@@ -186,7 +186,10 @@ std::optional<Value> ComponentGuest::call_export(Export which, std::vector<Value
   // The guest may free what its result pointed to, now that it is copied.
   if (b.post_return)
     owner_.invoke(instance_, *b.post_return, "post-return", results.data(), nullptr);
-  handles_.end_scope(scope);
+  if (auto kept = handles_.end_scope(scope))
+    abi_error(CabiError(b.fn->name + " returned without dropping the borrowed " +
+                        std::string(to_string(*kept)) +
+                        " handle it was lent (a callee drops its borrows)"));
   return out;
 }
 
@@ -337,6 +340,7 @@ void ComponentGuest::drop(const Value &handle, Res res) {
 }
 
 uint32_t ComponentGuest::new_row() {
+  if (rows_.empty()) rows_.emplace_back();  // [0] is always the routine's row
   if (rows_.size() >= kMaxRows)
     throw CabiError("the guest made more than " + std::to_string(kMaxRows) + " rows");
   rows_.push_back(HostRow{});

@@ -29,6 +29,7 @@ namespace {
 constexpr uint64_t kMaxSleepMs = 60'000;
 constexpr size_t kMaxMetadata = 1'000;         // fdw names with metadata, per session
 constexpr size_t kMaxMetadataBytes = 1 << 20;  // one name's metadata
+constexpr size_t kMaxRowCells = 1'600;         // PostgreSQL's most columns
 
 std::map<std::string, std::string> &metadata() {
   static auto *m = new std::map<std::string, std::string>();  // never freed
@@ -230,8 +231,8 @@ std::optional<Value> dispatch(ComponentGuest &g, const ImportFn &f, std::vector<
   };
   auto index_handle = [&](Res r, uint64_t index, size_t count) {
     if (index >= count)
-      throw CabiError(std::string(to_string(r)) + " " + std::to_string(index) + " of " +
-                      std::to_string(count));
+      throw CabiError("[constructor]" + std::string(to_string(r)) + "(" + std::to_string(index) +
+                      "): index out of range (the statement has " + std::to_string(count) + ")");
     return Value::u(g.new_handle(r, static_cast<uint32_t>(index)));
   };
   auto list_of = [&](Res r, size_t count) {
@@ -254,12 +255,17 @@ std::optional<Value> dispatch(ComponentGuest &g, const ImportFn &f, std::vector<
       return v;
     }
     case Fn::RowPush: {
-      HostRow &row = g.row(g.rep(p[0], Res::Row));
+      uint32_t rep = g.rep(p[0], Res::Row);
+      HostRow &row = g.row(rep);
       size_t i = row.cells.size();
-      if (i >= st.context_columns.size())
+      // The row of iter-scan has the scan's columns; one the guest made
+      // takes any cells (named like the columns while there are some).
+      if (rep == 0 && i >= st.context_columns.size())
         throw CabiError("row.push of cell " + std::to_string(i + 1) + " in a row of " +
                         std::to_string(st.context_columns.size()) + " columns");
-      row.cols.push_back(st.context_columns[i].name);
+      if (i >= kMaxRowCells)
+        throw CabiError("row.push of more than " + std::to_string(kMaxRowCells) + " cells");
+      row.cols.push_back(i < st.context_columns.size() ? st.context_columns[i].name : "");
       row.cells.push_back(p[1].case_index() ? std::optional<Value>(*p[1].payload()) : std::nullopt);
       return std::nullopt;
     }

@@ -32,6 +32,7 @@ class ComponentGuest final : public GuestImpl, public component::GuestMemory {
   std::string_view call(Routine r, std::string_view input) override;
   bool alive() const override { return instance_.instance != nullptr; }
   std::string_view host_version() const override { return world_->host_version(); }
+  bool takes_scan_hints() const override { return true; }
 
   std::span<uint8_t> bytes() override;
   uint32_t realloc(uint32_t align, uint32_t size) override;

@@ -11,6 +11,7 @@ extern "C" {
 #include "commands/defrem.h"
 #include "parser/parser.h"
 #include "parser/parse_type.h"
+#include "utils/syscache.h"
 }
 
 namespace pgwasm::fdw {
@@ -69,10 +70,17 @@ Parsed parse_statement(const std::string &sql) {
         out.refused = std::string("column \"") + c->colname + "\" has options";
         return;
       }
-      Oid type;
+      // A type that does not exist stays a name: it is an error only if
+      // the table is imported (LIMIT TO and EXCEPT are applied after).
       int32 typmod;
-      typenameTypeIdAndMod(nullptr, c->typeName, &type, &typmod);
-      out.columns.emplace_back(c->colname, format_type_with_typemod(type, typmod), not_null);
+      Type found = LookupTypeName(nullptr, c->typeName, &typmod, true);
+      if (found) {
+        Oid type = typeTypeId(found);
+        ReleaseSysCache(found);
+        out.columns.emplace_back(c->colname, format_type_with_typemod(type, typmod), not_null);
+      } else {
+        out.columns.emplace_back(c->colname, TypeNameToString(c->typeName), not_null);
+      }
     }
     foreach (lc, s->options) {
       auto *d = static_cast<DefElem *>(lfirst(lc));

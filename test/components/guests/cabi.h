@@ -206,6 +206,8 @@ IMPORT("types", "[method]sort.reversed") u32 sort_reversed(u32 self);
 IMPORT("types", "[method]sort.nulls-first") u32 sort_nulls_first(u32 self);
 IMPORT("types", "[method]sort.collate") void sort_collate(u32 self, tagged_str *ret);
 IMPORT("types", "[method]sort.deparse") void sort_deparse(u32 self, str *ret);
+IMPORT("types", "[method]sort.deparse-with-collate")
+void sort_deparse_with_collate(u32 self, str *ret);
 IMPORT("types", "[method]limit.count") s64 limit_count(u32 self);
 IMPORT("types", "[method]limit.offset") s64 limit_offset(u32 self);
 IMPORT("types", "[method]limit.deparse") void limit_deparse(u32 self, str *ret);
@@ -227,6 +229,19 @@ IMPORT("types", "[method]context.get-quals") void context_get_quals(u32 self, li
 IMPORT("types", "[method]context.get-columns") void context_get_columns(u32 self, list *ret);
 IMPORT("types", "[method]context.get-sorts") void context_get_sorts(u32 self, list *ret);
 IMPORT("types", "[method]context.get-limit") void context_get_limit(u32 self, opt_handle *ret);
+// Constructors: each gives an own handle.
+IMPORT("types", "[constructor]row") u32 row_new(void);
+IMPORT("types", "[constructor]column") u32 column_new(u32 index);
+IMPORT("types", "[constructor]qual") u32 qual_new(u32 index);
+IMPORT("types", "[constructor]sort") u32 sort_new(u32 index);
+IMPORT("types", "[constructor]limit") u32 limit_new(void);
+#ifdef WIT_V2
+IMPORT("types", "[constructor]options")
+u32 options_new_v2(u32 type, const char *other, u32 other_len);
+#else
+IMPORT("types", "[constructor]options") u32 options_new_v1(u32 type);
+#endif
+IMPORT("types", "[constructor]context") u32 context_new(void);
 IMPORT("types", "[resource-drop]context") void context_drop(u32 handle);
 IMPORT("types", "[resource-drop]row") void row_drop(u32 handle);
 IMPORT("types", "[resource-drop]column") void column_drop(u32 handle);

@@ -91,11 +91,20 @@ static export_ret *begin(u32 ctx) {
   str problem = read_columns(ctx);
   if (problem.len) return ret_err(problem);
 
+  // The limit is a hint that counts rows after the quals and in the
+  // order: this guest applies neither, so it may stop at the limit only
+  // when there are none.
+  list quals, sorts;
+  context_get_quals(ctx, &quals);
+  context_get_sorts(ctx, &sorts);
+  for (u32 i = 0; i < quals.len; i++) qual_drop(((const u32 *)quals.ptr)[i]);
+  for (u32 i = 0; i < sorts.len; i++) sort_drop(((const u32 *)sorts.ptr)[i]);
   opt_handle lim;
   context_get_limit(ctx, &lim);
   max_rows = -1;
   if (lim.is_some) {
-    max_rows = limit_offset(lim.handle) + limit_count(lim.handle);
+    if (quals.len == 0 && sorts.len == 0)
+      max_rows = limit_offset(lim.handle) + limit_count(lim.handle);
     limit_drop(lim.handle);
   }
 

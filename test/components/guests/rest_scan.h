@@ -152,13 +152,16 @@ static inline int scan_is_text(const cell *c) {
   return c->tag == CELL_STRING || c->tag == CELL_UUID || c->tag == CELL_OTHER;
 }
 
-// Pushes the quals it can into scan.query; the handles dropped.
-static inline void scan_push_quals(u32 ctx, str pushdown) {
+// Pushes the quals it can into scan.query; the handles dropped. Returns
+// whether it pushed them all.
+static inline int scan_push_quals(u32 ctx, str pushdown) {
   list quals;
   context_get_quals(ctx, &quals);
   const u32 *h = quals.ptr;
   u32 used = 0;  // quals pushed, at most 16
+  int all = 1;
   for (u32 i = 0; i < quals.len; i++) {
+    u32 before = used;
     str field, op, param;
     qual_field(h[i], &field);
     qual_operator(h[i], &op);
@@ -191,14 +194,19 @@ static inline void scan_push_quals(u32 ctx, str pushdown) {
         }
       }
     }
+    if (used == before) all = 0;
     qual_drop(h[i]);
   }
+  return all;
 }
 
-static inline void scan_push_sort(u32 ctx, str sortable) {
+// Pushes the sort as the API's, if it can; returns whether the rows come
+// in the order asked (none asked, or the one pushed).
+static inline int scan_push_sort(u32 ctx, str sortable) {
   list sorts;
   context_get_sorts(ctx, &sorts);
   const u32 *h = sorts.ptr;
+  int sorted = sorts.len == 0;
   if (sorts.len == 1) {
     str field, param;
     sort_field(h[0], &field);
@@ -206,9 +214,11 @@ static inline void scan_push_sort(u32 ctx, str sortable) {
       buf_cstr(&scan.query, "&sort=");
       if (sort_reversed(h[0])) buf_char(&scan.query, '-');
       buf_str(&scan.query, param);
+      sorted = 1;
     }
   }
   for (u32 i = 0; i < sorts.len; i++) sort_drop(h[i]);
+  return sorted;
 }
 
 // begin-scan (and re-scan): columns, options, quals, sort and limit.
@@ -246,14 +256,16 @@ static inline str scan_begin(u32 ctx, uintptr_t mark) {
   }
   scan.ncolumns = cols.len;
 
-  scan_push_quals(ctx, pushdown);
-  scan_push_sort(ctx, sortable);
+  int exact = scan_push_quals(ctx, pushdown);
+  exact = scan_push_sort(ctx, sortable) && exact;
 
+  // The limit counts rows after the quals, in the order asked: it stops
+  // the paging only when the API applied them all.
   opt_handle lim;
   context_get_limit(ctx, &lim);
   scan.max_rows = -1;
   if (lim.is_some) {
-    scan.max_rows = limit_offset(lim.handle) + limit_count(lim.handle);
+    if (exact) scan.max_rows = limit_offset(lim.handle) + limit_count(lim.handle);
     limit_drop(lim.handle);
   }
   scan.path = object;

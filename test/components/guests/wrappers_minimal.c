@@ -81,6 +81,10 @@ IMPORT("types", "[method]options.require-or")
 void options_require_or(u32 self, const char *key, u32 key_len, const char *dflt, u32 dflt_len,
                         void *ret);
 IMPORT("types", DROP("options")) void options_drop(u32 handle);
+// The borrows each export is lent (the context, a row): dropped before it
+// returns, as the canonical ABI requires of a callee.
+IMPORT("types", DROP("context")) void context_drop(u32 handle);
+IMPORT("types", DROP("row")) void row_drop(u32 handle);
 // [method]row.push(self, cell: option<cell>): cell flattens to (i32, i64, i32).
 IMPORT("types", "[method]row.push")
 void row_push(u32 self, u32 is_some, u32 case_, int64_t payload0, u32 payload1);
@@ -145,6 +149,7 @@ EXPORT("init") u32 *init(u32 ctx) {
   // A fixed text: messages in regression output cannot hold the API's port.
   static const char reported[] = "wrappers_minimal: api_url read";
   report_info(reported, sizeof reported - 1);
+  context_drop(ctx);
   return ok();
 }
 
@@ -161,6 +166,7 @@ EXPORT("begin-scan") u32 *begin_scan(u32 ctx) {
     u32 body[2];
   } resp;
   http_get(0, api_url.ptr, api_url.len, 0, 0, "", 0, &resp);
+  context_drop(ctx);
   if (resp.tag != 0) return error("request failed");
   body.ptr = (const char *)resp.body[0];
   body.len = resp.body[1];
@@ -170,37 +176,49 @@ EXPORT("begin-scan") u32 *begin_scan(u32 ctx) {
 
 EXPORT("iter-scan") u32 *iter_scan(u32 ctx, u32 row) {
   u32 *r = ok();
+  context_drop(ctx);
   if (rows_left-- <= 0) {
+    row_drop(row);
     ((uint8_t *)r)[4] = 0;  // none
     return r;
   }
   row_push(row, 1, 8 /* string */, (int64_t)(u32)body.ptr, body.len);
+  row_drop(row);
   ((uint8_t *)r)[4] = 1;  // some(0)
   r[2] = 0;
   return r;
 }
 
 EXPORT("re-scan") u32 *re_scan(u32 ctx) {
+  context_drop(ctx);
   return error("re-scan is not supported");
 }
 EXPORT("end-scan") u32 *end_scan(u32 ctx) {
+  context_drop(ctx);
   return ok();
 }
 EXPORT("begin-modify") u32 *begin_modify(u32 ctx) {
+  context_drop(ctx);
   return error("read-only");
 }
 EXPORT("insert") u32 *insert(u32 ctx, u32 row) {
+  context_drop(ctx);
+  row_drop(row);
   return error("read-only");
 }
 // rowid: cell, flattened (case, i64 payload, i32 payload).
 EXPORT("update")
 u32 *update(u32 ctx, u32 rowid_case, int64_t rowid0, u32 rowid1, u32 row) {
+  context_drop(ctx);
+  row_drop(row);
   return error("read-only");
 }
 EXPORT("delete") u32 *delete_(u32 ctx, u32 rowid_case, int64_t rowid0, u32 rowid1) {
+  context_drop(ctx);
   return error("read-only");
 }
 EXPORT("end-modify") u32 *end_modify(u32 ctx) {
+  context_drop(ctx);
   return ok();
 }
 
@@ -213,6 +231,7 @@ u32 *import_foreign_schema(u32 ctx, const char *server, u32 server_len, const ch
                            const void *tables, u32 tables_len) {
   static const char statement[] = "create foreign table events (id text) server s";
   static str statements[1] = {{statement, sizeof statement - 1}};
+  context_drop(ctx);
   u32 *r = ok();
   r[1] = (u32)statements;
   r[2] = 1;
