@@ -211,7 +211,7 @@ ModuleInstance &LoadedModule::instance_for_call() {
 }
 
 std::shared_ptr<const engine::Module> LoadedModule::compile_current(EngineKind kind, bool metered,
-                                                                   bool build) {
+                                                                    bool build) {
   auto row = catalog::find_module(name, /*with_code=*/true);
   if (!row || row->sha256 != sha256) return nullptr;
   // A component's main core module (component_code.h): read again, it was
