@@ -6,6 +6,7 @@
 #include <map>
 
 #include "fdw/component/component_guest.h"
+#include "fdw/guest_http.h"
 #include "fdw/fdw_headers.h"
 #include "pg/host/host_actions.h"
 #include "pg/host/host_functions.h"
@@ -78,33 +79,15 @@ Value http_call(ComponentGuest &g, const char *method, const Value &req) {
   r.url = req.items[1].s;
   for (const auto &h : req.items[2].items) r.headers.emplace_back(h.items[0].s, h.items[1].s);
   r.body = req.items[3].s;
-  if (!ctx.http)
-    g.owner().fail(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION,
-                   "this routine may not make HTTP requests");
-  ctx.stats->requests++;
-  services::HttpResponse resp;
-  try {
-    resp = services::perform(r, ctx.http->allowlists, ctx.http->limits,
-                             [] { return QueryCancelPending || ProcDiePending; });
-  } catch (const services::HttpError &e) {
-    ctx.stats->request_errors++;
-    using K = services::HttpError::Kind;
-    if (e.kind() == K::Cancelled) {
-      pg::pg_guard([] { CHECK_FOR_INTERRUPTS(); });
-      throw SqlError(ERRCODE_QUERY_CANCELED, "canceling an HTTP request of a wasm FDW");
-    }
+  GuestHttpResult result = guest_http(g.owner(), r);
+  if (const auto &e = result.error) {
     // The host's limits are errors the guest cannot catch; what the network
     // did is the guest's http-error, as Supabase's host gives it.
-    if (e.kind() == K::NotAllowed || e.kind() == K::Timeout || e.kind() == K::TooLarge ||
-        e.kind() == K::BadRequest)
-      g.owner().fail(e.kind() == K::NotAllowed || e.kind() == K::BadRequest
-                         ? ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION
-                         : ERRCODE_FDW_UNABLE_TO_CREATE_EXECUTION,
-                     "HTTP request of wasm FDW server \"" + ctx.server + "\" failed: " + e.what());
-    return Value::error(Value::str(scrub(e.what(), ctx.secrets)));
+    if (is_host_limit(e->kind()))
+      g.owner().fail(http_failure_sqlstate(e->kind()), http_failure_message(ctx, *e));
+    return Value::error(Value::str(scrub(e->what(), ctx.secrets)));
   }
-  ctx.stats->bytes_sent += resp.bytes_sent;
-  ctx.stats->bytes_received += resp.bytes_received;
+  const services::HttpResponse &resp = result.response;
   Value headers;
   for (const auto &[k, v] : resp.headers)
     headers.items.push_back(Value::tuple({Value::str(lossy_utf8(k)), Value::str(lossy_utf8(v))}));

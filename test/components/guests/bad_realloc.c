@@ -74,32 +74,5 @@ EXPORT("iter-scan") export_ret *iter_scan(u32 ctx, u32 row) {
   return r;
 }
 
-EXPORT("re-scan") export_ret *re_scan(u32 ctx) {
-  rows = 0;
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
-EXPORT("end-scan") export_ret *end_scan(u32 ctx) {
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
-EXPORT("begin-modify") export_ret *begin_modify(u32 ctx) {
-  drop_borrows(ctx, 0);
-  return ret_err(S("read-only"));
-}
-EXPORT("insert") export_ret *insert(u32 ctx, u32 row) {
-  drop_borrows(ctx, row);
-  return ret_err(S("read-only"));
-}
-EXPORT("update") export_ret *update(u32 ctx, u32 rowid_case, s64 rowid0, u32 rowid1, u32 row) {
-  drop_borrows(ctx, row);
-  return ret_err(S("read-only"));
-}
-EXPORT("delete") export_ret *delete_(u32 ctx, u32 rowid_case, s64 rowid0, u32 rowid1) {
-  drop_borrows(ctx, 0);
-  return ret_err(S("read-only"));
-}
-EXPORT("end-modify") export_ret *end_modify(u32 ctx) {
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
+COUNTER_RESCAN_ENDSCAN(rows)
+READ_ONLY_MODIFY("read-only")

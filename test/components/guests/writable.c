@@ -75,33 +75,10 @@ EXPORT("init") export_ret *init(u32 ctx) {
   str problem = configure(ctx);
   init_mark = heap_mark();
   drop_borrows(ctx, 0);
-  return problem.len ? ret_err(problem) : ret_ok();
+  return scan_result(problem);
 }
 
-EXPORT("begin-scan") export_ret *begin_scan(u32 ctx) {
-  str problem = scan_begin(ctx, init_mark);
-  drop_borrows(ctx, 0);
-  return problem.len ? ret_err(problem) : ret_ok();
-}
-
-EXPORT("iter-scan") export_ret *iter_scan(u32 ctx, u32 row) {
-  str err;
-  int n = scan_next(row, &err);
-  drop_borrows(ctx, row);
-  return n < 0 ? ret_err(err) : ret_row(n);
-}
-
-EXPORT("re-scan") export_ret *re_scan(u32 ctx) {
-  str problem = scan_begin(ctx, init_mark);
-  drop_borrows(ctx, 0);
-  return problem.len ? ret_err(problem) : ret_ok();
-}
-
-EXPORT("end-scan") export_ret *end_scan(u32 ctx) {
-  scan_end();
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
+REST_SCAN_ROUTINES(init_mark)
 
 static str begin(u32 ctx) {
   str v;
@@ -119,7 +96,7 @@ static str begin(u32 ctx) {
 EXPORT("begin-modify") export_ret *begin_modify(u32 ctx) {
   str problem = begin(ctx);
   drop_borrows(ctx, 0);
-  return problem.len ? ret_err(problem) : ret_ok();
+  return scan_result(problem);
 }
 
 // A cell as JSON.
