@@ -15,18 +15,13 @@
 
 #include "fdw/fdw_headers.h"
 #include "fdw/guest.h"
-#include "fdw/guest_http.h"
+#include "fdw/guest_services.h"
 #include "pg/abi/msgpack_values.h"
 #include "pg/host/guest_call.h"
 #include "pg/host/host_functions.h"
 #include "services/http_client.h"
 #include "services/jwt.h"
 #include "services/rfc3339.h"
-
-extern "C" {
-#include "storage/latch.h"
-#include "utils/wait_event.h"
-}
 
 namespace pgwasm::pg::host {
 
@@ -185,19 +180,7 @@ void sleep(HostCall &, std::span<const Value> args, std::span<Value>) {
   if (ms < 0 || ms > kMaxSleepMs)
     bad_input(g, "sleep",
               std::to_string(ms) + " ms; it sleeps 0 to " + std::to_string(kMaxSleepMs) + " ms");
-  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    until - std::chrono::steady_clock::now())
-                    .count();
-    if (left <= 0) break;
-    pg_guard([&] {
-      (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-                      std::min<long>(left, 100), PG_WAIT_EXTENSION);
-      ResetLatch(MyLatch);
-      CHECK_FOR_INTERRUPTS();
-    });
-  }
+  fdw::guest_sleep_ms(static_cast<uint64_t>(ms));
 }
 
 void epoch_ms(HostCall &, std::span<const Value>, std::span<Value> results) {

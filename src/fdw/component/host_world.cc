@@ -6,7 +6,7 @@
 #include <map>
 
 #include "fdw/component/component_guest.h"
-#include "fdw/guest_http.h"
+#include "fdw/guest_services.h"
 #include "fdw/fdw_headers.h"
 #include "pg/host/host_actions.h"
 #include "pg/host/host_functions.h"
@@ -15,9 +15,7 @@
 #include "services/rfc3339.h"
 
 extern "C" {
-#include "storage/latch.h"
 #include "utils/guc.h"
-#include "utils/wait_event.h"
 }
 
 namespace pgwasm::fdw {
@@ -95,22 +93,6 @@ Value http_call(ComponentGuest &g, const char *method, const Value &req) {
       Value::tuple({Value::str(lossy_utf8(resp.final_url.empty() ? r.url : resp.final_url)),
                     Value::u(static_cast<uint16_t>(resp.status)), std::move(headers),
                     Value::str(lossy_utf8(resp.body))}));
-}
-
-void sleep_ms(uint64_t ms) {
-  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    until - std::chrono::steady_clock::now())
-                    .count();
-    if (left <= 0) break;
-    pg::pg_guard([&] {
-      (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-                      std::min<long>(left, 100), PG_WAIT_EXTENSION);
-      ResetLatch(MyLatch);
-      CHECK_FOR_INTERRUPTS();
-    });
-  }
 }
 
 // parse-from-str: strftime-like formats with %Y %m %d %H %M %S %z %%, the
@@ -404,7 +386,7 @@ std::optional<Value> dispatch(ComponentGuest &g, const ImportFn &f, std::vector<
         g.owner().fail(ERRCODE_FDW_INVALID_DATA_TYPE, "time.sleep of " + std::to_string(p[0].bits) +
                                                           " ms; at most " +
                                                           std::to_string(kMaxSleepMs) + " ms");
-      sleep_ms(p[0].bits);
+      guest_sleep_ms(p[0].bits);
       return std::nullopt;
     case Fn::UtilsReportInfo: report(g, INFO, p[0].s); return std::nullopt;
     case Fn::UtilsReportNotice: report(g, NOTICE, p[0].s); return std::nullopt;

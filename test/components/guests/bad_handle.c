@@ -26,15 +26,9 @@
 static int rows;
 static u32 last_row;
 
-EXPORT("host-version-requirement") str *host_version_requirement(void) {
-  static str req = {"^0.1.0", 6};
-  return &req;
-}
+HOST_VERSION_REQUIREMENT()
 
-EXPORT("init") export_ret *init(u32 ctx) {
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
+INIT_NOTHING()
 
 EXPORT("begin-scan") export_ret *begin_scan(u32 ctx) {
   fault_read(ctx, OPTIONS_TABLE);

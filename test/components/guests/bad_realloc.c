@@ -36,15 +36,9 @@ __attribute__((export_name("cabi_realloc"))) void *cabi_realloc(void *old, u32 o
   }
 }
 
-EXPORT("host-version-requirement") str *host_version_requirement(void) {
-  static str req = {"^0.1.0", 6};
-  return &req;
-}
+HOST_VERSION_REQUIREMENT()
 
-EXPORT("init") export_ret *init(u32 ctx) {
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
+INIT_NOTHING()
 
 EXPORT("begin-scan") export_ret *begin_scan(u32 ctx) {
   str f = option_or(ctx, OPTIONS_TABLE, "fault", ""), v;

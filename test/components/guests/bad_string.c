@@ -36,16 +36,10 @@ EXPORT("host-version-requirement") str *host_version_requirement(void) {
   return &req;
 }
 #else
-EXPORT("host-version-requirement") str *host_version_requirement(void) {
-  static str req = {"^0.2.0", 6};
-  return &req;
-}
+HOST_VERSION_REQUIREMENT()
 #endif
 
-EXPORT("init") export_ret *init(u32 ctx) {
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
+INIT_NOTHING()
 
 EXPORT("begin-scan") export_ret *begin_scan(u32 ctx) {
   fault_read(ctx, OPTIONS_TABLE);

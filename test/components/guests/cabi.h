@@ -628,6 +628,20 @@ static inline void drop_borrows(u32 ctx, u32 row) {
 
 // ---- routines many guests define alike ----
 
+// host-version-requirement: ^WIT_VERSION.
+#define HOST_VERSION_REQUIREMENT()                                         \
+  EXPORT("host-version-requirement") str *host_version_requirement(void) { \
+    static str req = {"^" WIT_VERSION, sizeof "^" WIT_VERSION - 1};        \
+    return &req;                                                           \
+  }
+
+// init of a guest with nothing to configure.
+#define INIT_NOTHING()                       \
+  EXPORT("init") export_ret *init(u32 ctx) { \
+    drop_borrows(ctx, 0);                    \
+    return ret_ok();                         \
+  }
+
 // The modify routines of a read-only table: begin-modify, insert, update and
 // delete fail with msg (a string literal), end-modify succeeds. Each drops
 // its borrows first.

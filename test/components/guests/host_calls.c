@@ -26,14 +26,7 @@ static u32 nrows, next_row;
 static str colnames[MAX_COLS];
 static u32 ncols;
 
-EXPORT("host-version-requirement") str *host_version_requirement(void) {
-#ifdef WIT_V2
-  static str req = {"^0.2.0", 6};
-#else
-  static str req = {"^0.1.0", 6};
-#endif
-  return &req;
-}
+HOST_VERSION_REQUIREMENT()
 
 // ---- rendering ----
 
@@ -489,10 +482,7 @@ static void call_jwt(void) {
   outc("jwt.encode XX999", result_text(&t));
 }
 
-EXPORT("init") export_ret *init(u32 ctx) {
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
+INIT_NOTHING()
 
 EXPORT("begin-scan") export_ret *begin_scan(u32 ctx) {
   nrows = next_row = 0;

@@ -33,10 +33,7 @@ enum { MAX_TABLES = 256 };
 
 static uintptr_t init_mark;
 
-EXPORT("host-version-requirement") str *host_version_requirement(void) {
-  static str req = {"^0.2.0", 6};
-  return &req;
-}
+HOST_VERSION_REQUIREMENT()
 
 EXPORT("init") export_ret *init(u32 ctx) {
   str problem = scan_configure_server(ctx, "import_schema", "api_key");

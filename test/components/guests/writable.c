@@ -35,10 +35,7 @@ static uintptr_t init_mark, modify_mark;
 static str object, rowid_column;
 static char object_storage[256], rowid_storage[64];
 
-EXPORT("host-version-requirement") str *host_version_requirement(void) {
-  static str req = {"^0.1.0", 6};
-  return &req;
-}
+HOST_VERSION_REQUIREMENT()
 
 static str configure(u32 ctx) {
   str url, token;

@@ -1,9 +1,11 @@
-// One HTTP request of an FDW guest's routine: the path both hosts share
-// (pg_wasm_fdw.http of core guests, the http imports of the component world
-// supabase:wrappers), and how a failure is described. Each caller decides
-// what a failure becomes: the statement's error, or the guest's http-error.
+// What both FDW hosts (pg_wasm_fdw of core guests, the imports of the
+// component world supabase:wrappers) do alike for a guest's routine: one
+// HTTP request, and how a failure is described (each caller decides what a
+// failure becomes: the statement's error, or the guest's http-error); a
+// sleep a cancel ends.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -37,5 +39,9 @@ std::string http_failure_message(const GuestContext &ctx, const services::HttpEr
 
 // The setting that limits what failed, as a HINT; empty for none.
 std::string http_failure_hint(services::HttpError::Kind kind);
+
+// Waits ms milliseconds on the latch, 100 at a time; a cancel or a
+// termination ends the wait with its error.
+void guest_sleep_ms(uint64_t ms);
 
 }  // namespace pgwasm::fdw

@@ -1,7 +1,15 @@
-#include "fdw/guest_http.h"
+#include "fdw/guest_services.h"
+
+#include <algorithm>
+#include <chrono>
 
 #include "fdw/fdw_headers.h"
 #include "pg/guard.h"
+
+extern "C" {
+#include "storage/latch.h"
+#include "utils/wait_event.h"
+}
 
 namespace pgwasm::fdw {
 
@@ -56,6 +64,22 @@ std::string http_failure_hint(Kind kind) {
       return "Responses may have wasm.http_max_response_bytes (or the server's "
              "http_max_response_bytes).";
     default: return "";
+  }
+}
+
+void guest_sleep_ms(uint64_t ms) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    until - std::chrono::steady_clock::now())
+                    .count();
+    if (left <= 0) break;
+    pg::pg_guard([&] {
+      (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+                      std::min<long>(left, 100), PG_WAIT_EXTENSION);
+      ResetLatch(MyLatch);
+      CHECK_FOR_INTERRUPTS();
+    });
   }
 }
 
