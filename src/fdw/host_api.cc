@@ -15,17 +15,13 @@
 
 #include "fdw/fdw_headers.h"
 #include "fdw/guest.h"
+#include "fdw/guest_services.h"
 #include "pg/abi/msgpack_values.h"
 #include "pg/host/guest_call.h"
 #include "pg/host/host_functions.h"
 #include "services/http_client.h"
 #include "services/jwt.h"
 #include "services/rfc3339.h"
-
-extern "C" {
-#include "storage/latch.h"
-#include "utils/wait_event.h"
-}
 
 namespace pgwasm::pg::host {
 
@@ -142,41 +138,13 @@ void http(HostCall &call, std::span<const Value> args, std::span<Value> results)
   } catch (const MsgpackError &e) {
     bad_input(g, "http", std::string("invalid MessagePack: ") + e.what());
   }
-  if (!ctx.http)
-    g.fail(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION, "this routine may not make HTTP requests");
-  ctx.stats->requests++;
-  services::HttpResponse resp;
-  try {
-    resp = services::perform(req, ctx.http->allowlists, ctx.http->limits,
-                             [] { return QueryCancelPending || ProcDiePending; });
-  } catch (const services::HttpError &e) {
-    ctx.stats->request_errors++;
-    using Kind = services::HttpError::Kind;
-    if (e.kind() == Kind::Cancelled) {
-      pg_guard([] { CHECK_FOR_INTERRUPTS(); });
-      throw SqlError(ERRCODE_QUERY_CANCELED, "canceling an HTTP request of a wasm FDW");
-    }
-    bool limit = e.kind() == Kind::Timeout || e.kind() == Kind::TooLarge;
-    std::string hint;
-    if (e.kind() == Kind::NotAllowed)
-      hint =
-          "The host must be in wasm.http_allowed_hosts (and in the server's "
-          "http_allowed_hosts when it has that option).";
-    else if (e.kind() == Kind::Timeout)
-      hint = "Requests may take wasm.http_timeout (or the server's http_timeout).";
-    else if (e.kind() == Kind::TooLarge)
-      hint =
-          "Responses may have wasm.http_max_response_bytes (or the server's "
-          "http_max_response_bytes).";
-    throw SqlError(
-        limit ? ERRCODE_FDW_UNABLE_TO_CREATE_EXECUTION : ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION,
-        fdw::scrub("HTTP request of wasm FDW server \"" + ctx.server + "\" failed: " + e.what(),
-                   ctx.secrets),
-        "", hint);
-  }
-  ctx.stats->bytes_sent += resp.bytes_sent;
-  ctx.stats->bytes_received += resp.bytes_received;
-  results[0] = Value::make_i32(hand_over(g, pack_response(resp)));
+  // Every failure is the statement's error.
+  fdw::GuestHttpResult result = fdw::guest_http(g, req);
+  if (const auto &e = result.error)
+    throw SqlError(fdw::http_failure_sqlstate(e->kind()),
+                   fdw::scrub(fdw::http_failure_message(ctx, *e), ctx.secrets), "",
+                   fdw::http_failure_hint(e->kind()));
+  results[0] = Value::make_i32(hand_over(g, pack_response(result.response)));
 }
 
 void json_rows(HostCall &call, std::span<const Value> args, std::span<Value> results) {
@@ -212,19 +180,7 @@ void sleep(HostCall &, std::span<const Value> args, std::span<Value>) {
   if (ms < 0 || ms > kMaxSleepMs)
     bad_input(g, "sleep",
               std::to_string(ms) + " ms; it sleeps 0 to " + std::to_string(kMaxSleepMs) + " ms");
-  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    until - std::chrono::steady_clock::now())
-                    .count();
-    if (left <= 0) break;
-    pg_guard([&] {
-      (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-                      std::min<long>(left, 100), PG_WAIT_EXTENSION);
-      ResetLatch(MyLatch);
-      CHECK_FOR_INTERRUPTS();
-    });
-  }
+  fdw::guest_sleep_ms(static_cast<uint64_t>(ms));
 }
 
 void epoch_ms(HostCall &, std::span<const Value>, std::span<Value> results) {

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "fdw/component/component_guest.h"
+#include "fdw/guest_services.h"
 #include "fdw/fdw_headers.h"
 #include "pg/host/host_actions.h"
 #include "pg/host/host_functions.h"
@@ -14,9 +15,7 @@
 #include "services/rfc3339.h"
 
 extern "C" {
-#include "storage/latch.h"
 #include "utils/guc.h"
-#include "utils/wait_event.h"
 }
 
 namespace pgwasm::fdw {
@@ -78,33 +77,15 @@ Value http_call(ComponentGuest &g, const char *method, const Value &req) {
   r.url = req.items[1].s;
   for (const auto &h : req.items[2].items) r.headers.emplace_back(h.items[0].s, h.items[1].s);
   r.body = req.items[3].s;
-  if (!ctx.http)
-    g.owner().fail(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION,
-                   "this routine may not make HTTP requests");
-  ctx.stats->requests++;
-  services::HttpResponse resp;
-  try {
-    resp = services::perform(r, ctx.http->allowlists, ctx.http->limits,
-                             [] { return QueryCancelPending || ProcDiePending; });
-  } catch (const services::HttpError &e) {
-    ctx.stats->request_errors++;
-    using K = services::HttpError::Kind;
-    if (e.kind() == K::Cancelled) {
-      pg::pg_guard([] { CHECK_FOR_INTERRUPTS(); });
-      throw SqlError(ERRCODE_QUERY_CANCELED, "canceling an HTTP request of a wasm FDW");
-    }
+  GuestHttpResult result = guest_http(g.owner(), r);
+  if (const auto &e = result.error) {
     // The host's limits are errors the guest cannot catch; what the network
     // did is the guest's http-error, as Supabase's host gives it.
-    if (e.kind() == K::NotAllowed || e.kind() == K::Timeout || e.kind() == K::TooLarge ||
-        e.kind() == K::BadRequest)
-      g.owner().fail(e.kind() == K::NotAllowed || e.kind() == K::BadRequest
-                         ? ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION
-                         : ERRCODE_FDW_UNABLE_TO_CREATE_EXECUTION,
-                     "HTTP request of wasm FDW server \"" + ctx.server + "\" failed: " + e.what());
-    return Value::error(Value::str(scrub(e.what(), ctx.secrets)));
+    if (is_host_limit(e->kind()))
+      g.owner().fail(http_failure_sqlstate(e->kind()), http_failure_message(ctx, *e));
+    return Value::error(Value::str(scrub(e->what(), ctx.secrets)));
   }
-  ctx.stats->bytes_sent += resp.bytes_sent;
-  ctx.stats->bytes_received += resp.bytes_received;
+  const services::HttpResponse &resp = result.response;
   Value headers;
   for (const auto &[k, v] : resp.headers)
     headers.items.push_back(Value::tuple({Value::str(lossy_utf8(k)), Value::str(lossy_utf8(v))}));
@@ -112,22 +93,6 @@ Value http_call(ComponentGuest &g, const char *method, const Value &req) {
       Value::tuple({Value::str(lossy_utf8(resp.final_url.empty() ? r.url : resp.final_url)),
                     Value::u(static_cast<uint16_t>(resp.status)), std::move(headers),
                     Value::str(lossy_utf8(resp.body))}));
-}
-
-void sleep_ms(uint64_t ms) {
-  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    until - std::chrono::steady_clock::now())
-                    .count();
-    if (left <= 0) break;
-    pg::pg_guard([&] {
-      (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-                      std::min<long>(left, 100), PG_WAIT_EXTENSION);
-      ResetLatch(MyLatch);
-      CHECK_FOR_INTERRUPTS();
-    });
-  }
 }
 
 // parse-from-str: strftime-like formats with %Y %m %d %H %M %S %z %%, the
@@ -421,7 +386,7 @@ std::optional<Value> dispatch(ComponentGuest &g, const ImportFn &f, std::vector<
         g.owner().fail(ERRCODE_FDW_INVALID_DATA_TYPE, "time.sleep of " + std::to_string(p[0].bits) +
                                                           " ms; at most " +
                                                           std::to_string(kMaxSleepMs) + " ms");
-      sleep_ms(p[0].bits);
+      guest_sleep_ms(p[0].bits);
       return std::nullopt;
     case Fn::UtilsReportInfo: report(g, INFO, p[0].s); return std::nullopt;
     case Fn::UtilsReportNotice: report(g, NOTICE, p[0].s); return std::nullopt;

@@ -23,54 +23,40 @@
 #define WIT_VERSION "0.1.0"
 #include "cabi.h"
 
-static char fault[32];
-static u32 fault_len;
 static int rows;
 static u32 last_row;
 
-static int is(const char *name) {
-  str f = {fault, fault_len};
-  return str_eq(f, name);
-}
+HOST_VERSION_REQUIREMENT()
 
-EXPORT("host-version-requirement") str *host_version_requirement(void) {
-  static str req = {"^0.1.0", 6};
-  return &req;
-}
-
-EXPORT("init") export_ret *init(u32 ctx) {
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
+INIT_NOTHING()
 
 EXPORT("begin-scan") export_ret *begin_scan(u32 ctx) {
-  str f = option_or(ctx, OPTIONS_TABLE, "fault", "");
-  fault_len = f.len < sizeof fault ? f.len : 0;
-  copy_bytes(fault, f.ptr, fault_len);
+  fault_read(ctx, OPTIONS_TABLE);
   rows = 0;
   last_row = 0;
   tagged_str v;
   str s;
-  if (is("never_given")) options_get(12345, "fault", 5, &v);
-  if (is("zero")) options_get(0, "fault", 5, &v);
-  if (is("after_drop") || is("drop_twice") || is("wrong_type") || is("leak")) {
+  if (fault_is("never_given")) options_get(12345, "fault", 5, &v);
+  if (fault_is("zero")) options_get(0, "fault", 5, &v);
+  if (fault_is("after_drop") || fault_is("drop_twice") || fault_is("wrong_type") ||
+      fault_is("leak")) {
     u32 opts = get_options(ctx, OPTIONS_TABLE);
-    if (is("wrong_type")) column_name(opts, &s);
-    if (!is("leak")) options_drop(opts);
-    if (is("after_drop")) options_get(opts, "fault", 5, &v);
-    if (is("drop_twice")) options_drop(opts);
+    if (fault_is("wrong_type")) column_name(opts, &s);
+    if (!fault_is("leak")) options_drop(opts);
+    if (fault_is("after_drop")) options_get(opts, "fault", 5, &v);
+    if (fault_is("drop_twice")) options_drop(opts);
   }
-  if (is("drop_context_twice")) context_drop(ctx);
-  if (!is("keep_borrow")) drop_borrows(ctx, 0);
+  if (fault_is("drop_context_twice")) context_drop(ctx);
+  if (!fault_is("keep_borrow")) drop_borrows(ctx, 0);
   return ret_ok();
 }
 
 EXPORT("iter-scan") export_ret *iter_scan(u32 ctx, u32 row) {
   export_ret *r = ret_row(0);
   if (rows == 0) {
-    push_string(is("row_never_given") ? row + 100 : row, CELL_STRING, S("ok"));
+    push_string(fault_is("row_never_given") ? row + 100 : row, CELL_STRING, S("ok"));
     r = ret_row(1);
-  } else if (rows == 1 && is("row_after_return")) {
+  } else if (rows == 1 && fault_is("row_after_return")) {
     push_string(last_row, CELL_STRING, S("ok"));
     r = ret_row(1);
   }
@@ -80,32 +66,5 @@ EXPORT("iter-scan") export_ret *iter_scan(u32 ctx, u32 row) {
   return r;
 }
 
-EXPORT("re-scan") export_ret *re_scan(u32 ctx) {
-  rows = 0;
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
-EXPORT("end-scan") export_ret *end_scan(u32 ctx) {
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
-EXPORT("begin-modify") export_ret *begin_modify(u32 ctx) {
-  drop_borrows(ctx, 0);
-  return ret_err(S("read-only"));
-}
-EXPORT("insert") export_ret *insert(u32 ctx, u32 row) {
-  drop_borrows(ctx, row);
-  return ret_err(S("read-only"));
-}
-EXPORT("update") export_ret *update(u32 ctx, u32 rowid_case, s64 rowid0, u32 rowid1, u32 row) {
-  drop_borrows(ctx, row);
-  return ret_err(S("read-only"));
-}
-EXPORT("delete") export_ret *delete_(u32 ctx, u32 rowid_case, s64 rowid0, u32 rowid1) {
-  drop_borrows(ctx, 0);
-  return ret_err(S("read-only"));
-}
-EXPORT("end-modify") export_ret *end_modify(u32 ctx) {
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
+COUNTER_RESCAN_ENDSCAN(rows)
+READ_ONLY_MODIFY("read-only")

@@ -36,15 +36,9 @@ __attribute__((export_name("cabi_realloc"))) void *cabi_realloc(void *old, u32 o
   }
 }
 
-EXPORT("host-version-requirement") str *host_version_requirement(void) {
-  static str req = {"^0.1.0", 6};
-  return &req;
-}
+HOST_VERSION_REQUIREMENT()
 
-EXPORT("init") export_ret *init(u32 ctx) {
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
+INIT_NOTHING()
 
 EXPORT("begin-scan") export_ret *begin_scan(u32 ctx) {
   str f = option_or(ctx, OPTIONS_TABLE, "fault", ""), v;
@@ -74,32 +68,5 @@ EXPORT("iter-scan") export_ret *iter_scan(u32 ctx, u32 row) {
   return r;
 }
 
-EXPORT("re-scan") export_ret *re_scan(u32 ctx) {
-  rows = 0;
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
-EXPORT("end-scan") export_ret *end_scan(u32 ctx) {
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
-EXPORT("begin-modify") export_ret *begin_modify(u32 ctx) {
-  drop_borrows(ctx, 0);
-  return ret_err(S("read-only"));
-}
-EXPORT("insert") export_ret *insert(u32 ctx, u32 row) {
-  drop_borrows(ctx, row);
-  return ret_err(S("read-only"));
-}
-EXPORT("update") export_ret *update(u32 ctx, u32 rowid_case, s64 rowid0, u32 rowid1, u32 row) {
-  drop_borrows(ctx, row);
-  return ret_err(S("read-only"));
-}
-EXPORT("delete") export_ret *delete_(u32 ctx, u32 rowid_case, s64 rowid0, u32 rowid1) {
-  drop_borrows(ctx, 0);
-  return ret_err(S("read-only"));
-}
-EXPORT("end-modify") export_ret *end_modify(u32 ctx) {
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
+COUNTER_RESCAN_ENDSCAN(rows)
+READ_ONLY_MODIFY("read-only")

@@ -26,14 +26,7 @@
 #define WIT_V2
 #include "cabi.h"
 
-static char fault[32];
-static u32 fault_len;
 static int rows;
-
-static int is(const char *name) {
-  str f = {fault, fault_len};
-  return str_eq(f, name);
-}
 
 #define OOB ((u32)0xffffff00u)
 
@@ -43,44 +36,32 @@ EXPORT("host-version-requirement") str *host_version_requirement(void) {
   return &req;
 }
 #else
-EXPORT("host-version-requirement") str *host_version_requirement(void) {
-  static str req = {"^0.2.0", 6};
-  return &req;
-}
+HOST_VERSION_REQUIREMENT()
 #endif
 
-EXPORT("init") export_ret *init(u32 ctx) {
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
-
-static void read_fault(u32 ctx, u32 type) {
-  str f = option_or(ctx, type, "fault", "");
-  fault_len = f.len < sizeof fault ? f.len : 0;
-  copy_bytes(fault, f.ptr, fault_len);
-}
+INIT_NOTHING()
 
 EXPORT("begin-scan") export_ret *begin_scan(u32 ctx) {
-  read_fault(ctx, OPTIONS_TABLE);
+  fault_read(ctx, OPTIONS_TABLE);
   rows = 0;
   drop_borrows(ctx, 0);
   static const char not_utf8[] = "bad \xff\xfe\xc3\x28 string";
-  if (is("error_oob")) {
+  if (fault_is("error_oob")) {
     ret_area.tag = 1;
     ret_area.word[0] = OOB;
     ret_area.word[1] = 64;
     return &ret_area;
   }
-  if (is("error_wrap")) {
+  if (fault_is("error_wrap")) {
     ret_area.tag = 1;
     ret_area.word[0] = 0x100;
     ret_area.word[1] = 0xfffffff0u;
     return &ret_area;
   }
-  if (is("error_utf8")) return ret_err((str){not_utf8, sizeof not_utf8 - 1});
-  if (is("result_oob")) return (export_ret *)(uintptr_t)0xfffffff8u;
-  if (is("result_misaligned")) return (export_ret *)((uintptr_t)&ret_area + 1);
-  if (is("bad_discriminant")) {
+  if (fault_is("error_utf8")) return ret_err((str){not_utf8, sizeof not_utf8 - 1});
+  if (fault_is("result_oob")) return (export_ret *)(uintptr_t)0xfffffff8u;
+  if (fault_is("result_misaligned")) return (export_ret *)((uintptr_t)&ret_area + 1);
+  if (fault_is("bad_discriminant")) {
     ret_area.tag = 2;
     return &ret_area;
   }
@@ -90,11 +71,11 @@ EXPORT("begin-scan") export_ret *begin_scan(u32 ctx) {
 EXPORT("iter-scan") export_ret *iter_scan(u32 ctx, u32 row) {
   export_ret *r = ret_row(rows == 0);
   if (rows++ == 0) {
-    if (is("cell_oob"))
+    if (fault_is("cell_oob"))
       row_push(row, 1, CELL_STRING, (s64)(__builtin_wasm_memory_size(0) * 65536u - 4), 64);
-    else if (is("cell_bad_case"))
+    else if (fault_is("cell_bad_case"))
       row_push(row, 1, 99, 0, 0);
-    else if (is("option_bad"))
+    else if (fault_is("option_bad"))
       row_push(row, 7, CELL_STRING, (s64)(uintptr_t) "ok", 2);
     else
       push_string(row, CELL_STRING, S("ok"));
@@ -103,46 +84,19 @@ EXPORT("iter-scan") export_ret *iter_scan(u32 ctx, u32 row) {
   return r;
 }
 
-EXPORT("re-scan") export_ret *re_scan(u32 ctx) {
-  rows = 0;
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
-EXPORT("end-scan") export_ret *end_scan(u32 ctx) {
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
-EXPORT("begin-modify") export_ret *begin_modify(u32 ctx) {
-  drop_borrows(ctx, 0);
-  return ret_err(S("read-only"));
-}
-EXPORT("insert") export_ret *insert(u32 ctx, u32 row) {
-  drop_borrows(ctx, row);
-  return ret_err(S("read-only"));
-}
-EXPORT("update") export_ret *update(u32 ctx, u32 rowid_case, s64 rowid0, u32 rowid1, u32 row) {
-  drop_borrows(ctx, row);
-  return ret_err(S("read-only"));
-}
-EXPORT("delete") export_ret *delete_(u32 ctx, u32 rowid_case, s64 rowid0, u32 rowid1) {
-  drop_borrows(ctx, 0);
-  return ret_err(S("read-only"));
-}
-EXPORT("end-modify") export_ret *end_modify(u32 ctx) {
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
+COUNTER_RESCAN_ENDSCAN(rows)
+READ_ONLY_MODIFY("read-only")
 
 EXPORT("import-foreign-schema")
 export_ret *import_foreign_schema(u32 ctx, const char *server, u32 server_len, const char *remote,
                                   u32 remote_len, const char *local, u32 local_len, u32 list_type,
                                   const str *tables, u32 tables_len) {
   static str one[1];
-  read_fault(ctx, OPTIONS_IMPORT_SCHEMA);
+  fault_read(ctx, OPTIONS_IMPORT_SCHEMA);
   drop_borrows(ctx, 0);
-  if (is("list_oob")) return ret_list((const str *)(uintptr_t)OOB, 4);
-  if (is("list_huge")) return ret_list(one, 0x20000000u);
-  if (is("element_oob")) {
+  if (fault_is("list_oob")) return ret_list((const str *)(uintptr_t)OOB, 4);
+  if (fault_is("list_huge")) return ret_list(one, 0x20000000u);
+  if (fault_is("element_oob")) {
     one[0].ptr = (const char *)(uintptr_t)OOB;
     one[0].len = 32;
     return ret_list(one, 1);

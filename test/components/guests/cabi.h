@@ -626,6 +626,77 @@ static inline void drop_borrows(u32 ctx, u32 row) {
   context_drop(ctx);
 }
 
+// ---- routines many guests define alike ----
+
+// host-version-requirement: ^WIT_VERSION.
+#define HOST_VERSION_REQUIREMENT()                                         \
+  EXPORT("host-version-requirement") str *host_version_requirement(void) { \
+    static str req = {"^" WIT_VERSION, sizeof "^" WIT_VERSION - 1};        \
+    return &req;                                                           \
+  }
+
+// init of a guest with nothing to configure.
+#define INIT_NOTHING()                       \
+  EXPORT("init") export_ret *init(u32 ctx) { \
+    drop_borrows(ctx, 0);                    \
+    return ret_ok();                         \
+  }
+
+// The modify routines of a read-only table: begin-modify, insert, update and
+// delete fail with msg (a string literal), end-modify succeeds. Each drops
+// its borrows first.
+#define READ_ONLY_MODIFY(msg)                                                             \
+  EXPORT("begin-modify") export_ret *begin_modify(u32 ctx) {                              \
+    drop_borrows(ctx, 0);                                                                 \
+    return ret_err(S(msg));                                                               \
+  }                                                                                       \
+  EXPORT("insert") export_ret *insert(u32 ctx, u32 row) {                                 \
+    drop_borrows(ctx, row);                                                               \
+    return ret_err(S(msg));                                                               \
+  }                                                                                       \
+  EXPORT("update")                                                                        \
+  export_ret *update(u32 ctx, u32 rowid_case, s64 rowid0, u32 rowid1, u32 row) {          \
+    drop_borrows(ctx, row);                                                               \
+    return ret_err(S(msg));                                                               \
+  }                                                                                       \
+  EXPORT("delete") export_ret *delete_(u32 ctx, u32 rowid_case, s64 rowid0, u32 rowid1) { \
+    drop_borrows(ctx, 0);                                                                 \
+    return ret_err(S(msg));                                                               \
+  }                                                                                       \
+  EXPORT("end-modify") export_ret *end_modify(u32 ctx) {                                  \
+    drop_borrows(ctx, 0);                                                                 \
+    return ret_ok();                                                                      \
+  }
+
+// re-scan and end-scan of a guest whose scan is a counter of rows given:
+// re-scan sets it to 0, end-scan does nothing. Both drop their borrows.
+#define COUNTER_RESCAN_ENDSCAN(counter)              \
+  EXPORT("re-scan") export_ret *re_scan(u32 ctx) {   \
+    counter = 0;                                     \
+    drop_borrows(ctx, 0);                            \
+    return ret_ok();                                 \
+  }                                                  \
+  EXPORT("end-scan") export_ret *end_scan(u32 ctx) { \
+    drop_borrows(ctx, 0);                            \
+    return ret_ok();                                 \
+  }
+
+// The malformed guests' option `fault`: read into static storage (an empty
+// name when too long), compared by name.
+static char fault_name[32];
+static u32 fault_len;
+
+static inline void fault_read(u32 ctx, u32 type) {
+  str f = option_or(ctx, type, "fault", "");
+  fault_len = f.len < sizeof fault_name ? f.len : 0;
+  copy_bytes(fault_name, f.ptr, fault_len);
+}
+
+static inline int fault_is(const char *name) {
+  str f = {fault_name, fault_len};
+  return str_eq(f, name);
+}
+
 // Pushes one cell to a row (row.push(some(cell)) or row.push(none)).
 static inline void push_null(u32 row) {
   row_push(row, 0, 0, 0, 0);

@@ -49,10 +49,7 @@ static jiter cursor;  // the next row in it
 static u32 row_count, rows_given;
 static s64 max_rows;  // -1: no limit
 
-EXPORT("host-version-requirement") str *host_version_requirement(void) {
-  static str req = {"^0.1.0", 6};
-  return &req;
-}
+HOST_VERSION_REQUIREMENT()
 
 EXPORT("init") export_ret *init(u32 ctx) {
   str url = option_or(ctx, OPTIONS_SERVER, "api_url", "https://api.github.com");

@@ -26,14 +26,7 @@ static u32 nrows, next_row;
 static str colnames[MAX_COLS];
 static u32 ncols;
 
-EXPORT("host-version-requirement") str *host_version_requirement(void) {
-#ifdef WIT_V2
-  static str req = {"^0.2.0", 6};
-#else
-  static str req = {"^0.1.0", 6};
-#endif
-  return &req;
-}
+HOST_VERSION_REQUIREMENT()
 
 // ---- rendering ----
 
@@ -489,10 +482,7 @@ static void call_jwt(void) {
   outc("jwt.encode XX999", result_text(&t));
 }
 
-EXPORT("init") export_ret *init(u32 ctx) {
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
+INIT_NOTHING()
 
 EXPORT("begin-scan") export_ret *begin_scan(u32 ctx) {
   nrows = next_row = 0;
@@ -546,35 +536,8 @@ EXPORT("iter-scan") export_ret *iter_scan(u32 ctx, u32 row) {
   return ret_row(more);
 }
 
-EXPORT("re-scan") export_ret *re_scan(u32 ctx) {
-  next_row = 0;
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
-EXPORT("end-scan") export_ret *end_scan(u32 ctx) {
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
-EXPORT("begin-modify") export_ret *begin_modify(u32 ctx) {
-  drop_borrows(ctx, 0);
-  return ret_err(S("host_calls: read-only"));
-}
-EXPORT("insert") export_ret *insert(u32 ctx, u32 row) {
-  drop_borrows(ctx, row);
-  return ret_err(S("host_calls: read-only"));
-}
-EXPORT("update") export_ret *update(u32 ctx, u32 rowid_case, s64 rowid0, u32 rowid1, u32 row) {
-  drop_borrows(ctx, row);
-  return ret_err(S("host_calls: read-only"));
-}
-EXPORT("delete") export_ret *delete_(u32 ctx, u32 rowid_case, s64 rowid0, u32 rowid1) {
-  drop_borrows(ctx, 0);
-  return ret_err(S("host_calls: read-only"));
-}
-EXPORT("end-modify") export_ret *end_modify(u32 ctx) {
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
+COUNTER_RESCAN_ENDSCAN(next_row)
+READ_ONLY_MODIFY("host_calls: read-only")
 
 #ifdef WIT_V2
 EXPORT("import-foreign-schema")

@@ -33,73 +33,18 @@ enum { MAX_TABLES = 256 };
 
 static uintptr_t init_mark;
 
-EXPORT("host-version-requirement") str *host_version_requirement(void) {
-  static str req = {"^0.2.0", 6};
-  return &req;
-}
+HOST_VERSION_REQUIREMENT()
 
 EXPORT("init") export_ret *init(u32 ctx) {
-  str url, key = S(""), problem;
-  export_ret *r;
-  if (!option_require(ctx, OPTIONS_SERVER, "api_url", &url)) {
-    r = ret_err(url);
-  } else {
-    u32 opts = get_options(ctx, OPTIONS_SERVER);
-    option_get(opts, "api_key", &key);
-    options_drop(opts);
-    problem = scan_configure("import_schema", url, key);
-    r = problem.len ? ret_err(problem) : ret_ok();
-  }
+  str problem = scan_configure_server(ctx, "import_schema", "api_key");
   init_mark = heap_mark();
   drop_borrows(ctx, 0);
-  return r;
+  return scan_result(problem);
 }
 
-EXPORT("begin-scan") export_ret *begin_scan(u32 ctx) {
-  str problem = scan_begin(ctx, init_mark);
-  drop_borrows(ctx, 0);
-  return problem.len ? ret_err(problem) : ret_ok();
-}
+REST_SCAN_ROUTINES(init_mark)
 
-EXPORT("iter-scan") export_ret *iter_scan(u32 ctx, u32 row) {
-  str err;
-  int n = scan_next(row, &err);
-  drop_borrows(ctx, row);
-  return n < 0 ? ret_err(err) : ret_row(n);
-}
-
-EXPORT("re-scan") export_ret *re_scan(u32 ctx) {
-  str problem = scan_begin(ctx, init_mark);
-  drop_borrows(ctx, 0);
-  return problem.len ? ret_err(problem) : ret_ok();
-}
-
-EXPORT("end-scan") export_ret *end_scan(u32 ctx) {
-  scan_end();
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
-
-EXPORT("begin-modify") export_ret *begin_modify(u32 ctx) {
-  drop_borrows(ctx, 0);
-  return ret_err(S("import_schema: the tables are read-only"));
-}
-EXPORT("insert") export_ret *insert(u32 ctx, u32 row) {
-  drop_borrows(ctx, row);
-  return ret_err(S("import_schema: the tables are read-only"));
-}
-EXPORT("update") export_ret *update(u32 ctx, u32 rowid_case, s64 rowid0, u32 rowid1, u32 row) {
-  drop_borrows(ctx, row);
-  return ret_err(S("import_schema: the tables are read-only"));
-}
-EXPORT("delete") export_ret *delete_(u32 ctx, u32 rowid_case, s64 rowid0, u32 rowid1) {
-  drop_borrows(ctx, 0);
-  return ret_err(S("import_schema: the tables are read-only"));
-}
-EXPORT("end-modify") export_ret *end_modify(u32 ctx) {
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
+READ_ONLY_MODIFY("import_schema: the tables are read-only")
 
 static int type_ok(str t) {
   if (!t.len || t.len > 128) return 0;

@@ -71,6 +71,20 @@ static inline str scan_configure(const char *fdw_name, str api_url, str token) {
   return S("");
 }
 
+// scan_configure from the server options: api_url (required: else the
+// host's message) and, when key_option is not null, the token in that
+// option (optional).
+static inline str scan_configure_server(u32 ctx, const char *fdw_name, const char *key_option) {
+  str url, key = S("");
+  if (!option_require(ctx, OPTIONS_SERVER, "api_url", &url)) return url;
+  if (key_option) {
+    u32 opts = get_options(ctx, OPTIONS_SERVER);
+    option_get(opts, key_option, &key);
+    options_drop(opts);
+  }
+  return scan_configure(fdw_name, url, key);
+}
+
 static inline u32 scan_headers(header *h, int json_body) {
   u32 n = 0;
   h[n].name = S("user-agent");
@@ -472,5 +486,38 @@ static inline void scan_end(void) {
   scan.done = 1;
   scan.have_page = 0;
 }
+
+// The export result of a problem: ok when it is empty, else the error.
+static inline export_ret *scan_result(str problem) {
+  return problem.len ? ret_err(problem) : ret_ok();
+}
+
+// begin-scan and re-scan: start over, the heap back to mark.
+static inline export_ret *scan_restart(u32 ctx, uintptr_t mark) {
+  str problem = scan_begin(ctx, mark);
+  drop_borrows(ctx, 0);
+  return scan_result(problem);
+}
+
+// The scan routines of a guest that reads through this file; mark names the
+// variable holding the heap's mark after init.
+#define REST_SCAN_ROUTINES(mark)                                \
+  EXPORT("begin-scan") export_ret *begin_scan(u32 ctx) {        \
+    return scan_restart(ctx, mark);                             \
+  }                                                             \
+  EXPORT("iter-scan") export_ret *iter_scan(u32 ctx, u32 row) { \
+    str err;                                                    \
+    int n = scan_next(row, &err);                               \
+    drop_borrows(ctx, row);                                     \
+    return n < 0 ? ret_err(err) : ret_row(n);                   \
+  }                                                             \
+  EXPORT("re-scan") export_ret *re_scan(u32 ctx) {              \
+    return scan_restart(ctx, mark);                             \
+  }                                                             \
+  EXPORT("end-scan") export_ret *end_scan(u32 ctx) {            \
+    scan_end();                                                 \
+    drop_borrows(ctx, 0);                                       \
+    return ret_ok();                                            \
+  }
 
 #endif

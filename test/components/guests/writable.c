@@ -35,10 +35,7 @@ static uintptr_t init_mark, modify_mark;
 static str object, rowid_column;
 static char object_storage[256], rowid_storage[64];
 
-EXPORT("host-version-requirement") str *host_version_requirement(void) {
-  static str req = {"^0.1.0", 6};
-  return &req;
-}
+HOST_VERSION_REQUIREMENT()
 
 static str configure(u32 ctx) {
   str url, token;
@@ -75,33 +72,10 @@ EXPORT("init") export_ret *init(u32 ctx) {
   str problem = configure(ctx);
   init_mark = heap_mark();
   drop_borrows(ctx, 0);
-  return problem.len ? ret_err(problem) : ret_ok();
+  return scan_result(problem);
 }
 
-EXPORT("begin-scan") export_ret *begin_scan(u32 ctx) {
-  str problem = scan_begin(ctx, init_mark);
-  drop_borrows(ctx, 0);
-  return problem.len ? ret_err(problem) : ret_ok();
-}
-
-EXPORT("iter-scan") export_ret *iter_scan(u32 ctx, u32 row) {
-  str err;
-  int n = scan_next(row, &err);
-  drop_borrows(ctx, row);
-  return n < 0 ? ret_err(err) : ret_row(n);
-}
-
-EXPORT("re-scan") export_ret *re_scan(u32 ctx) {
-  str problem = scan_begin(ctx, init_mark);
-  drop_borrows(ctx, 0);
-  return problem.len ? ret_err(problem) : ret_ok();
-}
-
-EXPORT("end-scan") export_ret *end_scan(u32 ctx) {
-  scan_end();
-  drop_borrows(ctx, 0);
-  return ret_ok();
-}
+REST_SCAN_ROUTINES(init_mark)
 
 static str begin(u32 ctx) {
   str v;
@@ -119,7 +93,7 @@ static str begin(u32 ctx) {
 EXPORT("begin-modify") export_ret *begin_modify(u32 ctx) {
   str problem = begin(ctx);
   drop_borrows(ctx, 0);
-  return problem.len ? ret_err(problem) : ret_ok();
+  return scan_result(problem);
 }
 
 // A cell as JSON.
