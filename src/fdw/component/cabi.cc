@@ -203,6 +203,43 @@ std::vector<ValType> flatten(const Type &t) {
   }
 }
 
+namespace {
+
+// flatten(t).size(), without making the list.
+size_t flat_count(const Type &t) {
+  switch (t.kind) {
+    case Kind::String:
+    case Kind::List: return 2;
+    case Kind::Tuple:
+    case Kind::Record: {
+      size_t n = 0;
+      for (const Type *f : t.items) n += flat_count(*f);
+      return n;
+    }
+    case Kind::Variant:
+    case Kind::Option:
+    case Kind::Result: {
+      size_t n = 0;
+      for (size_t c = 0; c < case_count(t); c++)
+        if (const Type *p = case_payload(t, c)) n = std::max(n, flat_count(*p));
+      return 1 + n;
+    }
+    default: return 1;
+  }
+}
+
+size_t flat_params_count(const Signature &sig) {
+  size_t n = 0;
+  for (const Type *p : sig.params) n += flat_count(*p);
+  return n;
+}
+
+size_t flat_result_count(const Signature &sig) {
+  return sig.result ? flat_count(*sig.result) : 0;
+}
+
+}  // namespace
+
 std::vector<ValType> flatten_params(const Signature &sig) {
   std::vector<ValType> out;
   for (const Type *p : sig.params) {
@@ -238,6 +275,14 @@ FuncType lifted_core_type(const Signature &sig) {
 }
 
 // ---- memory ----
+
+std::string_view Cx::string_view(uint32_t ptr, uint32_t len) {
+  spend(len, "a string");
+  auto b = range(ptr, len, 1, "a string");
+  std::string_view s(reinterpret_cast<const char *>(b.data()), b.size());
+  if (!utf8_valid(s)) throw CabiError("the string " + where(ptr) + " is not valid UTF-8");
+  return s;
+}
 
 std::span<uint8_t> Cx::range(uint32_t ptr, uint64_t len, uint32_t align, const char *what) {
   std::span<uint8_t> mem = memory_.bytes();
@@ -328,11 +373,7 @@ bool utf8_valid(std::string_view s) {
 namespace {
 
 Value load_string(Cx &cx, uint32_t ptr, uint32_t len) {
-  cx.spend(len, "a string");
-  auto b = cx.range(ptr, len, 1, "a string");
-  std::string s(reinterpret_cast<const char *>(b.data()), b.size());
-  if (!utf8_valid(s)) throw CabiError("the string " + where(ptr) + " is not valid UTF-8");
-  return Value::str(std::move(s));
+  return Value::str(cx.string(ptr, len));
 }
 
 Value load_list(Cx &cx, const Type &elem, uint32_t ptr, uint32_t len) {
@@ -691,7 +732,7 @@ void store(Cx &cx, const Type &t, const Value &v, uint32_t ptr) {
 std::vector<Value> lift_import_args(Cx &cx, const Signature &sig,
                                     std::span<const engine::Value> args) {
   std::vector<Value> out;
-  if (flatten_params(sig).size() > kMaxFlatParams) {
+  if (flat_params_count(sig) > kMaxFlatParams) {
     TypeArena arena;
     const Type *tuple = arena.tuple(sig.params);
     Value all = load(cx, *tuple, args[0].bits.i32);
@@ -706,7 +747,7 @@ void lower_import_result(Cx &cx, const Signature &sig, const Value *result,
                          std::span<const engine::Value> args, std::span<engine::Value> results) {
   if (!sig.result) return;
   if (!result) throw CabiError("a function with a result returned none");
-  if (flatten_result(sig).size() > kMaxFlatResults) {
+  if (flat_result_count(sig) > kMaxFlatResults) {
     uint32_t retptr = args.back().bits.i32;
     // Checked before any allocation, so that a bad pointer costs nothing.
     cx.range(retptr, size_of(*sig.result), alignment(*sig.result), "the return area");
@@ -720,7 +761,7 @@ void lower_import_result(Cx &cx, const Signature &sig, const Value *result,
 std::vector<engine::Value> lower_export_args(Cx &cx, const Signature &sig,
                                              const std::vector<Value> &args) {
   if (args.size() != sig.params.size()) throw CabiError("the wrong number of arguments");
-  if (flatten_params(sig).size() > kMaxFlatParams) {
+  if (flat_params_count(sig) > kMaxFlatParams) {
     TypeArena arena;
     const Type *tuple = arena.tuple(sig.params);
     uint32_t ptr = cx.allocate(alignment(*tuple), size_of(*tuple), "the arguments");
@@ -735,8 +776,7 @@ std::vector<engine::Value> lower_export_args(Cx &cx, const Signature &sig,
 std::optional<Value> lift_export_result(Cx &cx, const Signature &sig,
                                         std::span<const engine::Value> results) {
   if (!sig.result) return std::nullopt;
-  if (flatten_result(sig).size() > kMaxFlatResults)
-    return load(cx, *sig.result, results[0].bits.i32);
+  if (flat_result_count(sig) > kMaxFlatResults) return load(cx, *sig.result, results[0].bits.i32);
   return lift_flat(cx, *sig.result, results);
 }
 

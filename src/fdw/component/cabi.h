@@ -160,6 +160,11 @@ class Cx {
   void spend(uint64_t amount, const char *what);
   // A block from the guest's realloc, checked like range().
   uint32_t allocate(uint32_t align, uint64_t size, const char *what);
+  // A string argument: its bytes charged to the budget, inside memory and
+  // UTF-8, or a CabiError. The view is into the guest's memory: valid until
+  // the guest runs again.
+  std::string_view string_view(uint32_t ptr, uint32_t len);
+  std::string string(uint32_t ptr, uint32_t len) { return std::string(string_view(ptr, len)); }
 
  private:
   GuestMemory &memory_;

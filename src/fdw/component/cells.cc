@@ -356,29 +356,64 @@ void StatementState::read_input(std::string_view msgpack, const World &world) {
   }
 }
 
+namespace {
+
+void pack_cell(pg::MsgpackPacker &p, uint32_t c, uint64_t bits, double f, std::string_view s) {
+  auto i = static_cast<int64_t>(bits);
+  switch (c) {
+    case kBool: bits ? p.pack_true() : p.pack_false(); return;
+    case kI8:
+    case kI16:
+    case kI32:
+    case kI64: p.pack_int64(i); return;
+    case kF32: p.pack_float(static_cast<float>(f)); return;
+    case kF64:
+    case kNumeric: p.pack_double(f); return;
+    // The host reads ints as days and microseconds since 2000-01-01.
+    case kDate: p.pack_int64(floor_div(i - kPgEpochSecs, kSecsPerDay)); return;
+    case kTimestamp:
+    case kTimestamptz: p.pack_int64(i - kPgEpochSecs * 1'000'000); return;
+    default:
+      p.pack_str(static_cast<uint32_t>(s.size()));
+      p.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
+  }
+}
+
+}  // namespace
+
 void pack_cell_value(pg::MsgpackPacker &p, const Value &cell) {
   const Value *x = cell.payload();
   if (!x) {
     p.pack_nil();
     return;
   }
-  switch (cell.case_index()) {
-    case kBool: x->bits ? p.pack_true() : p.pack_false(); return;
-    case kI8:
-    case kI16:
-    case kI32:
-    case kI64: p.pack_int64(x->as_i64()); return;
-    case kF32: p.pack_float(static_cast<float>(x->f)); return;
-    case kF64:
-    case kNumeric: p.pack_double(x->f); return;
-    // The host reads ints as days and microseconds since 2000-01-01.
-    case kDate: p.pack_int64(floor_div(x->as_i64() - kPgEpochSecs, kSecsPerDay)); return;
-    case kTimestamp:
-    case kTimestamptz: p.pack_int64(x->as_i64() - kPgEpochSecs * 1'000'000); return;
-    default:
-      p.pack_str(static_cast<uint32_t>(x->s.size()));
-      p.pack_str_body(x->s.data(), static_cast<uint32_t>(x->s.size()));
+  pack_cell(p, cell.case_index(), x->bits, x->f, x->s);
+}
+
+void pack_host_cell(pg::MsgpackPacker &p, const HostCell &cell) {
+  if (!cell.some) {
+    p.pack_nil();
+    return;
   }
+  pack_cell(p, cell.c, cell.bits, cell.f, cell.s);
+}
+
+HostCell host_cell(const std::optional<Value> &cell) {
+  HostCell out;
+  if (!cell) return out;
+  out.some = true;
+  out.c = cell->case_index();
+  if (const Value *x = cell->payload()) {
+    out.bits = x->bits;
+    out.f = x->f;
+    out.s = x->s;
+  }
+  return out;
+}
+
+std::optional<Value> cell_value(const HostCell &cell) {
+  if (!cell.some) return std::nullopt;
+  return Value::of_case(cell.c, Value{cell.bits, cell.f, cell.s, {}});
 }
 
 std::string cell_to_string(const std::optional<Value> &cell) {

@@ -61,7 +61,21 @@ Value type_oid_of(const ColumnDesc &c, WitVersion v);
 // The OID of a type name (0 for one the world has no case for).
 uint32_t type_oid_number(const std::string &type);
 
+// An option<cell> as the host keeps a row's cells: the case and its
+// payload's fields (those a lifted cell Value has), no value tree.
+struct HostCell {
+  bool some = false;  // none: a NULL cell
+  uint32_t c = 0;     // the cell's case
+  uint64_t bits = 0;  // bool, integers (sign-extended), dates and times
+  double f = 0;       // f32, f64, numeric
+  std::string s;      // string, json, uuid, other
+};
+HostCell host_cell(const std::optional<Value> &cell);
+std::optional<Value> cell_value(const HostCell &cell);
+
 void pack_cell_value(pg::MsgpackPacker &packer, const Value &cell);
+// As pack_cell_value; none is nil.
+void pack_host_cell(pg::MsgpackPacker &packer, const HostCell &cell);
 std::string cell_to_string(const std::optional<Value> &cell);
 
 // A string as valid UTF-8 (invalid bytes become U+FFFD).

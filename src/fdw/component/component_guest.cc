@@ -1,8 +1,12 @@
 #include "fdw/component/component_guest.h"
 
 #include <algorithm>
+#include <bit>
+#include <initializer_list>
 #include <cmath>
+#include <cstring>
 #include <map>
+#include <typeinfo>
 
 #include "fdw/component/cabi.h"
 #include "fdw/component/cells.h"
@@ -12,6 +16,7 @@
 #include "fdw/fdw_headers.h"
 #include "pg/abi/msgpack_reader.h"
 #include "pg/abi/msgpack_values.h"
+#include "services/rfc3339.h"
 
 namespace pgwasm::fdw {
 
@@ -57,6 +62,22 @@ const tc::ExportedFunc *find_exported(const pg::ComponentPackage &p, std::string
   for (const auto &e : p.package.exports)
     if (e.name == name && e.interface.find("/routines@") != std::string::npos) return &e;
   return nullptr;
+}
+
+// A variant's case, checked as the generic lift checks it.
+uint32_t checked_case(uint32_t c, size_t cases) {
+  if (c >= cases)
+    throw CabiError("case " + std::to_string(c) + " of a variant of " + std::to_string(cases) +
+                    " cases");
+  return c;
+}
+
+bool all_of_types(std::span<const engine::Value> args, std::initializer_list<ValType> types) {
+  if (args.size() != types.size()) return false;
+  size_t i = 0;
+  for (ValType t : types)
+    if (args[i++].type != t) return false;
+  return true;
 }
 
 }  // namespace
@@ -118,12 +139,24 @@ ComponentGuest::ComponentGuest(FdwGuest &owner, pg::LoadedModule &module)
     b.fn = &f;
     b.core_name = e->core_name;
     FuncType core = lifted_core_type(f.sig);
+    b.core = core;
     b.index = core_func(e->core_name, core, "routine " + f.name);
     if (!e->options.post_return.empty())
       b.post_return = core_func(e->options.post_return, FuncType{core.results, {}},
                                 "the post-return of " + f.name);
   }
   if (!bound_[static_cast<size_t>(Export::Init)].fn) refuse("it does not export the routine init");
+  if (const Bound &b = bound_[static_cast<size_t>(Export::IterScan)]; b.fn) {
+    const Signature &sig = b.fn->sig;
+    fast_iter_ = b.core == FuncType{{ValType::I32, ValType::I32}, {ValType::I32}} &&
+                 sig.params.size() == 2 && sig.params[0]->kind == Kind::Borrow &&
+                 sig.params[1]->kind == Kind::Borrow && sig.result &&
+                 sig.result->kind == Kind::Result && sig.result->items[0] &&
+                 sig.result->items[0]->kind == Kind::Option &&
+                 sig.result->items[0]->items[0]->kind == Kind::U32 && sig.result->items[1] &&
+                 sig.result->items[1]->kind == Kind::String && size_of(*sig.result) == 12 &&
+                 alignment(*sig.result) == 4;
+  }
   instance_ = module_.new_instance();
 }
 
@@ -166,7 +199,7 @@ std::optional<Value> ComponentGuest::call_export(Export which, std::vector<Value
     if (b.fn->sig.params[i]->kind == Kind::Borrow)
       args[i].bits = handles_.add(static_cast<Res>(b.fn->sig.params[i]->resource),
                                   static_cast<uint32_t>(args[i].bits), false, scope);
-  FuncType core = lifted_core_type(b.fn->sig);
+  const FuncType &core = b.core;
   std::vector<engine::Value> flat;
   try {
     Cx cx(*this);
@@ -238,7 +271,7 @@ std::string_view ComponentGuest::call(Routine r, std::string_view input) {
         rows_.assign(1, HostRow{});
         for (size_t i = 0; i < state_.row.size(); i++) {
           rows_[0].cols.push_back(state_.all_columns[i].name);
-          rows_[0].cells.push_back(state_.row[i]);
+          rows_[0].cells.push_back(host_cell(state_.row[i]));
         }
         std::vector<Value> args{Value::u(0)};
         if (r != Routine::Insert) {
@@ -277,34 +310,88 @@ std::string_view ComponentGuest::call(Routine r, std::string_view input) {
 }
 
 std::string_view ComponentGuest::iter_scan() {
-  msgpack::sbuffer buf;
-  pg::MsgpackPacker packer(buf);
-  std::vector<std::vector<std::optional<Value>>> batch;
-  while (!scan_done_ && batch.size() < kBatchRows) {
-    rows_.assign(1, HostRow{});
-    auto res = call_export(Export::IterScan, {Value::u(0), Value::u(0)});
-    check_fdw_result(res);
-    const Value *some = res && res->payload() ? res->payload() : nullptr;
-    if (!some || some->case_index() == 0) {
+  // Each row is packed as soon as iter-scan gives it: an array of one cell
+  // per column of the scan, after the batch's array header.
+  rows_buf_.clear();
+  pg::MsgpackPacker packer(rows_buf_);
+  size_t width = state_.context_columns.size();
+  uint32_t count = 0;
+  while (!scan_done_ && count < kBatchRows) {
+    // The row of the call: [0], emptied (its cells' memory kept).
+    rows_.resize(1);
+    rows_[0].cols.clear();
+    rows_[0].cells.clear();
+    if (!iter_scan_row()) {
       scan_done_ = true;
       break;
     }
-    batch.push_back(std::move(rows_[0].cells));
-  }
-  size_t width = state_.context_columns.size();
-  packer.pack_array(static_cast<uint32_t>(batch.size()));
-  for (const auto &row : batch) {
     // A guest that pushes fewer cells than columns leaves the rest NULL.
+    const std::vector<HostCell> &row = rows_[0].cells;
     packer.pack_array(static_cast<uint32_t>(width));
     for (size_t i = 0; i < width; i++) {
-      if (i < row.size() && row[i])
-        pack_cell_value(packer, *row[i]);
+      if (i < row.size())
+        pack_host_cell(packer, row[i]);
       else
         packer.pack_nil();
     }
+    count++;
   }
-  scratch_.assign(buf.data(), buf.size());
+  msgpack::sbuffer head;
+  pg::MsgpackPacker(head).pack_array(count);
+  scratch_.clear();
+  scratch_.reserve(head.size() + rows_buf_.size());
+  scratch_.append(head.data(), head.size());
+  scratch_.append(rows_buf_.data(), rows_buf_.size());
   return scratch_;
+}
+
+bool ComponentGuest::iter_scan_row() {
+  if (!fast_iter_) {
+    auto res = call_export(Export::IterScan, {Value::u(0), Value::u(0)});
+    check_fdw_result(res);
+    const Value *some = res && res->payload() ? res->payload() : nullptr;
+    return some && some->case_index() == 1;
+  }
+  // As call_export, for iter-scan's signature: the context and the row
+  // lent as borrows of the call, the result read from the guest's memory
+  // with the checks of load(): result<option<u32>, string> is 12 bytes
+  // aligned to 4, its case a byte at 0 and its payload at 4 (an option's
+  // case byte, then its u32 at 8; or a string's pointer and length).
+  const Bound &b = bound_[static_cast<size_t>(Export::IterScan)];
+  uint64_t scope = ++scope_;
+  engine::Value args[2];
+  for (size_t i = 0; i < 2; i++)
+    args[i] = engine::Value::make_i32(static_cast<int32_t>(
+        handles_.add(static_cast<Res>(b.fn->sig.params[i]->resource), 0, false, scope)));
+  engine::Value result;
+  owner_.invoke(instance_, b.index, b.core_name, args, &result);
+  bool row = false;
+  std::optional<std::string> error;
+  try {
+    Cx cx(*this);
+    uint32_t ptr = result.bits.i32;
+    std::span<uint8_t> m = cx.range(ptr, 12, 4, "a value");
+    auto word = [&](size_t at) {
+      uint32_t w;
+      std::memcpy(&w, m.data() + at, 4);
+      return w;
+    };
+    if (checked_case(m[0], 2) == 0) {
+      row = checked_case(m[4], 2) == 1;
+    } else {
+      error = cx.string(word(4), word(8));
+    }
+  } catch (const CabiError &e) {
+    abi_error(e);
+  }
+  // The guest may free what its result pointed to, now that it is copied.
+  if (b.post_return) owner_.invoke(instance_, *b.post_return, "post-return", &result, nullptr);
+  if (auto kept = handles_.end_scope(scope))
+    abi_error(CabiError(b.fn->name + " returned without dropping the borrowed " +
+                        std::string(to_string(*kept)) +
+                        " handle it was lent (a callee drops its borrows)"));
+  if (error) owner_.fail(ERRCODE_FDW_ERROR, *error);
+  return row;
 }
 
 // ---- host functions ----
@@ -317,6 +404,7 @@ void ComponentGuest::host(const ImportFn &f, std::span<const engine::Value> args
     ~Nesting() { n--; }
   } nesting(in_host_);
   try {
+    if (fast_host(f, args)) return;
     Cx cx(*this);
     std::vector<Value> params = lift_import_args(cx, f.sig, args);
     std::optional<Value> result = dispatch(*this, f, params);
@@ -325,6 +413,98 @@ void ComponentGuest::host(const ImportFn &f, std::span<const engine::Value> args
   } catch (const CabiError &e) {
     abi_error(e);
   }
+}
+
+bool ComponentGuest::fast_host(const ImportFn &f, std::span<const engine::Value> args) {
+  switch (f.fn) {
+    case Fn::Drop:
+      // [resource-drop]: (own<r>) flattens to the handle.
+      if (!all_of_types(args, {ValType::I32})) return false;
+      handles_.drop(args[0].bits.i32, f.resource);
+      return true;
+    case Fn::RowPush: {
+      // (borrow<row>, option<cell>) flattens to the handle, the option's
+      // case, the cell's case, the cell's payload joined to an i64 (a
+      // string's pointer), and a string's length.
+      if (!all_of_types(args,
+                        {ValType::I32, ValType::I32, ValType::I32, ValType::I64, ValType::I32}))
+        return false;
+      HostCell cell;
+      cell.some = checked_case(args[1].bits.i32, 2) == 1;
+      if (cell.some) {
+        const Type &cell_type = *world_->types.cell;
+        cell.c = checked_case(args[2].bits.i32, cell_type.items.size());
+        const Type *payload = cell_type.items[cell.c];
+        uint64_t joined = args[3].bits.i64;
+        auto low = static_cast<uint32_t>(joined);  // an i32 payload, coerced from the i64
+        switch (payload ? payload->kind : Kind::Bool) {
+          case Kind::Bool: cell.bits = low != 0; break;
+          case Kind::S8:
+            cell.bits = static_cast<uint64_t>(int64_t{static_cast<int8_t>(low)});
+            break;
+          case Kind::S16:
+            cell.bits = static_cast<uint64_t>(int64_t{static_cast<int16_t>(low)});
+            break;
+          case Kind::S32:
+            cell.bits = static_cast<uint64_t>(int64_t{static_cast<int32_t>(low)});
+            break;
+          case Kind::S64: cell.bits = joined; break;
+          case Kind::F32: cell.f = std::bit_cast<float>(low); break;
+          case Kind::F64: cell.f = std::bit_cast<double>(joined); break;
+          case Kind::String: {
+            Cx cx(*this);
+            cell.s = cx.string(low, args[4].bits.i32);
+            break;
+          }
+          default: return false;  // a cell type the world does not have
+        }
+      }
+      push_cell(handles_.rep(args[0].bits.i32, Res::Row), std::move(cell));
+      return true;
+    }
+    case Fn::StatsIncStats: {
+      // (string, metric, s64): the host counts for itself (host_world.cc);
+      // the arguments are still checked as lifting them would.
+      if (!all_of_types(args, {ValType::I32, ValType::I32, ValType::I32, ValType::I64}))
+        return false;
+      Cx cx(*this);
+      cx.string_view(args[0].bits.i32, args[1].bits.i32);
+      checked_case(args[2].bits.i32, f.sig.params[1]->items.size());
+      return true;
+    }
+    case Fn::TimeParseFromRfc3339: {
+      // (string) -> result<s64, string>, stored at the return pointer: the
+      // case byte at 0, the s64 at 8 (16 bytes aligned to 8). An error
+      // result (a string to allocate) takes the generic path.
+      const Type *r = f.sig.result;
+      if (!all_of_types(args, {ValType::I32, ValType::I32, ValType::I32}) || !r ||
+          r->kind != Kind::Result || !r->items[0] || r->items[0]->kind != Kind::S64 ||
+          !r->items[1] || r->items[1]->kind != Kind::String)
+        return false;
+      Cx cx(*this);
+      std::string_view text = cx.string_view(args[0].bits.i32, args[1].bits.i32);
+      std::optional<int64_t> micros = services::parse_rfc3339(text);
+      if (!micros) return false;
+      std::span<uint8_t> b = cx.range(args[2].bits.i32, 16, 8, "the return area");
+      b[0] = 0;
+      std::memcpy(b.data() + 8, &*micros, 8);
+      return true;
+    }
+    default: return false;
+  }
+}
+
+void ComponentGuest::push_cell(uint32_t rep, HostCell cell) {
+  HostRow &r = row(rep);
+  size_t i = r.cells.size();
+  // The row of iter-scan has the scan's columns; one the guest made
+  // takes any cells (named like the columns while there are some).
+  if (rep == 0 && i >= state_.context_columns.size())
+    throw CabiError("row.push of cell " + std::to_string(i + 1) + " in a row of " +
+                    std::to_string(state_.context_columns.size()) + " columns");
+  if (i >= kMaxRowCells)
+    throw CabiError("row.push of more than " + std::to_string(kMaxRowCells) + " cells");
+  r.cells.push_back(std::move(cell));
 }
 
 uint32_t ComponentGuest::new_handle(Res res, uint32_t rep) {
@@ -358,7 +538,11 @@ std::unique_ptr<GuestImpl> make_component_guest(FdwGuest &owner, pg::LoadedModul
 
 ComponentGuest *current_component_guest() {
   FdwGuest *g = current_fdw_guest();
-  return g ? dynamic_cast<ComponentGuest *>(&g->impl()) : nullptr;
+  if (!g) return nullptr;
+  // ComponentGuest is final: its exact type is the test (cheaper, per host
+  // call, than a dynamic_cast across its two bases).
+  GuestImpl &impl = g->impl();
+  return typeid(impl) == typeid(ComponentGuest) ? static_cast<ComponentGuest *>(&impl) : nullptr;
 }
 
 }  // namespace pgwasm::fdw

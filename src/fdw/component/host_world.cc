@@ -28,7 +28,6 @@ namespace {
 constexpr uint64_t kMaxSleepMs = 60'000;
 constexpr size_t kMaxMetadata = 1'000;         // fdw names with metadata, per session
 constexpr size_t kMaxMetadataBytes = 1 << 20;  // one name's metadata
-constexpr size_t kMaxRowCells = 1'600;         // PostgreSQL's most columns
 
 std::map<std::string, std::string> &metadata() {
   static auto *m = new std::map<std::string, std::string>();  // never freed
@@ -209,31 +208,27 @@ std::optional<Value> dispatch(ComponentGuest &g, const ImportFn &f, std::vector<
   switch (f.fn) {
     case Fn::RowNew: return Value::u(g.new_handle(Res::Row, g.new_row()));
     case Fn::RowCols: {
+      const HostRow &row = g.row(g.rep(p[0], Res::Row));
       Value v;
-      for (const auto &c : g.row(g.rep(p[0], Res::Row)).cols) v.items.push_back(Value::str(c));
+      for (size_t i = 0; i < row.cells.size(); i++)
+        v.items.push_back(Value::str(i < row.cols.size()             ? row.cols[i]
+                                     : i < st.context_columns.size() ? st.context_columns[i].name
+                                                                     : ""));
       return v;
     }
     case Fn::RowCells: {
       Value v;
-      for (const auto &c : g.row(g.rep(p[0], Res::Row)).cells)
-        v.items.push_back(c ? Value::some(*c) : Value::none());
+      for (const auto &c : g.row(g.rep(p[0], Res::Row)).cells) {
+        auto cell = cell_value(c);
+        v.items.push_back(cell ? Value::some(std::move(*cell)) : Value::none());
+      }
       return v;
     }
-    case Fn::RowPush: {
-      uint32_t rep = g.rep(p[0], Res::Row);
-      HostRow &row = g.row(rep);
-      size_t i = row.cells.size();
-      // The row of iter-scan has the scan's columns; one the guest made
-      // takes any cells (named like the columns while there are some).
-      if (rep == 0 && i >= st.context_columns.size())
-        throw CabiError("row.push of cell " + std::to_string(i + 1) + " in a row of " +
-                        std::to_string(st.context_columns.size()) + " columns");
-      if (i >= kMaxRowCells)
-        throw CabiError("row.push of more than " + std::to_string(kMaxRowCells) + " cells");
-      row.cols.push_back(i < st.context_columns.size() ? st.context_columns[i].name : "");
-      row.cells.push_back(p[1].case_index() ? std::optional<Value>(*p[1].payload()) : std::nullopt);
+    case Fn::RowPush:
+      g.push_cell(
+          g.rep(p[0], Res::Row),
+          host_cell(p[1].case_index() ? std::optional<Value>(*p[1].payload()) : std::nullopt));
       return std::nullopt;
-    }
     case Fn::ColumnNew: return index_handle(Res::Column, p[0].bits, st.context_columns.size());
     case Fn::ColumnName: return Value::str(column(p[0]).name);
     case Fn::ColumnNum: return Value::u(static_cast<uint32_t>(column(p[0]).num));

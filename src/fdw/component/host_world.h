@@ -19,9 +19,16 @@
 
 namespace pgwasm::fdw {
 
+// The most cells row.push takes into one row (PostgreSQL's most columns).
+inline constexpr size_t kMaxRowCells = 1'600;
+
+// A row of the host's: its cells, each an option<cell> (component::HostCell,
+// without a value tree per cell). `cols` names the first cells where the
+// host made the row (a write routine's); the others are named like the
+// statement's columns (Fn::RowCols).
 struct HostRow {
   std::vector<std::string> cols;
-  std::vector<std::optional<component::Value>> cells;
+  std::vector<component::HostCell> cells;
 };
 
 class ComponentGuest final : public GuestImpl, public component::GuestMemory {
@@ -51,6 +58,10 @@ class ComponentGuest final : public GuestImpl, public component::GuestMemory {
   void drop(const component::Value &handle, component::Res res);
   uint32_t new_row();
   HostRow &row(uint32_t rep);
+  // row.push: `cell` appended to the row `rep` (the row of iter-scan takes
+  // one cell per column of the scan, a row the guest made at most
+  // kMaxRowCells).
+  void push_cell(uint32_t rep, component::HostCell cell);
 
  private:
   struct Bound {
@@ -58,12 +69,20 @@ class ComponentGuest final : public GuestImpl, public component::GuestMemory {
     std::string core_name;
     uint32_t index = 0;
     std::optional<uint32_t> post_return;
+    FuncType core;  // the core function type of the lifted export
   };
+
+  // The imports the guest calls for every row or cell (row.push, a
+  // resource drop, stats.inc-stats), lifted straight from their core
+  // values with the checks of the generic lift; false for any other.
+  bool fast_host(const component::ImportFn &f, std::span<const engine::Value> args);
 
   std::optional<component::Value> call_export(component::Export which,
                                               std::vector<component::Value> args);
   void check_fdw_result(const std::optional<component::Value> &r);
   std::string_view iter_scan();
+  // One call of iter-scan: whether it gave a row.
+  bool iter_scan_row();
   [[noreturn]] void abi_error(const component::CabiError &e) const;
 
   FdwGuest &owner_;
@@ -79,7 +98,11 @@ class ComponentGuest final : public GuestImpl, public component::GuestMemory {
   uint64_t scope_ = 0;
   int in_host_ = 0;  // host functions running (the guest is on the stack)
   bool scan_done_ = false;
+  // iter-scan is (borrow<context>, borrow<row>) -> result<option<u32>,
+  // string> of the layout iter_scan_row reads without a value tree.
+  bool fast_iter_ = false;
   std::string scratch_;
+  msgpack::sbuffer rows_buf_;  // iter_scan's rows, reused
 };
 
 // The component guest whose routine is running, or null.
