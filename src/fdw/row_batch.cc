@@ -1,4 +1,5 @@
 #include "fdw/row_batch.h"
+#include "pg/abi/byte_values.h"
 
 #include <cstdio>
 #include <optional>
@@ -98,6 +99,21 @@ bool is_text_type(Oid type) {
 // "Values"): a string for any column but bytea (whose strings are its
 // bytes), and any scalar for a text column. Such a value is consumed and
 // its text returned.
+// A guest's string (UTF-8, docs/fdw.md) in the database's encoding: the
+// string itself where it needs no conversion, else a conversion in the
+// current memory context (NUL-terminated). Invalid UTF-8 is an error: it
+// would put bytes of no encoding into the database.
+std::string_view in_server_encoding(std::string_view utf8, const std::string &who) {
+  pg::check_utf8(utf8, who);
+  return pg_guard([&] {
+    if (GetDatabaseEncoding() == PG_UTF8) return utf8;
+    char *s = pg_any_to_server(utf8.data(), static_cast<int>(utf8.size()), PG_UTF8);
+    // Unconverted, it is the string itself (not NUL-terminated, maybe).
+    if (s == utf8.data()) return utf8;
+    return std::string_view(s, strlen(s));
+  });
+}
+
 std::optional<std::string> cell_as_text(MsgpackReader &r, Oid type) {
   if (type == BYTEAOID) return std::nullopt;
   MsgpackReader peek = r;
@@ -161,16 +177,18 @@ void append_row(RowBatch &batch, const FdwGuest &guest, MsgpackReader &r,
         r = peek;
         isnull = false;
         batch.budget().charge(str->bytes.size());
+        std::string_view server = in_server_encoding(str->bytes, who);
         value = pg_guard([&] {
           return PointerGetDatum(
-              cstring_to_text_with_len(str->bytes.data(), static_cast<int>(str->bytes.size())));
+              cstring_to_text_with_len(server.data(), static_cast<int>(server.size())));
         });
       } else if (auto text = cell_as_text(r, col.type)) {
         if (text->find('\0') != std::string::npos)
           cell_error(batch, guest, t, "a string with a zero byte");
         isnull = false;
         batch.budget().charge(text->size());
-        value = batch.input(t, text->c_str());
+        // NUL-terminated either way: the string itself, or a conversion.
+        value = batch.input(t, in_server_encoding(*text, who).data());
       } else {
         value = pg::read_datum(r, col.type, col.typmod, isnull, who, batch.budget());
       }

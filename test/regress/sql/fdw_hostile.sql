@@ -186,6 +186,28 @@ CREATE SERVER needs_v2 FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (module 'fdw_ne
 SELECT count(*) FROM pg_foreign_server WHERE srvname = 'needs_v2';
 :still_ok
 
+-- Text that is not UTF-8 never reaches the database: a text column (made
+-- from the bytes) and a varchar one (through its input function).
+SELECT wasm.load_module_wat('fdw_bad_utf8', $$(module (memory (export "memory") 1)
+  (func (export "pg_wasm_fdw_v1"))
+  (func (export "pg_wasm_alloc") (param i32) (result i32) i32.const 4096)
+  (func (export "fdw_begin_scan") (param i32 i32) (global.set $done (i32.const 0)))
+  (global $done (mut i32) (i32.const 0))
+  ;; [["\xff\xfe", "ok"]]
+  (data (i32.const 100) "\91\92\a2\ff\fe\a2ok")
+  (func (export "fdw_iter_scan") (result i64)
+    (if (global.get $done) (then (return (i64.const 0))))
+    (global.set $done (i32.const 1))
+    (i64.or (i64.shl (i64.const 8) (i64.const 32)) (i64.const 100))))$$) IS NOT NULL AS loaded;
+CREATE SERVER bad_utf8 FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (module 'fdw_bad_utf8');
+CREATE FOREIGN TABLE bad_utf8_text (t text, u text) SERVER bad_utf8;
+CREATE FOREIGN TABLE bad_utf8_varchar (t varchar(10), u text) SERVER bad_utf8;
+SELECT * FROM bad_utf8_text;
+SELECT * FROM bad_utf8_varchar;
+:still_ok
+DROP SERVER bad_utf8 CASCADE;
+SELECT wasm.drop_module('fdw_bad_utf8');
+
 \set SHOW_CONTEXT errors
 DROP SCHEMA imported CASCADE;
 DROP TABLE fdw_hostile_canary;
