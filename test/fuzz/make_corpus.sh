@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes the fuzz targets' seed corpora, at test time (none is committed).
 #
-#   make_corpus.sh OUT_DIR SPEC_SUITE_DIR [GUEST_DIR...]
+#   make_corpus.sh OUT_DIR SPEC_SUITE_DIR [--components DIR] [GUEST_DIR...]
 #
 # OUT_DIR/binary: every module of the spec suite's scripts (wast2json), the
 #   guests' binaries in GUEST_DIRs (a build tree's guests/), and the
@@ -10,6 +10,9 @@
 #   (wast_modules.py) and its quoted, mostly malformed ones (wast2json), the
 #   repository's .wat files, and the guests' binaries in the text format
 #   (wasm2wat) when that is under 64 KiB.
+# OUT_DIR/component, with --components: the components in DIR (a build
+#   tree's components/, made by jco at build time; not the *.core.wasm
+#   modules beside them). It fails if DIR holds none.
 # Files are named by their content's hash, so duplicates collapse.
 set -euo pipefail
 shopt -s nullglob
@@ -18,11 +21,29 @@ ROOT=$(cd "$HERE/../.." && pwd)
 OUT=$1
 SPEC=$2
 shift 2
+COMPONENTS=
+if [ "${1-}" = --components ]; then COMPONENTS=$2; shift 2; fi
 
 for tool in wast2json wat2wasm wasm2wat python3; do
   command -v $tool >/dev/null || { echo "make_corpus: $tool not found (package wabt / python3)" >&2; exit 1; }
 done
 [ -d "$SPEC" ] || { echo "make_corpus: no spec test suite at $SPEC" >&2; exit 1; }
+# Checked first: a missing component seed fails before the long part.
+components=()
+if [ -n "$COMPONENTS" ]; then
+  for wasm in "$COMPONENTS"/*.wasm; do
+    # A component's preamble: \0asm, version 0x0d, layer 1.
+    case $wasm in *.core.wasm) continue ;; esac
+    if [ "$(head -c 8 "$wasm" | od -An -tx1 | tr -d ' \n')" = 0061736d0d000100 ]; then
+      components+=("$wasm")
+    fi
+  done
+  [ ${#components[@]} -gt 0 ] || {
+    echo "make_corpus: no components in $COMPONENTS: the ordinary build makes them" \
+      "(build/components, test/components); build it first or pass --components DIR" >&2
+    exit 1
+  }
+fi
 
 rm -rf "$OUT"
 mkdir -p "$OUT/binary" "$OUT/text"
@@ -59,6 +80,10 @@ for dir in "$@"; do
 done
 seed --max-size 65536 "$OUT/text" "$TMP"/guest_text/*.wat
 
+[ ${#components[@]} -eq 0 ] || seed "$OUT/component" "${components[@]}"
+
 # count DIR: "<files> seeds, <bytes> bytes"
 count() { echo "$(ls "$1" | wc -l) seeds, $(cat "$1"/* | wc -c) bytes"; }
-echo "make_corpus: binary $(count "$OUT/binary"); text $(count "$OUT/text"); in $OUT"
+summary="binary $(count "$OUT/binary"); text $(count "$OUT/text")"
+[ -z "$COMPONENTS" ] || summary+="; component $(count "$OUT/component")"
+echo "make_corpus: $summary; in $OUT"

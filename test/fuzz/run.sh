@@ -6,7 +6,10 @@
 # tree first; ctest's `fuzz` test calls one or the other.
 #
 #   run.sh --build-dir DIR [--seconds N] [--target NAME] [--jobs N]
-#          [--spec-suite DIR] [--guests DIR]...
+#          [--spec-suite DIR] [--components DIR] [--guests DIR]...
+#
+# --components is where the component target's seeds are (a build tree's
+# components/); running that target without them fails.
 #
 # In DIR: fuzz-corpus/seeds/ is remade every run; fuzz-corpus/<target>/ keeps
 # what libFuzzer found interesting from run to run; fuzz-crashes/<target>/
@@ -21,6 +24,7 @@ ONLY=
 JOBS=1
 SPEC="$ROOT/../shared/wasm-spec-testsuite"
 GUESTS=()
+COMPONENTS=
 while [ $# -gt 0 ]; do
   case $1 in
     --build-dir) BUILD=$2; shift 2 ;;
@@ -29,6 +33,7 @@ while [ $# -gt 0 ]; do
     --jobs) JOBS=$2; shift 2 ;;
     --spec-suite) SPEC=$2; shift 2 ;;
     --guests) GUESTS+=("$2"); shift 2 ;;
+    --components) COMPONENTS=$2; shift 2 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -37,10 +42,11 @@ BUILD=$(cd "$BUILD" && pwd)
 
 # Each target, its seed corpus (none: it starts from nothing), its
 # dictionary and its share of the time in percent.
-TARGETS=(binary text text_engine generated)
-declare -A SEEDS=([binary]=binary [text]=text [text_engine]=text [generated]=)
-declare -A DICT=([binary]=binary.dict [text]=text.dict [text_engine]=text.dict [generated]=)
-declare -A SHARE=([binary]=35 [text]=20 [text_engine]=30 [generated]=15)
+TARGETS=(binary text text_engine generated component)
+declare -A SEEDS=([binary]=binary [text]=text [text_engine]=text [generated]= [component]=component)
+declare -A DICT=([binary]=binary.dict [text]=text.dict [text_engine]=text.dict [generated]=
+                 [component]=component.dict)
+declare -A SHARE=([binary]=30 [text]=15 [text_engine]=25 [generated]=15 [component]=15)
 if [ -n "$ONLY" ]; then
   [ -n "${SHARE[$ONLY]+x}" ] || { echo "run.sh: no target $ONLY (${TARGETS[*]})" >&2; exit 2; }
   TARGETS=("$ONLY")
@@ -49,7 +55,16 @@ fi
 
 ROUND_SECONDS=240
 CORPUS="$BUILD/fuzz-corpus"
-"$HERE/make_corpus.sh" "$CORPUS/seeds" "$SPEC" "${GUESTS[@]}"
+COMPONENT_ARGS=()
+if [[ " ${TARGETS[*]} " == *" component "* ]]; then
+  [ -n "$COMPONENTS" ] || {
+    echo "run.sh: the component target needs its seeds: --components DIR (a build tree's" \
+      "components/, which the ordinary build makes)" >&2
+    exit 1
+  }
+  COMPONENT_ARGS=(--components "$COMPONENTS")
+fi
+"$HERE/make_corpus.sh" "$CORPUS/seeds" "$SPEC" "${COMPONENT_ARGS[@]}" "${GUESTS[@]}"
 mkdir -p "$BUILD/fuzz-logs"
 
 failed=()
