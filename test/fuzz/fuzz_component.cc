@@ -47,7 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   try {
     p = component::describe_package(c);
   } catch (const component::ComponentError &e) {
-    if (e.offset > size) fuzz::fail("describe_package: ComponentError past the end of the input", e.what());
+    if (e.offset > size)
+      fuzz::fail("describe_package: ComponentError past the end of the input", e.what());
     return 0;
   }
   if (p.main_module && *p.main_module >= c.core_modules.size())
