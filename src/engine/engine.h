@@ -219,6 +219,11 @@ struct NativeConfig {
   bool interrupt_checks = true;
 };
 
+// The state of the build a NotBuilt named (its `artifact`), asked again
+// without compiling anything: Missing, Building, or Failed with `failure`
+// set. (Built: the artifact exists.)
+NotBuilt::State native_build_state(const std::string &artifact, std::string &failure);
+
 // Removes what the native engine built, in `cache_dir`, of the module whose
 // binary has this sha256 (hex).
 void remove_native_builds(const std::string &cache_dir, std::string_view module_sha256);

@@ -297,8 +297,16 @@ bool LoadedModule::look_for_build(bool metered) {
   if (awaited.state == State::Waiting) {
     if (now < awaited.next_look) return false;
     awaited.next_look = now + kLookEveryUs;
-    if (access(awaited.artifact.c_str(), F_OK) != 0 && now - awaited.asked_at < kAskAgainAfterUs)
+    // Until the file is there, its state is asked from the files beside it
+    // (a stat and a lock test, no compile), once in a while.
+    if (access(awaited.artifact.c_str(), F_OK) != 0) {
+      if (now - awaited.asked_at >= kAskAgainAfterUs) {
+        std::string failure;
+        note_not_built(metered, engine::native_build_state(awaited.artifact, failure), failure,
+                       now);
+      }
       return false;
+    }
   }
   if (!native_engine_if_available()) {
     awaited.state = State::Failed;
@@ -313,25 +321,32 @@ bool LoadedModule::look_for_build(bool metered) {
   } catch (const engine::NotBuilt &e) {
     awaited.artifact = e.artifact;
     awaited.next_look = now + kLookEveryUs;
-    awaited.asked_at = now;
-    if (e.state == engine::NotBuilt::State::Failed) {
-      awaited.state = State::Failed;
-      log_stays_on_v8(name, e.failure);
-      return false;
-    }
-    if (e.state == engine::NotBuilt::State::Missing &&
-        (awaited.requests == 0 || now - awaited.requested_at >= kRequestAgainAfterUs)) {
-      if (awaited.requests == kMostRequests) {
-        awaited.state = State::Failed;
-        log_stays_on_v8(name, "The background workers asked to build it did not.");
-        return false;
-      }
-      awaited.requests++;
-      awaited.requested_at = now;
-      request_native_build(sha256, metered);
-    }
-    awaited.state = State::Waiting;
+    note_not_built(metered, e.state, e.failure, now);
     return false;
+  }
+}
+
+void LoadedModule::note_not_built(bool metered, engine::NotBuilt::State state,
+                                  const std::string &failure, int64_t now) {
+  AwaitedBuild &awaited = awaited_[metered];
+  using State = AwaitedBuild::State;
+  awaited.asked_at = now;
+  awaited.state = State::Waiting;
+  if (state == engine::NotBuilt::State::Failed) {
+    awaited.state = State::Failed;
+    log_stays_on_v8(name, failure);
+    return;
+  }
+  if (state == engine::NotBuilt::State::Missing &&
+      (awaited.requests == 0 || now - awaited.requested_at >= kRequestAgainAfterUs)) {
+    if (awaited.requests == kMostRequests) {
+      awaited.state = State::Failed;
+      log_stays_on_v8(name, "The background workers asked to build it did not.");
+      return;
+    }
+    awaited.requests++;
+    awaited.requested_at = now;
+    request_native_build(sha256, metered);
   }
 }
 

@@ -142,6 +142,10 @@ struct LoadedModule {
   // With auto: whether the native build is there now (loaded into code_),
   // asking for it if need be.
   bool look_for_build(bool metered);
+  // What to do about a build that is not there: wait, ask a worker for it,
+  // or give up (Failed: on V8, said in the log).
+  void note_not_built(bool metered, engine::NotBuilt::State state, const std::string &failure,
+                      int64_t now);
   // The instances_ key: (role << 2) | (native << 1) | metered.
   static uint64_t instance_key(EngineKind kind, bool metered);
 

@@ -281,6 +281,9 @@ TEST_F(NativeEngineTest, WithoutBuildingItSaysWhereTheBuildWillBe) {
     EXPECT_EQ(e.state, NotBuilt::State::Missing);
     artifact = e.artifact;
   }
+  // Asked again from the artifact's path alone.
+  std::string failure;
+  EXPECT_EQ(native_build_state(artifact, failure), NotBuilt::State::Missing);
   EXPECT_FALSE(std::filesystem::exists(artifact));
   engine_->compile(wasm);  // builds
   EXPECT_TRUE(std::filesystem::exists(artifact));
@@ -309,6 +312,9 @@ TEST_F(NativeEngineTest, AFailedBuildIsRecordedUntilOneSucceeds) {
   } catch (const NotBuilt &e) {
     EXPECT_EQ(e.state, NotBuilt::State::Failed);
     EXPECT_FALSE(e.failure.empty());
+    std::string failure;
+    EXPECT_EQ(native_build_state(e.artifact, failure), NotBuilt::State::Failed);
+    EXPECT_EQ(failure, e.failure);
   }
 }
 

@@ -107,6 +107,15 @@ ArtifactPaths::ArtifactPaths(const std::string &cache_dir, std::string_view modu
       lock_(dir_ + "/" + stem_ + std::string(key.substr(0, kKeyChars)) + ".lock"),
       failed_(dir_ + "/" + stem_ + std::string(key.substr(0, kKeyChars)) + ".err") {}
 
+ArtifactPaths::ArtifactPaths(const std::string &object) : object_(object) {
+  fs::path path(object);
+  dir_ = path.parent_path().string();
+  std::string name = path.stem().string();  // "<variant>-<key>"
+  stem_ = name.substr(0, name.find('-') + 1);
+  lock_ = dir_ + "/" + name + ".lock";
+  failed_ = dir_ + "/" + name + ".err";
+}
+
 void ArtifactPaths::remove_stale() const {
   std::error_code ec;
   for (const auto &e : fs::directory_iterator(dir_, ec)) {

@@ -33,6 +33,8 @@ class ArtifactPaths {
  public:
   ArtifactPaths(const std::string &cache_dir, std::string_view module_sha256,
                 std::string_view variant, std::string_view key);
+  // The paths of the build whose shared object is `object` (object()).
+  explicit ArtifactPaths(const std::string &object);
   const std::string &dir() const { return dir_; }
   const std::string &object() const { return object_; }
   const std::string &lock() const { return lock_; }

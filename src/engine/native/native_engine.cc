@@ -301,11 +301,9 @@ class NativeEngine : public Engine {
     module->object = load(paths.object());
     if (module->object) return module;
     if (!options.build) {
-      if (auto why = native::read_failure(paths))
-        throw NotBuilt(NotBuilt::State::Failed, paths.object(), *why);
-      throw NotBuilt(BuildLock::held_elsewhere(paths.lock()) ? NotBuilt::State::Building
-                                                             : NotBuilt::State::Missing,
-                     paths.object(), "");
+      std::string failure;
+      NotBuilt::State state = native_build_state(paths.object(), failure);
+      throw NotBuilt(state, paths.object(), failure);
     }
     std::filesystem::create_directories(paths.dir());
     auto stop = [this] { return config_.interrupt_requested && config_.interrupt_requested(); };
@@ -843,6 +841,16 @@ void NativeInstance::call(uint32_t export_index, const Value *args, Value *resul
 }
 
 }  // namespace
+
+NotBuilt::State native_build_state(const std::string &artifact, std::string &failure) {
+  ArtifactPaths paths(artifact);
+  if (auto why = native::read_failure(paths)) {
+    failure = *why;
+    return NotBuilt::State::Failed;
+  }
+  return BuildLock::held_elsewhere(paths.lock()) ? NotBuilt::State::Building
+                                                 : NotBuilt::State::Missing;
+}
 
 void remove_native_builds(const std::string &cache_dir, std::string_view module_sha256) {
   native::remove_module_builds(cache_dir, module_sha256);
