@@ -107,39 +107,91 @@ std::vector<uint8_t> append_entries(std::span<const uint8_t> content, uint32_t c
 
 }  // namespace
 
+namespace {
+
+constexpr uint8_t kCustomSection = 0;
+
+// The import section's content with import i named names[i].
+std::vector<uint8_t> renamed_imports(std::span<const uint8_t> content,
+                                     const std::vector<std::pair<std::string, std::string>> &names) {
+  Reader s{content};
+  uint32_t count = s.u32();
+  if (count != names.size()) throw std::invalid_argument("import count mismatch");
+  std::vector<uint8_t> body;
+  put_u32(body, count);
+  for (uint32_t i = 0; i < count; i++) {
+    s.skip(s.u32());  // module name
+    s.skip(s.u32());  // field name
+    size_t desc = s.pos;
+    switch (s.byte()) {
+      case 0x00: s.u32(); break;  // function: type index
+      case 0x01:
+        s.byte();
+        s.skip_limits();
+        break;                            // table: reference type, limits
+      case 0x02: s.skip_limits(); break;  // memory
+      case 0x03: s.skip(2); break;        // global: value type, mutability
+      default: throw std::invalid_argument("unknown import kind");
+    }
+    put_name(body, names[i].first);
+    put_name(body, names[i].second);
+    body.insert(body.end(), s.bytes.begin() + desc, s.bytes.begin() + s.pos);
+  }
+  return body;
+}
+
+// The export section's content with export e named names[e].
+std::vector<uint8_t> renamed_exports(std::span<const uint8_t> content,
+                                     const std::vector<std::string> &names) {
+  Reader s{content};
+  uint32_t count = s.u32();
+  if (count != names.size()) throw std::invalid_argument("export count mismatch");
+  std::vector<uint8_t> body;
+  put_u32(body, count);
+  for (uint32_t e = 0; e < count; e++) {
+    s.skip(s.u32());  // name
+    size_t desc = s.pos;
+    s.byte();  // kind
+    s.u32();   // index
+    put_name(body, names[e]);
+    body.insert(body.end(), s.bytes.begin() + desc, s.bytes.begin() + s.pos);
+  }
+  return body;
+}
+
+}  // namespace
+
 std::vector<uint8_t> rename_imports(std::span<const uint8_t> wasm,
                                     const std::vector<std::pair<std::string, std::string>> &names) {
   std::vector<uint8_t> out = header_of(wasm);
   for (const Section &section : sections_of(wasm)) {
-    if (section.id != kImportSection) {
+    if (section.id == kImportSection)
+      put_section(out, kImportSection, renamed_imports(section.content, names));
+    else
       copy_section(out, wasm, section);
-      continue;
-    }
-    Reader s{section.content};
-    uint32_t count = s.u32();
-    if (count != names.size()) throw std::invalid_argument("import count mismatch");
-    std::vector<uint8_t> body;
-    put_u32(body, count);
-    for (uint32_t i = 0; i < count; i++) {
-      s.skip(s.u32());  // module name
-      s.skip(s.u32());  // field name
-      size_t desc = s.pos;
-      switch (s.byte()) {
-        case 0x00: s.u32(); break;  // function: type index
-        case 0x01:
-          s.byte();
-          s.skip_limits();
-          break;                            // table: reference type, limits
-        case 0x02: s.skip_limits(); break;  // memory
-        case 0x03: s.skip(2); break;        // global: value type, mutability
-        default: throw std::invalid_argument("unknown import kind");
-      }
-      put_name(body, names[i].first);
-      put_name(body, names[i].second);
-      body.insert(body.end(), s.bytes.begin() + desc, s.bytes.begin() + s.pos);
-    }
-    put_section(out, kImportSection, body);
   }
+  return out;
+}
+
+std::vector<uint8_t> replace_names(std::span<const uint8_t> wasm, const ModuleNames &names) {
+  std::vector<uint8_t> out = header_of(wasm);
+  bool had_imports = false, had_exports = false;
+  for (const Section &section : sections_of(wasm)) {
+    switch (section.id) {
+      case kCustomSection: break;
+      case kImportSection:
+        had_imports = true;
+        put_section(out, kImportSection, renamed_imports(section.content, names.imports));
+        break;
+      case kExportSection:
+        had_exports = true;
+        put_section(out, kExportSection, renamed_exports(section.content, names.exports));
+        break;
+      default: copy_section(out, wasm, section);
+    }
+  }
+  if ((!had_imports && !names.imports.empty()) || (!had_exports && !names.exports.empty()))
+    throw std::invalid_argument("names for imports or exports the module does not have");
   return out;
 }
 

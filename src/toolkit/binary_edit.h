@@ -18,6 +18,21 @@ namespace pgwasm::toolkit {
 std::vector<uint8_t> rename_imports(std::span<const uint8_t> wasm,
                                     const std::vector<std::pair<std::string, std::string>> &names);
 
+// What replace_names gives a module: a name per import (module, field) and
+// per export, in the module's order.
+struct ModuleNames {
+  std::vector<std::pair<std::string, std::string>> imports;
+  std::vector<std::string> exports;
+};
+
+// The module with no text of its own left in it: every custom section (the
+// name section among them) dropped, and every import and export renamed
+// from `names`. What compiles a module into source code of another language
+// (the native engine's wasm2c) is given this, so that no byte the module
+// chose can reach that source (docs/safety.md). The module must be valid
+// and `names` must have one entry per import and export.
+std::vector<uint8_t> replace_names(std::span<const uint8_t> wasm, const ModuleNames &names);
+
 // The module without its start section, its start function exported as
 // `name` instead: the host calls it right after instantiating, when the
 // instance's exports (its memory) exist, so that host functions the start

@@ -16,6 +16,9 @@
 
 #include "engine/native/artifact_cache.h"
 #include "engine/native/c_glue.h"
+#include "engine/native/source_check.h"
+#include "toolkit/binary_edit.h"
+#include "toolkit/instrument.h"
 
 namespace pgwasm::engine::native {
 
@@ -103,12 +106,16 @@ void run_or_throw(const std::vector<std::string> &argv, const std::string &log, 
 
 // wasm2c's C with the stack check, and the interrupt global read afresh at
 // every check (volatile: the compiler may not hoist it out of a loop).
-void adapt_translation(const std::string &dir) {
+// `interrupt_export`: the generated name of the interrupt global's export.
+void adapt_translation(const std::string &dir, std::optional<std::string> interrupt_export) {
   std::string c = with_stack_check(read_file(dir + "/module.c"));
   std::string h = read_file(dir + "/module.h");
-  // "u32* Z_mZ_Z00pg_wasm_interrupt(Z_m_instance_t* instance) {\n  return &instance->w2c_gN;"
-  std::string accessor = mangle(kModuleName) + "Z_Z00pg_wasm_interrupt(";
-  size_t at = c.find(accessor);
+  // "u32* Z_mZ_e7(Z_m_instance_t* instance) {\n  return &instance->w2c_gN;"
+  size_t at = std::string::npos;
+  if (interrupt_export) {
+    at = c.find(mangle(kModuleName) + mangle(*interrupt_export) + "(");
+    if (at == std::string::npos) throw BuildError("wasm2c's output has no accessor of the interrupt global");
+  }
   if (at != std::string::npos) {
     size_t field = c.find("&instance->", at);
     size_t end = c.find(';', field);
@@ -123,6 +130,13 @@ void adapt_translation(const std::string &dir) {
   }
   write_file(dir + "/module.c", c);
   write_file(dir + "/module.h", h);
+}
+
+// Refuses a generated file holding anything the build did not generate.
+void check_generated(const std::string &path) {
+  if (auto why = generated_source_refusal(read_file(path)))
+    throw BuildError("the native build refused its own generated " +
+                     fs::path(path).filename().string() + ": " + *why);
 }
 
 void place(const std::string &from, const std::string &to) {
@@ -174,10 +188,11 @@ void ensure_runtime(const std::string &dir, const std::string &name, const Toolc
   std::string path = dir + "/" + name;
   if (intact(path)) return;
   BuildDir build(dir);
+  write_file(build.path + "/runtime.c", runtime_source());
   std::vector<std::string> cc = {tc.cc};
   common_flags(cc, tc);
-  for (const auto &a : {tc.runtime_dir + "/wasm-rt-impl.c", std::string("-o"),
-                        build.path + "/runtime.so", std::string("-lm")})
+  for (const auto &a : {build.path + "/runtime.c", std::string("-o"), build.path + "/runtime.so",
+                        std::string("-lm")})
     cc.push_back(a);
   run_or_throw(cc, build.path + "/cc.log", tc, should_stop);
   seal(build.path + "/runtime.so");
@@ -187,7 +202,7 @@ void ensure_runtime(const std::string &dir, const std::string &name, const Toolc
 }  // namespace
 
 std::string runtime_name(const Toolchain &tc, const std::string &toolchain_id) {
-  std::string what = toolchain_id + "\nruntime 1\n" +
+  std::string what = toolchain_id + "\nruntime 2\n" + runtime_source() +
                      read_file(tc.runtime_dir + "/wasm-rt-impl.c") +
                      read_file(tc.runtime_dir + "/wasm-rt-impl.h");
   return "wasm-rt-" +
@@ -257,6 +272,33 @@ std::string toolchain_id(const Toolchain &tc, const std::string &cache_dir) {
   return id;
 }
 
+void translate(std::span<const uint8_t> wasm, const ModuleInfo &info, const std::string &dir,
+               const Toolchain &tc, const std::function<bool()> &should_stop) {
+  // wasm2c reads a copy of the module with no text of its own: no byte the
+  // module chose can reach the C (docs/safety.md).
+  toolkit::ModuleNames names = generated_names(info);
+  std::vector<uint8_t> anonymous;
+  try {
+    anonymous = toolkit::replace_names(wasm, names);
+  } catch (const std::exception &e) {
+    throw BuildError(std::string("cannot rename the module's imports and exports: ") + e.what());
+  }
+  write_file(dir + "/module.wasm",
+             std::string_view(reinterpret_cast<const char *>(anonymous.data()), anonymous.size()));
+  run_or_throw(
+      {tc.wasm2c, dir + "/module.wasm", "-n", std::string(kModuleName), "-o", dir + "/module.c"},
+      dir + "/wasm2c.log", tc, should_stop);
+  std::optional<std::string> interrupt_export;
+  if (auto e = info.export_index(toolkit::kInterruptExport)) interrupt_export = names.exports[*e];
+  adapt_translation(dir, interrupt_export);
+  try {
+    write_file(dir + "/glue.c", c_glue(info));
+  } catch (const Unsupported &u) {
+    throw CompileError("the native engine cannot run this module: " + u.why);
+  }
+  for (const char *file : {"/module.c", "/module.h", "/glue.c"}) check_generated(dir + file);
+}
+
 void build_shared_object(std::span<const uint8_t> wasm, const ModuleInfo &info,
                          const std::string &work_dir, const std::string &out_path,
                          const std::string &runtime_path, const Toolchain &tc,
@@ -270,17 +312,7 @@ void build_shared_object(std::span<const uint8_t> wasm, const ModuleInfo &info,
   ensure_runtime(runtime_dir, runtime, tc, should_stop);
   BuildDir build(work_dir);
   const std::string &dir = build.path;
-  write_file(dir + "/module.wasm",
-             std::string_view(reinterpret_cast<const char *>(wasm.data()), wasm.size()));
-  run_or_throw(
-      {tc.wasm2c, dir + "/module.wasm", "-n", std::string(kModuleName), "-o", dir + "/module.c"},
-      dir + "/wasm2c.log", tc, should_stop);
-  adapt_translation(dir);
-  try {
-    write_file(dir + "/glue.c", c_glue(info));
-  } catch (const Unsupported &u) {
-    throw CompileError("the native engine cannot run this module: " + u.why);
-  }
+  translate(wasm, info, dir, tc, should_stop);
   std::vector<std::string> cc = {tc.cc};
   common_flags(cc, tc);
   // No sibling calls: a Wasm call that recursed without end would become a

@@ -38,6 +38,14 @@ class BuildError : public CompileError {
   using CompileError::CompileError;
 };
 
+// Writes the C of `wasm` (described by `info`; the module as it will run)
+// into `dir`: module.c and module.h from wasm2c, given a copy of the module
+// whose names are all generated, and glue.c; each checked to hold nothing
+// the build did not generate (source_check.h). Throws BuildError, or
+// Unsupported as CompileError.
+void translate(std::span<const uint8_t> wasm, const ModuleInfo &info, const std::string &dir,
+               const Toolchain &toolchain, const std::function<bool()> &should_stop);
+
 // Builds `wasm` (described by `info`; it is the module as it will run,
 // instrumented) into the shared object `out_path`, replaced atomically and
 // sealed (artifact_cache.h), linked to the runtime at `runtime_path` (built

@@ -758,6 +758,8 @@ void NativeInstance::raise(int trap) {
     case kTrapCallIndirect:
       throw Trap(Trap::Kind::IndirectCallMismatch, "indirect call to a null or mismatched entry");
     case kTrapExhaustion: throw Trap(Trap::Kind::StackExhausted, "call stack exhausted");
+    case native::kTrapOutOfMemory:
+      throw Trap(Trap::Kind::OutOfMemory, "Out of memory: cannot allocate what the instance needs");
     default: throw Trap(Trap::Kind::Other, "trap " + std::to_string(trap));
   }
 }
