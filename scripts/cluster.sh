@@ -40,6 +40,15 @@ cmd_env() {
   echo "export PGHOST=$dir/socket PGPORT=$(cat "$dir/port") PGUSER=postgres PGDATABASE=postgres"
 }
 
+# The server must not keep what its caller had open (a lock held around a
+# test run, a pipe): it would hold it for as long as it runs.
+close_inherited_fds() {
+  local fd
+  for fd in $(ls /proc/$$/fd); do
+    [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null || true
+  done
+}
+
 cmd_start() {
   local dir
   dir=$(cluster_dir)
@@ -66,6 +75,7 @@ CONF
     echo "cluster: already running ($dir)"
     return
   fi
+  close_inherited_fds
   as_server_user "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
     || { tail -30 "$dir/server.log"; exit 1; }
   echo "cluster: running on socket $dir/socket, port $(cat "$dir/port")"
