@@ -56,6 +56,10 @@ struct CompileOptions {
   // by another digest than the sha256 of `wasm` (a component's, whose core
   // module is compiled). Hex; empty: the sha256 of `wasm`.
   std::string cache_name = {};
+  // The native engine only: a build stops (Interrupted) when the module's
+  // builds are removed meanwhile (remove_native_builds), as a background
+  // build of a module dropped during its build should.
+  bool stop_when_removed = false;
 };
 
 // The native engine's cache has no build of the module yet, and
@@ -206,14 +210,24 @@ struct NativeToolchain {
   std::string cc = "/usr/bin/cc";
   std::string runtime_dir = "/usr/share/wabt/wasm2c";  // wasm-rt-impl.c and .h
   std::vector<std::string> cflags = {"-O2"};
-  std::chrono::seconds timeout{300};
-  uint64_t memory_bytes = uint64_t{4} << 30;  // each tool's address space
+  // Each tool's CPU time and wall time, address space, and largest file.
+  std::chrono::seconds timeout{120};
+  uint64_t memory_bytes = uint64_t{2} << 30;
+  uint64_t file_bytes = uint64_t{1} << 30;
 };
 
 struct NativeConfig {
   // Where built modules are kept (a directory only the host may write).
   std::string cache_dir;
   NativeToolchain toolchain;
+  // Builds at once across every process whose slots_dir is this one
+  // (empty: the cache directory's); 0 builds nothing (CompileError).
+  std::string slots_dir;
+  unsigned max_builds = 2;
+  // The most bytes the files under cache_root (empty: the cache directory)
+  // may take; 0: no limit. A build that would take more is refused.
+  std::string cache_root;
+  uint64_t max_cache_bytes = 0;
   // Off only to measure what the checks cost (bench/native/interrupt_cost):
   // without them a call cannot be stopped from outside.
   bool interrupt_checks = true;
@@ -225,8 +239,12 @@ struct NativeConfig {
 NotBuilt::State native_build_state(const std::string &artifact, std::string &failure);
 
 // Removes what the native engine built, in `cache_dir`, of the module whose
-// binary has this sha256 (hex).
+// binary has this sha256 (hex): at once, or, for a build in flight, when it
+// ends (its process keeps what it loaded).
 void remove_native_builds(const std::string &cache_dir, std::string_view module_sha256);
+// The module's code is in use (again): its builds stay, and builds of it go
+// on (undoes remove_native_builds' mark).
+void keep_native_builds(const std::string &cache_dir, std::string_view module_sha256);
 // The name of the module's directory in `cache_dir` (pg_basebackup's tar
 // format bounds path lengths: keep what a host adds beside it short).
 std::string native_build_dir_name(std::string_view module_sha256);

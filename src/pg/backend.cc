@@ -83,12 +83,12 @@ engine::Engine *native_engine_if_available() {
   static int applied_depth = -1;
   if (!g_native && !g_native_unavailable) {
     try {
-      engine::NativeToolchain toolchain;
-      if (native_compiler_guc && *native_compiler_guc) toolchain.cc = native_compiler_guc;
+      engine::NativeConfig config = native_engine_config();
+      if (native_compiler_guc && *native_compiler_guc) config.toolchain.cc = native_compiler_guc;
       g_native =
           engine::make_native_engine(
               {.interrupt_requested = interrupt_requested, .max_table_entries = kTableEntriesCap},
-              {.cache_dir = native_cache_dir(), .toolchain = toolchain})
+              std::move(config))
               .release();
     } catch (const engine::EngineError &e) {
       g_native_unavailable = true;

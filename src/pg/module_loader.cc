@@ -187,6 +187,9 @@ std::string load_module(const LoadRequest &req) {
                      "Expected " + want + ", the code has " + sha + ".");
   }
   ModuleInfo info = validate_code(req.name, req.code);
+  // Code no module has: what is built of it goes if this load does not
+  // commit.
+  if (!catalog::module_sha256_in_use(sha)) note_code_loaded(sha);
   // Compiling now catches what the engine refuses, and warms the cache.
   module_cache().warm(sha, core_module_of(req.code), req.name);
 

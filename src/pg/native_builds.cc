@@ -2,7 +2,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -40,19 +42,43 @@ struct BuildRequest {
 };
 static_assert(sizeof(BuildRequest) <= BGW_EXTRALEN);
 
-std::vector<std::string> g_removals;  // at commit
+// What this transaction did to code and its builds, by subtransaction: a
+// subtransaction's share is dropped when it aborts (and, for code it
+// loaded, its builds removed), and passed to its parent when it commits.
+struct PendingChange {
+  enum class Kind : uint8_t {
+    Dropped,     // no module has the code any more: its builds go at commit
+    Introduced,  // a load brought code no module had: its builds go at abort
+    Requested,   // a background build asked for before the code committed
+    RequestedMetered,
+  };
+  Kind kind;
+  SubTransactionId subxact;
+  std::string sha256;
+};
+std::vector<PendingChange> g_pending;
+
+// $PGDATA/pg_wasm_native/<database OID>, as a path only: for callbacks,
+// which may not fail.
+std::string cache_path() {
+  return std::string(DataDir) + "/pg_wasm_native/" + std::to_string(MyDatabaseId);
+}
 
 // Where workers claim a build: one worker per module and metering works on
 // it; others asked for the same leave at once (the engine's own lock would
 // only make them wait, and then find it built).
 std::string claim_path(std::string_view sha256, bool metered) {
-  return native_cache_dir() + "/" + engine::native_build_dir_name(sha256) +
-         (metered ? "-metered" : "") + ".claim";
+  return cache_path() + "/" + engine::native_build_dir_name(sha256) + (metered ? "-metered" : "") +
+         ".claim";
 }
 
-void remove_builds(std::string_view sha256) {
-  engine::remove_native_builds(native_cache_dir(), sha256);
-  for (bool metered : {false, true}) unlink(claim_path(sha256, metered).c_str());
+// Never fails: errors of the file system are ignored.
+void remove_builds(std::string_view sha256) noexcept {
+  try {
+    engine::remove_native_builds(cache_path(), sha256);
+    for (bool metered : {false, true}) unlink(claim_path(sha256, metered).c_str());
+  } catch (...) {
+  }
 }
 
 // pg_wasm 0.3.0 kept every database's builds in one directory, named by a
@@ -78,16 +104,60 @@ bool claim(std::string_view sha256, bool metered) {
   close(fd);
   return false;
 }
-bool g_xact_callback_registered = false;
+bool register_worker(const std::string &sha256, bool metered);
 
 void on_xact(XactEvent event, void *) {
-  if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT) {
-    // After the commit: nothing here may fail (removal ignores errors).
-    for (const auto &sha : g_removals) remove_builds(sha);
-    g_removals.clear();
-  } else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT) {
-    g_removals.clear();
+  bool commit = event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT;
+  bool abort = event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT;
+  if (!commit && !abort) return;
+  std::vector<PendingChange> pending = std::move(g_pending);
+  g_pending.clear();
+  // After the commit or in the abort: nothing here may fail.
+  for (const auto &c : pending) {
+    using Kind = PendingChange::Kind;
+    if (commit && c.kind == Kind::Dropped) remove_builds(c.sha256);
+    if (abort && c.kind == Kind::Introduced) remove_builds(c.sha256);
+    if (commit && (c.kind == Kind::Requested || c.kind == Kind::RequestedMetered)) {
+      try {
+        register_worker(c.sha256, c.kind == Kind::RequestedMetered);
+      } catch (...) {
+        // The module runs on V8; its calls ask again.
+      }
+    }
   }
+}
+
+void on_subxact(SubXactEvent event, SubTransactionId subxact, SubTransactionId parent, void *) {
+  if (event == SUBXACT_EVENT_COMMIT_SUB) {
+    for (auto &c : g_pending)
+      if (c.subxact == subxact) c.subxact = parent;
+  } else if (event == SUBXACT_EVENT_ABORT_SUB) {
+    std::erase_if(g_pending, [&](const PendingChange &c) {
+      if (c.subxact != subxact) return false;
+      if (c.kind == PendingChange::Kind::Introduced) remove_builds(c.sha256);
+      return true;
+    });
+  }
+}
+
+void note(PendingChange::Kind kind, std::string_view sha256) {
+  static bool registered = false;
+  if (!registered) {
+    pg_guard([] {
+      RegisterXactCallback(on_xact, nullptr);
+      RegisterSubXactCallback(on_subxact, nullptr);
+    });
+    registered = true;
+  }
+  SubTransactionId subxact = pg_guard([] { return GetCurrentSubTransactionId(); });
+  g_pending.push_back({kind, subxact, std::string(sha256)});
+}
+
+// Whether this transaction loaded the code and has not committed yet.
+bool introduced_here(std::string_view sha256) {
+  return std::any_of(g_pending.begin(), g_pending.end(), [&](const PendingChange &c) {
+    return c.kind == PendingChange::Kind::Introduced && c.sha256 == sha256;
+  });
 }
 
 // The worker's work, between PostgreSQL's calls: reads the code, builds it,
@@ -115,8 +185,15 @@ void build_in_worker(const BuildRequest &req) {
   }
   if (!claim(sha, req.metered)) return;
   remove_shared_builds_of_0_3();
-  engine::CompileOptions options{
-      .fuel = req.metered, .limit_memory = true, .build = false, .cache_name = sha};
+  // The code is in use as of now: a removal marked before (of an earlier
+  // module with this code) no longer holds; one marked from now on stops
+  // the build.
+  engine::keep_native_builds(cache_path(), sha);
+  engine::CompileOptions options{.fuel = req.metered,
+                                 .limit_memory = true,
+                                 .build = false,
+                                 .cache_name = sha,
+                                 .stop_when_removed = true};
   engine::Engine &native = backend_engine(EngineKind::Native);
   std::span<const uint8_t> core;  // a component's main core module
   try {
@@ -139,6 +216,16 @@ void build_in_worker(const BuildRequest &req) {
   } catch (const engine::CompileError &e) {
     // Recorded beside the build: sessions keep the module on V8.
     failure = e.what();
+  } catch (const engine::Interrupted &) {
+    pg_guard([] { CHECK_FOR_INTERRUPTS(); });  // shutdown, pg_terminate_backend
+    // Else no module has the code any more: its build stopped there.
+    pg_guard([&] {
+      ereport(LOG, (errmsg("wasm: the native build of module %s stopped: it was dropped or "
+                           "replaced",
+                           sha.c_str())));
+    });
+    remove_builds(sha);
+    return;
   }
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                   start)
@@ -158,6 +245,50 @@ void build_in_worker(const BuildRequest &req) {
 
 }  // namespace
 
+int native_max_builds_guc = 2;
+int native_build_memory_mb_guc = 2048;
+int native_build_timeout_s_guc = 120;
+int native_cache_size_mb_guc = 2048;
+
+void define_native_build_settings() {
+  DefineCustomIntVariable(
+      "wasm.native_max_builds", "The most native builds of Wasm modules that run at once.",
+      "For the whole server, in sessions and background workers alike; a build waits for a "
+      "free one. 0 builds nothing: every module runs on V8.",
+      &native_max_builds_guc, 2, 0, 64, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable(
+      "wasm.native_build_memory", "The memory one tool of a native build may take.",
+      "The address space of wasm2c and of each process of the C compiler; a build that needs "
+      "more fails, and its module runs on V8.",
+      &native_build_memory_mb_guc, 2048, 256, 1 << 20, PGC_SIGHUP, GUC_UNIT_MB, nullptr, nullptr,
+      nullptr);
+  DefineCustomIntVariable(
+      "wasm.native_build_timeout", "The time one tool of a native build may take.",
+      "CPU and wall-clock time of wasm2c and of the C compiler; a build that takes longer is "
+      "stopped, and its module runs on V8.",
+      &native_build_timeout_s_guc, 120, 1, 3600, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr,
+      nullptr);
+  DefineCustomIntVariable(
+      "wasm.native_cache_size", "The most disk the native builds of all databases may take.",
+      "Builds that would take more are not made (their modules run on V8); the builds of "
+      "dropped and replaced modules are removed. 0: no limit.",
+      &native_cache_size_mb_guc, 2048, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_MB, nullptr, nullptr,
+      nullptr);
+}
+
+engine::NativeConfig native_engine_config() {
+  engine::NativeConfig config;
+  std::string top = std::string(DataDir) + "/pg_wasm_native";
+  config.cache_dir = native_cache_dir();
+  config.slots_dir = top + "/slots";
+  config.max_builds = static_cast<unsigned>(native_max_builds_guc);
+  config.cache_root = top;
+  config.max_cache_bytes = static_cast<uint64_t>(native_cache_size_mb_guc) << 20;
+  config.toolchain.timeout = std::chrono::seconds(native_build_timeout_s_guc);
+  config.toolchain.memory_bytes = static_cast<uint64_t>(native_build_memory_mb_guc) << 20;
+  return config;
+}
+
 std::string native_cache_dir() {
   std::string top = std::string(DataDir) + "/pg_wasm_native";
   std::string dir = top + "/" + std::to_string(MyDatabaseId);
@@ -170,15 +301,9 @@ std::string native_cache_dir() {
   return dir;
 }
 
-bool request_native_build(std::string_view sha256, bool metered) {
-  // A session asks once in a while: loading a module and calling it at once
-  // would otherwise start two workers.
-  static std::unordered_map<std::string, TimestampTz> asked;
-  constexpr TimestampTz kAskAgainAfterUs = 10'000'000;
-  TimestampTz now = GetCurrentTimestamp();
-  auto [it, first] = asked.try_emplace(std::string(sha256) + (metered ? "+fuel" : ""), now);
-  if (!first && now - it->second < kAskAgainAfterUs) return true;
-  it->second = now;
+namespace {
+
+bool register_worker(const std::string &sha256, bool metered) {
   BuildRequest req{};
   req.database = MyDatabaseId;
   std::memcpy(req.sha256, sha256.data(), std::min(sha256.size(), sizeof req.sha256 - 1));
@@ -205,12 +330,35 @@ bool request_native_build(std::string_view sha256, bool metered) {
   });
 }
 
-void remove_native_builds_at_commit(std::string_view sha256) {
-  if (!g_xact_callback_registered) {
-    pg_guard([] { RegisterXactCallback(on_xact, nullptr); });
-    g_xact_callback_registered = true;
+}  // namespace
+
+bool request_native_build(std::string_view sha256, bool metered) {
+  if (native_max_builds_guc == 0) return false;
+  // Code this transaction loaded is there for a worker once it commits.
+  if (introduced_here(sha256)) {
+    note(metered ? PendingChange::Kind::RequestedMetered : PendingChange::Kind::Requested, sha256);
+    return true;
   }
-  g_removals.emplace_back(sha256);
+  // A session asks once in a while: loading a module and calling it at once
+  // would otherwise start two workers.
+  static std::unordered_map<std::string, TimestampTz> asked;
+  constexpr TimestampTz kAskAgainAfterUs = 10'000'000;
+  TimestampTz now = GetCurrentTimestamp();
+  auto [it, first] = asked.try_emplace(std::string(sha256) + (metered ? "+fuel" : ""), now);
+  if (!first && now - it->second < kAskAgainAfterUs) return true;
+  it->second = now;
+  return register_worker(std::string(sha256), metered);
+}
+
+void remove_native_builds_at_commit(std::string_view sha256) {
+  note(PendingChange::Kind::Dropped, sha256);
+}
+
+void note_code_loaded(std::string_view sha256) {
+  // Builds of it made from now on stay (an earlier drop of the same code
+  // marked them removed), unless this (sub)transaction aborts.
+  engine::keep_native_builds(native_cache_dir(), sha256);
+  note(PendingChange::Kind::Introduced, sha256);
 }
 
 }  // namespace pgwasm::pg

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "engine/engine.h"
 #include "pg/pg_headers.h"
 
 namespace pgwasm::pg {
@@ -17,13 +18,32 @@ namespace pgwasm::pg {
 std::string native_cache_dir();
 
 // Starts a background worker that builds the module whose code has this
-// sha256 (read from wasm.modules), metered or not. False when no worker
-// could be started (max_worker_processes), said in the log.
+// sha256 (read from wasm.modules), metered or not; for code this
+// transaction loaded, when it commits. False when no worker could be
+// started (max_worker_processes, or wasm.native_max_builds is 0), said in
+// the log.
 bool request_native_build(std::string_view sha256, bool metered);
 
 // When this transaction commits, removes the builds of the module with
 // this sha256; call it once no module of the database has that code.
 void remove_native_builds_at_commit(std::string_view sha256);
+
+// A load brings code no module of the database had: what is built of it
+// from now on stays, unless the (sub)transaction aborts, which removes it;
+// background builds asked for meanwhile start when it commits.
+void note_code_loaded(std::string_view sha256);
+
+// wasm.native_max_builds, wasm.native_build_memory (MB),
+// wasm.native_build_timeout (s), wasm.native_cache_size (MB): the bounds of
+// every native build, for the whole server (docs/native-engine.md).
+extern int native_max_builds_guc;
+extern int native_build_memory_mb_guc;
+extern int native_build_timeout_s_guc;
+extern int native_cache_size_mb_guc;
+void define_native_build_settings();
+
+// The bounds above as the native engine takes them.
+engine::NativeConfig native_engine_config();
 
 }  // namespace pgwasm::pg
 

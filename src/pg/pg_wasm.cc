@@ -1,6 +1,7 @@
 // The extension's entry: module magic, initialisation, and the trigger that
 // tells every session when wasm.modules changes.
 #include "pg/backend.h"
+#include "pg/native_builds.h"
 #include "fdw/http_policy.h"
 #include "pg/budgets.h"
 #include "pg/guard.h"
@@ -36,6 +37,7 @@ void _PG_init(void) {
       nullptr);
   pgwasm::fdw::define_http_settings();
   pgwasm::pg::define_engine_settings();
+  pgwasm::pg::define_native_build_settings();
   MarkGUCPrefixReserved("wasm");
   pgwasm::pg::register_invalidation_callbacks();
   pgwasm::pg::install_interrupt_check();

@@ -226,7 +226,14 @@ class Scanner final : public wabt::BinaryReaderNop {
   Result OnBrExpr(Index) override { return branch(1); }
   Result OnBrIfExpr(Index) override { return branch(1); }
   Result OnBrTableExpr(Index num_targets, Index *, Index) override {
+    if (!scan.shape.defined.empty())
+      current().table_targets = static_cast<uint32_t>(
+          std::min<uint64_t>(current().table_targets + uint64_t{num_targets} + 1, UINT32_MAX));
     return branch(uint64_t{num_targets} + 1);
+  }
+  Result OnDataSegmentData(Index, const void *, wabt::Address size) override {
+    scan.shape.data_bytes += size;
+    return Result::Ok;
   }
 
  private:

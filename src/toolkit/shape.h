@@ -25,6 +25,7 @@ struct FunctionShape {
   uint32_t body_bytes = 0;
   uint32_t locals = 0;    // parameters and declared locals
   uint32_t branches = 0;  // br, br_if, br_table targets, if, else: control-flow merges
+  uint32_t table_targets = 0;  // of those, br_table targets (a C compiler's switch cases)
 };
 
 struct ModuleShape {
@@ -33,6 +34,7 @@ struct ModuleShape {
   std::vector<FunctionShape> defined;  // in the code section's order
   std::optional<uint32_t> start_function;
   bool grows_memory = false;  // has a memory.grow instruction
+  uint64_t data_bytes = 0;  // in data segments
   // Where each memory.grow instruction (0x40 0x00) starts, in order.
   std::vector<uint32_t> memory_grow_sites;
   // Index space sizes: types, imported functions, globals (imported and

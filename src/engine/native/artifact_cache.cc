@@ -105,7 +105,9 @@ ArtifactPaths::ArtifactPaths(const std::string &cache_dir, std::string_view modu
       stem_(std::string(variant) + "-"),
       object_(dir_ + "/" + stem_ + std::string(key.substr(0, kKeyChars)) + ".so"),
       lock_(dir_ + "/" + stem_ + std::string(key.substr(0, kKeyChars)) + ".lock"),
-      failed_(dir_ + "/" + stem_ + std::string(key.substr(0, kKeyChars)) + ".err") {}
+      failed_(dir_ + "/" + stem_ + std::string(key.substr(0, kKeyChars)) + ".err") {
+  name_module_files();
+}
 
 ArtifactPaths::ArtifactPaths(const std::string &object) : object_(object) {
   fs::path path(object);
@@ -114,6 +116,13 @@ ArtifactPaths::ArtifactPaths(const std::string &object) : object_(object) {
   stem_ = name.substr(0, name.find('-') + 1);
   lock_ = dir_ + "/" + name + ".lock";
   failed_ = dir_ + "/" + name + ".err";
+  name_module_files();
+}
+
+// Beside the module's directory, so that they outlive its removal.
+void ArtifactPaths::name_module_files() {
+  use_ = dir_ + ".use";
+  removed_ = dir_ + ".removed";
 }
 
 void ArtifactPaths::remove_stale() const {
@@ -128,11 +137,24 @@ void ArtifactPaths::remove_stale() const {
   }
 }
 
-BuildLock::BuildLock(const std::string &path, const std::function<bool()> &should_stop) {
-  fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd_ < 0) throw EngineError("cannot open the build lock " + path + ": " + strerror(errno));
+namespace {
+
+int flock_operation(FileLock::Mode mode) {
+  return mode == FileLock::Mode::Shared ? LOCK_SH : LOCK_EX;
+}
+
+int open_lock_file(const std::string &path) {
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) throw EngineError("cannot open the lock " + path + ": " + strerror(errno));
+  return fd;
+}
+
+}  // namespace
+
+FileLock::FileLock(const std::string &path, Mode mode, const std::function<bool()> &should_stop)
+    : fd_(open_lock_file(path)) {
   // Polled rather than blocking: a wait must stay cancellable.
-  while (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+  while (flock(fd_, flock_operation(mode) | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK && errno != EINTR) {
       int err = errno;
       close(fd_);
@@ -146,16 +168,53 @@ BuildLock::BuildLock(const std::string &path, const std::function<bool()> &shoul
   }
 }
 
-BuildLock::~BuildLock() {
+std::optional<FileLock> FileLock::try_lock(const std::string &path, Mode mode) {
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return std::nullopt;
+  if (flock(fd, flock_operation(mode) | LOCK_NB) != 0) {
+    close(fd);
+    return std::nullopt;
+  }
+  return FileLock(fd);
+}
+
+FileLock::~FileLock() {
   if (fd_ >= 0) close(fd_);  // releases the lock
 }
 
-bool BuildLock::held_elsewhere(const std::string &path) {
+bool FileLock::held_elsewhere(const std::string &path) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   bool held = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
   close(fd);
   return held;
+}
+
+FileLock take_build_slot(const std::string &slots_dir, unsigned count,
+                         const std::function<bool()> &should_stop) {
+  std::error_code ec;
+  fs::create_directories(slots_dir, ec);
+  for (;;) {
+    for (unsigned i = 0; i < count; i++)
+      if (auto slot = FileLock::try_lock(slots_dir + "/slot-" + std::to_string(i) + ".lock",
+                                         FileLock::Mode::Exclusive))
+        return std::move(*slot);
+    if (should_stop && should_stop()) throw Interrupted();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+uint64_t bytes_under(const std::string &dir) {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code size_ec;
+    if (it->is_regular_file(size_ec)) {
+      uint64_t n = it->file_size(size_ec);
+      if (!size_ec) total += n;
+    }
+  }
+  return total;
 }
 
 void seal(const std::string &path) {
@@ -193,13 +252,44 @@ void clear_failure(const ArtifactPaths &paths) {
   fs::remove(paths.failed(), ec);
 }
 
+namespace {
+
+// A sha256 in hex (or the start of one), never a path of its own.
+bool is_module_sha256(std::string_view s) {
+  return s.size() >= kModuleNameChars && s.find_first_not_of("0123456789abcdef") == s.npos;
+}
+
+// Removes the module's directory if no build of it is in flight.
+void remove_unless_building(const std::string &dir, const std::string &use) {
+  if (auto nobody_building = FileLock::try_lock(use, FileLock::Mode::Exclusive)) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+}
+
+}  // namespace
+
 void remove_module_builds(const std::string &cache_dir, std::string_view module_sha256) {
-  // A sha256 in hex (or the start of one), never a path of its own.
-  if (module_sha256.size() < kModuleNameChars ||
-      module_sha256.find_first_not_of("0123456789abcdef") != std::string_view::npos)
-    return;
+  if (!is_module_sha256(module_sha256)) return;
+  std::string dir = cache_dir + "/" + module_dir_name(module_sha256);
+  // First the mark, then the removal: a build that starts between the two
+  // sees the mark when it ends.
+  { std::ofstream mark(dir + ".removed"); }
+  remove_unless_building(dir, dir + ".use");
+}
+
+bool builds_removed(const ArtifactPaths &paths) {
+  return access(paths.removed().c_str(), F_OK) == 0;
+}
+
+void mark_in_use(const std::string &cache_dir, std::string_view module_sha256) {
+  if (!is_module_sha256(module_sha256)) return;
   std::error_code ec;
-  fs::remove_all(cache_dir + "/" + module_dir_name(module_sha256), ec);
+  fs::remove(cache_dir + "/" + module_dir_name(module_sha256) + ".removed", ec);
+}
+
+void finish_removal(const ArtifactPaths &paths) {
+  if (builds_removed(paths)) remove_unless_building(paths.dir(), paths.use());
 }
 
 }  // namespace pgwasm::engine::native

@@ -4,14 +4,19 @@
 //   <cache>/<module>/<variant>-<key>.so    the shared object
 //   <cache>/<module>/<variant>-<key>.lock  held while it is built
 //   <cache>/<module>/<variant>-<key>.err   why its last build failed
+//   <cache>/<module>.use                   held (shared) by every build of
+//                                          the module, for as long as it runs
+//   <cache>/<module>.removed               the module's builds were removed
 //
 // The key hashes what was translated (the module as instrumented) and the
 // toolchain; the variant names the instrumentation (plain, fuel...), so that
 // a build for a new toolchain replaces the old one of its variant. One
-// directory per module makes removing a dropped module's builds one call.
-// Names are hashes cut short (<module>: 96 bits of the module's sha256,
-// <key>: 128 bits): pg_basebackup's tar format takes paths of at most 99
-// bytes below the data directory.
+// directory per module makes removing a dropped module's builds one call;
+// a removal waits for no build: it marks the module removed, and the last
+// build in flight removes the directory when it ends. Names are hashes cut
+// short (<module>: 96 bits of the module's sha256, <key>: 128 bits):
+// pg_basebackup's tar format takes paths of at most 99 bytes below the data
+// directory.
 //
 // A shared object ends with a trailer holding the sha256 of everything
 // before it: a truncated or damaged file is found before dlopen maps it
@@ -39,29 +44,48 @@ class ArtifactPaths {
   const std::string &object() const { return object_; }
   const std::string &lock() const { return lock_; }
   const std::string &failed() const { return failed_; }
+  const std::string &use() const { return use_; }
+  const std::string &removed() const { return removed_; }
   // Other builds of this module and variant (for another toolchain): gone.
   void remove_stale() const;
 
  private:
-  std::string dir_, stem_, object_, lock_, failed_;
+  void name_module_files();
+  std::string dir_, stem_, object_, lock_, failed_, use_, removed_;
 };
 
-// An exclusive lock on a build, held by one process at a time (flock: it
-// dies with its holder, so a killed builder leaves no stale lock).
-class BuildLock {
+// A lock on a file, shared or exclusive (flock: it dies with its holder, so
+// a killed builder leaves no stale lock).
+class FileLock {
  public:
+  enum class Mode { Shared, Exclusive };
   // Waits for the lock, polling `should_stop` (then throws Interrupted).
-  BuildLock(const std::string &path, const std::function<bool()> &should_stop);
-  ~BuildLock();
-  BuildLock(const BuildLock &) = delete;
-  BuildLock &operator=(const BuildLock &) = delete;
+  FileLock(const std::string &path, Mode mode, const std::function<bool()> &should_stop);
+  // The lock, if it can be had now.
+  static std::optional<FileLock> try_lock(const std::string &path, Mode mode);
+  ~FileLock();
+  FileLock(FileLock &&other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  FileLock &operator=(FileLock &&) = delete;
+  FileLock(const FileLock &) = delete;
+  FileLock &operator=(const FileLock &) = delete;
 
-  // Whether another process holds the lock at `path` now.
+  // Whether another process holds an exclusive lock at `path` now.
   static bool held_elsewhere(const std::string &path);
 
  private:
+  explicit FileLock(int fd) : fd_(fd) {}
   int fd_ = -1;
 };
+
+// One of `count` build slots in `slots_dir`: every process that builds with
+// that directory holds one while it builds, so at most `count` builds run
+// at once (a build's memory and time are bounded, and so is their sum).
+// Waits for a free one, polling `should_stop` (then throws Interrupted).
+FileLock take_build_slot(const std::string &slots_dir, unsigned count,
+                         const std::function<bool()> &should_stop);
+
+// The bytes of every file under `dir` (what the builds there take on disk).
+uint64_t bytes_under(const std::string &dir);
 
 // Appends the checksum trailer to a freshly built shared object.
 void seal(const std::string &path);
@@ -76,7 +100,15 @@ void clear_failure(const ArtifactPaths &paths);
 // The directory name of a module's builds.
 std::string module_dir_name(std::string_view module_sha256);
 
-// Removes every build of a module (its directory).
+// Removes every build of a module: at once when none is in flight, else
+// when the last one ends (finish_removal). Marks the module removed either
+// way, which builds asked to (CompileOptions::stop_when_removed) heed.
 void remove_module_builds(const std::string &cache_dir, std::string_view module_sha256);
+// Whether the module's builds were removed since it was last marked in use.
+bool builds_removed(const ArtifactPaths &paths);
+// The module's code is in use again: builds of it stay.
+void mark_in_use(const std::string &cache_dir, std::string_view module_sha256);
+// After a build, with no lock of it held: the removal it delayed.
+void finish_removal(const ArtifactPaths &paths);
 
 }  // namespace pgwasm::engine::native

@@ -54,6 +54,7 @@ int run(const std::vector<std::string> &argv, const std::string &log, const Tool
   if (out < 0) throw BuildError("cannot create " + log);
   rlim_t cpu = static_cast<rlim_t>(tc.timeout.count());
   rlim_t mem = static_cast<rlim_t>(tc.memory_bytes);
+  rlim_t file = static_cast<rlim_t>(tc.file_bytes);
   pid_t pid = fork();
   if (pid < 0) {
     close(out);
@@ -62,9 +63,11 @@ int run(const std::vector<std::string> &argv, const std::string &log, const Tool
   if (pid == 0) {
     // Its own process group: a timeout or a cancel kills what it started.
     setpgid(0, 0);
-    struct rlimit cpu_limit = {cpu, cpu}, mem_limit = {mem, mem}, no_core = {0, 0};
+    struct rlimit cpu_limit = {cpu, cpu}, mem_limit = {mem, mem}, file_limit = {file, file},
+                  no_core = {0, 0};
     setrlimit(RLIMIT_CPU, &cpu_limit);
     setrlimit(RLIMIT_AS, &mem_limit);
+    setrlimit(RLIMIT_FSIZE, &file_limit);
     setrlimit(RLIMIT_CORE, &no_core);
     int null_in = open("/dev/null", O_RDONLY);
     dup2(null_in, 0);

@@ -24,11 +24,13 @@
 #include "engine/engine.h"
 #include "engine/native/artifact_cache.h"
 #include "engine/native/build.h"
+#include "engine/native/build_bounds.h"
 #include "engine/native/c_glue.h"
 #include "engine/watchdog.h"
 #include "toolkit/binary.h"
 #include "toolkit/errors.h"
 #include "toolkit/instrument.h"
+#include "toolkit/shape.h"
 #include "toolkit/worker.h"
 
 namespace pgwasm::engine {
@@ -36,7 +38,7 @@ namespace pgwasm::engine {
 namespace {
 
 using native::ArtifactPaths;
-using native::BuildLock;
+using native::FileLock;
 using native::sha256_hex;
 
 // The glue's entry point (c_glue.cc writes the same layout).
@@ -305,23 +307,16 @@ class NativeEngine : public Engine {
       NotBuilt::State state = native_build_state(paths.object(), failure);
       throw NotBuilt(state, paths.object(), failure);
     }
-    std::filesystem::create_directories(paths.dir());
-    auto stop = [this] { return config_.interrupt_requested && config_.interrupt_requested(); };
-    // One build per artifact, whichever processes want it at once.
-    BuildLock lock(paths.lock(), stop);
-    module->object = load(paths.object());
-    if (module->object) return module;
     try {
-      native::build_shared_object(code, translated, paths.dir(), paths.object(), runtime_path_,
-                                  native_.toolchain, stop);
-    } catch (const CompileError &e) {
-      native::record_failure(paths, e.what());
+      build(code, translated, paths, options);
+    } catch (...) {
+      native::finish_removal(paths);
       throw;
     }
-    native::clear_failure(paths);
-    paths.remove_stale();
     module->object = load(paths.object());
     if (!module->object) throw CompileError("the native build of the module cannot be loaded");
+    // Loaded: a removal the build held back may go ahead.
+    native::finish_removal(paths);
     return module;
   }
 
@@ -506,6 +501,67 @@ class NativeEngine : public Engine {
   }
 
  private:
+  // Builds `code` (described by `info`) into paths.object(), within the
+  // bounds of every build (build_bounds.h, the slots, the cache's size), or
+  // throws CompileError (recorded beside the object when building it is
+  // what failed) or Interrupted.
+  void build(std::span<const uint8_t> code, const ModuleInfo &info,
+             const ArtifactPaths &paths, const CompileOptions &options) {
+    auto stop = [&] {
+      return (config_.interrupt_requested && config_.interrupt_requested()) ||
+             (options.stop_when_removed && native::builds_removed(paths));
+    };
+    if (stop()) throw Interrupted();
+    // Held by every build of the module: its removal waits for the last.
+    FileLock in_use(paths.use(), FileLock::Mode::Shared, stop);
+    std::filesystem::create_directories(paths.dir());
+    std::optional<std::string> too_costly;
+    try {
+      too_costly = native::build_refusal(toolkit::scan_module(code).shape);
+    } catch (const toolkit::BinaryError &e) {
+      throw CompileError(e.what());
+    }
+    if (auto why = too_costly) {
+      native::record_failure(paths, *why);
+      throw CompileError(*why);
+    }
+    // One build per artifact, whichever processes want it at once.
+    FileLock lock(paths.lock(), FileLock::Mode::Exclusive, stop);
+    if (native::intact(paths.object())) return;  // another process built it meanwhile
+    if (native_.max_builds == 0)
+      throw CompileError("native builds are turned off (the most builds at once is 0)");
+    FileLock slot = native::take_build_slot(
+        native_.slots_dir.empty() ? native_.cache_dir + "/slots" : native_.slots_dir,
+        native_.max_builds, stop);
+    check_cache_room();
+    try {
+      native::build_shared_object(code, info, paths.dir(), paths.object(), runtime_path_,
+                                  native_.toolchain, stop);
+    } catch (const CompileError &e) {
+      native::record_failure(paths, e.what());
+      throw;
+    }
+    native::clear_failure(paths);
+    paths.remove_stale();
+    try {
+      check_cache_room();
+    } catch (const CompileError &) {
+      unlink(paths.object().c_str());
+      throw;
+    }
+  }
+
+  // A build may not take the cache beyond its size (NativeConfig).
+  void check_cache_room() const {
+    if (!native_.max_cache_bytes) return;
+    const std::string &root = native_.cache_root.empty() ? native_.cache_dir : native_.cache_root;
+    uint64_t used = native::bytes_under(root);
+    if (used > native_.max_cache_bytes)
+      throw CompileError("the native engine's cache is full: its builds take " +
+                         std::to_string(used >> 20) + " MB of the " +
+                         std::to_string(native_.max_cache_bytes >> 20) + " MB it may");
+  }
+
   // The variant of a build: which instrumentation it has.
   static std::string variant(const CompileOptions &options) {
     return options.fuel ? (options.limit_memory ? "fuel_mem" : "fuel")
@@ -850,12 +906,16 @@ NotBuilt::State native_build_state(const std::string &artifact, std::string &fai
     failure = *why;
     return NotBuilt::State::Failed;
   }
-  return BuildLock::held_elsewhere(paths.lock()) ? NotBuilt::State::Building
+  return FileLock::held_elsewhere(paths.lock()) ? NotBuilt::State::Building
                                                  : NotBuilt::State::Missing;
 }
 
 void remove_native_builds(const std::string &cache_dir, std::string_view module_sha256) {
   native::remove_module_builds(cache_dir, module_sha256);
+}
+
+void keep_native_builds(const std::string &cache_dir, std::string_view module_sha256) {
+  native::mark_in_use(cache_dir, module_sha256);
 }
 
 std::string native_build_dir_name(std::string_view module_sha256) {

@@ -1,0 +1,32 @@
+#include "engine/native/build_bounds.h"
+
+namespace pgwasm::engine::native {
+
+std::optional<std::string> build_refusal(const toolkit::ModuleShape &shape) {
+  // "too costly to build natively: function 3 has 5000 branches (at most 4000)"
+  auto too = [](const std::string &who, uint64_t have, const std::string &what, uint64_t most) {
+    return "too costly to build natively: " + who + " " + std::to_string(have) + " " + what +
+           " (at most " + std::to_string(most) + ")";
+  };
+  uint64_t branches = 0, targets = 0, code = 0;
+  for (size_t i = 0; i < shape.defined.size(); i++) {
+    const auto &f = shape.defined[i];
+    uint32_t plain = f.branches - f.table_targets;
+    if (plain > kMaxFunctionBranches)
+      return too("function " + std::to_string(shape.imported_functions + i) + " has", plain,
+                 "branches", kMaxFunctionBranches);
+    branches += plain;
+    targets += f.table_targets;
+    code += f.body_bytes;
+  }
+  if (branches > kMaxModuleBranches)
+    return too("its functions have", branches, "branches", kMaxModuleBranches);
+  if (targets > kMaxTableTargets)
+    return too("its br_tables have", targets, "targets", kMaxTableTargets);
+  if (shape.data_bytes > kMaxDataBytes)
+    return too("its data segments hold", shape.data_bytes, "bytes", kMaxDataBytes);
+  if (code > kMaxCodeBytes) return too("its code has", code, "bytes", kMaxCodeBytes);
+  return std::nullopt;
+}
+
+}  // namespace pgwasm::engine::native
