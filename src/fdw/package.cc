@@ -9,6 +9,10 @@
 #include "pg/module_loader.h"
 #include "pg/sha256.h"
 
+extern "C" {
+#include "parser/parse_func.h"
+}
+
 namespace pgwasm::fdw {
 
 using pg::pg_guard;
@@ -40,6 +44,29 @@ std::vector<uint8_t> fetch_package(const PackageSpec &spec) {
   return {resp.body.begin(), resp.body.end()};
 }
 
+// Storing a package loads a module: the current user needs what
+// wasm.load_module needs, EXECUTE on it (granted directly, to PUBLIC or to a
+// role it is a member of), or USAGE on the wrapper would be a load grant.
+void require_load_right(const PackageSpec &spec, const std::string &module) {
+  bool allowed = pg_guard([] {
+    Oid argtypes[4] = {TEXTOID, BYTEAOID, TEXTOID, BOOLOID};
+    List *name = list_make2(makeString(pstrdup("wasm")), makeString(pstrdup("load_module")));
+    Oid fn = LookupFuncName(name, 4, argtypes, true);
+    if (!OidIsValid(fn)) return superuser();
+    return pg_proc_aclcheck(fn, GetUserId(), ACL_EXECUTE) == ACLCHECK_OK;
+  });
+  if (!allowed)
+    throw SqlError(
+        ERRCODE_INSUFFICIENT_PRIVILEGE,
+        "permission denied to store package \"" + spec.name + "\" " + spec.version +
+            " in wasm.modules",
+        "Package \"" + spec.name + "\" " + spec.version + " (module \"" + module +
+            "\") is not stored yet; reading it from " + spec.url + " would load a module.",
+        "Storing a package needs the right to load modules: GRANT EXECUTE ON FUNCTION "
+        "wasm.load_module(text, bytea, text, boolean) to this role, or have a role that has it "
+        "create a server with this package first.");
+}
+
 [[noreturn]] void checksum_mismatch(const PackageSpec &spec, const std::string &actual,
                                     const std::string &where) {
   throw SqlError(
@@ -59,6 +86,9 @@ void ensure_package_stored(const PackageSpec &spec) {
       checksum_mismatch(spec, row->sha256, "module \"" + module + "\" in wasm.modules");
     return;
   }
+  // Before any request or file read: a role that may not store the package
+  // makes the server read nothing.
+  require_load_right(spec, module);
   std::vector<uint8_t> bytes = fetch_package(spec);
   std::string sha = pg::sha256_hex(bytes);
   if (sha != spec.checksum) checksum_mismatch(spec, sha, "the package at " + spec.url);

@@ -3,8 +3,9 @@
 # survives pg_dump and restore without the package file: the package is in
 # wasm.modules as data, and the validator reads nothing while
 # check_function_bodies is off (as pg_dump's scripts set it). Also: package
-# checksums (a mismatch names both sums; sha256: prefix), file:// for
-# non-superusers, and user-mapping secrets never in the server log.
+# checksums (a mismatch names both sums; sha256: prefix), file:// and the
+# load right for non-superusers, and user-mapping secrets never in the
+# server log.
 #   test/integration/fdw_dump_restore.sh <build dir>
 source "$(dirname "$0")/lib.sh"
 SRC=pg_wasm_fdw_dump_src
@@ -119,19 +120,25 @@ sql -d $SRC -c "CREATE SERVER prefixed FOREIGN DATA WRAPPER wasm_wrapper OPTIONS
   -c "CREATE FOREIGN TABLE prefixed_numbers (n int8) SERVER prefixed OPTIONS (count '4')"
 expect "a sha256: checksum" "10" "$(sql -d $SRC -c 'SELECT sum(n) FROM prefixed_numbers')"
 
-# A role without pg_read_server_files cannot have a package read from a file
-# (42501), even with USAGE on the wrapper.
+# A role with USAGE on the wrapper cannot have a package read from a file
+# (42501) without pg_read_server_files, nor store one without the right to
+# load modules (EXECUTE on wasm.load_module): it needs both.
 sql -d $SRC -c "CREATE ROLE $ROLE LOGIN" -c "GRANT USAGE ON FOREIGN DATA WRAPPER wasm_wrapper TO $ROLE" \
   -c "GRANT CREATE ON DATABASE $SRC TO $ROLE"
-expect "file:// for a non-superuser" "42501" "$(sqlstate_of $SRC "SET ROLE $ROLE; CREATE SERVER mine FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
+create_mine="SET ROLE $ROLE; CREATE SERVER mine FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
     fdw_package_url 'file://$PKG_DIR/compute_fdw_other.wasm', fdw_package_name 'pg-wasm:compute',
-    fdw_package_version '0.4.0', fdw_package_checksum '$SUM')" | tail -1)"
+    fdw_package_version '0.4.0', fdw_package_checksum '$SUM')"
+expect "file:// for a non-superuser" "42501" "$(sqlstate_of $SRC "$create_mine" | tail -1)"
+sql -d $SRC -c "GRANT pg_read_server_files TO $ROLE"
+expect "file:// with pg_read_server_files, without the load right" "42501" \
+  "$(sqlstate_of $SRC "$create_mine" | tail -1)"
 expect "nothing stored for the non-superuser" "0" \
   "$(sql -d $SRC -c "SELECT count(*) FROM wasm.modules WHERE name LIKE '%0_4_0'")"
-sql -d $SRC -c "GRANT pg_read_server_files TO $ROLE"
-expect "file:// with pg_read_server_files" "00000" "$(sqlstate_of $SRC "SET ROLE $ROLE; CREATE SERVER mine FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
-    fdw_package_url 'file://$PKG_DIR/compute_fdw_other.wasm', fdw_package_name 'pg-wasm:compute',
-    fdw_package_version '0.4.0', fdw_package_checksum '$SUM')" | tail -1)"
+sql -d $SRC -c "GRANT EXECUTE ON FUNCTION wasm.load_module(text, bytea, text, boolean) TO $ROLE"
+expect "file:// with pg_read_server_files and the load right" "00000" \
+  "$(sqlstate_of $SRC "$create_mine" | tail -1)"
+expect "stored, owned by the role" "$ROLE" \
+  "$(sql -d $SRC -c "SELECT owner FROM wasm.modules WHERE name LIKE '%0_4_0'")"
 
 # The user mapping's secret, in a guest's error, a cell it returns and a
 # message it logs, shows as *** to the client and never reaches the server

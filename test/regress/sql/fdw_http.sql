@@ -44,6 +44,91 @@ SELECT sum(n) FROM compute_http_nums;
 SELECT http_error(format($$CREATE SERVER bad FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
     fdw_package_url %L, fdw_package_name 'pg-wasm:missing', fdw_package_version '1.0.0',
     fdw_package_checksum %L)$$, :'api_url' || '/files/no_such.wasm', :'compute_sum'));
+
+-- Storing a package is loading a module: it needs EXECUTE on
+-- wasm.load_module (directly or through a role), whoever has USAGE on the
+-- wrapper. A package already stored needs no such right to be used.
+SET client_min_messages = warning;
+DROP ROLE IF EXISTS regress_fdw_user, regress_fdw_loader, regress_fdw_loaders;
+RESET client_min_messages;
+CREATE ROLE regress_fdw_user;
+CREATE ROLE regress_fdw_loaders;
+CREATE ROLE regress_fdw_loader IN ROLE regress_fdw_loaders;
+GRANT EXECUTE ON FUNCTION wasm.load_module(text, bytea, text, boolean) TO regress_fdw_loaders;
+GRANT USAGE ON FOREIGN DATA WRAPPER wasm_wrapper TO regress_fdw_user, regress_fdw_loader;
+CREATE SCHEMA regress_fdw AUTHORIZATION regress_fdw_user;
+SELECT count(*) AS modules_before FROM wasm.modules \gset
+SET ROLE regress_fdw_user;
+-- A new package: refused before anything is read, nothing stored; the same
+-- through the validator called as a function, and from a file.
+SELECT http_error(format($$CREATE SERVER user_pkg FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
+    fdw_package_url %L, fdw_package_name 'pg-wasm:compute-user', fdw_package_version '1.0.0',
+    fdw_package_checksum %L)$$, :'package_url', :'compute_sum'));
+SELECT http_error(format($$SELECT wasm_fdw_validator(ARRAY['fdw_package_url=%s',
+    'fdw_package_name=pg-wasm:compute-user', 'fdw_package_version=1.0.0',
+    'fdw_package_checksum=%s'], 'pg_foreign_server'::regclass)$$, :'package_url', :'compute_sum'));
+SELECT fdw_error(format($$CREATE SERVER user_pkg FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
+    fdw_package_url %L, fdw_package_name 'pg-wasm:compute-user', fdw_package_version '1.0.0',
+    fdw_package_checksum %L)$$, 'file://' || :'guests' || '/compute_fdw.wasm', :'compute_sum'));
+SELECT count(*) = :modules_before AS nothing_stored FROM wasm.modules;
+SELECT count(*) AS user_servers FROM pg_foreign_server WHERE srvname = 'user_pkg';
+-- The package the superuser stored above is the user's to use; altering
+-- the server to a package not stored is refused, and the server unchanged.
+CREATE SERVER user_stored FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
+    fdw_package_url :'package_url', fdw_package_name 'pg-wasm:compute-http',
+    fdw_package_version '1.0.0', fdw_package_checksum :'compute_sum');
+CREATE FOREIGN TABLE regress_fdw.user_nums (n int8) SERVER user_stored OPTIONS (count '5');
+SELECT sum(n) FROM regress_fdw.user_nums;
+SELECT http_error($$ALTER SERVER user_stored OPTIONS (SET fdw_package_version '2.0.0')$$);
+SELECT count(*) = :modules_before AS nothing_stored FROM wasm.modules;
+SELECT option_value AS version FROM pg_foreign_server, pg_options_to_table(srvoptions)
+    WHERE srvname = 'user_stored' AND option_name = 'fdw_package_version';
+RESET ROLE;
+-- A loader (through its group role) may store a package, and owns it; it
+-- still reads no server file without pg_read_server_files.
+SET ROLE regress_fdw_loader;
+SELECT fdw_error(format($$CREATE SERVER loader_pkg FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
+    fdw_package_url %L, fdw_package_name 'pg-wasm:compute-shared', fdw_package_version '1.0.0',
+    fdw_package_checksum %L)$$, 'file://' || :'guests' || '/compute_fdw.wasm', :'compute_sum'));
+CREATE SERVER loader_pkg FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
+    fdw_package_url :'package_url', fdw_package_name 'pg-wasm:compute-shared',
+    fdw_package_version '1.0.0', fdw_package_checksum :'compute_sum');
+RESET ROLE;
+SELECT name, owner FROM wasm.modules WHERE name LIKE 'pkg_pg_wasm_compute_%' ORDER BY name;
+-- The user may use the loader's package, not replace or drop it.
+SET ROLE regress_fdw_user;
+CREATE SERVER user_shared FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
+    fdw_package_url :'package_url', fdw_package_name 'pg-wasm:compute-shared',
+    fdw_package_version '1.0.0', fdw_package_checksum :'compute_sum');
+CREATE FOREIGN TABLE regress_fdw.shared_nums (n int8) SERVER user_shared OPTIONS (count '4');
+SELECT sum(n) FROM regress_fdw.shared_nums;
+SELECT fdw_error($$SELECT wasm.drop_module('pkg_pg_wasm_compute_shared__1_0_0', cascade => true)$$);
+SELECT fdw_error($$ALTER SERVER user_shared OPTIONS (SET fdw_package_checksum '1111111111111111111111111111111111111111111111111111111111111111')$$);
+SELECT name, owner, sha256 = :'compute_sum' AS unchanged FROM wasm.modules
+    WHERE name = 'pkg_pg_wasm_compute_shared__1_0_0';
+RESET ROLE;
+-- Granted the right, the user may store packages, which it then owns.
+GRANT EXECUTE ON FUNCTION wasm.load_module(text, bytea, text, boolean) TO regress_fdw_user;
+SET ROLE regress_fdw_user;
+CREATE SERVER user_pkg FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
+    fdw_package_url :'package_url', fdw_package_name 'pg-wasm:compute-user',
+    fdw_package_version '1.0.0', fdw_package_checksum :'compute_sum');
+ALTER SERVER user_stored OPTIONS (SET fdw_package_version '2.0.0');
+SELECT sum(n) FROM regress_fdw.user_nums;
+-- It still may not replace the loader's.
+SELECT fdw_error($$SELECT wasm.load_module('pkg_pg_wasm_compute_shared__1_0_0', '\x0061736d01000000', replace => true)$$);
+RESET ROLE;
+SELECT name, owner FROM wasm.modules WHERE name LIKE 'pkg_pg_wasm_compute_%' ORDER BY name;
+DROP SCHEMA regress_fdw CASCADE;
+DROP SERVER user_pkg, user_stored, user_shared, loader_pkg;
+SELECT wasm.drop_module(name) FROM wasm.modules
+    WHERE name IN ('pkg_pg_wasm_compute_user__1_0_0', 'pkg_pg_wasm_compute_http__2_0_0',
+                   'pkg_pg_wasm_compute_shared__1_0_0') ORDER BY name;
+REVOKE ALL ON FOREIGN DATA WRAPPER wasm_wrapper FROM regress_fdw_user, regress_fdw_loader;
+REVOKE ALL ON FUNCTION wasm.load_module(text, bytea, text, boolean)
+    FROM regress_fdw_user, regress_fdw_loaders;
+DROP ROLE regress_fdw_user, regress_fdw_loader, regress_fdw_loaders;
+
 -- The guest checks what it is given when the statement has made it.
 SELECT http_error($$CREATE FOREIGN TABLE bad_events (id text) SERVER events_api$$);
 SELECT http_error($$CREATE FOREIGN TABLE bad_events (id text, at point) SERVER events_api OPTIONS (object 'events')$$);
