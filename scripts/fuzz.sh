@@ -3,9 +3,9 @@
 # of their own and runs them as long as asked. Nothing of PostgreSQL is built
 # or installed.
 #
-#   scripts/fuzz.sh [--target binary|text|text_engine|generated|component] [--seconds N]
-#                   [--jobs N] [--build-dir DIR] [--spec-suite DIR] [--components DIR]
-#                   [--guests DIR]...
+#   scripts/fuzz.sh [--target binary|text|text_engine|generated|component|object_check]
+#                   [--seconds N] [--jobs N] [--build-dir DIR] [--spec-suite DIR]
+#                   [--components DIR] [--guests DIR]...
 #
 # --seconds is the whole run (default 120), shared between the targets unless
 # --target picks one; --jobs runs that many fuzzing processes per target.

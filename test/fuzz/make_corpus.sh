@@ -10,6 +10,9 @@
 #   (wast_modules.py) and its quoted, mostly malformed ones (wast2json), the
 #   repository's .wat files, and the guests' binaries in the text format
 #   (wasm2wat) when that is under 64 KiB.
+# OUT_DIR/object: shared objects compiled from object_seed.c (cc) as the
+#   native engine links a module's, one that passes object_check and some
+#   that it refuses, and the stand-in runtime they link.
 # OUT_DIR/component, with --components: the components in DIR (a build
 #   tree's components/, made by jco at build time; not the *.core.wasm
 #   modules beside them). It fails if DIR holds none.
@@ -24,8 +27,8 @@ shift 2
 COMPONENTS=
 if [ "${1-}" = --components ]; then COMPONENTS=$2; shift 2; fi
 
-for tool in wast2json wat2wasm wasm2wat python3; do
-  command -v $tool >/dev/null || { echo "make_corpus: $tool not found (package wabt / python3)" >&2; exit 1; }
+for tool in wast2json wat2wasm wasm2wat python3 cc; do
+  command -v $tool >/dev/null || { echo "make_corpus: $tool not found (package wabt / python3 / gcc)" >&2; exit 1; }
 done
 [ -d "$SPEC" ] || { echo "make_corpus: no spec test suite at $SPEC" >&2; exit 1; }
 # Checked first: a missing component seed fails before the long part.
@@ -82,8 +85,21 @@ seed --max-size 65536 "$OUT/text" "$TMP"/guest_text/*.wat
 
 [ ${#components[@]} -eq 0 ] || seed "$OUT/component" "${components[@]}"
 
+# The module objects in a directory below their runtime's, linked with
+# build.cc's flags; one variant without -nostartfiles.
+mkdir -p "$TMP/object/m"
+cc -shared -fPIC -O2 -DSEED_RUNTIME "$HERE/object_seed.c" -o "$TMP/object/wasm-rt-fuzz.so"
+for variant in PLAIN CTOR IFUNC EXPORT STARTFILES; do
+  start=-nostartfiles
+  [ $variant != STARTFILES ] || start=
+  cc -shared -fPIC -O2 -w -fvisibility=hidden -fsignaling-nans $start "-DSEED_$variant" \
+    "$HERE/object_seed.c" -o "$TMP/object/m/$variant.so" -L"$TMP/object" -l:wasm-rt-fuzz.so \
+    '-Wl,-rpath,$ORIGIN/..' -lm
+done
+seed "$OUT/object" "$TMP"/object/*.so "$TMP"/object/m/*.so
+
 # count DIR: "<files> seeds, <bytes> bytes"
 count() { echo "$(ls "$1" | wc -l) seeds, $(cat "$1"/* | wc -c) bytes"; }
-summary="binary $(count "$OUT/binary"); text $(count "$OUT/text")"
+summary="binary $(count "$OUT/binary"); text $(count "$OUT/text"); object $(count "$OUT/object")"
 [ -z "$COMPONENTS" ] || summary+="; component $(count "$OUT/component")"
 echo "make_corpus: $summary; in $OUT"

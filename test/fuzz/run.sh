@@ -42,11 +42,13 @@ BUILD=$(cd "$BUILD" && pwd)
 
 # Each target, its seed corpus (none: it starts from nothing), its
 # dictionary and its share of the time in percent.
-TARGETS=(binary text text_engine generated component)
-declare -A SEEDS=([binary]=binary [text]=text [text_engine]=text [generated]= [component]=component)
+TARGETS=(binary text text_engine generated component object_check)
+declare -A SEEDS=([binary]=binary [text]=text [text_engine]=text [generated]= [component]=component
+                  [object_check]=object)
 declare -A DICT=([binary]=binary.dict [text]=text.dict [text_engine]=text.dict [generated]=
-                 [component]=component.dict)
-declare -A SHARE=([binary]=30 [text]=15 [text_engine]=25 [generated]=15 [component]=15)
+                 [component]=component.dict [object_check]=)
+declare -A SHARE=([binary]=30 [text]=15 [text_engine]=20 [generated]=15 [component]=15
+                  [object_check]=5)
 if [ -n "$ONLY" ]; then
   [ -n "${SHARE[$ONLY]+x}" ] || { echo "run.sh: no target $ONLY (${TARGETS[*]})" >&2; exit 2; }
   TARGETS=("$ONLY")

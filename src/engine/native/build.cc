@@ -321,6 +321,8 @@ void build_shared_object(std::span<const uint8_t> wasm, const ModuleInfo &info,
   // No sibling calls: a Wasm call that recursed without end would become a
   // loop, where WebAssembly exhausts the stack.
   for (const char *f : {"-fvisibility=hidden", "-fno-optimize-sibling-calls"}) cc.emplace_back(f);
+  // No crt*.o: their init and fini code, run at load, is refused (object_check.h).
+  cc.emplace_back("-nostartfiles");
   cc.push_back("-I" + dir);
   cc.push_back(dir + "/module.c");
   cc.push_back(dir + "/glue.c");
