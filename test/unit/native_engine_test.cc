@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "engine/engine.h"
+#include "engine/native/artifact_cache.h"
 #include "export_index.h"
 #include "toolkit/text.h"
 
@@ -488,3 +489,155 @@ TEST_F(NativeEngineTest, AnInterruptStopsALoopInAnotherInstancesCode) {
 }
 
 }  // namespace
+
+namespace {
+
+// A cache of its own, for tests that configure the engine's bounds.
+struct ScratchCache {
+  ScratchCache() {
+    char name[] = "/tmp/pg_wasm_native_bounds_XXXXXX";
+    path = mkdtemp(name);
+  }
+  ~ScratchCache() { std::filesystem::remove_all(path); }
+  std::string path;
+};
+
+std::unique_ptr<Engine> engine_with(const NativeConfig &config) {
+  auto e = make_native_engine({}, config);
+  int here;
+  e->set_stack_limit(reinterpret_cast<uintptr_t>(&here) - (1 << 20));
+  return e;
+}
+
+std::vector<uint8_t> distinct_module(int n) {
+  return toolkit::assemble_wat("(module (func (export \"f\") (result i32) i32.const " +
+                               std::to_string(n) + "))");
+}
+
+}  // namespace
+
+TEST(NativeBuildBoundsTest, AnObjectInTheCacheIsInspectedBeforeItIsLoaded) {
+  ScratchCache cache;
+  auto engine = engine_with({.cache_dir = cache.path});
+  auto wasm = distinct_module(1);
+  std::string artifact;
+  try {
+    engine->compile(wasm, {.build = false});
+    FAIL() << "compiled without a build";
+  } catch (const NotBuilt &e) {
+    artifact = e.artifact;
+  }
+  // What the cache could be made to hold: an object with a constructor,
+  // sealed as a build would be.
+  const std::string marker = cache.path + "/constructor-ran";
+  std::string c = cache.path + "/planted.c";
+  std::ofstream(c) << "#include <stdio.h>\n__attribute__((constructor)) static void planted(void) "
+                      "{ FILE *f = fopen(\"" +
+                          marker + "\", \"w\"); if (f) fclose(f); }\n";
+  std::filesystem::create_directories(std::filesystem::path(artifact).parent_path());
+  ASSERT_EQ(std::system(("cc -shared -fPIC -o " + artifact + " " + c).c_str()), 0);
+  native::seal(artifact);
+  auto module = engine->compile(wasm);  // refused, then built afresh
+  EXPECT_TRUE(module->is_native());
+  EXPECT_FALSE(std::filesystem::exists(marker)) << "a planted object was loaded";
+  auto instance = engine->instantiate(module, {});
+  Value r;
+  instance->call(0, nullptr, &r);
+  EXPECT_EQ(r.as_i32(), 1);
+}
+
+TEST(NativeBuildBoundsTest, AModuleTooCostlyToBuildIsRefusedAtOnceAndRecorded) {
+  ScratchCache cache;
+  auto engine = engine_with({.cache_dir = cache.path});
+  // One function of 2,500 if/else: 5,000 branches, an hour for gcc -O2.
+  std::string body;
+  for (int i = 0; i < 2500; i++)
+    body += "(if (local.get 0) (then (local.set 0 (i32.add (local.get 0) (i32.const 3)))) "
+            "(else (local.set 0 (i32.sub (local.get 0) (i32.const 5)))))";
+  auto wasm = toolkit::assemble_wat("(module (func (export \"f\") (param i32) (result i32) " +
+                                    body + " local.get 0))");
+  auto start = std::chrono::steady_clock::now();
+  try {
+    engine->compile(wasm);
+    FAIL() << "built";
+  } catch (const CompileError &e) {
+    EXPECT_NE(std::string(e.what()).find("too costly to build natively"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("branches"), std::string::npos) << e.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  try {
+    engine->compile(wasm, {.build = false});
+    FAIL() << "compiled without a build";
+  } catch (const NotBuilt &e) {
+    EXPECT_EQ(e.state, NotBuilt::State::Failed);
+    EXPECT_NE(e.failure.find("too costly"), std::string::npos);
+  }
+}
+
+TEST(NativeBuildBoundsTest, BuildsWaitForASlotAndStopWhenAsked) {
+  ScratchCache cache;
+  std::atomic<bool> stop{false};
+  static std::atomic<bool> *g_flag = nullptr;
+  g_flag = &stop;
+  auto engine = make_native_engine({.interrupt_requested = [] { return g_flag->load(); }},
+                                   {.cache_dir = cache.path, .max_builds = 1});
+  // The one slot taken, as by a build in another process.
+  auto slot = native::take_build_slot(cache.path + "/slots", 1, nullptr);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    stop = true;
+  });
+  EXPECT_THROW(engine->compile(distinct_module(2)), Interrupted);
+  stopper.join();
+  stop = false;
+  // Free: the build goes ahead.
+  { auto freed = std::move(slot); }
+  EXPECT_TRUE(engine->compile(distinct_module(2))->is_native());
+}
+
+TEST(NativeBuildBoundsTest, NoBuildsAtAllAndAFullCacheAreCompileErrors) {
+  ScratchCache cache;
+  auto none = engine_with({.cache_dir = cache.path, .max_builds = 0});
+  EXPECT_THROW(none->compile(distinct_module(3)), CompileError);
+  auto small = engine_with({.cache_dir = cache.path, .max_cache_bytes = 1});
+  try {
+    small->compile(distinct_module(4));
+    FAIL() << "built beyond the cache's size";
+  } catch (const CompileError &e) {
+    EXPECT_NE(std::string(e.what()).find("cache is full"), std::string::npos) << e.what();
+  }
+}
+
+TEST(NativeBuildBoundsTest, ARemovalDuringABuildTakesEffectWhenTheBuildEnds) {
+  ScratchCache cache;
+  auto engine = engine_with({.cache_dir = cache.path});
+  auto wasm = distinct_module(5);
+  std::string artifact;
+  try {
+    engine->compile(wasm, {.build = false});
+  } catch (const NotBuilt &e) {
+    artifact = e.artifact;
+  }
+  std::filesystem::path dir = std::filesystem::path(artifact).parent_path();
+  std::string sha = dir.filename().string();
+  {
+    // A build in flight (it holds the module's use lock).
+    native::FileLock building(dir.string() + ".use", native::FileLock::Mode::Shared, nullptr);
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "in-flight") << "x";
+    remove_native_builds(cache.path, sha);
+    EXPECT_TRUE(std::filesystem::exists(dir / "in-flight")) << "removed under a build";
+  }
+  // The next build of it ends by removing what the removal left.
+  auto module = engine->compile(wasm);
+  EXPECT_TRUE(module->is_native());
+  EXPECT_FALSE(std::filesystem::exists(dir));
+  // Marked in use again, its builds stay; a background build stops when its
+  // module's builds are removed.
+  keep_native_builds(cache.path, sha);
+  module = engine->compile(wasm);
+  EXPECT_TRUE(std::filesystem::exists(artifact));
+  remove_native_builds(cache.path, sha);
+  EXPECT_THROW(engine->compile(distinct_module(5), {.stop_when_removed = true}), Interrupted);
+}

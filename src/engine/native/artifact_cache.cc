@@ -229,14 +229,22 @@ void seal(const std::string &path) {
   if (!out) throw EngineError("cannot write " + path);
 }
 
-bool intact(const std::string &path) {
+std::optional<std::string> sealed_contents(const std::string &path) {
   auto bytes = read_all(path);
-  if (!bytes || bytes->size() < kTrailerBytes) return false;
+  if (!bytes || bytes->size() < kTrailerBytes) return std::nullopt;
   size_t body = bytes->size() - kTrailerBytes;
-  if (std::memcmp(bytes->data() + body, kTrailerMagic, sizeof kTrailerMagic) != 0) return false;
+  if (std::memcmp(bytes->data() + body, kTrailerMagic, sizeof kTrailerMagic) != 0)
+    return std::nullopt;
   DigestCtx d;
   d.update(bytes->data(), body);
-  return d.raw() == std::string_view(bytes->data() + body + sizeof kTrailerMagic, kDigestBytes);
+  if (d.raw() != std::string_view(bytes->data() + body + sizeof kTrailerMagic, kDigestBytes))
+    return std::nullopt;
+  bytes->resize(body);
+  return bytes;
+}
+
+bool intact(const std::string &path) {
+  return sealed_contents(path).has_value();
 }
 
 std::optional<std::string> read_failure(const ArtifactPaths &paths) {

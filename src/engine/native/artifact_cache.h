@@ -91,6 +91,8 @@ uint64_t bytes_under(const std::string &dir);
 void seal(const std::string &path);
 // Whether the file is a sealed shared object whose bytes match its trailer.
 bool intact(const std::string &path);
+// Its bytes without the trailer, if it is.
+std::optional<std::string> sealed_contents(const std::string &path);
 
 // The reason the last build failed, if one did; recorded and cleared.
 std::optional<std::string> read_failure(const ArtifactPaths &paths);

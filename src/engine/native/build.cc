@@ -16,6 +16,7 @@
 
 #include "engine/native/artifact_cache.h"
 #include "engine/native/c_glue.h"
+#include "engine/native/object_check.h"
 #include "engine/native/source_check.h"
 #include "toolkit/binary_edit.h"
 #include "toolkit/instrument.h"
@@ -333,6 +334,11 @@ void build_shared_object(std::span<const uint8_t> wasm, const ModuleInfo &info,
   cc.push_back("-Wl,-rpath,$ORIGIN/..");
   cc.push_back("-lm");
   run_or_throw(cc, dir + "/cc.log", tc, should_stop);
+  std::string object = read_file(dir + "/module.so");
+  if (auto why = object_refusal(
+          std::span(reinterpret_cast<const uint8_t *>(object.data()), object.size()),
+          module_object_rules(runtime)))
+    throw BuildError("the native build refused the object it made: " + *why);
   seal(dir + "/module.so");
   place(dir + "/module.so", out_path);
 }

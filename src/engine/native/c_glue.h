@@ -33,7 +33,7 @@ inline constexpr std::string_view kImportModuleName = "h";
 
 // The ABI version of the entry point, bumped when its layout or the way
 // objects are built changes (it is part of every build's cache key).
-inline constexpr int kGlueAbi = 4;
+inline constexpr int kGlueAbi = 5;
 
 // wasm2c's name for `name` (its MangleName, wabt 1.0.32).
 std::string mangle(std::string_view name);

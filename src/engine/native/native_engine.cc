@@ -26,6 +26,7 @@
 #include "engine/native/build.h"
 #include "engine/native/build_bounds.h"
 #include "engine/native/c_glue.h"
+#include "engine/native/object_check.h"
 #include "engine/watchdog.h"
 #include "toolkit/binary.h"
 #include "toolkit/errors.h"
@@ -36,6 +37,10 @@
 namespace pgwasm::engine {
 
 namespace {
+
+std::span<const uint8_t> as_bytes(const std::string &s) {
+  return {reinterpret_cast<const uint8_t *>(s.data()), s.size()};
+}
 
 using native::ArtifactPaths;
 using native::FileLock;
@@ -265,6 +270,8 @@ class NativeEngine : public Engine {
     toolchain_id_ = native::toolchain_id(native_.toolchain, native_.cache_dir);
     runtime_path_ =
         native_.cache_dir + "/" + native::runtime_name(native_.toolchain, toolchain_id_);
+    object_rules_ = native::module_object_rules(
+        std::filesystem::path(runtime_path_).filename().string());
   }
   ~NativeEngine() override {
     // Before the watchdog and the registries they use.
@@ -527,7 +534,7 @@ class NativeEngine : public Engine {
     }
     // One build per artifact, whichever processes want it at once.
     FileLock lock(paths.lock(), FileLock::Mode::Exclusive, stop);
-    if (native::intact(paths.object())) return;  // another process built it meanwhile
+    if (usable(paths.object())) return;  // another process built it meanwhile
     if (native_.max_builds == 0)
       throw CompileError("native builds are turned off (the most builds at once is 0)");
     FileLock slot = native::take_build_slot(
@@ -568,6 +575,14 @@ class NativeEngine : public Engine {
                         : (options.limit_memory ? "mem" : "plain");
   }
 
+  // Whether the object at `path` is sealed, whole, and passes the
+  // inspection before it is mapped (object_check.h). A refused object is
+  // built again, and that build fails if what it makes is refused too.
+  bool usable(const std::string &path) const {
+    auto contents = native::sealed_contents(path);
+    return contents && !native::object_refusal(as_bytes(*contents), object_rules_);
+  }
+
   std::unique_ptr<SharedObject> load(const std::string &path) {
     struct stat st;
     if (stat(path.c_str(), &st) != 0) return nullptr;
@@ -577,7 +592,7 @@ class NativeEngine : public Engine {
       unlink(runtime_path_.c_str());
       return nullptr;
     }
-    if (!native::intact(path)) {
+    if (!usable(path)) {
       unlink(path.c_str());
       return nullptr;
     }
@@ -603,6 +618,7 @@ class NativeEngine : public Engine {
   NativeConfig native_;
   std::string toolchain_id_;
   std::string runtime_path_;  // every module's object links it
+  native::ObjectRules object_rules_;  // what a module's object may be
   uintptr_t stack_limit_ = 0;
   // Live instances by the address of their struct (the watchdog reads it).
   std::mutex states_mutex_;
