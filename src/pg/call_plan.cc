@@ -2,6 +2,7 @@
 
 #include "pg/call_plan.h"
 #include "pg/guard.h"
+#include "toolkit/name_text.h"
 
 namespace pgwasm::pg {
 
@@ -58,7 +59,8 @@ CallPlan &resolve(FunctionCallInfo fcinfo) {
   plan->module = &module;
   plan->export_index = index;
   type_params(*plan, plan->fn.wasm_type());
-  plan->who = "module \"" + module.name + "\", export \"" + plan->fn.source.export_name + "\"";
+  plan->who =
+      "module \"" + module.name + "\", export " + toolkit::quoted_name(plan->fn.source.export_name);
   plan->first_param.clear();
   for (uint16_t i = 0, p = 0; i < plan->fn.args.size(); i++) {
     plan->first_param.push_back(p);

@@ -5,6 +5,7 @@
 #include "pg/budgets.h"
 #include "pg/engine_errors.h"
 #include "pg/guard.h"
+#include "toolkit/name_text.h"
 
 namespace pgwasm::pg {
 
@@ -12,8 +13,8 @@ std::string describe_call(std::string_view module, std::string_view export_name,
                           std::string_view for_export) {
   std::string d = "module \"" + std::string(module) + "\"";
   if (export_name.empty()) return d + " while instantiating it";
-  d += ", export \"" + std::string(export_name) + "\"";
-  if (!for_export.empty()) d += " (for export \"" + std::string(for_export) + "\")";
+  d += ", export " + toolkit::quoted_name(export_name);
+  if (!for_export.empty()) d += " (for export " + toolkit::quoted_name(for_export) + ")";
   return d;
 }
 

@@ -9,6 +9,7 @@
 #include "pg/guard.h"
 #include "pg/message_text.h"
 #include "pg/sql_types.h"
+#include "toolkit/name_text.h"
 
 extern "C" {
 #include "mb/pg_wchar.h"
@@ -74,7 +75,7 @@ std::vector<Oid> create_export_functions(std::string_view module_name, std::stri
     else if (name.size() >= NAMEDATALEN)
       why = "the name " + name + " is longer than " + std::to_string(NAMEDATALEN - 1) + " bytes";
     if (why) {
-      skipped.push_back("\"" + message_text(e.name, 200) + "\" (" + *why + ")");
+      skipped.push_back(message_text(toolkit::quoted_name(e.name), 200) + " (" + *why + ")");
       continue;
     }
     std::string args = *sql_type_list(ft->params);

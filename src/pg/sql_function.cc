@@ -4,6 +4,7 @@
 
 #include "pg/guard.h"
 #include "pg/sql_function.h"
+#include "toolkit/name_text.h"
 
 namespace pgwasm::pg {
 
@@ -185,19 +186,19 @@ uint32_t bind_export(const SqlFunction &fn, const LoadedModule &module) {
   if (!index)
     throw SqlError(
         ERRCODE_UNDEFINED_FUNCTION,
-        "wasm module \"" + module.name + "\" has no export \"" + want + "\"", "",
+        "wasm module \"" + module.name + "\" has no export " + toolkit::quoted_name(want), "",
         "See its exports with: SELECT * FROM wasm.module_exports('" + module.name + "');");
   const auto *type = std::get_if<FuncType>(&info.exports[*index].type);
   if (!type)
     throw SqlError(ERRCODE_WRONG_OBJECT_TYPE,
-                   "export \"" + want + "\" of wasm module \"" + module.name + "\" is a " +
-                       std::string(to_string(kind_of(info.exports[*index].type))) +
+                   "export " + toolkit::quoted_name(want) + " of wasm module \"" + module.name +
+                       "\" is a " + std::string(to_string(kind_of(info.exports[*index].type))) +
                        ", not a function");
   FuncType expected = fn.wasm_type();
   if (*type != expected)
     throw SqlError(ERRCODE_INVALID_FUNCTION_DEFINITION,
-                   "function " + fn.signature + " does not match export \"" + want +
-                       "\" of wasm module \"" + module.name + "\"",
+                   "function " + fn.signature + " does not match export " +
+                       toolkit::quoted_name(want) + " of wasm module \"" + module.name + "\"",
                    "With abi=" + std::string(abi_name(fn.source.abi)) + ", the SQL signature " +
                        fn.sql_type_string() + " needs the Wasm type " + to_string(expected) +
                        "; the export's type is " + to_string(*type) + ".");

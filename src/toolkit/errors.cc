@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "toolkit/name_text.h"
+
 namespace pgwasm::toolkit {
 
 static std::string describe_binary(BinaryError::Kind kind, size_t offset, const std::string &msg) {
@@ -12,18 +14,19 @@ static std::string describe_binary(BinaryError::Kind kind, size_t offset, const 
          msg + where;
 }
 
+// wabt's messages quote the module's names as they are, zero bytes included.
 BinaryError::BinaryError(Kind k, size_t off, std::string msg)
-    : std::runtime_error(describe_binary(k, off, msg)),
+    : std::runtime_error(describe_binary(k, off, escaped_controls(msg))),
       kind(k),
       offset(off),
-      message(std::move(msg)) {}
+      message(escaped_controls(msg)) {}
 
 TextError::TextError(int l, int c, std::string msg, Kind k)
     : std::runtime_error("line " + std::to_string(l) + ", column " + std::to_string(c) + ": " +
-                         msg),
+                         escaped_controls(msg)),
       kind(k),
       line(l),
       column(c),
-      message(std::move(msg)) {}
+      message(escaped_controls(msg)) {}
 
 }  // namespace pgwasm::toolkit

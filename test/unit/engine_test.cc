@@ -201,6 +201,24 @@ TEST_F(EngineTest, CompileErrorsAndLinkErrors) {
   EXPECT_THROW(engine_->instantiate(module, {}), LinkError);
 }
 
+// A module's names reach messages whole and escaped (a zero byte once cut
+// the message at it).
+TEST_F(EngineTest, LinkErrorsShowNamesEscaped) {
+  auto f = engine_->host_function({{ValType::I32}, {}},
+                                  [](HostCall &, std::span<const Value>, std::span<Value>) {});
+  auto module =
+      engine_->compile(toolkit::assemble_wat(R"((module (import "h\00" "f\00g\0a" (func))))"));
+  std::shared_ptr<Extern> imports[] = {f};
+  try {
+    engine_->instantiate(module, imports);
+    FAIL();
+  } catch (const LinkError &e) {
+    EXPECT_STREQ(e.what(),
+                 "import \"h\\00\".\"f\\00g\\0a\": incompatible import type: expected () -> (), "
+                 "got (i32) -> ()");
+  }
+}
+
 TEST_F(EngineTest, StartFunctionTrapIsReported) {
   auto module =
       engine_->compile(toolkit::assemble_wat("(module (func $s unreachable) (start $s))"));

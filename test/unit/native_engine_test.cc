@@ -385,6 +385,19 @@ TEST_F(NativeEngineTest, HostGlobalsMemoriesAndTablesAreImported) {
   EXPECT_THROW(engine_->host_memory({{65, {}}, false}), LinkError);  // the cap is 64 pages
 }
 
+// A module's names reach messages whole and escaped (a zero byte once cut
+// the message at it).
+TEST_F(NativeEngineTest, LinkErrorsShowNamesEscaped) {
+  auto g = engine_->host_global({ValType::I32, true}, Value::make_i32(1));
+  try {
+    instantiate(R"((module (import "env\00" "g\00\1f" (global i64))))", {g});
+    FAIL();
+  } catch (const LinkError &e) {
+    EXPECT_STREQ(e.what(),
+                 "import 0 (\"env\\00\".\"g\\00\\1f\"): a global of another type or mutability");
+  }
+}
+
 TEST_F(NativeEngineTest, ExportsLinkInstances) {
   auto a = instantiate(R"((module
     (memory (export "mem") 1)

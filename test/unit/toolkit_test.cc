@@ -3,6 +3,7 @@
 #include "toolkit/binary.h"
 #include "toolkit/binary_edit.h"
 #include "toolkit/global_module.h"
+#include "toolkit/name_text.h"
 #include "toolkit/text.h"
 #include "toolkit/trampoline.h"
 
@@ -41,6 +42,19 @@ TEST(Text, SyntaxErrorHasLineAndColumn) {
 
 TEST(Text, TypeErrorIsReported) {
   EXPECT_THROW(assemble_wat("(module (func (result i32) f32.const 1))"), TextError);
+}
+
+// A module's names in messages: a zero byte must not cut the C string they
+// go into, nor a control byte break the line.
+TEST(NameText, EscapesControlBytesQuotesAndBackslashes) {
+  using namespace std::string_literals;
+  EXPECT_EQ(quoted_name("fd_write"), "\"fd_write\"");
+  EXPECT_EQ(quoted_name("a\0b"s), "\"a\\00b\"");
+  EXPECT_EQ(quoted_name("\n\t\x1f\x7f"), "\"\\0a\\09\\1f\\7f\"");
+  EXPECT_EQ(quoted_name("say \"hi\" \\ bye"), "\"say \\\"hi\\\" \\\\ bye\"");
+  EXPECT_EQ(quoted_name("h\xC3\xA9 \xF0\x9F\x98\x80"), "\"h\xC3\xA9 \xF0\x9F\x98\x80\"");
+  EXPECT_EQ(quoted_name(""), "\"\"");
+  EXPECT_EQ(escaped_controls("import \"m\0\"\"f\": x\\y"s), "import \"m\\00\"\"f\": x\\y");
 }
 
 TEST(Binary, MalformedHasOffset) {

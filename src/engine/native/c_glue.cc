@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "toolkit/instrument.h"
+#include "toolkit/name_text.h"
 
 namespace pgwasm::engine::native {
 
@@ -231,7 +232,8 @@ std::string c_glue(const ModuleInfo &info) {
   // else what wasm2c's accessor returns.
   for (const auto &imp : info.imports) {
     if (const auto *type = std::get_if<FuncType>(&imp.type))
-      check_type(*type, "import \"" + imp.module + "\".\"" + imp.name + "\"");
+      check_type(*type, "import " + toolkit::quoted_name(imp.module) + "." +
+                            toolkit::quoted_name(imp.name));
     else
       pointer_type(imp.type);  // throws Unsupported for a v128 global
   }

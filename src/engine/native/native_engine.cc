@@ -31,6 +31,7 @@
 #include "toolkit/binary.h"
 #include "toolkit/errors.h"
 #include "toolkit/instrument.h"
+#include "toolkit/name_text.h"
 #include "toolkit/shape.h"
 #include "toolkit/worker.h"
 
@@ -720,8 +721,8 @@ std::unique_ptr<Instance> NativeEngine::instantiate(
   bool shares_funcrefs = false;
   for (size_t i = 0; i < n; i++) {
     const auto &imp = wanted[i];
-    std::string what =
-        "import " + std::to_string(i) + " (\"" + imp.module + "\".\"" + imp.name + "\")";
+    std::string what = "import " + std::to_string(i) + " (" + toolkit::quoted_name(imp.module) +
+                       "." + toolkit::quoted_name(imp.name) + ")";
     const Extern *given = imports[i].get();
     if (!given) throw LinkError(what + " is missing");
     if (const auto *type = std::get_if<FuncType>(&imp.type)) {
@@ -842,8 +843,9 @@ void *NativeInstance::export_pointer(uint32_t export_index, FuncRef *func) {
     throw EngineError("no export " + std::to_string(export_index));
   void *p = entry().any_export(state_->storage.get(), export_index, func);
   if (!p)
-    throw EngineError("the native engine cannot pass export \"" + exports[export_index].name +
-                      "\": it takes or returns a type the engine does not pass");
+    throw EngineError("the native engine cannot pass export " +
+                      toolkit::quoted_name(exports[export_index].name) +
+                      ": it takes or returns a type the engine does not pass");
   return p;
 }
 
@@ -879,9 +881,10 @@ void NativeInstance::call(uint32_t export_index, const Value *args, Value *resul
   const auto &exports = info().exports;
   if (export_index >= exports.size() || export_index >= entry().exports ||
       !entry().calls[export_index])
-    throw EngineError("the native engine cannot call export \"" +
-                      (export_index < exports.size() ? exports[export_index].name : std::string()) +
-                      "\": it takes or returns a type the engine does not pass");
+    throw EngineError(
+        "the native engine cannot call export " +
+        toolkit::quoted_name(export_index < exports.size() ? exports[export_index].name : "") +
+        ": it takes or returns a type the engine does not pass");
   const auto &type = std::get<FuncType>(exports[export_index].type);
   // Slots: one per value, and never none (a C array of zero elements); the
   // FuncRefs funcref slots point to. On the stack unless there are many.

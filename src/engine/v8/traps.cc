@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/errors.h"
+#include "toolkit/name_text.h"
 #include "toolkit/trampoline.h"
 
 namespace pgwasm::engine::v8impl {
@@ -57,7 +58,8 @@ std::vector<std::string> guest_frames(v8::Isolate *iso, const v8::TryCatch &tc) 
     if (!f->IsWasm()) continue;
     std::string script = utf8(iso, f->GetScriptName());
     if (script.find(toolkit::CallTrampoline::kModuleName) != std::string::npos) continue;
-    std::string name = utf8(iso, f->GetFunctionName());
+    // The name section's names are the module's: any bytes.
+    std::string name = toolkit::escaped_controls(utf8(iso, f->GetFunctionName()));
     if (name.empty()) name = "(unnamed)";
     char where[48];
     std::snprintf(where, sizeof where, " at byte offset %d", f->GetColumn() - 1);
@@ -70,7 +72,21 @@ std::vector<std::string> guest_frames(v8::Isolate *iso, const v8::TryCatch &tc) 
 
 std::string exception_message(v8::Isolate *iso, const v8::TryCatch &tc) {
   if (tc.Exception().IsEmpty()) return "unknown error";
-  return utf8(iso, tc.Exception());
+  // Its text names what the module named (imports, exports, functions).
+  v8::String::Utf8Value text(iso, tc.Exception());
+  if (*text) return toolkit::escaped_controls({*text, static_cast<size_t>(text.length())});
+  // Making a string of an error runs JavaScript (Error.prototype.toString),
+  // which needs stack: right after a stack overflow in a guest the host
+  // called from a host function (a re-entrant cabi_realloc), the stack is
+  // still all but exhausted and it fails. The message V8 made when it threw
+  // has the same text, "Uncaught RangeError: ...", and is read without
+  // running anything.
+  v8::Local<v8::Message> message = tc.Message();
+  if (message.IsEmpty()) return "(unprintable exception)";
+  std::string made = utf8(iso, message->Get());
+  std::string_view bare = made;
+  if (starts_with(bare, "Uncaught ")) bare.remove_prefix(9);
+  return toolkit::escaped_controls(bare);
 }
 
 // V8 names the JS API call in its messages ("WebAssembly.Instance(): ...");

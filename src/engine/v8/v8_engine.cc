@@ -12,6 +12,7 @@
 #include "toolkit/binary.h"
 #include "toolkit/binary_edit.h"
 #include "toolkit/instrument.h"
+#include "toolkit/name_text.h"
 #include "toolkit/trampoline.h"
 
 namespace pgwasm::engine::v8impl {
@@ -328,6 +329,11 @@ v8::Local<v8::Object> V8Engine::new_instance(v8::Local<v8::WasmModuleObject> mod
       .As<v8::Object>();
 }
 
+// "\"module\".\"name\"" of an import, for messages.
+static std::string import_name(const ImportDesc &d) {
+  return toolkit::quoted_name(d.module) + "." + toolkit::quoted_name(d.name);
+}
+
 // The trampoline's import and export for an export of the module.
 static std::string trampoline_name(const ExportDesc &e, int32_t index) {
   return kind_of(e.type) == ExternKind::Global ? toolkit::trampoline_global_export(index)
@@ -346,7 +352,7 @@ std::unique_ptr<Instance> V8Engine::instantiate(std::shared_ptr<const Module> mo
   auto ctx = context();
   for (const auto &desc : info.imports)
     if (const auto *g = std::get_if<GlobalType>(&desc.type); g && v8_cannot_import(*g))
-      throw LinkError("import " + desc.module + "." + desc.name +
+      throw LinkError("import " + import_name(desc) +
                       ": V8 10.2 cannot import an immutable v128 global");
   auto instance = std::make_unique<V8Instance>(*this, module);
 
@@ -354,14 +360,14 @@ std::unique_ptr<Instance> V8Engine::instantiate(std::shared_ptr<const Module> mo
   for (size_t i = 0; i < imports.size(); i++) {
     const auto &desc = info.imports[i];
     auto *ext = dynamic_cast<V8Extern *>(imports[i].get());
-    if (!ext) throw LinkError("import " + desc.module + "." + desc.name + " is not provided");
+    if (!ext) throw LinkError("import " + import_name(desc) + " is not provided");
     // V8 checks the type of every import except a host function's: to V8 it
     // is a JS function, callable with any signature.
     const auto *want = std::get_if<FuncType>(&desc.type);
     const auto *have = std::get_if<FuncType>(&ext->type_);
     if (want && have && *want != *have)
-      throw LinkError("import " + desc.module + "." + desc.name + ": incompatible import type: " +
-                      "expected " + to_string(*want) + ", got " + to_string(*have));
+      throw LinkError("import " + import_name(desc) + ": incompatible import type: " + "expected " +
+                      to_string(*want) + ", got " + to_string(*have));
     const auto &key = module->import_keys_[i];
     auto mod_key = js_string(isolate_, key.first);
     v8::Local<v8::Value> ns;

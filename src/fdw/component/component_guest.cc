@@ -17,6 +17,7 @@
 #include "pg/abi/msgpack_reader.h"
 #include "pg/abi/msgpack_values.h"
 #include "services/rfc3339.h"
+#include "toolkit/name_text.h"
 
 namespace pgwasm::fdw {
 
@@ -108,10 +109,11 @@ ComponentGuest::ComponentGuest(FdwGuest &owner, pg::LoadedModule &module)
                        const std::string &what) -> uint32_t {
     auto index = info.export_index(name);
     const auto *ft = index ? std::get_if<FuncType>(&info.exports[*index].type) : nullptr;
-    if (!ft) refuse(what + ": its core module has no function \"" + name + "\"");
+    if (!ft) refuse(what + ": its core module has no function " + toolkit::quoted_name(name));
     if (!(*ft == type))
-      refuse(what + ": core function \"" + name + "\" is " + to_string(ExternType(*ft)) +
-             ", the canonical ABI gives " + to_string(ExternType(type)));
+      refuse(what + ": core function " + toolkit::quoted_name(name) + " is " +
+             to_string(ExternType(*ft)) + ", the canonical ABI gives " +
+             to_string(ExternType(type)));
     return *index;
   };
   std::string realloc_name;
@@ -119,7 +121,8 @@ ComponentGuest::ComponentGuest(FdwGuest &owner, pg::LoadedModule &module)
     if (f.options.string_encoding != tc::StringEncoding::Utf8)
       refuse("export " + f.name + " uses a string encoding other than UTF-8");
     if (!f.options.memory.empty() && f.options.memory != "memory")
-      refuse("its canonical options name memory \"" + f.options.memory + "\", not \"memory\"");
+      refuse("its canonical options name memory " + toolkit::quoted_name(f.options.memory) +
+             ", not \"memory\"");
     if (!f.options.realloc.empty()) realloc_name = f.options.realloc;
   }
   for (const auto &f : package_->package.lowered) {

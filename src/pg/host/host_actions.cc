@@ -8,8 +8,7 @@
 namespace pgwasm::pg::host {
 
 void guest_log(int elevel, std::string_view text, std::string_view prefix) {
-  std::string msg = std::string(prefix) + message_text(text);
-  pg_guard([&] { ereport(elevel, (errmsg_internal("%s", msg.c_str()))); });
+  send_guest_message(elevel, text, prefix);
 }
 
 void guest_raise(std::string_view text) {

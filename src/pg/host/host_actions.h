@@ -8,7 +8,8 @@
 namespace pgwasm::pg::host {
 
 // Reports a guest's message at a PostgreSQL level (DEBUG1, LOG, INFO,
-// NOTICE, WARNING), after `prefix` (the host's own words).
+// NOTICE, WARNING), after `prefix` (the host's own words), within the
+// call's share of the log (send_guest_message in guest_call.h).
 void guest_log(int elevel, std::string_view text, std::string_view prefix = {});
 
 // Raises an ERROR with the guest's message (SQLSTATE P0001, like RAISE).

@@ -7,6 +7,7 @@
 #include "pg/host/host_functions.h"
 
 #include "fdw/component/component_guest.h"
+#include "toolkit/name_text.h"
 
 namespace pgwasm::pg::host {
 
@@ -40,11 +41,12 @@ std::optional<std::string> unsatisfied_import(const ImportDesc &import) {
     module_known = true;
     if (f.name == import.name) same_name.push_back(&f);
   }
-  if (!module_known) return "the host provides no module \"" + import.module + "\"";
+  if (!module_known) return "the host provides no module " + toolkit::quoted_name(import.module);
   if (kind_of(import.type) != ExternKind::Func)
-    return "the host provides only functions in module \"" + import.module + "\"";
+    return "the host provides only functions in module " + toolkit::quoted_name(import.module);
   if (same_name.empty())
-    return "module \"" + import.module + "\" has no function \"" + import.name + "\"";
+    return "module " + toolkit::quoted_name(import.module) + " has no function " +
+           toolkit::quoted_name(import.name);
   std::string types;
   for (const auto *f : same_name) types += (types.empty() ? "" : " or ") + to_string(f->type);
   return "the host's function has type " + types;
@@ -53,8 +55,8 @@ std::optional<std::string> unsatisfied_import(const ImportDesc &import) {
 std::optional<std::string> check_imports(const ModuleInfo &info) {
   for (const auto &imp : info.imports) {
     if (auto why = unsatisfied_import(imp))
-      return "import \"" + imp.module + "\".\"" + imp.name + "\" (" + to_string(imp.type) +
-             ") is not provided: " + *why;
+      return "import " + toolkit::quoted_name(imp.module) + "." + toolkit::quoted_name(imp.name) +
+             " (" + to_string(imp.type) + ") is not provided: " + *why;
   }
   return std::nullopt;
 }

@@ -93,31 +93,25 @@ Value ret(int32_t err) {
 // ---------------------------------------------------------------------------
 // stdout and stderr: lines in the server log.
 
-void emit_line(GuestCall &gc, int fd, std::string line) {
-  log_output_line(gc, fd, line);
-}
-
-// Appends `data` to the stream's unfinished line, logging each line it
-// completes. A line reaching kMaxLine is logged as a piece, cut before a
-// UTF-8 character that would straddle the cut.
+// Appends `data` to the stream's unfinished line, taking each line it
+// completes for the log. A line reaching kMaxLine is taken as a piece, cut
+// before a UTF-8 character that would straddle the cut.
 void append_output(GuestCall &gc, int fd, std::string_view data) {
-  // Past a call's share of the log, output is only counted (flush_output
-  // says how much): a guest cannot flood the log, or spend the host's time
-  // on it.
-  size_t room_in_call = kMaxOutputPerCall - std::min(gc.output_logged, kMaxOutputPerCall);
-  if (data.size() > room_in_call) {
-    gc.output_dropped += data.size() - room_in_call;
-    data = data.substr(0, room_in_call);
-  }
-  gc.output_logged += data.size();
   std::string &tail = gc.output[fd - 1];
   while (!data.empty()) {
+    // Past a call's share of the log, output is only counted (flush_output
+    // says how much): a guest cannot flood the log, or spend the host's time
+    // on it.
+    if (!output_goes_to_log(gc, tail.size() + data.size())) {
+      tail.clear();
+      return;
+    }
     size_t room = kMaxLine - tail.size();
-    size_t newline = data.find('\n');
+    size_t newline = data.substr(0, room + 1).find('\n');  // not past the line's end
     if (newline != std::string_view::npos && newline <= room) {
       tail.append(data.substr(0, newline));
       data.remove_prefix(newline + 1);
-      emit_line(gc, fd, std::move(tail));
+      log_output_line(gc, fd, tail, tail.size() + 1);
       tail.clear();
     } else if (data.size() <= room) {
       tail.append(data);
@@ -132,10 +126,8 @@ void append_output(GuestCall &gc, int fd, std::string_view data) {
         while (lead > 0 && cut - lead < 3 && continuation(tail[lead - 1])) lead--;
         if (lead > 0 && static_cast<uint8_t>(tail[lead - 1]) >= 0xC0) cut = lead - 1;
       }
-      std::string rest = tail.substr(cut);
-      tail.resize(cut);
-      emit_line(gc, fd, std::move(tail));
-      tail = std::move(rest);
+      log_output_line(gc, fd, std::string_view(tail).substr(0, cut), cut);
+      tail.erase(0, cut);
     }
   }
 }

@@ -12,15 +12,22 @@
 //   misaligned  returns an odd address for an alignment of 4
 //               (context.get-columns: a list of handles)
 //   trap        traps inside cabi_realloc (options.require)
+//   recurse     recurses without bound inside cabi_realloc: the stack
+//               overflows in a guest call the host makes from a host
+//               function (options.require)
+//   deep        a good allocator, but begin-scan recurses without bound,
+//               calling options.require at every level: the stack runs out
+//               in the host, or in the cabi_realloc it calls
 // Without a fault (or after the faulty call, which the host must not let
 // return normally) the table has one column and one row, 'ok'.
 #define WIT_VERSION "0.1.0"
 #define CABI_CUSTOM_REALLOC
 #include "cabi.h"
 
-enum { GOOD, OOB, WRAP, MISALIGNED, TRAP };
+enum { GOOD, OOB, WRAP, MISALIGNED, TRAP, RECURSE, DEEP };
 static int mode = GOOD;
 static int rows;
+static volatile u32 depth;  // work after the call: no tail call to make a loop of
 
 __attribute__((export_name("cabi_realloc"))) void *cabi_realloc(void *old, u32 old_size, u32 align,
                                                                 u32 new_size) {
@@ -32,8 +39,26 @@ __attribute__((export_name("cabi_realloc"))) void *cabi_realloc(void *old, u32 o
       return align > 1 ? p + 1 : p;
     }
     case TRAP: __builtin_trap();
+    case RECURSE: {
+      void *p = cabi_realloc(old, old_size, align, new_size);
+      depth++;
+      return p;
+    }
     default: return good_realloc(old, old_size, align, new_size);
   }
+}
+
+// Asks for an option at every level of a recursion that ends only with the
+// stack. Nothing on the shadow stack in linear memory (which would run into
+// the data, `mode` included, long before the engine's stack runs out).
+static tagged_str deep_option;
+static u32 deep(u32 ctx) {
+  u32 opts = get_options(ctx, OPTIONS_TABLE);
+  options_require(opts, "object", 6, &deep_option);
+  options_drop(opts);
+  u32 n = mode == DEEP ? deep(ctx) + 1 : 0;
+  depth++;
+  return n;
 }
 
 HOST_VERSION_REQUIREMENT()
@@ -47,12 +72,16 @@ EXPORT("begin-scan") export_ret *begin_scan(u32 ctx) {
          : str_eq(f, "wrap")       ? WRAP
          : str_eq(f, "misaligned") ? MISALIGNED
          : str_eq(f, "trap")       ? TRAP
+         : str_eq(f, "recurse")    ? RECURSE
+         : str_eq(f, "deep")       ? DEEP
                                    : GOOD;
   if (mode == MISALIGNED) {
     list cols;
     context_get_columns(ctx, &cols);
     mode = GOOD;
     for (u32 i = 0; i < cols.len; i++) column_drop(((const u32 *)cols.ptr)[i]);
+  } else if (mode == DEEP) {
+    deep(ctx);
   } else if (mode != GOOD) {
     option_require(ctx, OPTIONS_TABLE, "object", &v);
     mode = GOOD;

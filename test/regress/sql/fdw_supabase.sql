@@ -404,7 +404,12 @@ SELECT f AS fault, component_error(format('SELECT * FROM %I', 'bad_handle_' || f
                       'drop_context_twice', 'keep_borrow', 'leak', 'row_never_given',
                       'row_after_return']) AS f;
 -- A cabi_realloc that returns garbage: out of memory's bounds, wrapping,
--- misaligned, trapping.
+-- misaligned, trapping. The stack exhausted in a guest call the host makes
+-- while it serves the guest's options.require is 54001 like any stack
+-- overflow: a cabi_realloc recursing without bound, and a guest recursing
+-- without bound with options.require at every level, whose stack runs out
+-- in the cabi_realloc the host calls (on V8 once HV000 "(unprintable
+-- exception)": V8 could not make a string of the error with no stack left).
 \set bad_url 'file://' :guests '/bad_realloc.wasm'
 CREATE SERVER bad_realloc FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
     fdw_package_url :'bad_url', fdw_package_name 'pg-wasm:bad-realloc',
@@ -414,14 +419,14 @@ SELECT * FROM bad_realloc_ok;
 DO $$
 DECLARE f text;
 BEGIN
-    FOREACH f IN ARRAY ARRAY['oob', 'wrap', 'misaligned', 'trap'] LOOP
+    FOREACH f IN ARRAY ARRAY['oob', 'wrap', 'misaligned', 'trap', 'recurse', 'deep'] LOOP
         EXECUTE format('CREATE FOREIGN TABLE %I (s text) SERVER bad_realloc OPTIONS (object %L, fault %L)',
                        'bad_realloc_' || f, 'object', f);
     END LOOP;
 END $$;
 SELECT f AS fault, component_error(format('SELECT * FROM %I', 'bad_realloc_' || f)),
        (SELECT s FROM bad_realloc_ok WHERE f IS NOT NULL) AS after
-    FROM unnest(ARRAY['oob', 'wrap', 'misaligned', 'trap']) AS f;
+    FROM unnest(ARRAY['oob', 'wrap', 'misaligned', 'trap', 'recurse', 'deep']) AS f;
 -- After all that, the same session still works.
 SELECT count(*) AS still_working FROM github.events;
 SELECT * FROM bad_string_ok;

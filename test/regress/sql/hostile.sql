@@ -380,3 +380,12 @@ SELECT wasm.drop_module('swap'), wasm.drop_module('vault');
 SELECT wasm.load_module_wat('reserved_name', $$(module
   (func (export "\00pg_wasm_fuel") (result i32) i32.const 1))$$);
 SELECT count(*) AS loaded FROM wasm.modules WHERE name = 'reserved_name';
+-- A zero byte in an imported name (valid UTF-8, "\00" in the text format)
+-- once cut the error at it ('import "a'): every name a module chose reaches
+-- a message escaped as the text format writes it, control bytes, quotes and
+-- backslashes included.
+SELECT wasm.load_module_wat('nul_table', $$(module (import "a\00b" "t\00u" (table 1 funcref)))$$);
+SELECT wasm.load_module_wat('nul_function',
+    $$(module (import "pg_wasm" "lo\00g" (func (param i32 i32 i32))))$$);
+SELECT wasm.load_module_wat('nul_global', $$(module (import "env" "g\00\0a\"\\" (global i32)))$$);
+SELECT count(*) AS loaded FROM wasm.modules WHERE name LIKE 'nul\_%';
