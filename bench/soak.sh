@@ -6,7 +6,11 @@
 # end; fails on any error but the trapping function's trap, on a wrong result
 # (one neither version gives), on a lost connection or a crashed backend.
 #
-#   bench/soak.sh [-c clients] [-T seconds]      (default 8 x 60; CI: -c 2 -T 15)
+#   bench/soak.sh [-c clients] [-T seconds] [-i ms] [-e engine]
+#
+# Defaults: 8 clients x 60 s, a replace every 1000 ms, the database's
+# wasm.engine (auto); CI runs -c 2 -T 15, and -c 4 -T 15 -i 200 -e native
+# (sessions building natively what is replaced under them).
 #
 # Uses the extension installed from $BUILD_DIR (default build; scripts/build.sh
 # builds and installs it) and that tree's throwaway cluster, started and
@@ -23,15 +27,24 @@ DB=pg_wasm_soak
 
 clients=8
 seconds=60
-while getopts "c:T:h" opt; do
+every_ms=1000
+engine=
+while getopts "c:T:i:e:h" opt; do
   case "$opt" in
     c) clients=$OPTARG ;;
     T) seconds=$OPTARG ;;
-    *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    i) every_ms=$OPTARG ;;
+    e) engine=$OPTARG ;;
+    *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
 [[ "$clients" =~ ^[1-9][0-9]*$ && "$seconds" =~ ^[1-9][0-9]*$ && $seconds -ge 4 ]] \
   || { echo "soak: -c needs a positive number, -T at least 4 (seconds)" >&2; exit 2; }
+[[ "$every_ms" =~ ^[1-9][0-9]*$ ]] || { echo "soak: -i needs a positive number (ms)" >&2; exit 2; }
+[[ -z "$engine" || "$engine" =~ ^(auto|v8|native)$ ]] \
+  || { echo "soak: -e takes auto, v8 or native" >&2; exit 2; }
+# The clients' and the replacer's engine.
+engine_option=${engine:+-c wasm.engine=$engine}
 
 for f in versioned versioned_v2 collatz text split; do
   [ -f "$BUILD_DIR/guests/$f.wasm" ] \
@@ -77,16 +90,16 @@ log_start=$(stat -c %s "$LOG")
 # bounded in time: pgbench by -T, the replacer by its own deadline and
 # statement_timeout, both by timeout(1).
 threads=$((clients < 2 ? clients : 2))
-echo "soak: $clients clients x $seconds s, the module replaced every second"
-timeout $((seconds + 60)) "$PGBIN/pgbench" -n -M prepared -c "$clients" -j "$threads" -T "$seconds" \
+echo "soak: $clients clients x $seconds s, the module replaced every $every_ms ms${engine:+, wasm.engine = $engine}"
+PGOPTIONS="$engine_option" timeout $((seconds + 60)) "$PGBIN/pgbench" -n -M prepared -c "$clients" -j "$threads" -T "$seconds" \
   -f "$HERE/soak/numeric.sql@3" -f "$HERE/soak/text.sql@3" \
   -f "$HERE/soak/set.sql@2" -f "$HERE/soak/trap.sql@2" \
   >"$work/pgbench.out" 2>"$work/pgbench.err" &
 pgbench_pid=$!
 pids+=("$pgbench_pid")
-PGAPPNAME="soak replacer" PGOPTIONS="-c statement_timeout=$(((seconds + 30) * 1000))" \
+PGAPPNAME="soak replacer" PGOPTIONS="-c statement_timeout=$(((seconds + 30) * 1000)) $engine_option" \
   timeout $((seconds + 60)) "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 \
-  -c "CALL soak.replacer($seconds)" >"$work/replacer.out" 2>&1 &
+  -c "CALL soak.replacer($seconds, $every_ms / 1000.0)" >"$work/replacer.out" 2>&1 &
 replacer_pid=$!
 pids+=("$replacer_pid")
 

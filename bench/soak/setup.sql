@@ -164,17 +164,17 @@ EXCEPTION WHEN OTHERS THEN
     INSERT INTO soak.errors (script, sqlstate, message, detail) VALUES ('trap', st, msg, det);
 END $$;
 
--- The replacer: one session that, every second for `seconds`, replaces the
--- module with its other version, commits, and checks that it runs the new
--- code itself at once (numbers and text).
-CREATE PROCEDURE replacer(seconds float8) LANGUAGE plpgsql AS $$
+-- The replacer: one session that, every `every` seconds for `seconds`,
+-- replaces the module with its other version, commits, and checks that it
+-- runs the new code itself at once (numbers and text).
+CREATE PROCEDURE replacer(seconds float8, every float8 DEFAULT 1) LANGUAGE plpgsql AS $$
 DECLARE
     deadline timestamptz := clock_timestamp() + make_interval(secs => seconds);
     next int4 := 2;
     st text; msg text; det text;
 BEGIN
-    WHILE clock_timestamp() + interval '1 second' < deadline LOOP
-        PERFORM pg_sleep(1);
+    WHILE clock_timestamp() + make_interval(secs => every) < deadline LOOP
+        PERFORM pg_sleep(every);
         BEGIN
             PERFORM wasm.load_module('versioned', code, replace => true)
             FROM soak.versions WHERE version = next;

@@ -170,6 +170,16 @@ bool module_sha256_in_use(std::string_view sha256) {
   return used;
 }
 
+std::vector<std::string> module_sha256s() {
+  std::vector<std::string> shas;
+  with_catalog_access([&] {
+    execute("SELECT DISTINCT sha256 FROM wasm.modules", 0, nullptr, nullptr, true, SPI_OK_SELECT);
+    for (uint64 i = 0; i < SPI_processed; i++)
+      shas.push_back(text_of(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+  });
+  return shas;
+}
+
 std::vector<std::string> module_names() {
   std::vector<std::string> names;
   with_catalog_access([&] {

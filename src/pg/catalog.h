@@ -37,6 +37,8 @@ std::vector<std::string> module_names();
 // and whether any module has it (for the native engine's builds).
 std::optional<std::vector<uint8_t>> module_code_by_sha256(std::string_view sha256);
 bool module_sha256_in_use(std::string_view sha256);
+// The sha256 of every module's code.
+std::vector<std::string> module_sha256s();
 
 struct FunctionRef {
   Oid oid;

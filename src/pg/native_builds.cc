@@ -178,7 +178,14 @@ void build_in_worker(const BuildRequest &req) {
     });
   };
   std::optional<std::vector<uint8_t>> code;
-  in_transaction([&] { code = catalog::module_code_by_sha256(sha); });
+  std::vector<std::string> code_in_use;
+  in_transaction([&] {
+    code = catalog::module_code_by_sha256(sha);
+    code_in_use = catalog::module_sha256s();
+  });
+  // Builds a process left when it died between a build and its removal (a
+  // load that never committed, a drop): gone once an hour has passed.
+  engine::remove_unused_native_builds(cache_path(), code_in_use, std::chrono::hours(1));
   if (!code) {
     remove_builds(sha);
     return;

@@ -635,9 +635,8 @@ TEST(NativeBuildBoundsTest, ARemovalDuringABuildTakesEffectWhenTheBuildEnds) {
   std::filesystem::path dir = std::filesystem::path(artifact).parent_path();
   std::string sha = dir.filename().string();
   {
-    // A build in flight (it holds the module's use lock).
-    native::FileLock building(dir.string() + ".use", native::FileLock::Mode::Shared, nullptr);
-    std::filesystem::create_directories(dir);
+    // A build in flight (it holds the module's directory).
+    auto building = native::FileLock::building(native::ArtifactPaths(artifact), nullptr);
     std::ofstream(dir / "in-flight") << "x";
     remove_native_builds(cache.path, sha);
     EXPECT_TRUE(std::filesystem::exists(dir / "in-flight")) << "removed under a build";
@@ -646,11 +645,17 @@ TEST(NativeBuildBoundsTest, ARemovalDuringABuildTakesEffectWhenTheBuildEnds) {
   auto module = engine->compile(wasm);
   EXPECT_TRUE(module->is_native());
   EXPECT_FALSE(std::filesystem::exists(dir));
-  // Marked in use again, its builds stay; a background build stops when its
-  // module's builds are removed.
+  // A background build stops when its module's builds are removed during
+  // it; marked in use again, they stay.
+  auto removed_during_a_build = [&] {
+    auto building = native::FileLock::building(native::ArtifactPaths(artifact), nullptr);
+    remove_native_builds(cache.path, sha);
+  };
+  removed_during_a_build();
+  EXPECT_THROW(engine->compile(wasm, {.stop_when_removed = true}), Interrupted);
+  EXPECT_FALSE(std::filesystem::exists(dir));
+  removed_during_a_build();
   keep_native_builds(cache.path, sha);
-  module = engine->compile(wasm);
+  EXPECT_TRUE(engine->compile(wasm, {.stop_when_removed = true})->is_native());
   EXPECT_TRUE(std::filesystem::exists(artifact));
-  remove_native_builds(cache.path, sha);
-  EXPECT_THROW(engine->compile(distinct_module(5), {.stop_when_removed = true}), Interrupted);
 }

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "engine/errors.h"
@@ -105,9 +107,8 @@ ArtifactPaths::ArtifactPaths(const std::string &cache_dir, std::string_view modu
       stem_(std::string(variant) + "-"),
       object_(dir_ + "/" + stem_ + std::string(key.substr(0, kKeyChars)) + ".so"),
       lock_(dir_ + "/" + stem_ + std::string(key.substr(0, kKeyChars)) + ".lock"),
-      failed_(dir_ + "/" + stem_ + std::string(key.substr(0, kKeyChars)) + ".err") {
-  name_module_files();
-}
+      failed_(dir_ + "/" + stem_ + std::string(key.substr(0, kKeyChars)) + ".err"),
+      removed_(dir_ + "/removed") {}
 
 ArtifactPaths::ArtifactPaths(const std::string &object) : object_(object) {
   fs::path path(object);
@@ -116,13 +117,7 @@ ArtifactPaths::ArtifactPaths(const std::string &object) : object_(object) {
   stem_ = name.substr(0, name.find('-') + 1);
   lock_ = dir_ + "/" + name + ".lock";
   failed_ = dir_ + "/" + name + ".err";
-  name_module_files();
-}
-
-// Beside the module's directory, so that they outlive its removal.
-void ArtifactPaths::name_module_files() {
-  use_ = dir_ + ".use";
-  removed_ = dir_ + ".removed";
+  removed_ = dir_ + "/removed";
 }
 
 void ArtifactPaths::remove_stale() const {
@@ -188,6 +183,32 @@ bool FileLock::held_elsewhere(const std::string &path) {
   bool held = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
   close(fd);
   return held;
+}
+
+FileLock FileLock::building(const ArtifactPaths &paths,
+                           const std::function<bool()> &should_stop) {
+  for (;;) {
+    std::error_code ec;
+    fs::create_directories(paths.dir(), ec);
+    int fd = open(paths.dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT) continue;  // removed just now: made again
+      throw EngineError("cannot open " + paths.dir() + ": " + strerror(errno));
+    }
+    FileLock lock(fd);
+    while (flock(fd, LOCK_SH | LOCK_NB) != 0) {
+      if (errno != EWOULDBLOCK && errno != EINTR)
+        throw EngineError("cannot lock " + paths.dir() + ": " + strerror(errno));
+      if (should_stop && should_stop()) throw Interrupted();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    // The directory a removal took away before the lock was had is not
+    // the one at the path any more: the build goes in a new one.
+    struct stat held, now;
+    if (fstat(fd, &held) == 0 && stat(paths.dir().c_str(), &now) == 0 &&
+        held.st_ino == now.st_ino && held.st_dev == now.st_dev)
+      return lock;
+  }
 }
 
 FileLock take_build_slot(const std::string &slots_dir, unsigned count,
@@ -267,23 +288,25 @@ bool is_module_sha256(std::string_view s) {
   return s.size() >= kModuleNameChars && s.find_first_not_of("0123456789abcdef") == s.npos;
 }
 
-// Removes the module's directory if no build of it is in flight.
-void remove_unless_building(const std::string &dir, const std::string &use) {
-  if (auto nobody_building = FileLock::try_lock(use, FileLock::Mode::Exclusive)) {
+// Removes the module's directory if no build of it is in flight; else
+// marks it, for the last build to remove when it ends.
+void remove_unless_building(const std::string &dir, bool mark) {
+  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
     std::error_code ec;
     fs::remove_all(dir, ec);
+  } else if (mark) {
+    std::ofstream(dir + "/removed");
   }
+  close(fd);
 }
 
 }  // namespace
 
 void remove_module_builds(const std::string &cache_dir, std::string_view module_sha256) {
   if (!is_module_sha256(module_sha256)) return;
-  std::string dir = cache_dir + "/" + module_dir_name(module_sha256);
-  // First the mark, then the removal: a build that starts between the two
-  // sees the mark when it ends.
-  { std::ofstream mark(dir + ".removed"); }
-  remove_unless_building(dir, dir + ".use");
+  remove_unless_building(cache_dir + "/" + module_dir_name(module_sha256), true);
 }
 
 bool builds_removed(const ArtifactPaths &paths) {
@@ -293,11 +316,29 @@ bool builds_removed(const ArtifactPaths &paths) {
 void mark_in_use(const std::string &cache_dir, std::string_view module_sha256) {
   if (!is_module_sha256(module_sha256)) return;
   std::error_code ec;
-  fs::remove(cache_dir + "/" + module_dir_name(module_sha256) + ".removed", ec);
+  fs::remove(cache_dir + "/" + module_dir_name(module_sha256) + "/removed", ec);
 }
 
 void finish_removal(const ArtifactPaths &paths) {
-  if (builds_removed(paths)) remove_unless_building(paths.dir(), paths.use());
+  if (builds_removed(paths)) remove_unless_building(paths.dir(), false);
+}
+
+void remove_unused_builds(const std::string &cache_dir, const std::vector<std::string> &in_use,
+                          std::chrono::seconds idle) {
+  std::set<std::string> used;
+  for (const auto &sha : in_use) used.insert(module_dir_name(sha));
+  auto now = fs::file_time_type::clock::now();
+  std::error_code ec;
+  for (const auto &e : fs::directory_iterator(cache_dir, ec)) {
+    std::string name = e.path().filename().string();
+    std::error_code ignored;
+    if (name.size() != kModuleNameChars || !is_module_sha256(name) || used.count(name) ||
+        !e.is_directory(ignored))
+      continue;
+    auto touched = fs::last_write_time(e.path(), ignored);
+    if (ignored || now - touched < idle) continue;
+    remove_unless_building(e.path().string(), false);
+  }
 }
 
 }  // namespace pgwasm::engine::native

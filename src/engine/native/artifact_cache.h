@@ -4,17 +4,18 @@
 //   <cache>/<module>/<variant>-<key>.so    the shared object
 //   <cache>/<module>/<variant>-<key>.lock  held while it is built
 //   <cache>/<module>/<variant>-<key>.err   why its last build failed
-//   <cache>/<module>.use                   held (shared) by every build of
-//                                          the module, for as long as it runs
-//   <cache>/<module>.removed               the module's builds were removed
+//   <cache>/<module>/removed               the module's builds were removed
+//                                          while some were in flight
+//
+// Every build of a module holds a shared lock on its directory for as long
+// as it runs; a removal takes it exclusively, or leaves the mark for the
+// last build in flight, which removes the directory when it ends.
 //
 // The key hashes what was translated (the module as instrumented) and the
 // toolchain; the variant names the instrumentation (plain, fuel...), so that
 // a build for a new toolchain replaces the old one of its variant. One
-// directory per module makes removing a dropped module's builds one call;
-// a removal waits for no build: it marks the module removed, and the last
-// build in flight removes the directory when it ends. Names are hashes cut
-// short (<module>: 96 bits of the module's sha256, <key>: 128 bits):
+// directory per module makes removing a dropped module's builds one call,
+// and one that waits for no build. Names are hashes cut short (<module>: 96 bits of the module's sha256, <key>: 128 bits):
 // pg_basebackup's tar format takes paths of at most 99 bytes below the data
 // directory.
 //
@@ -23,11 +24,13 @@
 // (mapping a file cut short faults when its missing pages are touched).
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pgwasm::engine::native {
 
@@ -44,14 +47,12 @@ class ArtifactPaths {
   const std::string &object() const { return object_; }
   const std::string &lock() const { return lock_; }
   const std::string &failed() const { return failed_; }
-  const std::string &use() const { return use_; }
   const std::string &removed() const { return removed_; }
   // Other builds of this module and variant (for another toolchain): gone.
   void remove_stale() const;
 
  private:
-  void name_module_files();
-  std::string dir_, stem_, object_, lock_, failed_, use_, removed_;
+  std::string dir_, stem_, object_, lock_, failed_, removed_;
 };
 
 // A lock on a file, shared or exclusive (flock: it dies with its holder, so
@@ -71,6 +72,10 @@ class FileLock {
 
   // Whether another process holds an exclusive lock at `path` now.
   static bool held_elsewhere(const std::string &path);
+
+  // A shared lock on the module's directory, made if need be, for a build
+  // of it (waits while a removal holds it, polling `should_stop`).
+  static FileLock building(const ArtifactPaths &paths, const std::function<bool()> &should_stop);
 
  private:
   explicit FileLock(int fd) : fd_(fd) {}
@@ -112,5 +117,11 @@ bool builds_removed(const ArtifactPaths &paths);
 void mark_in_use(const std::string &cache_dir, std::string_view module_sha256);
 // After a build, with no lock of it held: the removal it delayed.
 void finish_removal(const ArtifactPaths &paths);
+
+// Removes the builds in `cache_dir` of modules not in `in_use` (sha256s)
+// that nothing has touched for `idle` and no build holds: what a process
+// that died before it could remove them left.
+void remove_unused_builds(const std::string &cache_dir, const std::vector<std::string> &in_use,
+                          std::chrono::seconds idle);
 
 }  // namespace pgwasm::engine::native

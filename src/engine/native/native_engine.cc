@@ -521,8 +521,7 @@ class NativeEngine : public Engine {
     };
     if (stop()) throw Interrupted();
     // Held by every build of the module: its removal waits for the last.
-    FileLock in_use(paths.use(), FileLock::Mode::Shared, stop);
-    std::filesystem::create_directories(paths.dir());
+    FileLock in_use = FileLock::building(paths, stop);
     std::optional<std::string> too_costly;
     try {
       too_costly = native::build_refusal(toolkit::scan_module(code).shape);
@@ -931,6 +930,12 @@ NotBuilt::State native_build_state(const std::string &artifact, std::string &fai
 
 void remove_native_builds(const std::string &cache_dir, std::string_view module_sha256) {
   native::remove_module_builds(cache_dir, module_sha256);
+}
+
+void remove_unused_native_builds(const std::string &cache_dir,
+                                 const std::vector<std::string> &in_use,
+                                 std::chrono::seconds idle) {
+  native::remove_unused_builds(cache_dir, in_use, idle);
 }
 
 void keep_native_builds(const std::string &cache_dir, std::string_view module_sha256) {
