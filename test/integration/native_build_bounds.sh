@@ -17,17 +17,18 @@ DATA=$(sql -d postgres -c "SHOW data_directory")
 TOP="$DATA/pg_wasm_native"
 CACHE="$TOP/$(sql -d postgres -c "SELECT oid FROM pg_database WHERE datname = '$DB'")"
 
+# (In a session that has loaded the extension, which defines its settings.)
 set_server() { # <setting> <value>: for the whole server, as an administrator would
-  sql -d postgres -c "ALTER SYSTEM SET $1 = '$2'" -c "SELECT pg_reload_conf()" >/dev/null
+  sql -d $DB -c "LOAD 'pg_wasm'" -c "ALTER SYSTEM SET $1 = '$2'" -c "SELECT pg_reload_conf()" >/dev/null
   sleep 0.5  # the postmaster reads it, and starts new workers with it
 }
 reset_server() {
-  sql -d postgres -c "ALTER SYSTEM RESET $1" -c "SELECT pg_reload_conf()" >/dev/null
+  sql -d $DB -c "LOAD 'pg_wasm'" -c "ALTER SYSTEM RESET $1" -c "SELECT pg_reload_conf()" >/dev/null
   sleep 0.5
 }
 restore_settings_at_exit() {
   local rc=$?
-  sql -d postgres -c "ALTER SYSTEM RESET wasm.native_max_builds" \
+  sql -d postgres -c "LOAD 'pg_wasm'" -c "ALTER SYSTEM RESET wasm.native_max_builds" \
     -c "ALTER SYSTEM RESET wasm.native_cache_size" -c "SELECT pg_reload_conf()" >/dev/null || true
   (exit $rc)
   check_server_log_at_exit
