@@ -249,8 +249,7 @@ void keep_native_builds(const std::string &cache_dir, std::string_view module_sh
 // no build holds and nothing changed for `idle`: left by a process that
 // died before it could remove them.
 void remove_unused_native_builds(const std::string &cache_dir,
-                                 const std::vector<std::string> &in_use,
-                                 std::chrono::seconds idle);
+                                 const std::vector<std::string> &in_use, std::chrono::seconds idle);
 // The name of the module's directory in `cache_dir` (pg_basebackup's tar
 // format bounds path lengths: keep what a host adds beside it short).
 std::string native_build_dir_name(std::string_view module_sha256);

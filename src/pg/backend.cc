@@ -85,11 +85,10 @@ engine::Engine *native_engine_if_available() {
     try {
       engine::NativeConfig config = native_engine_config();
       if (native_compiler_guc && *native_compiler_guc) config.toolchain.cc = native_compiler_guc;
-      g_native =
-          engine::make_native_engine(
-              {.interrupt_requested = interrupt_requested, .max_table_entries = kTableEntriesCap},
-              std::move(config))
-              .release();
+      g_native = engine::make_native_engine({.interrupt_requested = interrupt_requested,
+                                             .max_table_entries = kTableEntriesCap},
+                                            std::move(config))
+                     .release();
     } catch (const engine::EngineError &e) {
       g_native_unavailable = true;
       std::string why = e.what();

@@ -273,8 +273,7 @@ void define_native_build_settings() {
       "wasm.native_build_timeout", "The time one tool of a native build may take.",
       "CPU and wall-clock time of wasm2c and of the C compiler; a build that takes longer is "
       "stopped, and its module runs on V8.",
-      &native_build_timeout_s_guc, 120, 1, 3600, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr,
-      nullptr);
+      &native_build_timeout_s_guc, 120, 1, 3600, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
   DefineCustomIntVariable(
       "wasm.native_cache_size", "The most disk the native builds of all databases may take.",
       "Builds that would take more are not made (their modules run on V8); the builds of "

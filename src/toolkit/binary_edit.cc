@@ -112,8 +112,9 @@ namespace {
 constexpr uint8_t kCustomSection = 0;
 
 // The import section's content with import i named names[i].
-std::vector<uint8_t> renamed_imports(std::span<const uint8_t> content,
-                                     const std::vector<std::pair<std::string, std::string>> &names) {
+std::vector<uint8_t> renamed_imports(
+    std::span<const uint8_t> content,
+    const std::vector<std::pair<std::string, std::string>> &names) {
   Reader s{content};
   uint32_t count = s.u32();
   if (count != names.size()) throw std::invalid_argument("import count mismatch");

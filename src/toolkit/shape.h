@@ -23,8 +23,8 @@ namespace pgwasm::toolkit {
 struct FunctionShape {
   uint32_t body_offset = 0;  // where its body (locals, then code) starts in the module
   uint32_t body_bytes = 0;
-  uint32_t locals = 0;    // parameters and declared locals
-  uint32_t branches = 0;  // br, br_if, br_table targets, if, else: control-flow merges
+  uint32_t locals = 0;         // parameters and declared locals
+  uint32_t branches = 0;       // br, br_if, br_table targets, if, else: control-flow merges
   uint32_t table_targets = 0;  // of those, br_table targets (a C compiler's switch cases)
 };
 
@@ -34,7 +34,7 @@ struct ModuleShape {
   std::vector<FunctionShape> defined;  // in the code section's order
   std::optional<uint32_t> start_function;
   bool grows_memory = false;  // has a memory.grow instruction
-  uint64_t data_bytes = 0;  // in data segments
+  uint64_t data_bytes = 0;    // in data segments
   // Where each memory.grow instruction (0x40 0x00) starts, in order.
   std::vector<uint32_t> memory_grow_sites;
   // Index space sizes: types, imported functions, globals (imported and

@@ -527,19 +527,24 @@ std::vector<uint8_t> distinct_module(int n) {
                                std::to_string(n) + "))");
 }
 
+// Where the build of a module not built yet will be.
+std::string artifact_of(Engine &engine, std::span<const uint8_t> wasm) {
+  try {
+    engine.compile(wasm, {.build = false});
+  } catch (const NotBuilt &e) {
+    return e.artifact;
+  }
+  ADD_FAILURE() << "compiled without a build";
+  return {};
+}
+
 }  // namespace
 
 TEST(NativeBuildBoundsTest, AnObjectInTheCacheIsInspectedBeforeItIsLoaded) {
   ScratchCache cache;
   auto engine = engine_with({.cache_dir = cache.path});
   auto wasm = distinct_module(1);
-  std::string artifact;
-  try {
-    engine->compile(wasm, {.build = false});
-    FAIL() << "compiled without a build";
-  } catch (const NotBuilt &e) {
-    artifact = e.artifact;
-  }
+  std::string artifact = artifact_of(*engine, wasm);
   // What the cache could be made to hold: an object with a constructor,
   // sealed as a build would be.
   const std::string marker = cache.path + "/constructor-ran";
@@ -565,8 +570,9 @@ TEST(NativeBuildBoundsTest, AModuleTooCostlyToBuildIsRefusedAtOnceAndRecorded) {
   // One function of 2,500 if/else: 5,000 branches, an hour for gcc -O2.
   std::string body;
   for (int i = 0; i < 2500; i++)
-    body += "(if (local.get 0) (then (local.set 0 (i32.add (local.get 0) (i32.const 3)))) "
-            "(else (local.set 0 (i32.sub (local.get 0) (i32.const 5)))))";
+    body +=
+        "(if (local.get 0) (then (local.set 0 (i32.add (local.get 0) (i32.const 3)))) "
+        "(else (local.set 0 (i32.sub (local.get 0) (i32.const 5)))))";
   auto wasm = toolkit::assemble_wat("(module (func (export \"f\") (param i32) (result i32) " +
                                     body + " local.get 0))");
   auto start = std::chrono::steady_clock::now();
@@ -626,12 +632,7 @@ TEST(NativeBuildBoundsTest, ARemovalDuringABuildTakesEffectWhenTheBuildEnds) {
   ScratchCache cache;
   auto engine = engine_with({.cache_dir = cache.path});
   auto wasm = distinct_module(5);
-  std::string artifact;
-  try {
-    engine->compile(wasm, {.build = false});
-  } catch (const NotBuilt &e) {
-    artifact = e.artifact;
-  }
+  std::string artifact = artifact_of(*engine, wasm);
   std::filesystem::path dir = std::filesystem::path(artifact).parent_path();
   std::string sha = dir.filename().string();
   {

@@ -53,8 +53,8 @@ std::vector<fs::path> hostile_modules() {
 
 // What the payloads hold that generated C never does.
 const std::vector<std::string> &tell_tales() {
-  static const std::vector<std::string> t = {
-      "pgw_hostile", "system", "passwd", "define u32", "??", "touch ", "\xe2\x80\xae"};
+  static const std::vector<std::string> t = {"pgw_hostile", "system", "passwd",      "define u32",
+                                             "??",          "touch ", "\xe2\x80\xae"};
   return t;
 }
 
@@ -80,8 +80,8 @@ TEST_F(NativeNamesTest, GeneratedSourcesHoldNoNameOfTheModule) {
     SCOPED_TRACE(path.filename().string());
     std::vector<uint8_t> wasm = bytes_of(path);
     // As the engine translates it: instrumented (its own exports added).
-    std::vector<uint8_t> code = toolkit::instrument(
-        wasm, {.fuel = true, .interrupt = true, .memory_limit = true});
+    std::vector<uint8_t> code =
+        toolkit::instrument(wasm, {.fuel = true, .interrupt = true, .memory_limit = true});
     ModuleInfo info = toolkit::read_module(code);
     TempDir dir;
     native::translate(code, info, dir.path, NativeToolchain{}, nullptr);

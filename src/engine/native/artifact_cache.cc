@@ -185,8 +185,7 @@ bool FileLock::held_elsewhere(const std::string &path) {
   return held;
 }
 
-FileLock FileLock::building(const ArtifactPaths &paths,
-                           const std::function<bool()> &should_stop) {
+FileLock FileLock::building(const ArtifactPaths &paths, const std::function<bool()> &should_stop) {
   for (;;) {
     std::error_code ec;
     fs::create_directories(paths.dir(), ec);

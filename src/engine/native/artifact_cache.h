@@ -15,9 +15,9 @@
 // toolchain; the variant names the instrumentation (plain, fuel...), so that
 // a build for a new toolchain replaces the old one of its variant. One
 // directory per module makes removing a dropped module's builds one call,
-// and one that waits for no build. Names are hashes cut short (<module>: 96 bits of the module's sha256, <key>: 128 bits):
-// pg_basebackup's tar format takes paths of at most 99 bytes below the data
-// directory.
+// and one that waits for no build. Names are hashes cut short (<module>: 96 bits of the module's
+// sha256, <key>: 128 bits): pg_basebackup's tar format takes paths of at most 99 bytes below the
+// data directory.
 //
 // A shared object ends with a trailer holding the sha256 of everything
 // before it: a truncated or damaged file is found before dlopen maps it

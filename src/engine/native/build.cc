@@ -118,7 +118,8 @@ void adapt_translation(const std::string &dir, std::optional<std::string> interr
   size_t at = std::string::npos;
   if (interrupt_export) {
     at = c.find(mangle(kModuleName) + mangle(*interrupt_export) + "(");
-    if (at == std::string::npos) throw BuildError("wasm2c's output has no accessor of the interrupt global");
+    if (at == std::string::npos)
+      throw BuildError("wasm2c's output has no accessor of the interrupt global");
   }
   if (at != std::string::npos) {
     size_t field = c.find("&instance->", at);
@@ -335,9 +336,9 @@ void build_shared_object(std::span<const uint8_t> wasm, const ModuleInfo &info,
   cc.push_back("-lm");
   run_or_throw(cc, dir + "/cc.log", tc, should_stop);
   std::string object = read_file(dir + "/module.so");
-  if (auto why = object_refusal(
-          std::span(reinterpret_cast<const uint8_t *>(object.data()), object.size()),
-          module_object_rules(runtime)))
+  if (auto why =
+          object_refusal(std::span(reinterpret_cast<const uint8_t *>(object.data()), object.size()),
+                         module_object_rules(runtime)))
     throw BuildError("the native build refused the object it made: " + *why);
   seal(dir + "/module.so");
   place(dir + "/module.so", out_path);

@@ -310,7 +310,7 @@ std::string c_glue(const ModuleInfo &info) {
 
   // Exports: a call per function, accessors for the memory and our globals,
   // and one for any export, to import into another instance.
-  std::string memory_accessor;  // of the memory exported as "memory"
+  std::string memory_accessor;                 // of the memory exported as "memory"
   std::map<std::string, std::string> globals;  // our instrumentation globals
   std::vector<std::string> calls;
   // The runtime's ids of the function exports' types, registered with the
@@ -386,8 +386,9 @@ std::string c_glue(const ModuleInfo &info) {
   c += "0};\n\n";
 
   c += "static wasm_rt_memory_t *pgw_memory(void *p) {\n";
-  c += !memory_accessor.empty() ? "  return " + memory_accessor + "(&((pgw_instance *)p)->instance);\n"
-                  : "  (void)p;\n  return 0;\n";
+  c += !memory_accessor.empty()
+           ? "  return " + memory_accessor + "(&((pgw_instance *)p)->instance);\n"
+           : "  (void)p;\n  return 0;\n";
   c += "}\n\n";
 
   c += "static void *pgw_global(void *p, int which) {\n  pgw_instance *w = (pgw_instance *)p;\n"
@@ -406,8 +407,8 @@ std::string c_glue(const ModuleInfo &info) {
     c += "  w->imports.magic = PGW_IMPORT_MAGIC;\n  w->imports.host = host;\n"
          "  w->imports.externs = externs;\n";
   c += "  PGW_TRY(trap, if (!initialized) {\n    wasm_rt_init();\n    " + prefix +
-       "_init_module();\n    pgw_register_export_types();\n    initialized = 1;\n  } " +
-       prefix + "_instantiate(&w->instance";
+       "_init_module();\n    pgw_register_export_types();\n    initialized = 1;\n  } " + prefix +
+       "_instantiate(&w->instance";
   if (!info.imports.empty()) c += ", &w->imports";
   c += "););\n  return trap;\n}\n\n";
 

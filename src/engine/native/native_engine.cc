@@ -271,8 +271,8 @@ class NativeEngine : public Engine {
     toolchain_id_ = native::toolchain_id(native_.toolchain, native_.cache_dir);
     runtime_path_ =
         native_.cache_dir + "/" + native::runtime_name(native_.toolchain, toolchain_id_);
-    object_rules_ = native::module_object_rules(
-        std::filesystem::path(runtime_path_).filename().string());
+    object_rules_ =
+        native::module_object_rules(std::filesystem::path(runtime_path_).filename().string());
   }
   ~NativeEngine() override {
     // Before the watchdog and the registries they use.
@@ -513,8 +513,8 @@ class NativeEngine : public Engine {
   // bounds of every build (build_bounds.h, the slots, the cache's size), or
   // throws CompileError (recorded beside the object when building it is
   // what failed) or Interrupted.
-  void build(std::span<const uint8_t> code, const ModuleInfo &info,
-             const ArtifactPaths &paths, const CompileOptions &options) {
+  void build(std::span<const uint8_t> code, const ModuleInfo &info, const ArtifactPaths &paths,
+             const CompileOptions &options) {
     auto stop = [&] {
       return (config_.interrupt_requested && config_.interrupt_requested()) ||
              (options.stop_when_removed && native::builds_removed(paths));
@@ -617,7 +617,7 @@ class NativeEngine : public Engine {
   EngineConfig config_;
   NativeConfig native_;
   std::string toolchain_id_;
-  std::string runtime_path_;  // every module's object links it
+  std::string runtime_path_;          // every module's object links it
   native::ObjectRules object_rules_;  // what a module's object may be
   uintptr_t stack_limit_ = 0;
   // Live instances by the address of their struct (the watchdog reads it).
@@ -925,7 +925,7 @@ NotBuilt::State native_build_state(const std::string &artifact, std::string &fai
     return NotBuilt::State::Failed;
   }
   return FileLock::held_elsewhere(paths.lock()) ? NotBuilt::State::Building
-                                                 : NotBuilt::State::Missing;
+                                                : NotBuilt::State::Missing;
 }
 
 void remove_native_builds(const std::string &cache_dir, std::string_view module_sha256) {
