@@ -178,7 +178,8 @@ class Engine {
   // starts with `initial`'s exact bits (a reference: null, a host value, or
   // a function this engine returned); the memory is zero-filled and the
   // table's entries are null. Throws LinkError if the engine cannot make
-  // them (limits too large).
+  // them (limits too large), an OutOfMemory trap if the system would not
+  // give the memory.
   virtual std::shared_ptr<Extern> host_global(GlobalType type, const Value &initial) = 0;
   virtual std::shared_ptr<Extern> host_memory(MemoryType type) = 0;
   virtual std::shared_ptr<Extern> host_table(TableType type) = 0;

@@ -1,5 +1,6 @@
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include "engine/errors.h"
 #include "pg/budgets.h"
@@ -75,6 +76,13 @@ void rethrow_engine_error(std::string_view module, std::string_view export_name,
                    "wasm module \"" + std::string(module) + "\" cannot be compiled: " + e.what());
   } catch (const engine::EngineError &e) {
     throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION, "wasm error in " + site + ": " + e.what());
+  } catch (const std::system_error &e) {
+    // A thread the system would not give (toolkit/worker.h: the native
+    // engine rewrites every module on one).
+    if (e.code() != std::errc::resource_unavailable_try_again &&
+        e.code() != std::errc::not_enough_memory)
+      throw;
+    throw SqlError(ERRCODE_OUT_OF_MEMORY, "wasm out of memory in " + site + ": " + e.what());
   }
 }
 

@@ -185,6 +185,10 @@ class Scanner final : public wabt::BinaryReaderNop {
     scan.shape.memory_grow_sites.push_back(static_cast<uint32_t>(state->offset - 2));
     return Result::Ok;
   }
+  Result OnTableGrowExpr(Index) override {
+    scan.shape.grows_tables = true;
+    return Result::Ok;
+  }
   Result OnStartFunction(Index index) override {
     scan.shape.start_function = index;
     return Result::Ok;

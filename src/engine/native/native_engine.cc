@@ -355,7 +355,9 @@ class NativeEngine : public Engine {
     auto memory = std::make_shared<HostMemory>();
     auto pages = static_cast<uint32_t>(type.limits.min);
     memory->memory.data = static_cast<uint8_t *>(std::calloc(size_t{pages} * 65536 + 1, 1));
-    if (!memory->memory.data) throw LinkError("out of memory for a memory");
+    if (!memory->memory.data)
+      throw Trap(Trap::Kind::OutOfMemory,
+                 "Out of memory: cannot allocate a memory of " + std::to_string(pages) + " pages");
     memory->memory.pages = pages;
     memory->memory.size = pages * 65536;
     memory->memory.max_pages =
@@ -372,7 +374,9 @@ class NativeEngine : public Engine {
     auto size = static_cast<uint32_t>(type.limits.min);
     size_t entry = type.element == ValType::FuncRef ? sizeof(FuncRef) : sizeof(void *);
     table->table.data = std::calloc(size_t{size} + 1, entry);
-    if (!table->table.data) throw LinkError("out of memory for a table");
+    if (!table->table.data)
+      throw Trap(Trap::Kind::OutOfMemory,
+                 "Out of memory: cannot allocate a table of " + std::to_string(size) + " entries");
     table->table.size = size;
     table->table.max_size =
         static_cast<uint32_t>(std::min<uint64_t>(type.limits.max.value_or(UINT32_MAX), cap));

@@ -1,5 +1,7 @@
 #include "engine/v8/v8_engine.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -54,6 +56,10 @@ class V8Module final : public Module {
   bool baseline_only_ = false;
   // The module had a start function, exported as kStartExport.
   bool has_start_ = false;
+  // The room its tables take when it is instantiated, and may take more
+  // when it grows them (need_room).
+  uint64_t table_room_ = 0;
+  uint64_t table_growth_room_ = 0;
   // What the instrumentation added (toolkit/instrument.h): the trampoline
   // sets those globals from its control slot before every call.
   toolkit::TrampolineControls controls_;
@@ -63,6 +69,37 @@ class V8Module final : public Module {
 
 // Not a name any module can export: the start function's export name.
 static constexpr std::string_view kStartExport{"\0pg_wasm_start", 14};
+
+// V8 aborts the process when it cannot map memory for itself: its heap
+// (where tables live), its code, its threads. Only linear memories fail
+// softly (a RangeError). Under an address-space limit (ulimit -v) or a
+// commit limit (vm.overcommit_memory = 2) a guest could make it abort, so
+// before V8 works for a guest the room that work may take is checked, and
+// the guest gets an OutOfMemory trap instead. What V8 maps when it starts
+// (its code range alone is 128 MB):
+static constexpr uint64_t kEngineRoom = uint64_t{512} << 20;
+// Beside what a compile or an instantiation needs: for V8's young
+// generation to grow (two semispaces of up to 16 MB) and its bookkeeping.
+static constexpr uint64_t kWorkRoom = uint64_t{64} << 20;
+// Code, for each byte of a module: V8 reserves its code space from an
+// estimate of a few times the size of the module's code.
+static constexpr uint64_t kCodeRoomPerByte = 8;
+// A table's entry, twice what V8 10.2 was measured to take: 31 bytes for a
+// funcref (the table, and the instance's dispatch table beside it), up to
+// 40 while the table grows and the arrays it outgrew await collection; 8
+// bytes for an externref.
+static constexpr uint64_t kFuncrefEntryRoom = 64;
+static constexpr uint64_t kExternrefEntryRoom = 16;
+
+// Throws an OutOfMemory trap unless `bytes` could be mapped now. A
+// mapping made and dropped untouched: two system calls.
+static void need_room(uint64_t bytes, const std::string &what) {
+  void *p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED)
+    throw Trap(Trap::Kind::OutOfMemory,
+               "Out of memory: no room for " + what + " (" + std::to_string(bytes >> 20) + " MB)");
+  munmap(p, bytes);
+}
 
 // V8 10.2 aborts the process when it instantiates a module that imports an
 // immutable v128 global (InstanceBuilder::ProcessImportedWasmGlobalObject
@@ -102,7 +139,11 @@ class V8Instance final : public Instance {
 
 // ---------------------------------------------------------------------------
 
-V8Engine::V8Engine(const EngineConfig &config) : tiering_(config.tiering) {
+V8Engine::V8Engine(const EngineConfig &config)
+    : tiering_(config.tiering),
+      max_table_entries_(config.max_table_entries > 0 ? config.max_table_entries
+                                                      : kV8MaxTableEntries) {
+  need_room(kEngineRoom, "the V8 engine to start");
   ensure_v8_initialized(config);
   allocator_.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
   v8::Isolate::CreateParams params;
@@ -213,6 +254,7 @@ class ScopedV8Flags {
 
 std::shared_ptr<const Module> V8Engine::compile(std::span<const uint8_t> wasm,
                                                 const CompileOptions &options) {
+  need_room(kWorkRoom + kCodeRoomPerByte * wasm.size(), "compiling the module");
   v8::HandleScope scope(isolate_);
   auto module = std::make_shared<V8Module>();
   toolkit::ModuleScan scan;
@@ -239,6 +281,14 @@ std::shared_ptr<const Module> V8Engine::compile(std::span<const uint8_t> wasm,
     throw CompileError(e.what());
   }
   module->info_ = std::move(scan.info);
+  for (const auto &t : module->info_.tables) {
+    uint64_t entry = t.element == ValType::FuncRef ? kFuncrefEntryRoom : kExternrefEntryRoom;
+    uint64_t most =
+        std::min<uint64_t>(t.limits.max.value_or(max_table_entries_), max_table_entries_);
+    module->table_room_ += t.limits.min * entry;
+    if (scan.shape.grows_tables && most > t.limits.min)
+      module->table_growth_room_ += (most - t.limits.min) * entry;
+  }
   // Functions are compiled lazily with TurboFan; a module with a function
   // TurboFan could take too long on is compiled whole, now, with Liftoff.
   std::optional<ScopedV8Flags> baseline;
@@ -348,6 +398,9 @@ std::unique_ptr<Instance> V8Engine::instantiate(std::shared_ptr<const Module> mo
   if (imports.size() != info.imports.size())
     throw LinkError("expected " + std::to_string(info.imports.size()) + " imports, got " +
                     std::to_string(imports.size()));
+  // Its start function may grow its tables.
+  need_room(kWorkRoom + module->table_room_ + module->table_growth_room_,
+            module->info_.tables.empty() ? "instantiating the module" : "the instance's tables");
   v8::HandleScope scope(isolate_);
   auto ctx = context();
   for (const auto &desc : info.imports)
@@ -484,6 +537,8 @@ void V8Instance::call(uint32_t export_index, const Value *args, Value *results) 
       export_index < module_->func_types_.size() ? module_->func_types_[export_index] : nullptr;
   if (!type)
     throw std::invalid_argument("export " + std::to_string(export_index) + " is not a function");
+  if (module_->table_growth_room_ > 0)
+    need_room(kWorkRoom + module_->table_growth_room_, "the instance's tables to grow");
   if (module_->has_refs_[export_index]) return call_with_refs(export_index, *type, args, results);
   v8::Isolate *iso = engine_.isolate();
   v8::HandleScope scope(iso);

@@ -76,6 +76,10 @@ class V8Engine final : public Engine {
   v8::Local<v8::Object> construct(std::string_view name, std::span<v8::Local<v8::Value>> args);
 
   Tiering tiering_;
+  // V8's own limit on a table's entries (kV8MaxWasmTableSize), where the
+  // host sets none.
+  static constexpr uint32_t kV8MaxTableEntries = 10'000'000;
+  uint32_t max_table_entries_;
   std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
   v8::Isolate *isolate_ = nullptr;
   // A HandleScope open for the engine's life, so that each call's own scope
