@@ -124,3 +124,8 @@ SELECT wasm.load_module_file('sdk_cpp', current_setting('regress.guests') || '/s
 CREATE FUNCTION count_vowels(text) RETURNS int4 LANGUAGE wasm STRICT AS 'sdk_cpp';
 CREATE FUNCTION title_case(text) RETURNS text LANGUAGE wasm STRICT AS 'sdk_cpp';
 SELECT count_vowels('webassembly in postgres'), title_case('webassembly in postgres');
+
+SET client_min_messages = warning;
+SELECT count(wasm.drop_module(name, cascade => true)) AS dropped
+FROM unnest(ARRAY['abi', 'no_alloc', 'failing_alloc', 'no_marker', 'sdk_cpp']) name;
+RESET client_min_messages;

@@ -1,8 +1,10 @@
 --
 -- Cancel and statement_timeout stop a guest that never returns, with
 -- PostgreSQL's own errors, and the session stays usable. (The time it takes
--- is measured in bench/, not here.)
+-- is measured in bench/, not here.) The guests are test/guests/traps.wat's.
 --
+SELECT wasm.load_module_file('traps', current_setting('regress.guests') || '/traps.wat') IS NOT NULL AS loaded;
+SELECT count(*) AS functions FROM wasm.create_functions('traps', 'trap');
 
 -- statement_timeout, on a loop with no calls and on a loop of calls.
 SET statement_timeout = '200ms';
@@ -53,3 +55,7 @@ SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE application_
 SELECT count(*) FROM pg_stat_activity WHERE application_name = 'doomed';
 SELECT dblink_disconnect('doomed');
 SELECT trap_ok(6);
+
+SET client_min_messages = warning;
+SELECT wasm.drop_module('traps', cascade => true);
+RESET client_min_messages;

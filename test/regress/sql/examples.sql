@@ -81,3 +81,8 @@ SELECT wasm.load_module_wat('ch_incomplete', $$(module
   (memory (export "memory") 1)
   (func (export "udf") (param i32 i32) (result i32) i32.const 0))$$) IS NOT NULL AS loaded;
 CREATE FUNCTION ch_bad(text) RETURNS text LANGUAGE wasm STRICT AS 'ch_incomplete::udf abi=buffered_v1';
+
+SET client_min_messages = warning;
+SELECT count(wasm.drop_module(name, cascade => true)) AS dropped
+FROM unnest(ARRAY['text', 'crc32', 'json', 'hll', 'split', 'ch_collatz', 'ch_upper', 'ch_incomplete']) name;
+RESET client_min_messages;

@@ -8,22 +8,12 @@
 \set compute_url 'file://' :compute
 SELECT encode(sha256(pg_read_binary_file(:'compute')), 'hex') AS compute_sum \gset
 SELECT set_config('regress.compute_sum', :'compute_sum', false) IS NOT NULL AS ok;
-ALTER DATABASE pg_wasm_regress SET regress.compute_sum FROM CURRENT;
 
--- An error's SQLSTATE, message and detail, the guests' directory shown as
--- <guests> and compute_fdw's checksum as <compute sha256>.
-CREATE FUNCTION fdw_error(statement text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE state text; message text; detail text;
-BEGIN
-    EXECUTE statement;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
-                            detail = PG_EXCEPTION_DETAIL;
-    RETURN replace(replace(state || ': ' || message || coalesce(E'\nDETAIL: ' || nullif(detail, ''), ''),
-                           current_setting('regress.guests'), '<guests>'),
-                   current_setting('regress.compute_sum'), '<compute sha256>');
-END $$;
+-- An error's SQLSTATE, message and detail (error_detail_of), compute_fdw's
+-- checksum shown as <compute sha256>.
+CREATE FUNCTION fdw_error(statement text) RETURNS text LANGUAGE sql AS $$
+    SELECT replace(error_detail_of(statement), current_setting('regress.compute_sum'), '<compute sha256>')
+$$;
 
 -- Supabase's statements, as their documentation writes them.
 CREATE FOREIGN DATA WRAPPER wasm_wrapper
@@ -217,3 +207,9 @@ DROP FOREIGN TABLE echo, gen_typed, gen_short, gen_small, host_api_bad_time, hos
 DROP EXTENSION pgcrypto;
 DROP FUNCTION base64url_decode(text);
 DROP TABLE wanted;
+SET client_min_messages = warning;
+DROP FOREIGN DATA WRAPPER wasm_wrapper CASCADE;
+RESET client_min_messages;
+SELECT count(wasm.drop_module(name)) AS dropped
+FROM unnest(ARRAY['pkg_pg_wasm_compute__0_1_0', 'compute_fdw', 'not_fdw', 'fdw_host_api', 'fdw_echo']) name;
+DROP FUNCTION fdw_error(text);

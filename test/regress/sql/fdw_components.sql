@@ -26,12 +26,12 @@ CREATE FOREIGN TABLE comp_cm32p2_body (body text) SERVER comp_cm32p2;
 SELECT length(body) > 0 AS has_body FROM comp_cm32p2_body;
 
 -- The guest's own errors: HV000 with where they happened.
-SELECT fdw_error($$INSERT INTO comp_v1_body VALUES ('x')$$);
+SELECT error_detail_of($$INSERT INTO comp_v1_body VALUES ('x')$$);
 ALTER SERVER comp_v1 OPTIONS (SET api_url 'http://127.0.0.1:1/');
-SELECT fdw_error($$SELECT * FROM comp_v1_body$$);
+SELECT error_detail_of($$SELECT * FROM comp_v1_body$$);
 -- The allowlist holds: a host not allowed is the host's error, not the guest's.
 ALTER SERVER comp_v1 OPTIONS (SET api_url 'http://127.0.0.2:1/');
-SELECT fdw_error($$SELECT * FROM comp_v1_body$$);
+SELECT error_detail_of($$SELECT * FROM comp_v1_body$$);
 
 -- IMPORT FOREIGN SCHEMA (0.2.0): the guest's CREATE FOREIGN TABLE text is
 -- parsed, never run; the host writes its own statement.
@@ -43,7 +43,7 @@ SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
   FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
   WHERE c.relnamespace = 'comp_import'::regnamespace;
 -- 0.1.0 has no import-foreign-schema.
-SELECT fdw_error($$IMPORT FOREIGN SCHEMA api FROM SERVER comp_cm32p2 INTO comp_import$$);
+SELECT error_detail_of($$IMPORT FOREIGN SCHEMA api FROM SERVER comp_cm32p2 INTO comp_import$$);
 
 DROP SCHEMA comp_import CASCADE;
 DROP SERVER comp_v1, comp_v2, comp_cm32p2 CASCADE;

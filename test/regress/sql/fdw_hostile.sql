@@ -5,8 +5,8 @@
 --
 \getenv guests PG_WASM_GUESTS
 \getenv api_port PG_WASM_API_PORT
+CREATE FOREIGN DATA WRAPPER wasm_wrapper HANDLER wasm_fdw_handler VALIDATOR wasm_fdw_validator;
 SELECT wasm.load_module('fdw_hostile', guest('fdw_hostile.wasm')) IS NOT NULL AS loaded;
--- The wrapper wasm_wrapper is the fdw suite's.
 CREATE SERVER hostile FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (module 'fdw_hostile');
 CREATE USER MAPPING FOR CURRENT_USER SERVER hostile OPTIONS (api_key 'sk-hostile-4242');
 CREATE FOREIGN TABLE h_ok (n int4, s text) SERVER hostile OPTIONS (mode 'ok');
@@ -26,18 +26,14 @@ END $$;
 :still_ok
 \set SHOW_CONTEXT never
 
--- The error a statement fails with, numbers of bytes and code offsets
--- shown as N (they depend on how the guest was compiled).
-CREATE FUNCTION hostile_error(statement text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE msg text; det text;
-BEGIN
-    EXECUTE statement;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
-    RETURN SQLSTATE || ': ' || regexp_replace(msg, '[0-9]+ bytes', 'N bytes', 'g')
-        || E'\nDETAIL: ' || regexp_replace(det, 'byte offset [0-9]+', 'byte offset N', 'g');
-END $$;
+-- The error a statement fails with (error_detail_of), numbers of bytes and
+-- code offsets shown as N (they depend on how the guest was compiled).
+CREATE FUNCTION hostile_error(statement text, wasm_stack boolean DEFAULT false)
+RETURNS text LANGUAGE sql AS $$
+    SELECT regexp_replace(regexp_replace(error_detail_of(statement, wasm_stack),
+                                         '[0-9]+ bytes', 'N bytes', 'g'),
+                          'byte offset [0-9]+', 'byte offset N', 'g')
+$$;
 
 -- Rows with the wrong number of cells (HV008).
 SELECT * FROM h_too_few;
@@ -89,6 +85,11 @@ FETCH ALL FROM c;
 \echo :LAST_ERROR_SQLSTATE
 ROLLBACK;
 SELECT hostile_error('SELECT * FROM h_trap_mid');
+-- On V8 the DETAIL begins with the guest's Wasm stack (the native engine
+-- gives none).
+SET wasm.engine = v8;
+SELECT hostile_error('SELECT * FROM h_trap_mid', wasm_stack => true);
+RESET wasm.engine;
 :still_ok
 
 -- A guest that never returns: statement_timeout (57014) and wasm.max_fuel
@@ -211,6 +212,7 @@ SELECT wasm.drop_module('fdw_bad_utf8');
 \set SHOW_CONTEXT errors
 DROP SCHEMA imported CASCADE;
 DROP TABLE fdw_hostile_canary;
-DROP FUNCTION hostile_error(text);
+DROP FUNCTION hostile_error(text, boolean);
 DROP SERVER hostile CASCADE;
+DROP FOREIGN DATA WRAPPER wasm_wrapper;
 SELECT wasm.drop_module('fdw_hostile'), wasm.drop_module('fdw_needs_v2');

@@ -2,18 +2,21 @@
 -- Wasm FDWs over HTTP (docs/fdw.md): the examples against the suites' own
 -- API server (test/fdw/api_server.py on 127.0.0.1), the host allowlist,
 -- credentials, writes, IMPORT FOREIGN SCHEMA, and every fault a request can
--- meet. Runs after fdw (its wrapper and fdw_error()).
+-- meet.
 --
 \getenv guests PG_WASM_GUESTS
 \getenv api_port PG_WASM_API_PORT
 \set api_url 'http://127.0.0.1:' :api_port
+CREATE FOREIGN DATA WRAPPER wasm_wrapper HANDLER wasm_fdw_handler VALIDATOR wasm_fdw_validator;
 SELECT wasm.load_module('events_fdw', guest('events_fdw.wasm')) IS NOT NULL AS loaded;
 SELECT wasm.load_module('users_fdw', guest('users_fdw.wasm')) IS NOT NULL AS loaded;
--- Messages name the API's port: show it as <port>.
-CREATE FUNCTION http_error(statement text) RETURNS text LANGUAGE sql AS $$
-    SELECT replace(fdw_error(statement), current_setting('regress.api_port'), '<port>')
+-- An error's SQLSTATE, message and detail (error_detail_of: the API's port
+-- shown as <port>), compute_fdw's checksum shown as <compute sha256>.
+SELECT encode(sha256(guest('compute_fdw.wasm')), 'hex') AS compute_sum \gset
+SELECT set_config('regress.compute_sum', :'compute_sum', false) IS NOT NULL AS ok;
+CREATE FUNCTION fdw_error(statement text) RETURNS text LANGUAGE sql AS $$
+    SELECT replace(error_detail_of(statement), current_setting('regress.compute_sum'), '<compute sha256>')
 $$;
-SELECT set_config('regress.api_port', :'api_port', false) IS NOT NULL AS ok;
 
 CREATE SERVER events_api FOREIGN DATA WRAPPER wasm_wrapper
     OPTIONS (module 'events_fdw', api_url :'api_url');
@@ -24,24 +27,23 @@ CREATE FOREIGN TABLE events (
 
 -- No host is allowed until a superuser allows it: refused before connecting.
 SHOW wasm.http_allowed_hosts;
-SELECT http_error($$SELECT count(*) FROM events$$);
+SELECT fdw_error($$SELECT count(*) FROM events$$);
 SELECT fdw_error($$SET wasm.http_allowed_hosts = 'a b'$$);
 SET wasm.http_allowed_hosts = '127.0.0.1';
 -- A server may narrow it: 127.0.0.2 is not its API's host.
 ALTER SERVER events_api OPTIONS (ADD http_allowed_hosts '127.0.0.2');
-SELECT http_error($$SELECT count(*) FROM events$$);
+SELECT fdw_error($$SELECT count(*) FROM events$$);
 ALTER SERVER events_api OPTIONS (DROP http_allowed_hosts);
 
 -- A package read over HTTP (once, through the same client and allowlist),
 -- checked against its checksum.
-SELECT encode(sha256(guest('compute_fdw.wasm')), 'hex') AS compute_sum \gset
 \set package_url :api_url '/files/compute_fdw.wasm'
 CREATE SERVER compute_http FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
     fdw_package_url :'package_url', fdw_package_name 'pg-wasm:compute-http',
     fdw_package_version '1.0.0', fdw_package_checksum :'compute_sum');
 CREATE FOREIGN TABLE compute_http_nums (n int8) SERVER compute_http OPTIONS (count '5');
 SELECT sum(n) FROM compute_http_nums;
-SELECT http_error(format($$CREATE SERVER bad FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
+SELECT fdw_error(format($$CREATE SERVER bad FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
     fdw_package_url %L, fdw_package_name 'pg-wasm:missing', fdw_package_version '1.0.0',
     fdw_package_checksum %L)$$, :'api_url' || '/files/no_such.wasm', :'compute_sum'));
 
@@ -61,10 +63,10 @@ SELECT count(*) AS modules_before FROM wasm.modules \gset
 SET ROLE regress_fdw_user;
 -- A new package: refused before anything is read, nothing stored; the same
 -- through the validator called as a function, and from a file.
-SELECT http_error(format($$CREATE SERVER user_pkg FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
+SELECT fdw_error(format($$CREATE SERVER user_pkg FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
     fdw_package_url %L, fdw_package_name 'pg-wasm:compute-user', fdw_package_version '1.0.0',
     fdw_package_checksum %L)$$, :'package_url', :'compute_sum'));
-SELECT http_error(format($$SELECT wasm_fdw_validator(ARRAY['fdw_package_url=%s',
+SELECT fdw_error(format($$SELECT wasm_fdw_validator(ARRAY['fdw_package_url=%s',
     'fdw_package_name=pg-wasm:compute-user', 'fdw_package_version=1.0.0',
     'fdw_package_checksum=%s'], 'pg_foreign_server'::regclass)$$, :'package_url', :'compute_sum'));
 SELECT fdw_error(format($$CREATE SERVER user_pkg FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
@@ -79,7 +81,7 @@ CREATE SERVER user_stored FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
     fdw_package_version '1.0.0', fdw_package_checksum :'compute_sum');
 CREATE FOREIGN TABLE regress_fdw.user_nums (n int8) SERVER user_stored OPTIONS (count '5');
 SELECT sum(n) FROM regress_fdw.user_nums;
-SELECT http_error($$ALTER SERVER user_stored OPTIONS (SET fdw_package_version '2.0.0')$$);
+SELECT fdw_error($$ALTER SERVER user_stored OPTIONS (SET fdw_package_version '2.0.0')$$);
 SELECT count(*) = :modules_before AS nothing_stored FROM wasm.modules;
 SELECT option_value AS version FROM pg_foreign_server, pg_options_to_table(srvoptions)
     WHERE srvname = 'user_stored' AND option_name = 'fdw_package_version';
@@ -130,9 +132,9 @@ REVOKE ALL ON FUNCTION wasm.load_module(text, bytea, text, boolean)
 DROP ROLE regress_fdw_user, regress_fdw_loader, regress_fdw_loaders;
 
 -- The guest checks what it is given when the statement has made it.
-SELECT http_error($$CREATE FOREIGN TABLE bad_events (id text) SERVER events_api$$);
-SELECT http_error($$CREATE FOREIGN TABLE bad_events (id text, at point) SERVER events_api OPTIONS (object 'events')$$);
-SELECT http_error($$CREATE SERVER bad FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (module 'events_fdw')$$);
+SELECT fdw_error($$CREATE FOREIGN TABLE bad_events (id text) SERVER events_api$$);
+SELECT fdw_error($$CREATE FOREIGN TABLE bad_events (id text, at point) SERVER events_api OPTIONS (object 'events')$$);
+SELECT fdw_error($$CREATE SERVER bad FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (module 'events_fdw')$$);
 
 -- 1,000 events over pages of 100.
 SELECT count(*), min(id), max(id), count(DISTINCT type) FROM events;
@@ -171,6 +173,13 @@ CREATE FOREIGN TABLE limited_events (id text, type text)
     SERVER events_api OPTIONS (object 'limited/events');
 SELECT id, type FROM limited_events WHERE type = 'ForkEvent' LIMIT 3;
 
+-- The API's users as they start (another suite may have changed them): an
+-- INSERT into /_reset (POST) resets them.
+CREATE SERVER api_reset FOREIGN DATA WRAPPER wasm_wrapper
+    OPTIONS (module 'users_fdw', api_url :'api_url');
+CREATE FOREIGN TABLE api_reset (id text) SERVER api_reset OPTIONS (object '_reset');
+INSERT INTO api_reset VALUES (NULL);
+
 -- Credentials live in user mappings and reach the guest as options only.
 CREATE SERVER users_api FOREIGN DATA WRAPPER wasm_wrapper
     OPTIONS (module 'users_fdw', api_url :'api_url');
@@ -185,7 +194,7 @@ SELECT id, name, age FROM users ORDER BY id;
 -- A wrong key: the API's 401 is an error with its status; the key shows
 -- nowhere.
 ALTER USER MAPPING FOR CURRENT_USER SERVER users_api OPTIONS (SET api_key 'wrong-key-456');
-SELECT http_error($$SELECT * FROM users$$);
+SELECT fdw_error($$SELECT * FROM users$$);
 ALTER USER MAPPING FOR CURRENT_USER SERVER users_api OPTIONS (SET api_key 'secret-token-123');
 EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM users WHERE id = 'u1';
 SELECT umoptions IS NOT NULL AS has_options FROM pg_user_mappings WHERE srvname = 'users_api';
@@ -217,7 +226,7 @@ CREATE FOREIGN TABLE malformed (id text) SERVER events_api OPTIONS (object 'malf
 CREATE FOREIGN TABLE wrong_shape (id text) SERVER events_api OPTIONS (object 'wrong-shape');
 -- The server's timeout (300 ms) cuts a slow response.
 ALTER SERVER events_api OPTIONS (ADD http_timeout '300');
-SELECT http_error($$SELECT * FROM slow$$);
+SELECT fdw_error($$SELECT * FROM slow$$);
 ALTER SERVER events_api OPTIONS (DROP http_timeout);
 -- statement_timeout and cancel stop a request while it waits.
 SET statement_timeout = '300ms';
@@ -227,23 +236,23 @@ SELECT * FROM slow;
 RESET statement_timeout;
 -- A body past the size cap, finite or endless.
 SET wasm.http_max_response_bytes = '1MB';
-SELECT http_error($$SELECT * FROM huge$$);
-SELECT http_error($$SELECT * FROM endless$$);
+SELECT fdw_error($$SELECT * FROM huge$$);
+SELECT fdw_error($$SELECT * FROM endless$$);
 RESET wasm.http_max_response_bytes;
 -- Statuses, bodies that are not JSON, and JSON of the wrong shape.
-SELECT http_error($$SELECT * FROM status_500$$);
-SELECT http_error($$SELECT * FROM status_404$$);
-SELECT http_error($$SELECT * FROM malformed$$);
-SELECT http_error($$SELECT * FROM wrong_shape$$);
+SELECT fdw_error($$SELECT * FROM status_500$$);
+SELECT fdw_error($$SELECT * FROM status_404$$);
+SELECT fdw_error($$SELECT * FROM malformed$$);
+SELECT fdw_error($$SELECT * FROM wrong_shape$$);
 -- A redirect to a host not allowed.
 CREATE FOREIGN TABLE redirected (id text) SERVER events_api
     OPTIONS (object 'redirect?to=http://127.0.0.2:1/events');
-SELECT http_error($$SELECT * FROM redirected$$);
+SELECT fdw_error($$SELECT * FROM redirected$$);
 -- Nobody listening.
 CREATE SERVER closed_api FOREIGN DATA WRAPPER wasm_wrapper
     OPTIONS (module 'events_fdw', api_url 'http://127.0.0.1:1');
 CREATE FOREIGN TABLE closed_events (id text) SERVER closed_api OPTIONS (object 'events');
-SELECT http_error($$SELECT * FROM closed_events$$);
+SELECT fdw_error($$SELECT * FROM closed_events$$);
 SELECT count(*) AS still_working FROM events WHERE id = 'e0001';
 
 -- What this session's guests did, per server.
@@ -256,3 +265,9 @@ SELECT server_name, scans > 0 AS scanned, rows_read > 0 AS rows_read, rows_writt
 DROP SCHEMA api CASCADE;
 DROP SCHEMA api2 CASCADE;
 DROP TABLE wanted_events;
+SET client_min_messages = warning;
+DROP FOREIGN DATA WRAPPER wasm_wrapper CASCADE;
+RESET client_min_messages;
+SELECT count(wasm.drop_module(name)) AS dropped
+FROM unnest(ARRAY['events_fdw', 'users_fdw', 'pkg_pg_wasm_compute_http__1_0_0']) name;
+DROP FUNCTION fdw_error(text);

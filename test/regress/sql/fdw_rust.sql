@@ -3,9 +3,9 @@
 -- sdk/rust/pg_wasm_fdw.rs) scans the same rows as its C original,
 -- examples/fdw/compute_fdw.c, with the same pushdown.
 --
+CREATE FOREIGN DATA WRAPPER wasm_wrapper HANDLER wasm_fdw_handler VALIDATOR wasm_fdw_validator;
 SELECT wasm.load_module('compute_fdw', guest('compute_fdw.wasm')) IS NOT NULL AS loaded;
 SELECT wasm.load_module('rust_compute_fdw', guest('rust_compute_fdw.wasm')) IS NOT NULL AS loaded;
--- The wrapper wasm_wrapper is the fdw suite's.
 CREATE SERVER c_compute FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (module 'compute_fdw');
 CREATE SERVER rust_compute FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (module 'rust_compute_fdw');
 CREATE FOREIGN TABLE c_numbers (n int8, square int8, label text, even bool, other text)
@@ -35,7 +35,6 @@ CREATE FOREIGN TABLE rust_bad (n int8) SERVER rust_compute OPTIONS (count '-1');
 ALTER FOREIGN TABLE rust_numbers OPTIONS (SET count '0');
 SELECT count(*) FROM rust_numbers;
 
--- The last FDW suite: every suite's servers and tables go with the wrapper.
 SET client_min_messages = warning;
 DROP FOREIGN DATA WRAPPER wasm_wrapper CASCADE;
 RESET client_min_messages;

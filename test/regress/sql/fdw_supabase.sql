@@ -6,29 +6,12 @@
 -- and malformed components. The components are built from
 -- test/components/guests (docs/components.md); the API is
 -- test/fdw/api_server.py on 127.0.0.1 (PG_WASM_API_PORT), which also serves
--- the guests' directory under /files/. Runs after the other FDW suites
--- (fdw_rust drops their wrapper: the template creates its own).
+-- the guests' directory under /files/.
 --
 \getenv guests PG_WASM_GUESTS
 \getenv api_port PG_WASM_API_PORT
 \set api_url 'http://127.0.0.1:' :api_port
-SELECT set_config('regress.api_port', :'api_port', false) IS NOT NULL AS ok;
 SET wasm.http_allowed_hosts = '127.0.0.1';
-
--- An error's SQLSTATE, message and detail; the guests' directory shown as
--- <guests>, the API's port as <port>.
-CREATE FUNCTION component_error(statement text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE state text; message text; detail text;
-BEGIN
-    EXECUTE statement;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
-                            detail = PG_EXCEPTION_DETAIL;
-    RETURN replace(replace(state || ': ' || message || coalesce(E'\nDETAIL: ' || nullif(detail, ''), ''),
-                           current_setting('regress.guests'), '<guests>'),
-                   current_setting('regress.api_port'), '<port>');
-END $$;
 
 -- Each package's checksum, from the file built for this run.
 SELECT encode(sha256(guest('github_events.wasm')), 'hex') AS github_sum,
@@ -105,26 +88,26 @@ SELECT id, created_at FROM github.events ORDER BY created_at LIMIT 3 OFFSET 2;
 -- The local-development form of the README: a file:// URL without a
 -- checksum. Supabase allows it for local files; pg_wasm wants a checksum
 -- with every URL (docs/fdw.md).
-SELECT component_error(format($$create server example_local foreign data wrapper wasm_wrapper
+SELECT error_detail_of(format($$create server example_local foreign data wrapper wasm_wrapper
     options (fdw_package_url %L, fdw_package_name 'my-company:example-fdw',
              fdw_package_version '0.1.0', api_url %L)$$, :'github_file', :'github_api'));
 -- What the template's guest refuses: a member the response lacks, a table
 -- without `object`, a status the API gives for a missing path.
 CREATE FOREIGN TABLE github.no_member (id text, nope text) SERVER example_server
     OPTIONS (object 'events');
-SELECT component_error($$SELECT * FROM github.no_member$$);
+SELECT error_detail_of($$SELECT * FROM github.no_member$$);
 CREATE FOREIGN TABLE github.no_object (id text) SERVER example_server;
-SELECT component_error($$SELECT * FROM github.no_object$$);
+SELECT error_detail_of($$SELECT * FROM github.no_object$$);
 CREATE FOREIGN TABLE github.missing (id text) SERVER example_server OPTIONS (object 'nope');
-SELECT component_error($$SELECT * FROM github.missing$$);
+SELECT error_detail_of($$SELECT * FROM github.missing$$);
 -- It is read-only, as the template; and a 0.1.0 package has no
 -- import-foreign-schema.
-SELECT component_error($$DELETE FROM github.events WHERE id = 'e1000'$$);
+SELECT error_detail_of($$DELETE FROM github.events WHERE id = 'e1000'$$);
 CREATE SCHEMA github2;
-SELECT component_error($$IMPORT FOREIGN SCHEMA remote FROM SERVER example_server INTO github2$$);
+SELECT error_detail_of($$IMPORT FOREIGN SCHEMA remote FROM SERVER example_server INTO github2$$);
 -- A checksum that does not match refuses the package (its sum, which
 -- changes with the compiler, shown as <github_sum>).
-SELECT replace(component_error(format($$create server example_bad_sum foreign data wrapper wasm_wrapper
+SELECT replace(error_detail_of(format($$create server example_bad_sum foreign data wrapper wasm_wrapper
     options (fdw_package_url %L, fdw_package_name 'my-company:example-fdw-2',
              fdw_package_version '0.1.0', fdw_package_checksum %L, api_url %L)$$,
     :'github_url', repeat('0', 64), :'github_api')), :'github_sum', '<github_sum>');
@@ -179,7 +162,7 @@ SELECT * FROM events_typed LIMIT 3;
 -- Bad options.
 CREATE FOREIGN TABLE events_bad_page (id text) SERVER events_pages
     OPTIONS (object 'events', page_size '1000');
-SELECT component_error($$SELECT * FROM events_bad_page$$);
+SELECT error_detail_of($$SELECT * FROM events_bad_page$$);
 -- A server without api_url: the guest's init refuses it when a statement
 -- first uses the server (init does not run at CREATE SERVER, as on
 -- Supabase).
@@ -187,7 +170,7 @@ CREATE SERVER events_no_url FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
     fdw_package_url :'paginated_url', fdw_package_name 'pg-wasm:paginated',
     fdw_package_version '0.2.0', fdw_package_checksum :'paginated_sum');
 CREATE FOREIGN TABLE events_no_url (id text) SERVER events_no_url OPTIONS (object 'events');
-SELECT component_error($$SELECT * FROM events_no_url$$);
+SELECT error_detail_of($$SELECT * FROM events_no_url$$);
 -- What the guest counted through stats.inc-stats, and the host's own.
 SELECT server_name, scans > 0 AS scanned, rows_read > 0 AS rows_read,
        http_requests > 0 AS requested FROM wasm.fdw_stats WHERE server_name = 'events_pages';
@@ -224,14 +207,14 @@ SELECT name, joined, born, score, ratio, active, tags FROM users_extra WHERE nam
 -- A row the API does not have (PostgreSQL finds no row to change: ok); a
 -- wrong key (the API's 401, the key shown nowhere); a table without
 -- rowid_column.
-SELECT component_error($$UPDATE users_rest SET age = 1 WHERE id = 'u404'$$);
-SELECT component_error($$DELETE FROM users_rest WHERE id = 'u404'$$);
+SELECT error_detail_of($$UPDATE users_rest SET age = 1 WHERE id = 'u404'$$);
+SELECT error_detail_of($$DELETE FROM users_rest WHERE id = 'u404'$$);
 ALTER SERVER users_rest OPTIONS (SET api_key 'wrong-key-456');
-SELECT component_error($$SELECT * FROM users_rest$$);
-SELECT component_error($$INSERT INTO users_rest (name) VALUES ('nobody')$$);
+SELECT error_detail_of($$SELECT * FROM users_rest$$);
+SELECT error_detail_of($$INSERT INTO users_rest (name) VALUES ('nobody')$$);
 ALTER SERVER users_rest OPTIONS (SET api_key 'secret-token-123');
 CREATE FOREIGN TABLE users_no_rowid (id text, name text) SERVER users_rest OPTIONS (object 'users');
-SELECT component_error($$UPDATE users_no_rowid SET name = 'x' WHERE id = 'u1'$$);
+SELECT error_detail_of($$UPDATE users_no_rowid SET name = 'x' WHERE id = 'u1'$$);
 -- The key from a secret instead of an option (utils.get-vault-secret-by-name;
 -- here the user mapping holds the secret).
 CREATE SERVER users_vault FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
@@ -246,7 +229,7 @@ CREATE SERVER users_no_key FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
     fdw_package_url :'writable_url', fdw_package_name 'pg-wasm:writable',
     fdw_package_version '0.1.0', fdw_package_checksum :'writable_sum', api_url :'api_url');
 CREATE FOREIGN TABLE users_no_key (id text) SERVER users_no_key OPTIONS (object 'users');
-SELECT component_error($$SELECT * FROM users_no_key$$);
+SELECT error_detail_of($$SELECT * FROM users_no_key$$);
 
 ------------------------------------------------------------------------------
 -- IMPORT FOREIGN SCHEMA (0.2.0): the guest returns CREATE FOREIGN TABLE
@@ -268,15 +251,15 @@ SELECT count(*) FROM imported.events;
 SELECT id, name FROM imported.users ORDER BY id LIMIT 3;
 -- Every table: one has a type PostgreSQL does not know.
 CREATE SCHEMA imported2;
-SELECT component_error($$IMPORT FOREIGN SCHEMA remote FROM SERVER api_schema INTO imported2$$);
+SELECT error_detail_of($$IMPORT FOREIGN SCHEMA remote FROM SERVER api_schema INTO imported2$$);
 IMPORT FOREIGN SCHEMA remote EXCEPT (bad_type) FROM SERVER api_schema INTO imported2;
 SELECT relname FROM pg_class WHERE relnamespace = 'imported2'::regnamespace ORDER BY relname;
 -- The statement's options reach the guest (get-options(import-schema)):
 -- schema_path names where the description is; a missing one is the API's 404.
 CREATE SCHEMA imported3;
-SELECT component_error($$IMPORT FOREIGN SCHEMA remote FROM SERVER api_schema INTO imported3
+SELECT error_detail_of($$IMPORT FOREIGN SCHEMA remote FROM SERVER api_schema INTO imported3
     OPTIONS (schema_path 'no/such/schema')$$);
-SELECT component_error($$IMPORT FOREIGN SCHEMA remote FROM SERVER api_schema INTO imported3
+SELECT error_detail_of($$IMPORT FOREIGN SCHEMA remote FROM SERVER api_schema INTO imported3
     OPTIONS (schema_path 'wrong-shape')$$);
 
 ------------------------------------------------------------------------------
@@ -338,7 +321,7 @@ SELECT w.t, c.fn, c.result FROM (VALUES ('t'), ('u')) w(t),
 CREATE FOREIGN TABLE calls_v1_report_error (fn text) SERVER calls_v1 OPTIONS (mode 'report_error');
 CREATE FOREIGN TABLE calls_v1_sleep_long (fn text) SERVER calls_v1 OPTIONS (mode 'sleep_long');
 CREATE FOREIGN TABLE calls_v2_unknown_column (fn text) SERVER calls_v2 OPTIONS (mode 'unknown_column');
-SELECT t, component_error(format('SELECT * FROM %I', t)),
+SELECT t, error_detail_of(format('SELECT * FROM %I', t)),
        (SELECT count(*) FROM calls_v1 WHERE t IS NOT NULL) AS rows_after
     FROM unnest(ARRAY['calls_v1_report_error', 'calls_v1_sleep_long',
                       'calls_v2_unknown_column']) AS t;
@@ -346,12 +329,12 @@ SELECT t, component_error(format('SELECT * FROM %I', t)),
 ------------------------------------------------------------------------------
 -- Malformed components: each is an ERROR, the backend goes on.
 -- A truncated component, and a component cut inside a section.
-SELECT component_error($$SELECT wasm.load_module('cut_component',
+SELECT error_detail_of($$SELECT wasm.load_module('cut_component',
     substring(guest('github_events.wasm') from 1 for 100))$$);
-SELECT component_error($$SELECT wasm.load_module('cut_component',
+SELECT error_detail_of($$SELECT wasm.load_module('cut_component',
     substring(guest('github_events.wasm') from 1 for length(guest('github_events.wasm')) - 7))$$);
 -- A host-version-requirement string outside memory: no server.
-SELECT component_error(format($$CREATE SERVER bad_version FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
+SELECT error_detail_of(format($$CREATE SERVER bad_version FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
     fdw_package_url %L, fdw_package_name 'pg-wasm:bad-version', fdw_package_version '0.2.0',
     fdw_package_checksum %L)$$, 'file://' || :'guests' || '/bad_string_version.wasm', :'bad_version_sum'));
 -- Strings, lists and return areas outside memory, or not what they say.
@@ -372,12 +355,12 @@ BEGIN
     END LOOP;
 END $$;
 -- After each, the same server's well-behaved table is read (a new instance).
-SELECT f AS fault, component_error(format('SELECT * FROM %I', 'bad_string_' || f)),
+SELECT f AS fault, error_detail_of(format('SELECT * FROM %I', 'bad_string_' || f)),
        (SELECT s FROM bad_string_ok WHERE f IS NOT NULL) AS after
     FROM unnest(ARRAY['error_oob', 'error_wrap', 'error_utf8', 'result_oob', 'result_misaligned',
                       'bad_discriminant', 'cell_oob', 'cell_bad_case', 'option_bad']) AS f;
 CREATE SCHEMA bad_import;
-SELECT f AS fault, component_error(format(
+SELECT f AS fault, error_detail_of(format(
     'IMPORT FOREIGN SCHEMA remote FROM SERVER bad_string INTO bad_import OPTIONS (fault %L)', f)),
        (SELECT s FROM bad_string_ok WHERE f IS NOT NULL) AS after
     FROM unnest(ARRAY['list_oob', 'list_huge', 'element_oob']) AS f;
@@ -398,7 +381,7 @@ BEGIN
                        'bad_handle_' || f, f);
     END LOOP;
 END $$;
-SELECT f AS fault, component_error(format('SELECT * FROM %I', 'bad_handle_' || f)),
+SELECT f AS fault, error_detail_of(format('SELECT * FROM %I', 'bad_handle_' || f)),
        (SELECT s FROM bad_handle_ok WHERE f IS NOT NULL) AS after
     FROM unnest(ARRAY['never_given', 'zero', 'after_drop', 'drop_twice', 'wrong_type',
                       'drop_context_twice', 'keep_borrow', 'leak', 'row_never_given',
@@ -424,9 +407,16 @@ BEGIN
                        'bad_realloc_' || f, 'object', f);
     END LOOP;
 END $$;
-SELECT f AS fault, component_error(format('SELECT * FROM %I', 'bad_realloc_' || f)),
+SELECT f AS fault, error_detail_of(format('SELECT * FROM %I', 'bad_realloc_' || f)),
        (SELECT s FROM bad_realloc_ok WHERE f IS NOT NULL) AS after
     FROM unnest(ARRAY['oob', 'wrap', 'misaligned', 'trap', 'recurse', 'deep']) AS f;
+-- On V8, the DETAIL of a trap begins with the guest's Wasm stack, its
+-- functions named as the component's core module names them (the native
+-- engine gives no stack).
+SET wasm.engine = v8;
+SELECT f AS fault, error_detail_of(format('SELECT * FROM %I', 'bad_realloc_' || f), wasm_stack => true)
+    FROM unnest(ARRAY['trap', 'recurse', 'deep']) AS f;
+RESET wasm.engine;
 -- After all that, the same session still works.
 SELECT count(*) AS still_working FROM github.events;
 SELECT * FROM bad_string_ok;
@@ -437,7 +427,6 @@ DROP SCHEMA github, github2, imported, imported2, imported3, bad_import CASCADE;
 DROP FOREIGN DATA WRAPPER wasm_wrapper CASCADE;
 RESET client_min_messages;
 DROP TABLE wanted_pages;
-DROP FUNCTION component_error(text);
 DROP FUNCTION calls_shown(text, text);
 DROP FUNCTION jwt_payload(text);
 RESET wasm.http_allowed_hosts;

@@ -2,6 +2,10 @@
 -- SQL functions in LANGUAGE wasm: AS 'module::export', or AS 'module' when
 -- the export has the function's name; checked when created.
 --
+-- The guests' modules (test/guests): collatz, fib, numbers (numbers.wat).
+SELECT name, wasm.load_module(name, guest(name || '.wasm')) IS NOT NULL AS loaded
+FROM unnest(ARRAY['collatz', 'fib', 'numbers']) name;
+
 CREATE FUNCTION collatz_steps(int4) RETURNS int4 LANGUAGE wasm AS 'collatz::steps';
 SELECT collatz_steps(1), collatz_steps(27), collatz_steps(97), collatz_steps(0);
 CREATE FUNCTION fib(int4) RETURNS int8 LANGUAGE wasm AS 'fib';
@@ -117,3 +121,9 @@ RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 DROP TABLE parallel_input;
+
+-- The modules go, and with them every function made over them.
+SET client_min_messages = warning;
+SELECT count(wasm.drop_module(name, cascade => true)) AS dropped
+FROM unnest(ARRAY['collatz', 'fib', 'numbers', 'notyet', 'odd_names', 'plumbing']) name;
+RESET client_min_messages;

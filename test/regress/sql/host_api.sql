@@ -53,3 +53,7 @@ SELECT ch_terminate();
 SELECT count(DISTINCT ch_random()) AS distinct_values FROM generate_series(1, 100);
 SELECT ch_random_out_of_bounds();
 SELECT ch_version() IS NOT NULL AS still_fine;
+
+SET client_min_messages = warning;
+SELECT wasm.drop_module('host_api', cascade => true), wasm.drop_module('clickhouse_api', cascade => true);
+RESET client_min_messages;

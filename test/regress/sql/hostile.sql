@@ -389,3 +389,6 @@ SELECT wasm.load_module_wat('nul_function',
     $$(module (import "pg_wasm" "lo\00g" (func (param i32 i32 i32))))$$);
 SELECT wasm.load_module_wat('nul_global', $$(module (import "env" "g\00\0a\"\\" (global i32)))$$);
 SELECT count(*) AS loaded FROM wasm.modules WHERE name LIKE 'nul\_%';
+
+DROP FUNCTION leb128(bigint), section(int, bytea), one_function_module(bytea, bytea),
+  nested_blocks(int), swap_module(text), scoring_wat(int);

@@ -80,3 +80,7 @@ SELECT * FROM wasm.module_exports('numbers');
 SELECT * FROM wasm.module_exports('nope');
 
 SELECT name, size FROM wasm.modules ORDER BY name;
+
+-- Dropped: the suites that use these modules load them themselves.
+SELECT count(wasm.drop_module(name)) AS dropped
+FROM unnest(ARRAY['collatz', 'fib', 'arith', 'numbers', 'traps', 'state']) name;

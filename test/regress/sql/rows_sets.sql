@@ -3,6 +3,7 @@
 -- array of its column values; a set is a MessagePack array of rows (or of
 -- values, for SETOF a plain type). (test/guests/abi.c)
 --
+SELECT wasm.load_module_file('abi', current_setting('regress.guests') || '/abi.wasm') IS NOT NULL AS loaded;
 
 -- A row through OUT parameters, and through a composite type.
 CREATE FUNCTION row_of(n int4, OUT n int4, OUT square text, OUT even bool) LANGUAGE wasm STRICT AS 'abi';
@@ -49,3 +50,8 @@ SELECT * FROM row_not_set();
 CREATE FUNCTION direct_set(int4) RETURNS SETOF int4 LANGUAGE wasm AS 'abi::count_to abi=direct';
 -- INOUT and VARIADIC parameters are not supported.
 CREATE FUNCTION inout_fn(INOUT a int4) LANGUAGE wasm AS 'abi::echo_i32';
+
+SET client_min_messages = warning;
+SELECT wasm.drop_module('abi', cascade => true);
+RESET client_min_messages;
+DROP TYPE squared, squared_wrong, squared_later;

@@ -34,3 +34,8 @@ SELECT rust_main();
 CREATE FUNCTION rust_exit() RETURNS void LANGUAGE wasm AS 'rust_exit::_start';
 SELECT error_of('SELECT rust_exit()');
 RESET client_min_messages;
+
+SET client_min_messages = warning;
+SELECT count(wasm.drop_module(name, cascade => true)) AS dropped
+FROM unnest(ARRAY['rust_text', 'rust_command', 'rust_exit']) name;
+RESET client_min_messages;

@@ -27,6 +27,7 @@ SELECT * FROM dblink('seeds', 'SELECT ns_steps(27)') AS t(r int4);
 SELECT * FROM wasm.exported_functions WHERE instance_id = 'ns';
 
 -- A namespace that names a module loaded otherwise is refused.
+SELECT wasm.load_module('collatz', guest('collatz.wasm')) IS NOT NULL AS loaded;
 SELECT wasm_new_instance(current_setting('regress.guests') || '/simple.wasm', 'collatz');
 
 -- wasm_delete_instance removes the instance, its module and functions.
@@ -38,6 +39,4 @@ SELECT count(*) FROM wasm.modules WHERE name IN ('ns', 'tr');
 SELECT wasm_delete_instance('ns');
 SELECT wasm_new_instance('/no/such/file.wasm', 'nf');
 SELECT dblink_disconnect('seeds');
-
--- Left in place for the restart and pg_dump tests.
-SELECT wasm_new_instance(current_setting('regress.guests') || '/simple.wasm', 'kept');
+SELECT wasm.drop_module('collatz');

@@ -1,11 +1,17 @@
 --
--- Setup shared by the suites: the extension, where the test guests are, and
--- two helpers.
+-- Setup shared by the suites: the extension, where the test guests are, the
+-- test API's port, and helpers. Every suite runs after this alone (run.sh
+-- <build> <pg_regress> <suite>) or in the schedule; each makes what else it
+-- needs and drops it at its end (leftovers.sql checks).
 --
 CREATE EXTENSION wasm;
 \getenv guests PG_WASM_GUESTS
 SELECT set_config('regress.guests', :'guests', false) IS NOT NULL AS ok \gset
 ALTER DATABASE pg_wasm_regress SET regress.guests FROM CURRENT;
+-- The FDW suites' HTTP API (test/fdw/api_server.py), on 127.0.0.1.
+\getenv api_port PG_WASM_API_PORT
+SELECT set_config('regress.api_port', :'api_port', false) IS NOT NULL AS ok \gset
+ALTER DATABASE pg_wasm_regress SET regress.api_port FROM CURRENT;
 
 -- The bytes of a guest module built for the tests (superusers only).
 CREATE FUNCTION guest(file text) RETURNS bytea LANGUAGE sql
@@ -27,6 +33,28 @@ BEGIN
     RETURN 'ok';
 EXCEPTION WHEN OTHERS THEN
     RETURN SQLSTATE || ': ' || replace(SQLERRM, current_setting('regress.guests'), '<guests>');
+END $$;
+
+-- The error a statement fails with, and its DETAIL, the guests' directory
+-- shown as <guests> and the API's port as <port>. A trap's DETAIL on V8
+-- begins with the guest's Wasm stack, which the native engine does not give:
+-- it is left out unless wasm_stack (where a suite sets wasm.engine = v8 to
+-- show it).
+CREATE FUNCTION error_detail_of(statement text, wasm_stack boolean DEFAULT false)
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE message text; detail text;
+BEGIN
+    EXECUTE statement;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
+    IF NOT wasm_stack THEN
+        detail := regexp_replace(detail, '^Wasm stack: [^\n]*\n?', '');
+    END IF;
+    RETURN regexp_replace(replace(SQLSTATE || ': ' || message
+                                  || coalesce(E'\nDETAIL: ' || nullif(detail, ''), ''),
+                                  current_setting('regress.guests'), '<guests>'),
+                          '\m' || current_setting('regress.api_port') || '\M', '<port>', 'g');
 END $$;
 
 -- Another session of this database through dblink, named `name`.

@@ -4,13 +4,17 @@
 -- it. Replacing or dropping a module reaches every session at its next call.
 -- (test/guests/state.wat and state_v2.wat)
 --
+SELECT wasm.load_module_file('state', current_setting('regress.guests') || '/state.wasm') IS NOT NULL AS loaded;
 SELECT * FROM wasm.create_functions('state', 'state');
 SELECT state_next(), state_next(), state_next();
 SELECT state_accumulate(10), state_accumulate(5), state_accumulate(-1);
 SELECT sum(state_next()) FROM generate_series(1, 10);  -- 4 + ... + 13
 
--- A trap discards the instance: its state starts afresh.
+-- A trap discards the instance: its state starts afresh. (The traps suite
+-- shows a trap's DETAIL.)
+\set VERBOSITY terse
 SELECT state_crash();
+\set VERBOSITY default
 SELECT state_next(), state_accumulate(1);
 
 -- Another session sees its own instance, and the same module version.
@@ -57,3 +61,4 @@ SELECT state_next(), state_next();
 SELECT wasm.reset_session();
 SELECT state_next() AS afresh;
 DROP FUNCTION state_next(), other_version();
+SELECT wasm.drop_module('state');

@@ -1,9 +1,11 @@
 --
 -- The numeric mapping: int2, int4, bool -> i32; int8 -> i64; float4 -> f32;
 -- float8 -> f64; RETURNS void for exports without a result. Exact at the
--- extremes. (num_* functions come from wasm.create_functions in the
--- functions suite; the numbers module is test/guests/numbers.wat.)
+-- extremes. (The numbers module is test/guests/numbers.wat; num_* are its
+-- exports.)
 --
+SELECT wasm.load_module('numbers', guest('numbers.wasm')) IS NOT NULL AS loaded;
+SELECT count(*) AS functions FROM wasm.create_functions('numbers', 'num');
 
 -- Integers at their extremes.
 SELECT num_id_i32(-2147483648), num_id_i32(2147483647), num_id_i32(0);
@@ -56,3 +58,7 @@ SELECT pg_typeof(num_nothing());
 SELECT count(*) AS calls, count(r) AS non_null, sum(r) AS total
 FROM (SELECT lenient_add(CASE WHEN i % 10 = 0 THEN NULL ELSE i END, i) AS r
       FROM generate_series(1, 100000) i) s;
+
+SET client_min_messages = warning;
+SELECT wasm.drop_module('numbers', cascade => true);
+RESET client_min_messages;

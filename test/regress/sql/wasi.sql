@@ -254,3 +254,7 @@ SELECT greet('wörld');
 RESET client_min_messages;
 SELECT format_double(6.02214076e23), format_double(-0.5);
 SELECT count(*) FROM generate_series(1, 20000) i WHERE greet(i::text) = format('hello, %s (%s bytes)', i, length(i::text));
+
+SET client_min_messages = warning;
+SELECT wasm.drop_module('sdk_wasi', cascade => true);
+RESET client_min_messages;
