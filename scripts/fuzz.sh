@@ -3,7 +3,8 @@
 # of their own and runs them as long as asked. Nothing of PostgreSQL is built
 # or installed.
 #
-#   scripts/fuzz.sh [--target binary|text|text_engine|generated|component|object_check]
+#   scripts/fuzz.sh [--target binary|text|text_engine|generated|component|object_check|
+#                            native_build]
 #                   [--seconds N] [--jobs N] [--build-dir DIR] [--spec-suite DIR]
 #                   [--components DIR] [--guests DIR]...
 #

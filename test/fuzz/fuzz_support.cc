@@ -32,7 +32,7 @@ Value zero_value(ValType type) {
 
 static std::atomic<Clock::rep> g_deadline{Clock::time_point::max().time_since_epoch().count()};
 
-static bool past_deadline() {
+bool past_deadline() {
   return Clock::now().time_since_epoch().count() >= g_deadline.load(std::memory_order_relaxed);
 }
 

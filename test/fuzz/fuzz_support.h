@@ -32,6 +32,10 @@ class Deadline {
   Deadline &operator=(const Deadline &) = delete;
 };
 
+// Whether the current Deadline has passed: an EngineConfig's
+// interrupt_requested, for an engine other than Host's.
+bool past_deadline();
+
 // The process's engine and the stub imports it has made. One V8 isolate
 // serves every input: making one per input would cost more than the input.
 class Host {

@@ -13,6 +13,12 @@
 # OUT_DIR/object: shared objects compiled from object_seed.c (cc) as the
 #   native engine links a module's, one that passes object_check and some
 #   that it refuses, and the stand-in runtime they link.
+# OUT_DIR/native: the guests' binaries in GUEST_DIRs of at most 1 KiB and
+#   two of their modules of names made to break C (hostile_names.py: one with
+#   a name section, one with imports), and the repository's .wat guests of at
+#   most 1 KiB assembled: modules the native build target runs as they are.
+#   Each costs a build (gcc, 0.2 to 0.5 s) every time the target starts, so
+#   there are only about twenty.
 # OUT_DIR/component, with --components: the components in DIR (a build
 #   tree's components/, made by jco at build time; not the *.core.wasm
 #   modules beside them). It fails if DIR holds none.
@@ -49,7 +55,7 @@ if [ -n "$COMPONENTS" ]; then
 fi
 
 rm -rf "$OUT"
-mkdir -p "$OUT/binary" "$OUT/text"
+mkdir -p "$OUT/binary" "$OUT/text" "$OUT/native"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -72,6 +78,7 @@ for wat in "${wats[@]}"; do
   wat2wasm -o "$TMP/wat/$(basename "$wat" .wat).wasm" "$wat" 2>/dev/null || true  # bad_syntax.wat
 done
 seed "$OUT/binary" "$TMP"/wat/*.wasm
+seed --max-size 1024 "$OUT/native" "$TMP"/wat/*.wasm
 
 mkdir "$TMP/guest_text"
 for dir in "$@"; do
@@ -80,6 +87,10 @@ for dir in "$@"; do
     wasm2wat -o "$TMP/guest_text/$(basename "$wasm" .wasm).wat" "$wasm" 2>/dev/null || true
   done
   seed "$OUT/binary" "$dir"/*.wasm
+  seed --max-size 1024 "$OUT/native" "$dir"/*.wasm
+  for wasm in "$dir"/hostile_names_0.wasm "$dir"/hostile_names_imports.wasm; do
+    if [ -f "$wasm" ]; then seed "$OUT/native" "$wasm"; fi
+  done
 done
 seed --max-size 65536 "$OUT/text" "$TMP"/guest_text/*.wat
 
@@ -101,5 +112,6 @@ seed "$OUT/object" "$TMP"/object/*.so "$TMP"/object/m/*.so
 # count DIR: "<files> seeds, <bytes> bytes"
 count() { echo "$(ls "$1" | wc -l) seeds, $(cat "$1"/* | wc -c) bytes"; }
 summary="binary $(count "$OUT/binary"); text $(count "$OUT/text"); object $(count "$OUT/object")"
+summary+="; native $(count "$OUT/native")"
 [ -z "$COMPONENTS" ] || summary+="; component $(count "$OUT/component")"
 echo "make_corpus: $summary; in $OUT"

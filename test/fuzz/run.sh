@@ -42,13 +42,13 @@ BUILD=$(cd "$BUILD" && pwd)
 
 # Each target, its seed corpus (none: it starts from nothing), its
 # dictionary and its share of the time in percent.
-TARGETS=(binary text text_engine generated component object_check)
+TARGETS=(binary text text_engine generated component object_check native_build)
 declare -A SEEDS=([binary]=binary [text]=text [text_engine]=text [generated]= [component]=component
-                  [object_check]=object)
+                  [object_check]=object [native_build]=native)
 declare -A DICT=([binary]=binary.dict [text]=text.dict [text_engine]=text.dict [generated]=
-                 [component]=component.dict [object_check]=)
-declare -A SHARE=([binary]=30 [text]=15 [text_engine]=20 [generated]=15 [component]=15
-                  [object_check]=5)
+                 [component]=component.dict [object_check]= [native_build]=native.dict)
+declare -A SHARE=([binary]=20 [text]=15 [text_engine]=20 [generated]=15 [component]=15
+                  [object_check]=5 [native_build]=10)
 if [ -n "$ONLY" ]; then
   [ -n "${SHARE[$ONLY]+x}" ] || { echo "run.sh: no target $ONLY (${TARGETS[*]})" >&2; exit 2; }
   TARGETS=("$ONLY")
@@ -69,6 +69,10 @@ fi
 "$HERE/make_corpus.sh" "$CORPUS/seeds" "$SPEC" "${COMPONENT_ARGS[@]}" "${GUESTS[@]}"
 mkdir -p "$BUILD/fuzz-logs"
 
+# What a target's run leaves under /tmp (native_build's), removed however it ends.
+TMP_DIRS=()
+trap 'rm -rf "${TMP_DIRS[@]}"' EXIT
+
 failed=()
 for target in "${TARGETS[@]}"; do
   exe="$BUILD/test/fuzz/fuzz_$target"
@@ -77,12 +81,27 @@ for target in "${TARGETS[@]}"; do
   [ "$seconds" -gt 0 ] || seconds=1
   crashes="$BUILD/fuzz-crashes/$target"
   log="$BUILD/fuzz-logs/$target.log"
-  mkdir -p "$CORPUS/$target" "$crashes"
+  mkdir -p "$crashes"
   dirs=("$CORPUS/$target")
+  env=()
+  if [ "$target" != native_build ]; then
+    mkdir -p "$CORPUS/$target"
+  else
+    # Every module it runs is built by gcc (0.2 to 0.5 s): replaying a corpus
+    # kept from earlier runs would soon take its whole share. Its rounds share
+    # a corpus and the native engine's cache (keyed by content: a module run
+    # again costs milliseconds) for this run only.
+    run_dir=$(mktemp -d /tmp/pg_wasm_fuzz_native_build.XXXXXX)
+    TMP_DIRS+=("$run_dir")
+    mkdir "$run_dir/corpus"
+    dirs=("$run_dir/corpus")
+    env=(PGWASM_FUZZ_NATIVE_CACHE="$run_dir/cache")
+  fi
   [ -z "${SEEDS[$target]}" ] || dirs+=("$CORPUS/seeds/${SEEDS[$target]}")
   marker=$(mktemp)
   # -timeout: an input stops its guest code within 100 ms (fuzz_support.h),
-  # so a second means our own code hangs. -fork runs that many processes.
+  # and native_build's modules build in under a second, so ten seconds mean
+  # our own code hangs. -fork runs that many processes.
   args=(-timeout=10 -print_final_stats=1 -artifact_prefix="$crashes/")
   [ -z "${DICT[$target]}" ] || args+=(-dict="$HERE/${DICT[$target]}")
   [ "$JOBS" -le 1 ] || args+=(-fork="$JOBS")
@@ -96,8 +115,8 @@ for target in "${TARGETS[@]}"; do
   while [ "$left" -gt 0 ] && [ "$status" -eq 0 ]; do
     round=$((left < ROUND_SECONDS ? left : ROUND_SECONDS))
     left=$((left - round))
-    (cd "$BUILD/fuzz-logs" && "$exe" -max_total_time="$round" "${args[@]}" "${dirs[@]}") \
-      >>"$log" 2>&1 || status=$?
+    (cd "$BUILD/fuzz-logs" && env "${env[@]}" "$exe" -max_total_time="$round" "${args[@]}" \
+      "${dirs[@]}") >>"$log" 2>&1 || status=$?
   done
   # The totals; with -fork, the last status line says them instead.
   grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added):' \

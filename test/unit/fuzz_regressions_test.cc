@@ -2,7 +2,11 @@
 // built by a generator: never an opaque binary. Each test is a ctest test of
 // its own (fuzz_regressions.<suite>.<name>) in its own process, so that one
 // that still crashes fails alone.
+#include <dlfcn.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "engine/engine.h"
 #include "toolkit/binary.h"
@@ -163,4 +167,44 @@ TEST(FuzzText, Memory64IsAnError) {
   EXPECT_THROW(assemble_wat("(module (memory i64 0))"), TextError);
   EXPECT_THROW(assemble_wat("(module (import \"m\" \"mem\" (memory i64 1)))"), TextError);
   EXPECT_NO_THROW(read_module(assemble_wat("(module (memory i32 1))")));
+}
+
+// fuzz_native_build, under LeakSanitizer: the native engine's modules link
+// wasm2c's runtime, which was unloaded with the last module's object. It
+// then lost the function types instances had registered in it (allocated,
+// never freed), and every load after registered and leaked them again. The
+// runtime stays loaded while its engine lives, and goes with it.
+TEST(FuzzNativeBuild, TheRuntimeStaysLoadedWhileItsEngineLives) {
+  using namespace pgwasm::engine;
+  namespace fs = std::filesystem;
+  char dir[] = "/tmp/pg_wasm_fuzz_regression_XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  NativeConfig config;
+  config.cache_dir = dir;
+  auto engine = make_native_engine({}, config);
+  int here;
+  engine->set_stack_limit(reinterpret_cast<uintptr_t>(&here) - (1 << 20));
+  for (int n = 1; n <= 2; n++) {
+    auto module = engine->compile(assemble_wat(
+        "(module (func (export \"f\") (result i32) i32.const " + std::to_string(n) + "))"));
+    auto instance = engine->instantiate(module, {});
+    Value r;
+    instance->call(0, nullptr, &r);
+    EXPECT_EQ(r.as_i32(), n);
+  }
+  // Both modules, their instances and their objects are gone.
+  std::string runtime;
+  for (const auto &e : fs::directory_iterator(dir)) {
+    std::string name = e.path().filename().string();
+    if (name.starts_with("wasm-rt-") && name.ends_with(".so")) runtime = e.path().string();
+  }
+  ASSERT_FALSE(runtime.empty()) << "no runtime in " << dir;
+  void *loaded = dlopen(runtime.c_str(), RTLD_NOW | RTLD_NOLOAD);
+  EXPECT_NE(loaded, nullptr) << "the runtime was unloaded with the last module's object";
+  if (loaded) dlclose(loaded);
+  engine.reset();
+  loaded = dlopen(runtime.c_str(), RTLD_NOW | RTLD_NOLOAD);
+  EXPECT_EQ(loaded, nullptr) << "the runtime outlived its engine";
+  if (loaded) dlclose(loaded);
+  fs::remove_all(dir);
 }

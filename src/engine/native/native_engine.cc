@@ -278,6 +278,7 @@ class NativeEngine : public Engine {
     // Before the watchdog and the registries they use.
     pinned_.clear();
     funcs_.clear();
+    if (runtime_) dlclose(runtime_);
   }
 
   std::shared_ptr<const Module> compile(std::span<const uint8_t> wasm,
@@ -601,7 +602,14 @@ class NativeEngine : public Engine {
       return nullptr;
     }
     auto object = std::make_unique<SharedObject>(path);
-    if (object->entry() && object->entry()->abi == native::kGlueAbi) return object;
+    if (object->entry() && object->entry()->abi == native::kGlueAbi) {
+      // The runtime stays loaded for as long as the engine lives, not only
+      // while some module's object does: unloaded with the last of them, it
+      // would lose the function types instances registered (allocated, never
+      // freed) and register them again, so that every unload leaked them.
+      if (!runtime_) runtime_ = dlopen(runtime_path_.c_str(), RTLD_NOW | RTLD_LOCAL);
+      return object;
+    }
     // Corrupt, truncated or of another glue: built again.
     unlink(path.c_str());
     return nullptr;
@@ -622,6 +630,7 @@ class NativeEngine : public Engine {
   NativeConfig native_;
   std::string toolchain_id_;
   std::string runtime_path_;          // every module's object links it
+  void *runtime_ = nullptr;           // its handle, once a module was loaded
   native::ObjectRules object_rules_;  // what a module's object may be
   uintptr_t stack_limit_ = 0;
   // Live instances by the address of their struct (the watchdog reads it).
