@@ -49,6 +49,8 @@ class Scanner final : public wabt::BinaryReaderNop {
       FuncType t;
       for (Index i = 0; i < nparams; i++) t.params.push_back(from_wabt(params[i]));
       for (Index i = 0; i < nresults; i++) t.results.push_back(from_wabt(results[i]));
+      for (ValType v : t.params) scan.shape.uses_simd |= v == ValType::V128;
+      for (ValType v : t.results) scan.shape.uses_simd |= v == ValType::V128;
       types_.push_back(std::move(t));
     });
   }
@@ -125,6 +127,7 @@ class Scanner final : public wabt::BinaryReaderNop {
   Result BeginDataSegmentInitExpr(Index) override { return begin_init(); }
   Result EndDataSegmentInitExpr(Index) override { return end_init(); }
   Result OnOpcode(wabt::Opcode opcode) override {
+    if (opcode.GetPrefix() == 0xfd) scan.shape.uses_simd = true;
     if (!in_init_) return Result::Ok;
     switch (opcode) {
       case wabt::Opcode::I32Const:
@@ -207,7 +210,8 @@ class Scanner final : public wabt::BinaryReaderNop {
     depth_ = 0;
     return Result::Ok;
   }
-  Result OnLocalDecl(Index, Index count, Type) override {
+  Result OnLocalDecl(Index, Index count, Type type) override {
+    if (type == Type::V128) scan.shape.uses_simd = true;
     uint64_t locals = uint64_t{current().locals} + count;
     if (locals > limits::kLocals)
       return fail("a function has " + with_commas(locals) + " locals; at most " +

@@ -35,6 +35,7 @@ struct ModuleShape {
   std::optional<uint32_t> start_function;
   bool grows_memory = false;  // has a memory.grow instruction
   bool grows_tables = false;  // has a table.grow instruction
+  bool uses_simd = false;     // a SIMD instruction, or a v128 value in a function
   uint64_t data_bytes = 0;    // in data segments
   // Where each memory.grow instruction (0x40 0x00) starts, in order.
   std::vector<uint32_t> memory_grow_sites;

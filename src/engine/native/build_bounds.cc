@@ -3,6 +3,10 @@
 namespace pgwasm::engine::native {
 
 std::optional<std::string> build_refusal(const toolkit::ModuleShape &shape) {
+  // wasm2c 1.0.32 has no SIMD (it aborts on such a module).
+  if (shape.uses_simd)
+    return "the native engine cannot build SIMD instructions or v128 values (wasm2c 1.0.32 does "
+           "not translate them)";
   // "too costly to build natively: function 3 has 5000 branches (at most 4000)"
   auto too = [](const std::string &who, uint64_t have, const std::string &what, uint64_t most) {
     return "too costly to build natively: " + who + " " + std::to_string(have) + " " + what +

@@ -25,7 +25,7 @@ inline constexpr uint64_t kMaxTableTargets = 1'000'000;
 inline constexpr uint64_t kMaxDataBytes = uint64_t{8} << 20;
 inline constexpr uint64_t kMaxCodeBytes = uint64_t{16} << 20;
 
-// Why the module is too costly to build, or nothing.
+// Why the module is too costly to build, or cannot be (SIMD), or nothing.
 std::optional<std::string> build_refusal(const toolkit::ModuleShape &shape);
 
 }  // namespace pgwasm::engine::native
