@@ -18,10 +18,14 @@
 #include <vector>
 
 #include "engine/errors.h"
-#include "engine/value.h"
 #include "toolkit/types.h"
+#include "toolkit/value.h"
 
 namespace pgwasm::engine {
+
+// Values as every layer passes them (toolkit/value.h).
+using pgwasm::Ref;
+using pgwasm::Value;
 
 // A compiled module: immutable, shareable between instances.
 class Module {

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "toolkit/errors.h"
+
 namespace pgwasm::engine {
 
 class EngineError : public std::runtime_error {
@@ -49,10 +51,8 @@ class Trap : public EngineError {
   std::vector<std::string> frames;
 };
 
-// The call was stopped from outside (cancel, timeout) before it finished.
-class Interrupted : public EngineError {
- public:
-  Interrupted() : EngineError("execution interrupted") {}
-};
+// The call was stopped from outside (cancel, timeout) before it finished:
+// the toolkit's Interrupted, so that one catch takes it from either.
+using toolkit::Interrupted;
 
 }  // namespace pgwasm::engine

@@ -6,7 +6,6 @@
 
 #include "fdw/fdw_headers.h"
 #include "fdw/guest.h"
-#include "fdw/semver.h"
 
 namespace pgwasm::fdw {
 
@@ -30,6 +29,9 @@ FuncType routine_type(Routine r) {
   if (s.result) t.results = {ValType::I64};
   return t;
 }
+
+// The FDW host API version of the core ABI (a component's is its world's).
+constexpr std::string_view kHostFdwApiVersionText = "1.0.0";
 
 // The largest input the host writes into a guest, and the largest result it
 // reads: a batch of rows is well under it.

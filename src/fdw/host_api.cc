@@ -13,6 +13,9 @@
 #include <cmath>
 #include <string>
 
+#include "fdw/host_api.h"
+
+#include "fdw/component/component_guest.h"
 #include "fdw/fdw_headers.h"
 #include "fdw/guest.h"
 #include "fdw/guest_services.h"
@@ -23,11 +26,22 @@
 #include "services/jwt.h"
 #include "services/rfc3339.h"
 
-namespace pgwasm::pg::host {
+namespace pgwasm::fdw {
 
 namespace {
 
-using fdw::FdwGuest;
+using engine::HostCall;
+using engine::Value;
+using pg::MsgpackPacker;
+using pg::SqlError;
+using pg::host::current_call_description;
+using pg::host::guest_bytes;
+using pg::host::guest_text;
+using pg::host::HostFunction;
+using pg::host::I32;
+using pg::host::I64;
+using toolkit::MsgpackError;
+using toolkit::MsgpackReader;
 using Type = MsgpackReader::Type;
 
 // The longest one sleep may be: a guest that wants longer calls again.
@@ -36,7 +50,7 @@ constexpr int32_t kMaxSleepMs = 60'000;
 constexpr int kMaxJsonDepth = 32;
 
 FdwGuest &guest_for(std::string_view function) {
-  FdwGuest *g = fdw::current_fdw_guest();
+  FdwGuest *g = current_fdw_guest();
   if (!g)
     throw SqlError(ERRCODE_FDW_FUNCTION_SEQUENCE_ERROR,
                    "wasm " + current_call_description() + " called pg_wasm_fdw." +
@@ -131,7 +145,7 @@ std::string pack_response(const services::HttpResponse &resp) {
 
 void http(HostCall &call, std::span<const Value> args, std::span<Value> results) {
   FdwGuest &g = guest_for("http");
-  const fdw::GuestContext &ctx = g.context();
+  const GuestContext &ctx = g.context();
   services::HttpRequest req;
   try {
     req = read_request(g, guest_text(call, args[0], args[1], "pg_wasm_fdw.http"));
@@ -139,11 +153,11 @@ void http(HostCall &call, std::span<const Value> args, std::span<Value> results)
     bad_input(g, "http", std::string("invalid MessagePack: ") + e.what());
   }
   // Every failure is the statement's error.
-  fdw::GuestHttpResult result = fdw::guest_http(g, req);
+  GuestHttpResult result = guest_http(g, req);
   if (const auto &e = result.error)
-    throw SqlError(fdw::http_failure_sqlstate(e->kind()),
-                   fdw::scrub(fdw::http_failure_message(ctx, *e), ctx.secrets), "",
-                   fdw::http_failure_hint(e->kind()));
+    throw SqlError(http_failure_sqlstate(e->kind()),
+                   scrub(http_failure_message(ctx, *e), ctx.secrets), "",
+                   http_failure_hint(e->kind()));
   results[0] = Value::make_i32(hand_over(g, pack_response(result.response)));
 }
 
@@ -180,7 +194,7 @@ void sleep(HostCall &, std::span<const Value> args, std::span<Value>) {
   if (ms < 0 || ms > kMaxSleepMs)
     bad_input(g, "sleep",
               std::to_string(ms) + " ms; it sleeps 0 to " + std::to_string(kMaxSleepMs) + " ms");
-  fdw::guest_sleep_ms(static_cast<uint64_t>(ms));
+  guest_sleep_ms(static_cast<uint64_t>(ms));
 }
 
 void epoch_ms(HostCall &, std::span<const Value>, std::span<Value> results) {
@@ -306,8 +320,6 @@ void jwt(HostCall &call, std::span<const Value> args, std::span<Value> results) 
   results[0] = Value::make_i32(hand_over(g, std::move(token)));
 }
 
-}  // namespace
-
 std::vector<HostFunction> fdw_functions() {
   return {
       {"pg_wasm_fdw", "take", {{I32}, {}}, take},
@@ -321,4 +333,11 @@ std::vector<HostFunction> fdw_functions() {
   };
 }
 
-}  // namespace pgwasm::pg::host
+}  // namespace
+
+void register_host_functions() {
+  pg::host::register_host_functions(fdw_functions());
+  pg::host::register_host_functions(component_host_functions());
+}
+
+}  // namespace pgwasm::fdw

@@ -6,12 +6,12 @@
 
 #include "fdw/callbacks.h"
 #include "fdw/context.h"
-#include "pg/abi/msgpack_reader.h"
+#include "toolkit/msgpack_reader.h"
 
 namespace pgwasm::fdw {
 
-using pg::MsgpackReader;
 using pg::pg_guard;
+using toolkit::MsgpackReader;
 using Type = MsgpackReader::Type;
 
 namespace {
@@ -40,7 +40,7 @@ class Reader {
 
   std::vector<ImportedTable> tables() {
     auto list = r_.next();
-    if (list.type != Type::Array) bad("the result " + pg::describe(list) + ", not an array");
+    if (list.type != Type::Array) bad("the result " + toolkit::describe(list) + ", not an array");
     if (list.count > kMaxTables)
       bad(std::to_string(list.count) + " tables, more than " + std::to_string(kMaxTables));
     std::vector<ImportedTable> out;
@@ -55,7 +55,7 @@ class Reader {
 
   std::string text(std::string_view what) {
     auto v = r_.next();
-    if (v.type != Type::Str) bad(std::string(what) + " " + pg::describe(v) + ", not a string");
+    if (v.type != Type::Str) bad(std::string(what) + " " + toolkit::describe(v) + ", not a string");
     std::string s(v.bytes);
     if (s.empty() || s.size() >= NAMEDATALEN * 4 || s.find('\0') != std::string::npos)
       bad(std::string(what) + " \"" + s.substr(0, 64) + "\", not a name");
@@ -64,7 +64,7 @@ class Reader {
 
   ImportedTable table() {
     auto map = r_.next();
-    if (map.type != Type::Map) bad("a table " + pg::describe(map) + ", not a map");
+    if (map.type != Type::Map) bad("a table " + toolkit::describe(map) + ", not a map");
     ImportedTable t;
     for (uint32_t i = 0; i < map.count; i++) {
       auto k = r_.next_key();
@@ -73,15 +73,16 @@ class Reader {
       } else if (k == "columns") {
         auto cols = r_.next();
         if (cols.type != Type::Array || cols.count > kMaxColumns)
-          bad("columns " + pg::describe(cols) + ", not an array of at most 1600 columns");
+          bad("columns " + toolkit::describe(cols) + ", not an array of at most 1600 columns");
         for (uint32_t c = 0; c < cols.count; c++) t.columns.push_back(column());
       } else if (k == "options") {
         auto opts = r_.next();
-        if (opts.type != Type::Map) bad("options " + pg::describe(opts) + ", not a map");
+        if (opts.type != Type::Map) bad("options " + toolkit::describe(opts) + ", not a map");
         for (uint32_t o = 0; o < opts.count; o++) {
           std::string name = text("an option name");
           auto v = r_.next();
-          if (v.type != Type::Str) bad("option " + name + " " + pg::describe(v) + ", not a string");
+          if (v.type != Type::Str)
+            bad("option " + name + " " + toolkit::describe(v) + ", not a string");
           t.options.emplace_back(name, std::string(v.bytes));
         }
       } else {
@@ -94,7 +95,7 @@ class Reader {
 
   ImportedColumn column() {
     auto map = r_.next();
-    if (map.type != Type::Map) bad("a column " + pg::describe(map) + ", not a map");
+    if (map.type != Type::Map) bad("a column " + toolkit::describe(map) + ", not a map");
     ImportedColumn c;
     for (uint32_t i = 0; i < map.count; i++) {
       auto k = r_.next_key();
@@ -165,7 +166,7 @@ List *import_schema(ImportForeignSchemaStmt *stmt, Oid server_oid) {
   std::vector<ImportedTable> tables;
   try {
     tables = Reader(guest, result).tables();
-  } catch (const pg::MsgpackError &e) {
+  } catch (const toolkit::MsgpackError &e) {
     guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE,
                std::string("fdw_import_foreign_schema returned invalid MessagePack: ") + e.what());
   }

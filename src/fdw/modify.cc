@@ -4,7 +4,7 @@
 #include "fdw/callbacks.h"
 #include "fdw/cells.h"
 #include "fdw/context.h"
-#include "fdw/owned.h"
+#include "pg/owned.h"
 #include "fdw/row_batch.h"
 
 namespace pgwasm::fdw {
@@ -195,8 +195,8 @@ void set_modify_callbacks(FdwRoutine *routine) {
     pg::cpp_entry([&] {
       if (eflags & EXEC_FLAG_EXPLAIN_ONLY) return;
       rinfo->ri_FdwState =
-          own_in_context(mtstate->ps.state->es_query_cxt,
-                         std::make_unique<ModifyState>(mtstate, rinfo, fdw_private));
+          pg::own_in_context(mtstate->ps.state->es_query_cxt,
+                             std::make_unique<ModifyState>(mtstate, rinfo, fdw_private));
     });
   };
   routine->ExecForeignInsert = [](EState *, ResultRelInfo *rinfo, TupleTableSlot *slot,

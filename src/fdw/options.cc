@@ -7,7 +7,7 @@
 
 #include "fdw/fdw_headers.h"
 #include "pg/guard.h"
-#include "pg/sha256.h"
+#include "toolkit/sha256.h"
 
 namespace pgwasm::fdw {
 
@@ -158,7 +158,7 @@ std::string package_module_name(const PackageSpec &spec) {
   if (name.size() > 63) {
     std::string key = spec.name + "@" + spec.version;
     std::string digest =
-        pg::sha256_hex(std::span(reinterpret_cast<const uint8_t *>(key.data()), key.size()));
+        toolkit::sha256_hex(std::span(reinterpret_cast<const uint8_t *>(key.data()), key.size()));
     name = name.substr(0, 50) + "_" + digest.substr(0, 12);
   }
   return name;

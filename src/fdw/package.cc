@@ -2,12 +2,12 @@
 
 #include "fdw/context.h"
 #include "fdw/fdw_headers.h"
-#include "fdw/semver.h"
+#include "toolkit/semver.h"
 
 #include <cstdio>
 #include "pg/catalog.h"
 #include "pg/module_loader.h"
-#include "pg/sha256.h"
+#include "toolkit/sha256.h"
 
 extern "C" {
 #include "parser/parse_func.h"
@@ -90,7 +90,7 @@ void ensure_package_stored(const PackageSpec &spec) {
   // makes the server read nothing.
   require_load_right(spec, module);
   std::vector<uint8_t> bytes = fetch_package(spec);
-  std::string sha = pg::sha256_hex(bytes);
+  std::string sha = toolkit::sha256_hex(bytes);
   if (sha != spec.checksum) checksum_mismatch(spec, sha, "the package at " + spec.url);
   pg::LoadRequest req;
   req.name = module;
@@ -128,9 +128,9 @@ void validate_with_guest(const ServerConfig &server, const TableConfig *table,
     std::string why;
     // The core ABI's host is 1.0.0; a component's, its world's (0.1.x, 0.2.x).
     std::string host(guest.host_version());
-    Version version;
+    toolkit::Version version;
     std::sscanf(host.c_str(), "%d.%d.%d", &version.major, &version.minor, &version.patch);
-    auto ok = satisfies(requirement, version, why);
+    auto ok = toolkit::satisfies(requirement, version, why);
     if (!ok)
       guest.fail(
           ERRCODE_INVALID_PARAMETER_VALUE,

@@ -5,7 +5,7 @@
 #include "fdw/callbacks.h"
 #include "fdw/context.h"
 #include "fdw/fdw_headers.h"
-#include "fdw/owned.h"
+#include "pg/owned.h"
 #include "fdw/plan_result.h"
 #include "fdw/scan_plan.h"
 
@@ -246,7 +246,7 @@ void get_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid relid) {
   rp.run_per_row = 2 * cpu_tuple_cost + local_cost.per_tuple;
   rp.base = base.candidates;
   rp.base_result = base.result;
-  baserel->fdw_private = own_in_context(CurrentMemoryContext, std::move(owned));
+  baserel->fdw_private = pg::own_in_context(CurrentMemoryContext, std::move(owned));
 }
 
 // The query's order as sorts on this relation's columns, if it is one.

@@ -3,11 +3,11 @@
 #include <cmath>
 
 #include "fdw/fdw_headers.h"
-#include "pg/abi/msgpack_reader.h"
+#include "toolkit/msgpack_reader.h"
 
 namespace pgwasm::fdw {
 
-using pg::MsgpackReader;
+using toolkit::MsgpackReader;
 using Type = MsgpackReader::Type;
 
 namespace {
@@ -19,15 +19,15 @@ double number(const FdwGuest &guest, const MsgpackReader::Value &v, std::string_
                                     : -1;
   if (!(d >= 0) || !std::isfinite(d) || d > 1e15)
     guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE, "fdw_plan returned " + std::string(key) + " " +
-                                                  pg::describe(v) +
+                                                  toolkit::describe(v) +
                                                   ", not a number from 0 to 1e15");
   return d;
 }
 
 bool boolean(const FdwGuest &guest, const MsgpackReader::Value &v, std::string_view key) {
   if (v.type != Type::Bool)
-    guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE,
-               "fdw_plan returned " + std::string(key) + " " + pg::describe(v) + ", not a bool");
+    guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE, "fdw_plan returned " + std::string(key) + " " +
+                                                  toolkit::describe(v) + ", not a bool");
   return v.boolean;
 }
 
@@ -41,7 +41,7 @@ PlanResult parse_plan_result(const FdwGuest &guest, std::string_view bytes, size
     auto map = r.next();
     if (map.type != Type::Map)
       guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE,
-                 "fdw_plan returned " + pg::describe(map) + ", not a map");
+                 "fdw_plan returned " + toolkit::describe(map) + ", not a map");
     for (uint32_t i = 0; i < map.count; i++) {
       std::string_view k = r.next_key().value_or("");
       if (k == "rows") {
@@ -58,12 +58,12 @@ PlanResult parse_plan_result(const FdwGuest &guest, std::string_view bytes, size
         auto arr = r.next();
         if (arr.type != Type::Array)
           guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE,
-                     "fdw_plan returned exact " + pg::describe(arr) + ", not an array");
+                     "fdw_plan returned exact " + toolkit::describe(arr) + ", not an array");
         for (uint32_t j = 0; j < arr.count; j++) {
           auto v = r.next();
           if (v.type != Type::UInt || v.u >= quals)
             guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE,
-                       "fdw_plan returned " + pg::describe(v) +
+                       "fdw_plan returned " + toolkit::describe(v) +
                            " in exact, not the index of one of the " + std::to_string(quals) +
                            " quals");
           result.exact.insert(static_cast<size_t>(v.u));
@@ -72,7 +72,7 @@ PlanResult parse_plan_result(const FdwGuest &guest, std::string_view bytes, size
         r.skip();  // keys of later versions
       }
     }
-  } catch (const pg::MsgpackError &e) {
+  } catch (const toolkit::MsgpackError &e) {
     guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE,
                std::string("fdw_plan returned invalid MessagePack: ") + e.what());
   }

@@ -9,10 +9,10 @@
 
 namespace pgwasm::fdw {
 
-using pg::MsgpackReader;
 using pg::pg_guard;
 using pg::PgError;
 using pg::SqlError;
+using toolkit::MsgpackReader;
 
 RowBatch::RowBatch(const TableConfig &table, const std::vector<int> &targets, MemoryContext parent,
                    bool by_position)
@@ -154,7 +154,7 @@ void append_row(RowBatch &batch, const FdwGuest &guest, MsgpackReader &r,
   batch.begin_row();
   if (row.type != MsgpackReader::Type::Array || row.count != batch.targets())
     guest.fail(ERRCODE_FDW_INVALID_COLUMN_NUMBER,
-               std::string(routine) + " returned " + pg::describe(row) + " for row " +
+               std::string(routine) + " returned " + toolkit::describe(row) + " for row " +
                    std::to_string(batch.row_number()) + " of foreign table " + batch.table().name +
                    ", not an array of " + std::to_string(batch.targets()) + " cells (one per " +
                    (routine == "fdw_iter_scan" ? "column the scan reads" : "column") + ")");
@@ -214,7 +214,7 @@ void expect_end(const MsgpackReader &r, const FdwGuest &guest, std::string_view 
 }
 
 [[noreturn]] void invalid(const FdwGuest &guest, std::string_view routine,
-                          const pg::MsgpackError &e) {
+                          const toolkit::MsgpackError &e) {
   guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE,
              std::string(routine) + " returned invalid MessagePack: " + e.what());
 }
@@ -228,10 +228,10 @@ void append_msgpack_rows(RowBatch &batch, const FdwGuest &guest, std::string_vie
     auto rows = r.next();
     if (rows.type != MsgpackReader::Type::Array)
       guest.fail(ERRCODE_FDW_INVALID_DATA_TYPE,
-                 "fdw_iter_scan returned " + pg::describe(rows) + ", not an array of rows");
+                 "fdw_iter_scan returned " + toolkit::describe(rows) + ", not an array of rows");
     for (uint32_t i = 0; i < rows.count; i++) append_row(batch, guest, r, "fdw_iter_scan");
     expect_end(r, guest, "fdw_iter_scan");
-  } catch (const pg::MsgpackError &e) {
+  } catch (const toolkit::MsgpackError &e) {
     invalid(guest, "fdw_iter_scan", e);
   }
 }
@@ -243,7 +243,7 @@ void append_single_row(RowBatch &batch, const FdwGuest &guest, std::string_view 
     MsgpackReader r(bytes);
     append_row(batch, guest, r, routine);
     expect_end(r, guest, routine);
-  } catch (const pg::MsgpackError &e) {
+  } catch (const toolkit::MsgpackError &e) {
     invalid(guest, routine, e);
   }
 }

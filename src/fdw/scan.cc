@@ -5,7 +5,7 @@
 #include "fdw/cells.h"
 #include "fdw/context.h"
 #include "fdw/json_rows.h"
-#include "fdw/owned.h"
+#include "pg/owned.h"
 #include "fdw/row_batch.h"
 #include "fdw/scan_plan.h"
 #include "pg/budgets.h"
@@ -199,8 +199,8 @@ void set_scan_callbacks(FdwRoutine *routine) {
   routine->BeginForeignScan = [](ForeignScanState *node, int eflags) {
     pg::cpp_entry([&] {
       // The guest starts at the first row: EXPLAIN without ANALYZE runs none.
-      node->fdw_state = own_in_context(node->ss.ps.state->es_query_cxt,
-                                       std::make_unique<ScanState>(node, node->ss.ps.state));
+      node->fdw_state = pg::own_in_context(node->ss.ps.state->es_query_cxt,
+                                           std::make_unique<ScanState>(node, node->ss.ps.state));
     });
   };
   routine->IterateForeignScan = [](ForeignScanState *node) {

@@ -1,7 +1,4 @@
-#include <unistd.h>
-
 #include <algorithm>
-#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -9,7 +6,7 @@
 #include "pg/backend.h"
 
 #include "pg/component_code.h"
-#include "toolkit/component/read.h"
+#include "component/read.h"
 #include "pg/budgets.h"
 #include "pg/catalog.h"
 #include "pg/engine_errors.h"
@@ -18,7 +15,6 @@
 #include "pg/host/host_functions.h"
 #include "pg/native_builds.h"
 #include "toolkit/binary.h"
-#include "toolkit/worker.h"
 
 extern "C" {
 #include "tcop/tcopprot.h"
@@ -30,86 +26,7 @@ namespace pgwasm::pg {
 
 namespace {
 
-// Read by the watchdog thread: plain loads of PostgreSQL's signal flags.
-bool interrupt_requested() {
-  return QueryCancelPending || ProcDiePending;
-}
-
-// Leaky singletons: V8 must never be torn down by static destructors at
-// backend exit, while its threads may still run.
-engine::Engine *g_engine = nullptr;
-engine::Engine *g_native = nullptr;
-bool g_native_unavailable = false;
-char *native_compiler_guc = nullptr;  // wasm.native_compiler
 ModuleCache *g_cache = nullptr;
-
-// Guest code gets the stack PostgreSQL allows itself (max_stack_depth below
-// the stack base); PostgreSQL keeps at least 512 kB beyond that, which V8
-// needs to report the overflow.
-void apply_stack_limit(engine::Engine &e, int &applied_depth) {
-  if (applied_depth == max_stack_depth) return;
-  pg_stack_base_t base = set_stack_base();
-  restore_stack_base(base);
-  auto top = reinterpret_cast<uintptr_t>(base);
-  e.set_stack_limit(top - static_cast<uintptr_t>(max_stack_depth) * 1024);
-  applied_depth = max_stack_depth;
-}
-
-// Whether this session is the first to find the native engine unavailable
-// for this reason: every session finds it at its first call, and the log
-// should say it once, not once per connection. The reason last said is kept
-// in the data directory.
-bool first_to_say(const std::string &why) {
-  std::string path = std::string(DataDir) + "/pg_wasm_native/unavailable";
-  std::string said;
-  if (std::FILE *f = std::fopen(path.c_str(), "r")) {
-    char buf[1024];
-    size_t n = std::fread(buf, 1, sizeof buf, f);
-    said.assign(buf, n);
-    std::fclose(f);
-  }
-  if (said == why.substr(0, 1024)) return false;
-  std::string tmp = path + "." + std::to_string(MyProcPid);
-  if (std::FILE *f = std::fopen(tmp.c_str(), "w")) {
-    std::fwrite(why.data(), 1, std::min<size_t>(why.size(), 1024), f);
-    if (std::fclose(f) == 0) std::rename(tmp.c_str(), path.c_str());
-  }
-  return true;
-}
-
-// The native engine, or null where it cannot run (no compiler): said once
-// in the log, and then V8 serves everything.
-engine::Engine *native_engine_if_available() {
-  static int applied_depth = -1;
-  if (!g_native && !g_native_unavailable) {
-    try {
-      engine::NativeConfig config = native_engine_config();
-      if (native_compiler_guc && *native_compiler_guc) config.toolchain.cc = native_compiler_guc;
-      g_native = engine::make_native_engine({.interrupt_requested = interrupt_requested,
-                                             .max_table_entries = kTableEntriesCap},
-                                            std::move(config))
-                     .release();
-    } catch (const engine::EngineError &e) {
-      g_native_unavailable = true;
-      std::string why = e.what();
-      if (first_to_say(why))
-        pg_guard([&] {
-          ereport(LOG, (errmsg("wasm: the native engine is not available, V8 runs every module: %s",
-                               why.c_str())));
-        });
-    }
-  }
-  if (g_native) apply_stack_limit(*g_native, applied_depth);
-  return g_native;
-}
-
-engine::Engine &native_engine() {
-  if (auto *e = native_engine_if_available()) return *e;
-  throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED,
-                 "wasm.engine is native, but the native engine is not available here",
-                 "It needs wasm2c and a C compiler (the server log says which is missing).",
-                 "SET wasm.engine = v8, or auto.");
-}
 
 // Invalidation callbacks must not touch the catalogs: compare with the
 // table's OID as last seen (InvalidOid means "everything").
@@ -124,59 +41,14 @@ void on_functions_changed(Datum, int, uint32) {
 
 }  // namespace
 
-int tiering_guc = static_cast<int>(engine::Tiering::Optimizing);
-int max_heap_mb_guc = 512;
-static int engine_guc = static_cast<int>(EnginePreference::Auto);
-
-void define_engine_settings() {
-  DefineCustomStringVariable(
-      "wasm.native_compiler", "The C compiler the native engine builds modules with.",
-      "Read when the native engine starts in a session.", &native_compiler_guc, "/usr/bin/cc",
-      PGC_SUSET, 0, nullptr, nullptr, nullptr);
-  static const struct config_enum_entry engines[] = {
-      {"auto", static_cast<int>(EnginePreference::Auto), false},
-      {"v8", static_cast<int>(EnginePreference::V8), false},
-      {"native", static_cast<int>(EnginePreference::Native), false},
-      {nullptr, 0, false}};
-  DefineCustomEnumVariable(
-      "wasm.engine", "The engine Wasm calls run on: auto, v8 or native.",
-      "native: modules compiled ahead of time by wasm2c and the system C compiler, built at "
-      "their first use in a session if need be; auto: native once a background worker has "
-      "built the module, V8 until then (and where no compiler is installed).",
-      &engine_guc, static_cast<int>(EnginePreference::Auto), engines, PGC_USERSET, 0, nullptr,
-      nullptr, nullptr);
-}
-
-EnginePreference engine_preference() {
-  return static_cast<EnginePreference>(engine_guc);
-}
-
-engine::Engine &backend_engine(EngineKind kind) {
-  static int applied_depth = -1;
-  if (kind == EngineKind::Native) return native_engine();
-  if (!g_engine)
-    g_engine =
-        engine::make_v8_engine({.interrupt_requested = interrupt_requested,
-                                .tiering = static_cast<engine::Tiering>(tiering_guc),
-                                .max_table_entries = kTableEntriesCap,
-                                .max_heap_bytes = static_cast<size_t>(max_heap_mb_guc) << 20})
-            .release();
-  apply_stack_limit(*g_engine, applied_depth);
-  return *g_engine;
-}
-
 void reset_session() {
   if (g_cache) g_cache->discard_instances();
-  if (g_engine) g_engine->collect_garbage();
+  collect_v8_garbage();
 }
 
 ModuleCache &module_cache() {
   if (!g_cache) g_cache = new ModuleCache();
   return *g_cache;
-}
-
-void install_interrupt_check() {
-  toolkit::set_interrupt_check(interrupt_requested);
 }
 
 void register_invalidation_callbacks() {
@@ -218,7 +90,7 @@ std::shared_ptr<const engine::Module> LoadedModule::compile_current(EngineKind k
   std::span<const uint8_t> core;
   try {
     core = core_module_of(row->code);
-  } catch (const toolkit::component::ComponentError &e) {
+  } catch (const component::ComponentError &e) {
     throw SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION,
                    "wasm component \"" + name + "\" cannot be compiled: " + e.what());
   }
@@ -497,10 +369,10 @@ static std::shared_ptr<const ModuleInfo> describe(
     std::shared_ptr<const ComponentPackage> &component) {
   auto info = std::make_shared<ModuleInfo>();
   component.reset();
-  if (toolkit::component::is_component(code)) {
+  if (component::is_component(code)) {
     try {
       component = read_component_package(code);
-    } catch (const toolkit::component::ComponentError &e) {
+    } catch (const component::ComponentError &e) {
       throw SqlError(
           ERRCODE_INVALID_BINARY_REPRESENTATION,
           "wasm component \"" + std::string(name) + "\" cannot be compiled: " + e.what());

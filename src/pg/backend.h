@@ -1,4 +1,4 @@
-// This backend's engine and its cache of loaded modules.
+// This backend's cache of loaded modules (its engines: engines.h).
 //
 // Modules are compiled once per backend per sha256 and each has one
 // instance, reused across calls so that its globals and memory persist
@@ -16,42 +16,16 @@
 #include <unordered_map>
 
 #include "engine/engine.h"
+#include "pg/engines.h"
 #include "pg/pg_headers.h"
 
 namespace pgwasm::pg {
 
 struct ComponentPackage;
 
-// The two engines: V8, and the native one (modules compiled ahead of time
-// by wasm2c and the system C compiler, src/engine/native).
-enum class EngineKind : uint8_t { V8, Native };
-
-// wasm.engine: auto (native once a background worker has built the module,
-// V8 until then), v8, or native (built at first need, in the session).
-enum class EnginePreference : uint8_t { Auto, V8, Native };
-EnginePreference engine_preference();
-void define_engine_settings();
-
-// An engine, created on first use in this backend (never in the
-// postmaster). The native one throws SqlError where it cannot run (no
-// compiler).
-engine::Engine &backend_engine(EngineKind kind = EngineKind::V8);
-
 // Drops every instance of this session and frees their memory now
 // (wasm.reset_session()).
 void reset_session();
-
-// wasm.tiering and wasm.max_heap (in MB), read when the engine starts in a
-// backend.
-extern int tiering_guc;
-extern int max_heap_mb_guc;
-
-// The most entries one table may have, and what an entry takes (measured
-// with V8 10.2: a funcref entry 28.5 bytes, half of it outside V8's heap;
-// an externref entry 8).
-inline constexpr uint64_t kTableEntriesCap = 1'000'000;
-inline constexpr uint64_t kFuncrefEntryBytes = 32;
-inline constexpr uint64_t kExternrefEntryBytes = 8;
 
 // What an instance's tables may come to take (every table at its maximum,
 // or at kTableEntriesCap), reserved against wasm.max_heap for the life of
@@ -210,9 +184,5 @@ ModuleCache &module_cache();
 
 // Registers the invalidation callbacks (from _PG_init).
 void register_invalidation_callbacks();
-
-// Lets long toolkit work stop when PostgreSQL wants to cancel or terminate
-// (from _PG_init).
-void install_interrupt_check();
 
 }  // namespace pgwasm::pg

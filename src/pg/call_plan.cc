@@ -2,15 +2,12 @@
 
 #include "pg/call_plan.h"
 #include "pg/guard.h"
+#include "pg/owned.h"
 #include "toolkit/name_text.h"
 
 namespace pgwasm::pg {
 
 namespace {
-
-void delete_plan(void *arg) {
-  delete static_cast<CallPlan *>(arg);
-}
 
 // Lowered parameters, typed as the export's.
 void type_params(CallPlan &plan, const FuncType &type) {
@@ -44,15 +41,7 @@ CallPlan &resolve(FunctionCallInfo fcinfo) {
 
   auto *plan = static_cast<CallPlan *>(flinfo->fn_extra);
   if (!plan) {
-    auto owned = std::make_unique<CallPlan>();
-    pg_guard([&] {
-      auto *cb = static_cast<MemoryContextCallback *>(
-          MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(MemoryContextCallback)));
-      cb->func = delete_plan;
-      cb->arg = owned.get();
-      MemoryContextRegisterResetCallback(flinfo->fn_mcxt, cb);
-    });
-    plan = owned.release();
+    plan = own_in_context(flinfo->fn_mcxt, std::make_unique<CallPlan>());
     flinfo->fn_extra = plan;
   }
   plan->fn = std::move(fn);

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/value.h"
+#include "engine/engine.h"
 #include "pg/backend.h"
 #include "pg/sql_function.h"
 

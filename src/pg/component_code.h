@@ -10,21 +10,21 @@
 #include <span>
 #include <vector>
 
-#include "toolkit/component/errors.h"
-#include "toolkit/component/model.h"
-#include "toolkit/component/package.h"
+#include "component/errors.h"
+#include "component/model.h"
+#include "component/package.h"
 
 namespace pgwasm::pg {
 
 struct ComponentPackage {
   std::vector<uint8_t> bytes;
-  toolkit::component::Component component;  // views of `bytes`
-  toolkit::component::Package package;      // pointers into `component`
-  std::span<const uint8_t> main_module;     // a view of `bytes`
+  component::Component component;        // views of `bytes`
+  component::Package package;            // pointers into `component`
+  std::span<const uint8_t> main_module;  // a view of `bytes`
 };
 
 // Reads a component and describes it as a package with a main core module.
-// Throws toolkit::component::ComponentError.
+// Throws component::ComponentError.
 std::shared_ptr<const ComponentPackage> read_component_package(std::span<const uint8_t> bytes);
 
 // The core module the engines compile for `code`: `code` itself, or a

@@ -2,9 +2,8 @@
 #include <new>
 #include <string>
 
-#include "engine/errors.h"
 #include "pg/guard.h"
-#include "toolkit/worker.h"
+#include "toolkit/errors.h"
 
 namespace pgwasm::pg {
 
@@ -46,9 +45,7 @@ void capture_current_exception(PendingError &pending) noexcept {
     pending.message = copy_no_error(e.message);
     pending.detail = copy_no_error(e.detail);
     pending.hint = copy_no_error(e.hint);
-  } catch (const toolkit::Interrupted &) {
-    pending.interrupted = true;
-  } catch (const engine::Interrupted &) {
+  } catch (const toolkit::Interrupted &) {  // engine::Interrupted too
     pending.interrupted = true;
   } catch (const std::bad_alloc &) {
     pending.sqlstate = ERRCODE_OUT_OF_MEMORY;

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "engine/value.h"
+#include "engine/engine.h"
 #include "pg/backend.h"
 
 namespace pgwasm::pg {

@@ -13,7 +13,7 @@
 
 #include "pg/component_code.h"
 #include "pg/native_builds.h"
-#include "pg/sha256.h"
+#include "toolkit/sha256.h"
 #include "pg/sql_function.h"
 #include "toolkit/binary.h"
 #include "toolkit/limits.h"
@@ -49,14 +49,13 @@ ModuleInfo validate_code(std::string_view name, std::span<const uint8_t> code) {
   // is its main core module, validated as any module.
   try {
     code = core_module_of(code);
-  } catch (const toolkit::component::ComponentError &e) {
-    throw SqlError(
-        ERRCODE_INVALID_BINARY_REPRESENTATION,
-        "wasm component " + quoted(name) + " is " +
-            (e.kind == toolkit::component::ComponentError::Kind::Unsupported ? "not supported"
-             : e.kind == toolkit::component::ComponentError::Kind::Malformed ? "malformed"
-                                                                             : "invalid") +
-            " at byte offset " + std::to_string(e.offset) + ": " + e.message);
+  } catch (const component::ComponentError &e) {
+    throw SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION,
+                   "wasm component " + quoted(name) + " is " +
+                       (e.kind == component::ComponentError::Kind::Unsupported ? "not supported"
+                        : e.kind == component::ComponentError::Kind::Malformed ? "malformed"
+                                                                               : "invalid") +
+                       " at byte offset " + std::to_string(e.offset) + ": " + e.message);
   }
   try {
     info = toolkit::read_module(code);
@@ -177,7 +176,7 @@ static void require_writable(const char *what) {
 std::string load_module(const LoadRequest &req) {
   require_writable(req.replace ? "wasm.load_module() with replace" : "wasm.load_module()");
   check_name(req.name);
-  std::string sha = sha256_hex(req.code);
+  std::string sha = toolkit::sha256_hex(req.code);
   if (req.expected_sha256) {
     std::string want = *req.expected_sha256;
     for (char &c : want) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "engine/engine.h"
-#include "pg/backend.h"
+#include "pg/engines.h"
 #include "pg/catalog.h"
 #include "pg/guard.h"
 #include "pg/native_builds.h"
@@ -205,7 +205,7 @@ void build_in_worker(const BuildRequest &req) {
   std::span<const uint8_t> core;  // a component's main core module
   try {
     core = core_module_of(*code);
-  } catch (const toolkit::component::ComponentError &) {
+  } catch (const component::ComponentError &) {
     return;  // refused when loaded: not built
   }
   try {
@@ -251,61 +251,6 @@ void build_in_worker(const BuildRequest &req) {
 }
 
 }  // namespace
-
-int native_max_builds_guc = 2;
-int native_build_memory_mb_guc = 2048;
-int native_build_timeout_s_guc = 120;
-int native_cache_size_mb_guc = 2048;
-
-void define_native_build_settings() {
-  DefineCustomIntVariable(
-      "wasm.native_max_builds", "The most native builds of Wasm modules that run at once.",
-      "For the whole server, in sessions and background workers alike; a build waits for a "
-      "free one. 0 builds nothing: every module runs on V8.",
-      &native_max_builds_guc, 2, 0, 64, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
-  DefineCustomIntVariable(
-      "wasm.native_build_memory", "The memory one tool of a native build may take.",
-      "The address space of wasm2c and of each process of the C compiler; a build that needs "
-      "more fails, and its module runs on V8.",
-      &native_build_memory_mb_guc, 2048, 256, 1 << 20, PGC_SIGHUP, GUC_UNIT_MB, nullptr, nullptr,
-      nullptr);
-  DefineCustomIntVariable(
-      "wasm.native_build_timeout", "The time one tool of a native build may take.",
-      "CPU and wall-clock time of wasm2c and of the C compiler; a build that takes longer is "
-      "stopped, and its module runs on V8.",
-      &native_build_timeout_s_guc, 120, 1, 3600, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
-  DefineCustomIntVariable(
-      "wasm.native_cache_size", "The most disk the native builds of all databases may take.",
-      "Builds that would take more are not made (their modules run on V8); the builds of "
-      "dropped and replaced modules are removed. 0: no limit.",
-      &native_cache_size_mb_guc, 2048, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_MB, nullptr, nullptr,
-      nullptr);
-}
-
-engine::NativeConfig native_engine_config() {
-  engine::NativeConfig config;
-  std::string top = std::string(DataDir) + "/pg_wasm_native";
-  config.cache_dir = native_cache_dir();
-  config.slots_dir = top + "/slots";
-  config.max_builds = static_cast<unsigned>(native_max_builds_guc);
-  config.cache_root = top;
-  config.max_cache_bytes = static_cast<uint64_t>(native_cache_size_mb_guc) << 20;
-  config.toolchain.timeout = std::chrono::seconds(native_build_timeout_s_guc);
-  config.toolchain.memory_bytes = static_cast<uint64_t>(native_build_memory_mb_guc) << 20;
-  return config;
-}
-
-std::string native_cache_dir() {
-  std::string top = std::string(DataDir) + "/pg_wasm_native";
-  std::string dir = top + "/" + std::to_string(MyDatabaseId);
-  pg_guard([&] {
-    for (const std::string *d : {&top, &dir})
-      if (MakePGDirectory(d->c_str()) != 0 && errno != EEXIST)
-        ereport(ERROR, (errcode_for_file_access(),
-                        errmsg("could not create directory \"%s\": %m", d->c_str())));
-  });
-  return dir;
-}
 
 namespace {
 

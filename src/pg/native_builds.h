@@ -5,17 +5,11 @@
 // modules removed when that commits.
 #pragma once
 
-#include <string>
 #include <string_view>
 
-#include "engine/engine.h"
 #include "pg/pg_headers.h"
 
 namespace pgwasm::pg {
-
-// $PGDATA/pg_wasm_native/<database OID>, made if missing. Per database: a
-// module dropped in one must not take away another database's build.
-std::string native_cache_dir();
 
 // Starts a background worker that builds the module whose code has this
 // sha256 (read from wasm.modules), metered or not; for code this
@@ -32,18 +26,6 @@ void remove_native_builds_at_commit(std::string_view sha256);
 // from now on stays, unless the (sub)transaction aborts, which removes it;
 // background builds asked for meanwhile start when it commits.
 void note_code_loaded(std::string_view sha256);
-
-// wasm.native_max_builds, wasm.native_build_memory (MB),
-// wasm.native_build_timeout (s), wasm.native_cache_size (MB): the bounds of
-// every native build, for the whole server (docs/native-engine.md).
-extern int native_max_builds_guc;
-extern int native_build_memory_mb_guc;
-extern int native_build_timeout_s_guc;
-extern int native_cache_size_mb_guc;
-void define_native_build_settings();
-
-// The bounds above as the native engine takes them.
-engine::NativeConfig native_engine_config();
 
 }  // namespace pgwasm::pg
 

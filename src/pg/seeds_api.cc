@@ -16,7 +16,7 @@
 #include "pg/export_functions.h"
 #include "pg/guard.h"
 #include "pg/module_loader.h"
-#include "pg/sha256.h"
+#include "toolkit/sha256.h"
 #include "toolkit/text.h"
 
 using namespace pgwasm::pg;
@@ -41,7 +41,8 @@ Datum new_instance(FunctionCallInfo fcinfo, bool text_format) {
                    "Choose another namespace, or drop the module with wasm.drop_module().");
   // A new instance in the same namespace replaces the old one and its
   // functions, whatever their signatures were.
-  if (existing && existing->sha256 != sha256_hex(code)) drop_module(ns, /*cascade=*/true);
+  if (existing && existing->sha256 != pgwasm::toolkit::sha256_hex(code))
+    drop_module(ns, /*cascade=*/true);
   load_module({ns, std::move(code), std::nullopt, false});
   catalog::save_instance(ns, path);
   create_export_functions(ns, ns, /*replace=*/true);

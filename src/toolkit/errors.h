@@ -1,4 +1,5 @@
-// Errors the toolkit reports about a module's bytes or text.
+// Errors the toolkit reports about a module's bytes or text, and the one
+// every layer throws when work is stopped from outside.
 #pragma once
 
 #include <cstddef>
@@ -28,6 +29,16 @@ class TextError : public std::runtime_error {
   int line;
   int column;
   std::string message;  // without the location
+};
+
+// Work was stopped from outside (a cancel, a timeout, a module dropped
+// under its build) before it finished: toolkit work a caller stopped
+// waiting for (worker.h), or guest code or a build an engine stopped. The
+// engine's name for it is engine::Interrupted, the same type. Not an
+// engine::EngineError: catch it by this name.
+class Interrupted : public std::runtime_error {
+ public:
+  Interrupted() : std::runtime_error("execution interrupted") {}
 };
 
 }  // namespace pgwasm::toolkit

@@ -21,13 +21,9 @@
 #include <stdexcept>
 #include <type_traits>
 
-namespace pgwasm::toolkit {
+#include "toolkit/errors.h"
 
-// The caller was interrupted while toolkit work ran.
-class Interrupted : public std::runtime_error {
- public:
-  Interrupted() : std::runtime_error("interrupted") {}
-};
+namespace pgwasm::toolkit {
 
 // A predicate the waiting caller polls (every few milliseconds); it may only
 // read memory. Set once per process, by the host; null: never interrupted.

@@ -8,12 +8,11 @@
 #include <span>
 
 #include "fuzz/fuzz_support.h"
-#include "toolkit/component/errors.h"
-#include "toolkit/component/package.h"
-#include "toolkit/component/read.h"
+#include "component/errors.h"
+#include "component/package.h"
+#include "component/read.h"
 
 using namespace pgwasm;
-namespace component = toolkit::component;
 
 namespace {
 

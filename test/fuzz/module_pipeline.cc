@@ -55,7 +55,9 @@ void call_exports(engine::Instance &instance) {
       Deadline deadline(kCallBudget);
       instance.call(i, args.data(), results.data());
     } catch (const engine::EngineError &) {
-      continue;  // a trap, or stopped at the deadline
+      continue;  // a trap
+    } catch (const engine::Interrupted &) {
+      continue;  // stopped at the deadline
     }
     for (size_t k = 0; k < results.size(); k++)
       if (results[k].type != f->results[k]) fail("a call returned a result of another type");
@@ -88,7 +90,9 @@ void run_in_engine(std::span<const uint8_t> wasm) {
     Deadline deadline(kInstantiateBudget);
     instance = engine.instantiate(module, imports);
   } catch (const engine::EngineError &) {
-    return;  // a link error, or the start function trapped or ran too long
+    return;  // a link error, or the start function trapped
+  } catch (const engine::Interrupted &) {
+    return;  // the start function ran too long
   }
   call_exports(*instance);
 }

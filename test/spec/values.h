@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "engine/value.h"
+#include "engine/engine.h"
 #include "spec/script.h"
 
 namespace pgwasm::spec {

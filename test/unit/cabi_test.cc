@@ -1,4 +1,4 @@
-// The canonical ABI of src/fdw/component (cabi.h, handles.h, world.h)
+// The canonical ABI of src/component (cabi.h, handles.h, world.h)
 // without PostgreSQL or an engine: a linear memory in a vector, a realloc
 // that can be made to return garbage. Lifting and lowering round trips of
 // every type the world supabase:wrappers uses, the layouts the guests of
@@ -9,14 +9,15 @@
 #include <cstring>
 #include <limits>
 
-#include "fdw/component/cabi.h"
-#include "fdw/component/handles.h"
-#include "fdw/component/world.h"
+#include "component/cabi.h"
+#include "component/handles.h"
+#include "component/world.h"
+#include "toolkit/utf8.h"
 
-namespace pgwasm::fdw::component {
+namespace pgwasm::component {
 namespace {
 
-using EV = engine::Value;
+using EV = pgwasm::Value;
 
 // A guest's memory: 64 KiB, a bump allocator from 1024, or a realloc that
 // returns what a test sets.
@@ -439,8 +440,8 @@ TEST_F(Cabi, StringsMustBeInsideMemoryAndUtf8) {
     EXPECT_EQ(error_of([&] { lift_flat(cx, *str, f); }),
               "the string at address 3000 is not valid UTF-8");
   }
-  EXPECT_TRUE(utf8_valid("\xF4\x8F\xBF\xBF"));
-  EXPECT_TRUE(utf8_valid("\xEF\xBF\xBD"));
+  EXPECT_TRUE(toolkit::utf8_valid("\xF4\x8F\xBF\xBF"));
+  EXPECT_TRUE(toolkit::utf8_valid("\xEF\xBF\xBD"));
 }
 
 TEST_F(Cabi, CharsDiscriminantsAndListsAreChecked) {
@@ -614,4 +615,4 @@ TEST(Handles, AGuestThatNeverDropsRunsIntoTheLimit) {
 }
 
 }  // namespace
-}  // namespace pgwasm::fdw::component
+}  // namespace pgwasm::component

@@ -1,9 +1,9 @@
-// Import and export names of components (src/toolkit/component/names.h).
+// Import and export names of components (src/component/names.h).
 #include <gtest/gtest.h>
 
-#include "toolkit/component/names.h"
+#include "component/names.h"
 
-using namespace pgwasm::toolkit::component;
+using namespace pgwasm::component;
 
 TEST(ComponentNames, InterfaceNames) {
   auto n = parse_extern_name("supabase:wrappers/http@0.1.0");

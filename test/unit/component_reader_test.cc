@@ -1,4 +1,4 @@
-// The component reader (src/toolkit/component) on components of the world
+// The component reader (src/component) on components of the world
 // supabase:wrappers that jco's wasm-tools build at build time
 // (test/components), and on malformed components: cut short at every byte,
 // or made by hand with one thing wrong.
@@ -9,13 +9,13 @@
 #include <iterator>
 
 #include "toolkit/binary.h"
-#include "toolkit/component/package.h"
-#include "toolkit/component/read.h"
+#include "component/package.h"
+#include "component/read.h"
 #include "toolkit/text.h"
 
 using namespace pgwasm;
 using namespace pgwasm::toolkit;
-using namespace pgwasm::toolkit::component;
+using namespace pgwasm::component;
 
 namespace {
 

@@ -1,12 +1,12 @@
-// The bounded MessagePack reader (src/pg/abi/msgpack_reader.h), on its own.
+// The bounded MessagePack reader (src/toolkit/msgpack_reader.h), on its own.
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "pg/abi/msgpack_reader.h"
+#include "toolkit/msgpack_reader.h"
 
-using pgwasm::pg::MsgpackError;
-using pgwasm::pg::MsgpackReader;
+using pgwasm::toolkit::MsgpackError;
+using pgwasm::toolkit::MsgpackReader;
 using Type = MsgpackReader::Type;
 
 static std::string bytes(std::initializer_list<int> b) {

@@ -1,7 +1,6 @@
 #include "engine/native/artifact_cache.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,33 +27,6 @@ constexpr size_t kDigestBytes = 32;
 constexpr size_t kTrailerBytes = sizeof kTrailerMagic + kDigestBytes;
 // Failure reasons are the tools' last words: bounded when read back.
 constexpr size_t kMaxFailureBytes = 8192;
-
-struct DigestCtx {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(), EVP_MD_CTX_free};
-  DigestCtx() {
-    if (!ctx || !EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr))
-      throw EngineError("cannot compute a sha256");
-  }
-  void update(const void *data, size_t n) {
-    if (!EVP_DigestUpdate(ctx.get(), data, n)) throw EngineError("cannot compute a sha256");
-  }
-  std::string raw() {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (!EVP_DigestFinal_ex(ctx.get(), digest, &len)) throw EngineError("cannot compute a sha256");
-    return std::string(reinterpret_cast<char *>(digest), len);
-  }
-};
-
-std::string hex(std::string_view raw) {
-  std::string out;
-  char buf[3];
-  for (unsigned char c : raw) {
-    std::snprintf(buf, sizeof buf, "%02x", c);
-    out += buf;
-  }
-  return out;
-}
 
 std::optional<std::string> read_all(const std::string &path, size_t max_bytes = SIZE_MAX) {
   std::ifstream in(path, std::ios::binary);
@@ -83,16 +55,6 @@ void write_atomically(const std::string &path, std::string_view data) {
 }
 
 }  // namespace
-
-std::string sha256_hex(std::span<const uint8_t> a, std::optional<std::string_view> b) {
-  DigestCtx d;
-  d.update(a.data(), a.size());
-  if (b) {
-    d.update("\0", 1);
-    d.update(b->data(), b->size());
-  }
-  return hex(d.raw());
-}
 
 constexpr size_t kModuleNameChars = 24;
 constexpr size_t kKeyChars = 32;
@@ -240,9 +202,7 @@ uint64_t bytes_under(const std::string &dir) {
 void seal(const std::string &path) {
   auto bytes = read_all(path);
   if (!bytes) throw EngineError("cannot read " + path);
-  DigestCtx d;
-  d.update(bytes->data(), bytes->size());
-  std::string digest = d.raw();
+  std::string digest = toolkit::Sha256().update(*bytes).digest();
   std::ofstream out(path, std::ios::binary | std::ios::app);
   out.write(kTrailerMagic, sizeof kTrailerMagic);
   out.write(digest.data(), static_cast<std::streamsize>(digest.size()));
@@ -255,9 +215,8 @@ std::optional<std::string> sealed_contents(const std::string &path) {
   size_t body = bytes->size() - kTrailerBytes;
   if (std::memcmp(bytes->data() + body, kTrailerMagic, sizeof kTrailerMagic) != 0)
     return std::nullopt;
-  DigestCtx d;
-  d.update(bytes->data(), body);
-  if (d.raw() != std::string_view(bytes->data() + body + sizeof kTrailerMagic, kDigestBytes))
+  if (toolkit::Sha256().update(std::string_view(*bytes).substr(0, body)).digest() !=
+      std::string_view(bytes->data() + body + sizeof kTrailerMagic, kDigestBytes))
     return std::nullopt;
   bytes->resize(body);
   return bytes;

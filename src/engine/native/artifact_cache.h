@@ -32,10 +32,12 @@
 #include <string_view>
 #include <vector>
 
+#include "toolkit/sha256.h"
+
 namespace pgwasm::engine::native {
 
-// The hex sha256 of `a`, or of `a` NUL `b` when `b` is given.
-std::string sha256_hex(std::span<const uint8_t> a, std::optional<std::string_view> b = {});
+// Digests of code and of what it was built with.
+using toolkit::sha256_hex;
 
 class ArtifactPaths {
  public:

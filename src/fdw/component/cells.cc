@@ -4,12 +4,17 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "pg/abi/msgpack_reader.h"
+#include "toolkit/msgpack_reader.h"
 #include "services/rfc3339.h"
+#include "toolkit/utf8.h"
 
-namespace pgwasm::fdw::component {
+namespace pgwasm::fdw {
 
-using pg::MsgpackReader;
+using component::CabiError;
+using component::Value;
+using component::WitVersion;
+using component::World;
+using toolkit::MsgpackReader;
 using MType = MsgpackReader::Type;
 
 namespace {
@@ -351,7 +356,7 @@ void StatementState::read_input(std::string_view msgpack, const World &world) {
         context_columns.push_back(all_columns[t]);
       }
     }
-  } catch (const pg::MsgpackError &e) {
+  } catch (const toolkit::MsgpackError &e) {
     throw CabiError(std::string("the host's input is not MessagePack: ") + e.what());
   }
 }
@@ -468,7 +473,7 @@ std::string lossy_utf8(std::string_view s) {
                                     : 9;
     bool ok = n != 9 && i + n < s.size();
     if (ok && n > 0) {
-      ok = utf8_valid(s.substr(i, n + 1));
+      ok = toolkit::utf8_valid(s.substr(i, n + 1));
     }
     if (ok) {
       out.append(s.substr(i, n + 1));
@@ -481,4 +486,4 @@ std::string lossy_utf8(std::string_view s) {
   return out;
 }
 
-}  // namespace pgwasm::fdw::component
+}  // namespace pgwasm::fdw

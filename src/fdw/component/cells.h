@@ -10,12 +10,12 @@
 #include <string_view>
 #include <vector>
 
-#include "fdw/component/cabi.h"
-#include "fdw/component/world.h"
+#include "component/cabi.h"
+#include "component/world.h"
 #include "fdw/options.h"
 #include "pg/abi/msgpack_values.h"
 
-namespace pgwasm::fdw::component {
+namespace pgwasm::fdw {
 
 struct ColumnDesc {
   std::string name, type;  // type as format_type writes it
@@ -23,8 +23,8 @@ struct ColumnDesc {
 };
 
 struct QualDesc {
-  std::string field, op;  // Supabase's operator names: "=", "~~", "is", "is not"
-  Value value;            // a `value` variant
+  std::string field, op;   // Supabase's operator names: "=", "~~", "is", "is not"
+  component::Value value;  // a `value` variant
   bool use_or = false;
   bool param = false;
   uint32_t param_id = 0, param_type = 0;
@@ -46,18 +46,18 @@ struct StatementState {
   std::vector<SortDesc> sorts;
   std::optional<int64_t> limit;
   int64_t offset = 0;
-  std::vector<std::optional<Value>> row;  // insert, update
-  std::optional<Value> rowid;
+  std::vector<std::optional<component::Value>> row;  // insert, update
+  std::optional<component::Value> rowid;
   std::optional<int> rowid_column;
   std::string remote_schema, local_schema;
 
   // Reads a routine's input map, keeping what it has. Throws CabiError.
-  void read_input(std::string_view msgpack, const World &world);
+  void read_input(std::string_view msgpack, const component::World &world);
 };
 
 // The cell case for a column type, and the type-oid variant's value.
-uint32_t cell_case(const std::string &type, WitVersion v);
-Value type_oid_of(const ColumnDesc &c, WitVersion v);
+uint32_t cell_case(const std::string &type, component::WitVersion v);
+component::Value type_oid_of(const ColumnDesc &c, component::WitVersion v);
 // The OID of a type name (0 for one the world has no case for).
 uint32_t type_oid_number(const std::string &type);
 
@@ -70,15 +70,15 @@ struct HostCell {
   double f = 0;       // f32, f64, numeric
   std::string s;      // string, json, uuid, other
 };
-HostCell host_cell(const std::optional<Value> &cell);
-std::optional<Value> cell_value(const HostCell &cell);
+HostCell host_cell(const std::optional<component::Value> &cell);
+std::optional<component::Value> cell_value(const HostCell &cell);
 
-void pack_cell_value(pg::MsgpackPacker &packer, const Value &cell);
+void pack_cell_value(pg::MsgpackPacker &packer, const component::Value &cell);
 // As pack_cell_value; none is nil.
 void pack_host_cell(pg::MsgpackPacker &packer, const HostCell &cell);
-std::string cell_to_string(const std::optional<Value> &cell);
+std::string cell_to_string(const std::optional<component::Value> &cell);
 
 // A string as valid UTF-8 (invalid bytes become U+FFFD).
 std::string lossy_utf8(std::string_view s);
 
-}  // namespace pgwasm::fdw::component
+}  // namespace pgwasm::fdw

@@ -8,13 +8,13 @@
 #include <map>
 #include <typeinfo>
 
-#include "fdw/component/cabi.h"
+#include "component/cabi.h"
 #include "fdw/component/cells.h"
-#include "fdw/component/handles.h"
+#include "component/handles.h"
 #include "fdw/component/host_world.h"
-#include "fdw/component/world.h"
+#include "component/world.h"
 #include "fdw/fdw_headers.h"
-#include "pg/abi/msgpack_reader.h"
+#include "toolkit/msgpack_reader.h"
 #include "pg/abi/msgpack_values.h"
 #include "services/rfc3339.h"
 #include "toolkit/name_text.h"
@@ -22,9 +22,14 @@
 namespace pgwasm::fdw {
 
 using namespace component;
-using pg::MsgpackReader;
+using toolkit::MsgpackReader;
+
+// Where the component model and the core have the same names: values are
+// the canonical ABI's, types the core's.
+using component::Value;
+using pgwasm::FuncType;
+using pgwasm::ValType;
 using MType = MsgpackReader::Type;
-namespace tc = toolkit::component;
 
 namespace {
 
@@ -41,25 +46,25 @@ std::optional<WitVersion> package_version(const pg::ComponentPackage &p) {
   return std::nullopt;
 }
 
-std::optional<Export> export_of(Routine r) {
+std::optional<WorldExport> export_of(Routine r) {
   switch (r) {
-    case Routine::HostVersionRequirement: return Export::HostVersionRequirement;
-    case Routine::Init: return Export::Init;
-    case Routine::BeginScan: return Export::BeginScan;
-    case Routine::IterScan: return Export::IterScan;
-    case Routine::ReScan: return Export::ReScan;
-    case Routine::EndScan: return Export::EndScan;
-    case Routine::BeginModify: return Export::BeginModify;
-    case Routine::Insert: return Export::Insert;
-    case Routine::Update: return Export::Update;
-    case Routine::Delete: return Export::Delete;
-    case Routine::EndModify: return Export::EndModify;
-    case Routine::ImportForeignSchema: return Export::ImportForeignSchema;
+    case Routine::HostVersionRequirement: return WorldExport::HostVersionRequirement;
+    case Routine::Init: return WorldExport::Init;
+    case Routine::BeginScan: return WorldExport::BeginScan;
+    case Routine::IterScan: return WorldExport::IterScan;
+    case Routine::ReScan: return WorldExport::ReScan;
+    case Routine::EndScan: return WorldExport::EndScan;
+    case Routine::BeginModify: return WorldExport::BeginModify;
+    case Routine::Insert: return WorldExport::Insert;
+    case Routine::Update: return WorldExport::Update;
+    case Routine::Delete: return WorldExport::Delete;
+    case Routine::EndModify: return WorldExport::EndModify;
+    case Routine::ImportForeignSchema: return WorldExport::ImportForeignSchema;
     default: return std::nullopt;  // fdw_validate, fdw_plan: the world has none
   }
 }
 
-const tc::ExportedFunc *find_exported(const pg::ComponentPackage &p, std::string_view name) {
+const component::ExportedFunc *find_exported(const pg::ComponentPackage &p, std::string_view name) {
   for (const auto &e : p.package.exports)
     if (e.name == name && e.interface.find("/routines@") != std::string::npos) return &e;
   return nullptr;
@@ -118,7 +123,7 @@ ComponentGuest::ComponentGuest(FdwGuest &owner, pg::LoadedModule &module)
   };
   std::string realloc_name;
   for (const auto &f : package_->package.exports) {
-    if (f.options.string_encoding != tc::StringEncoding::Utf8)
+    if (f.options.string_encoding != component::StringEncoding::Utf8)
       refuse("export " + f.name + " uses a string encoding other than UTF-8");
     if (!f.options.memory.empty() && f.options.memory != "memory")
       refuse("its canonical options name memory " + toolkit::quoted_name(f.options.memory) +
@@ -126,7 +131,7 @@ ComponentGuest::ComponentGuest(FdwGuest &owner, pg::LoadedModule &module)
     if (!f.options.realloc.empty()) realloc_name = f.options.realloc;
   }
   for (const auto &f : package_->package.lowered) {
-    if (f.options.string_encoding != tc::StringEncoding::Utf8)
+    if (f.options.string_encoding != component::StringEncoding::Utf8)
       refuse("import " + f.name + " uses a string encoding other than UTF-8");
     if (!f.options.realloc.empty()) realloc_name = f.options.realloc;
   }
@@ -136,7 +141,7 @@ ComponentGuest::ComponentGuest(FdwGuest &owner, pg::LoadedModule &module)
         FuncType{{ValType::I32, ValType::I32, ValType::I32, ValType::I32}, {ValType::I32}},
         "its realloc");
   for (const auto &f : world_->exports) {
-    const tc::ExportedFunc *e = find_exported(*package_, f.name);
+    const component::ExportedFunc *e = find_exported(*package_, f.name);
     if (!e) continue;
     Bound &b = bound_[static_cast<size_t>(f.which)];
     b.fn = &f;
@@ -148,8 +153,9 @@ ComponentGuest::ComponentGuest(FdwGuest &owner, pg::LoadedModule &module)
       b.post_return = core_func(e->options.post_return, FuncType{core.results, {}},
                                 "the post-return of " + f.name);
   }
-  if (!bound_[static_cast<size_t>(Export::Init)].fn) refuse("it does not export the routine init");
-  if (const Bound &b = bound_[static_cast<size_t>(Export::IterScan)]; b.fn) {
+  if (!bound_[static_cast<size_t>(WorldExport::Init)].fn)
+    refuse("it does not export the routine init");
+  if (const Bound &b = bound_[static_cast<size_t>(WorldExport::IterScan)]; b.fn) {
     const Signature &sig = b.fn->sig;
     fast_iter_ = b.core == FuncType{{ValType::I32, ValType::I32}, {ValType::I32}} &&
                  sig.params.size() == 2 && sig.params[0]->kind == Kind::Borrow &&
@@ -194,7 +200,7 @@ uint32_t ComponentGuest::realloc(uint32_t align, uint32_t size) {
               "the component broke the canonical ABI: " + std::string(e.what()));
 }
 
-std::optional<Value> ComponentGuest::call_export(Export which, std::vector<Value> args) {
+std::optional<Value> ComponentGuest::call_export(WorldExport which, std::vector<Value> args) {
   const Bound &b = bound_[static_cast<size_t>(which)];
   uint64_t scope = ++scope_;
   // Borrows lent for this call (the context, a row): handles of its scope.
@@ -239,33 +245,33 @@ std::string_view ComponentGuest::call(Routine r, std::string_view input) {
   try {
     switch (r) {
       case Routine::HostVersionRequirement: {
-        auto v = call_export(Export::HostVersionRequirement, {});
+        auto v = call_export(WorldExport::HostVersionRequirement, {});
         scratch_ = v ? v->s : "";
         return scratch_;
       }
       case Routine::Init:
         state_.read_input(input, *world_);
         state_.context_columns = state_.all_columns;
-        check_fdw_result(call_export(Export::Init, {Value::u(0)}));
+        check_fdw_result(call_export(WorldExport::Init, {Value::u(0)}));
         return {};
       case Routine::BeginScan:
         state_.read_input(input, *world_);
         scan_done_ = false;
-        check_fdw_result(call_export(Export::BeginScan, {Value::u(0)}));
+        check_fdw_result(call_export(WorldExport::BeginScan, {Value::u(0)}));
         return {};
       case Routine::IterScan: return iter_scan();
       case Routine::ReScan:
         state_.read_input(input, *world_);
         scan_done_ = false;
-        check_fdw_result(call_export(Export::ReScan, {Value::u(0)}));
+        check_fdw_result(call_export(WorldExport::ReScan, {Value::u(0)}));
         return {};
       case Routine::EndScan:
-        check_fdw_result(call_export(Export::EndScan, {Value::u(0)}));
+        check_fdw_result(call_export(WorldExport::EndScan, {Value::u(0)}));
         return {};
       case Routine::BeginModify:
         state_.read_input(input, *world_);
         state_.context_columns = state_.all_columns;
-        check_fdw_result(call_export(Export::BeginModify, {Value::u(0)}));
+        check_fdw_result(call_export(WorldExport::BeginModify, {Value::u(0)}));
         return {};
       case Routine::Insert:
       case Routine::Update:
@@ -283,21 +289,21 @@ std::string_view ComponentGuest::call(Routine r, std::string_view input) {
           args.push_back(*state_.rowid);
         }
         if (r != Routine::Delete) args.push_back(Value::u(0));
-        Export e = r == Routine::Insert   ? Export::Insert
-                   : r == Routine::Update ? Export::Update
-                                          : Export::Delete;
+        WorldExport e = r == Routine::Insert   ? WorldExport::Insert
+                        : r == Routine::Update ? WorldExport::Update
+                                               : WorldExport::Delete;
         check_fdw_result(call_export(e, std::move(args)));
         return {};  // the host uses the row it sent
       }
       case Routine::EndModify:
-        check_fdw_result(call_export(Export::EndModify, {Value::u(0)}));
+        check_fdw_result(call_export(WorldExport::EndModify, {Value::u(0)}));
         return {};
       case Routine::ImportForeignSchema: {
         state_.read_input(input, *world_);
         Value stmt =
             Value::tuple({Value::str(owner_.context().server), Value::str(state_.remote_schema),
                           Value::str(state_.local_schema), Value::of_case(0), Value{}});
-        auto res = call_export(Export::ImportForeignSchema, {Value::u(0), std::move(stmt)});
+        auto res = call_export(WorldExport::ImportForeignSchema, {Value::u(0), std::move(stmt)});
         check_fdw_result(res);
         if (res && res->payload())
           for (const auto &s : res->payload()->items) statements.push_back(s.s);
@@ -350,7 +356,7 @@ std::string_view ComponentGuest::iter_scan() {
 
 bool ComponentGuest::iter_scan_row() {
   if (!fast_iter_) {
-    auto res = call_export(Export::IterScan, {Value::u(0), Value::u(0)});
+    auto res = call_export(WorldExport::IterScan, {Value::u(0), Value::u(0)});
     check_fdw_result(res);
     const Value *some = res && res->payload() ? res->payload() : nullptr;
     return some && some->case_index() == 1;
@@ -360,7 +366,7 @@ bool ComponentGuest::iter_scan_row() {
   // with the checks of load(): result<option<u32>, string> is 12 bytes
   // aligned to 4, its case a byte at 0 and its payload at 4 (an option's
   // case byte, then its u32 at 8; or a string's pointer and length).
-  const Bound &b = bound_[static_cast<size_t>(Export::IterScan)];
+  const Bound &b = bound_[static_cast<size_t>(WorldExport::IterScan)];
   uint64_t scope = ++scope_;
   engine::Value args[2];
   for (size_t i = 0; i < 2; i++)

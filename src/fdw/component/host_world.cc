@@ -23,6 +23,12 @@ namespace pgwasm::fdw {
 using namespace component;
 using pg::SqlError;
 
+// Where the component model and the core have the same names: values are
+// the canonical ABI's, types the core's.
+using component::Value;
+using pgwasm::FuncType;
+using pgwasm::ValType;
+
 namespace {
 
 constexpr uint64_t kMaxSleepMs = 60'000;

@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "fdw/component/cabi.h"
+#include "component/cabi.h"
 #include "fdw/component/cells.h"
-#include "fdw/component/handles.h"
-#include "fdw/component/world.h"
+#include "component/handles.h"
+#include "component/world.h"
 #include "fdw/guest.h"
 #include "pg/component_code.h"
 
@@ -22,13 +22,13 @@ namespace pgwasm::fdw {
 // The most cells row.push takes into one row (PostgreSQL's most columns).
 inline constexpr size_t kMaxRowCells = 1'600;
 
-// A row of the host's: its cells, each an option<cell> (component::HostCell,
+// A row of the host's: its cells, each an option<cell> (HostCell,
 // without a value tree per cell). `cols` names the first cells where the
 // host made the row (a write routine's); the others are named like the
 // statement's columns (Fn::RowCols).
 struct HostRow {
   std::vector<std::string> cols;
-  std::vector<component::HostCell> cells;
+  std::vector<HostCell> cells;
 };
 
 class ComponentGuest final : public GuestImpl, public component::GuestMemory {
@@ -52,7 +52,7 @@ class ComponentGuest final : public GuestImpl, public component::GuestMemory {
   // For the host functions.
   FdwGuest &owner() { return owner_; }
   const component::World &world() const { return *world_; }
-  component::StatementState &state() { return state_; }
+  StatementState &state() { return state_; }
   uint32_t new_handle(component::Res res, uint32_t rep);
   uint32_t rep(const component::Value &handle, component::Res res) const;
   void drop(const component::Value &handle, component::Res res);
@@ -61,7 +61,7 @@ class ComponentGuest final : public GuestImpl, public component::GuestMemory {
   // row.push: `cell` appended to the row `rep` (the row of iter-scan takes
   // one cell per column of the scan, a row the guest made at most
   // kMaxRowCells).
-  void push_cell(uint32_t rep, component::HostCell cell);
+  void push_cell(uint32_t rep, HostCell cell);
 
  private:
   struct Bound {
@@ -77,7 +77,7 @@ class ComponentGuest final : public GuestImpl, public component::GuestMemory {
   // values with the checks of the generic lift; false for any other.
   bool fast_host(const component::ImportFn &f, std::span<const engine::Value> args);
 
-  std::optional<component::Value> call_export(component::Export which,
+  std::optional<component::Value> call_export(component::WorldExport which,
                                               std::vector<component::Value> args);
   void check_fdw_result(const std::optional<component::Value> &r);
   std::string_view iter_scan();
@@ -93,7 +93,7 @@ class ComponentGuest final : public GuestImpl, public component::GuestMemory {
   std::array<Bound, component::kExports> bound_;
   std::optional<uint32_t> realloc_;
   component::HandleTable handles_;
-  component::StatementState state_;
+  StatementState state_;
   std::vector<HostRow> rows_;  // [0]: the row of the call in progress
   uint64_t scope_ = 0;
   int in_host_ = 0;  // host functions running (the guest is on the stack)

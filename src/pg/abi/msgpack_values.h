@@ -1,12 +1,12 @@
 // SQL values as MessagePack, both ways: rows and sets returned by pg_wasm
 // guests, and the blocks of ClickHouse's BUFFERED_V1 (docs/abi.md). Guests'
-// MessagePack is read with the bounded reader (msgpack_reader.h); msgpack-c
+// MessagePack is read with the bounded reader (toolkit/msgpack_reader.h); msgpack-c
 // packs what the host sends.
 #pragma once
 
 #include <string>
 
-#include "pg/abi/msgpack_reader.h"
+#include "toolkit/msgpack_reader.h"
 #include "pg/guard.h"
 #include "pg/pg_headers.h"
 
@@ -20,6 +20,8 @@
 
 namespace pgwasm::pg {
 
+using toolkit::MsgpackError;
+using toolkit::MsgpackReader;
 using MsgpackPacker = msgpack::packer<msgpack::sbuffer>;
 
 // Packs an argument the way ClickHouse's MsgPack format does: integers and

@@ -4,7 +4,7 @@
 #include <bit>
 #include <string>
 
-#include "engine/value.h"
+#include "engine/engine.h"
 #include "pg/guard.h"
 #include "pg/sql_types.h"
 

@@ -6,22 +6,33 @@
 
 #include "pg/host/host_functions.h"
 
-#include "fdw/component/component_guest.h"
 #include "toolkit/name_text.h"
 
 namespace pgwasm::pg::host {
 
-std::span<const HostFunction> all_host_functions() {
-  // Built once per backend and never destroyed (no static destructors at
+namespace {
+
+std::vector<HostFunction> &registry() {
+  // Built once per process and never destroyed (no static destructors at
   // backend exit).
-  static const std::vector<HostFunction> *all = [] {
+  static std::vector<HostFunction> *all = [] {
     auto *v = new std::vector<HostFunction>();
-    for (auto &&list : {pg_wasm_functions(), clickhouse_functions(), wasi_functions(),
-                        fdw_functions(), fdw::component_host_functions()})
+    for (auto &&list : {pg_wasm_functions(), clickhouse_functions(), wasi_functions()})
       for (auto &f : list) v->push_back(f);
     return v;
   }();
   return *all;
+}
+
+}  // namespace
+
+void register_host_functions(std::vector<HostFunction> functions) {
+  std::vector<HostFunction> &all = registry();
+  for (auto &f : functions) all.push_back(std::move(f));
+}
+
+std::span<const HostFunction> all_host_functions() {
+  return registry();
 }
 
 static const HostFunction *find(const ImportDesc &import) {

@@ -1,12 +1,13 @@
 // The functions the host offers to guests as imports, and how a module's
 // imports are resolved against them.
 //
-// Four import modules: "pg_wasm" (pg_wasm's own API, host_api.cc), "env"
-// (ClickHouse's host API, clickhouse_api.cc), "wasi_snapshot_preview1"
-// (a WASI subset, wasi.cc) and "pg_wasm_fdw" (for foreign data wrappers,
-// fdw/host_api.cc). An import matches a host function by module,
-// name and type, so one name may be offered with several types (ClickHouse's
-// clickhouse_log takes 2 or 3 arguments).
+// Three import modules are the glue's own: "pg_wasm" (pg_wasm's own API,
+// host_api.cc), "env" (ClickHouse's host API, clickhouse_api.cc) and
+// "wasi_snapshot_preview1" (a WASI subset, wasi.cc). Layers above add
+// theirs with register_host_functions when the library loads (the FDW's
+// "pg_wasm_fdw" and its components' imports). An import matches a host
+// function by module, name and type, so one name may be offered with
+// several types (ClickHouse's clickhouse_log takes 2 or 3 arguments).
 #pragma once
 
 #include <memory>
@@ -33,14 +34,16 @@ struct HostFunction {
   engine::HostCallback callback;
 };
 
-// Each import module's functions.
+// Each of the glue's import modules' functions.
 std::vector<HostFunction> pg_wasm_functions();
 std::vector<HostFunction> clickhouse_functions();
 std::vector<HostFunction> wasi_functions();
-// "pg_wasm_fdw", for foreign data wrappers (src/fdw/host_api.cc).
-std::vector<HostFunction> fdw_functions();
 
-// Every host function, in a fixed order.
+// Offers more host functions to guests, after those registered before.
+// Only from _PG_init: resolve_imports keeps pointers to the functions.
+void register_host_functions(std::vector<HostFunction> functions);
+
+// Every host function: the glue's, then the registered ones in order.
 std::span<const HostFunction> all_host_functions();
 
 // Why the host cannot satisfy this import, or nullopt if it can.

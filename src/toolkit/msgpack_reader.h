@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-namespace pgwasm::pg {
+namespace pgwasm::toolkit {
 
 class MsgpackError : public std::runtime_error {
  public:
@@ -72,4 +72,4 @@ class MsgpackReader {
 // A name for a value's type in messages: "nil", "integer", "array of 3", ...
 std::string describe(const MsgpackReader::Value &v);
 
-}  // namespace pgwasm::pg
+}  // namespace pgwasm::toolkit

@@ -8,9 +8,9 @@
 #include <span>
 #include <string>
 
-#include "toolkit/component/errors.h"
+#include "component/errors.h"
 
-namespace pgwasm::toolkit::component {
+namespace pgwasm::component {
 
 [[noreturn]] void malformed(size_t offset, std::string message);
 [[noreturn]] void invalid(size_t offset, std::string message);
@@ -46,4 +46,4 @@ class Cursor {
   size_t pos_, end_;
 };
 
-}  // namespace pgwasm::toolkit::component
+}  // namespace pgwasm::component

@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "fdw/component/cabi.h"
-#include "fdw/component/world.h"
+#include "component/cabi.h"
+#include "component/world.h"
 
-namespace pgwasm::fdw::component {
+namespace pgwasm::component {
 
 class HandleTable {
  public:
@@ -100,4 +100,4 @@ class HandleTable {
   size_t live_ = 0;
 };
 
-}  // namespace pgwasm::fdw::component
+}  // namespace pgwasm::component

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "toolkit/component/model.h"
+#include "component/model.h"
 
-namespace pgwasm::toolkit::component {
+namespace pgwasm::component {
 
 // Canonical options with their core indices turned into the names the core
 // instances export them under (empty when not given).
@@ -54,4 +54,4 @@ struct Package {
 // instance's export, exports from several core instances, ...
 Package describe_package(const Component &component);
 
-}  // namespace pgwasm::toolkit::component
+}  // namespace pgwasm::component

@@ -1,13 +1,14 @@
-// C++ objects whose life is a PostgreSQL memory context's: a plan's or a
-// query's state, freed when the context is reset or deleted, which happens
-// on error too (then no C++ frame is left to free it).
+// C++ objects whose life is a PostgreSQL memory context's: a function's
+// call plan, a foreign scan's plan or a query's state, freed when the
+// context is reset or deleted, which happens on error too (then no C++
+// frame is left to free it).
 #pragma once
 
 #include <memory>
 
 #include "pg/guard.h"
 
-namespace pgwasm::fdw {
+namespace pgwasm::pg {
 
 template <typename T>
 T *own_in_context(MemoryContext context, std::unique_ptr<T> object) {
@@ -15,7 +16,7 @@ T *own_in_context(MemoryContext context, std::unique_ptr<T> object) {
     MemoryContextCallback callback;
     T *object;
   };
-  auto *holder = pg::pg_guard(
+  auto *holder = pg_guard(
       [&] { return static_cast<Holder *>(MemoryContextAllocZero(context, sizeof(Holder))); });
   holder->object = object.release();
   holder->callback.func = [](void *arg) {
@@ -28,4 +29,4 @@ T *own_in_context(MemoryContext context, std::unique_ptr<T> object) {
   return holder->object;
 }
 
-}  // namespace pgwasm::fdw
+}  // namespace pgwasm::pg

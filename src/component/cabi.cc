@@ -1,10 +1,12 @@
-#include "fdw/component/cabi.h"
+#include "component/cabi.h"
 
 #include <algorithm>
 #include <bit>
 #include <cstring>
 
-namespace pgwasm::fdw::component {
+#include "toolkit/utf8.h"
+
+namespace pgwasm::component {
 
 namespace {
 
@@ -280,7 +282,7 @@ std::string_view Cx::string_view(uint32_t ptr, uint32_t len) {
   spend(len, "a string");
   auto b = range(ptr, len, 1, "a string");
   std::string_view s(reinterpret_cast<const char *>(b.data()), b.size());
-  if (!utf8_valid(s)) throw CabiError("the string " + where(ptr) + " is not valid UTF-8");
+  if (!toolkit::utf8_valid(s)) throw CabiError("the string " + where(ptr) + " is not valid UTF-8");
   return s;
 }
 
@@ -338,38 +340,6 @@ uint32_t check_char(uint32_t c) {
 
 }  // namespace
 
-bool utf8_valid(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    size_t n;
-    uint32_t cp;
-    if (c < 0x80) {
-      i++;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      n = 1, cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 2, cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 3, cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + n >= s.size()) return false;
-    for (size_t k = 1; k <= n; k++) {
-      auto d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (d & 0x3F);
-    }
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-    i += n + 1;
-  }
-  return true;
-}
-
 namespace {
 
 Value load_string(Cx &cx, uint32_t ptr, uint32_t len) {
@@ -411,8 +381,8 @@ uint32_t store_list(Cx &cx, const Type &elem, const Value &v) {
 // type the flattening gave it to the one a variant's case wants.
 class FlatReader {
  public:
-  explicit FlatReader(std::span<const engine::Value> values) : values_(values) {}
-  const engine::Value &next() {
+  explicit FlatReader(std::span<const pgwasm::Value> values) : values_(values) {}
+  const pgwasm::Value &next() {
     if (at_ >= values_.size()) throw CabiError("fewer core values than the type flattens to");
     return values_[at_++];
   }
@@ -423,7 +393,7 @@ class FlatReader {
   }
 
  private:
-  std::span<const engine::Value> values_;
+  std::span<const pgwasm::Value> values_;
   size_t at_ = 0;
 };
 
@@ -432,11 +402,11 @@ class FlatReader {
 class CoerceReader {
  public:
   CoerceReader(FlatReader &r, std::span<const ValType> have) : r_(r), have_(have) {}
-  engine::Value next(ValType want) {
+  pgwasm::Value next(ValType want) {
     if (at_ >= have_.size()) throw CabiError("a variant payload larger than its flattening");
     ValType have = have_[at_++];
-    engine::Value v = r_.next();
-    engine::Value out;
+    pgwasm::Value v = r_.next();
+    pgwasm::Value out;
     out.type = want;
     if (have == want) return v;
     if (have == ValType::I32 && want == ValType::F32) {
@@ -465,7 +435,7 @@ Value lift_from(Cx &cx, const Type &t, FlatReader &r);
 // Lifts a payload through coercion: flatten the payload, take its values.
 Value lift_payload(Cx &cx, const Type &p, CoerceReader &cr) {
   auto want = flatten(p);
-  std::vector<engine::Value> vals;
+  std::vector<pgwasm::Value> vals;
   for (ValType w : want) vals.push_back(cr.next(w));
   FlatReader sub(vals);
   return lift_from(cx, p, sub);
@@ -518,8 +488,8 @@ Value lift_from(Cx &cx, const Type &t, FlatReader &r) {
   throw CabiError("a type the host cannot lift");
 }
 
-void lower_into(Cx &cx, const Type &t, const Value &v, std::vector<engine::Value> &out) {
-  using engine::Value;
+void lower_into(Cx &cx, const Type &t, const Value &v, std::vector<pgwasm::Value> &out) {
+  using pgwasm::Value;
   switch (t.kind) {
     case Kind::Bool:
     case Kind::S8:
@@ -565,11 +535,11 @@ void lower_into(Cx &cx, const Type &t, const Value &v, std::vector<engine::Value
       size_t i = 1;
       if (const Type *p = case_payload(t, c)) {
         if (!v.payload()) throw CabiError("a variant case without its payload");
-        std::vector<engine::Value> pv;
+        std::vector<pgwasm::Value> pv;
         lower_into(cx, *p, *v.payload(), pv);
         for (auto &x : pv) {
           ValType have = flat[i++];
-          engine::Value y;
+          pgwasm::Value y;
           y.type = have;
           if (x.type == have) {
             y = x;
@@ -584,7 +554,7 @@ void lower_into(Cx &cx, const Type &t, const Value &v, std::vector<engine::Value
         }
       }
       for (; i < flat.size(); i++) {
-        engine::Value zero;
+        pgwasm::Value zero;
         zero.type = flat[i];
         out.push_back(zero);
       }
@@ -595,13 +565,13 @@ void lower_into(Cx &cx, const Type &t, const Value &v, std::vector<engine::Value
 
 }  // namespace
 
-Value lift_flat(Cx &cx, const Type &t, std::span<const engine::Value> flat) {
+Value lift_flat(Cx &cx, const Type &t, std::span<const pgwasm::Value> flat) {
   FlatReader r(flat);
   return lift_from(cx, t, r);
 }
 
-std::vector<engine::Value> lower_flat(Cx &cx, const Type &t, const Value &v) {
-  std::vector<engine::Value> out;
+std::vector<pgwasm::Value> lower_flat(Cx &cx, const Type &t, const Value &v) {
+  std::vector<pgwasm::Value> out;
   lower_into(cx, t, v, out);
   return out;
 }
@@ -730,7 +700,7 @@ void store(Cx &cx, const Type &t, const Value &v, uint32_t ptr) {
 }
 
 std::vector<Value> lift_import_args(Cx &cx, const Signature &sig,
-                                    std::span<const engine::Value> args) {
+                                    std::span<const pgwasm::Value> args) {
   std::vector<Value> out;
   if (flat_params_count(sig) > kMaxFlatParams) {
     TypeArena arena;
@@ -744,7 +714,7 @@ std::vector<Value> lift_import_args(Cx &cx, const Signature &sig,
 }
 
 void lower_import_result(Cx &cx, const Signature &sig, const Value *result,
-                         std::span<const engine::Value> args, std::span<engine::Value> results) {
+                         std::span<const pgwasm::Value> args, std::span<pgwasm::Value> results) {
   if (!sig.result) return;
   if (!result) throw CabiError("a function with a result returned none");
   if (flat_result_count(sig) > kMaxFlatResults) {
@@ -758,7 +728,7 @@ void lower_import_result(Cx &cx, const Signature &sig, const Value *result,
   for (size_t i = 0; i < flat.size() && i < results.size(); i++) results[i] = flat[i];
 }
 
-std::vector<engine::Value> lower_export_args(Cx &cx, const Signature &sig,
+std::vector<pgwasm::Value> lower_export_args(Cx &cx, const Signature &sig,
                                              const std::vector<Value> &args) {
   if (args.size() != sig.params.size()) throw CabiError("the wrong number of arguments");
   if (flat_params_count(sig) > kMaxFlatParams) {
@@ -766,18 +736,18 @@ std::vector<engine::Value> lower_export_args(Cx &cx, const Signature &sig,
     const Type *tuple = arena.tuple(sig.params);
     uint32_t ptr = cx.allocate(alignment(*tuple), size_of(*tuple), "the arguments");
     store(cx, *tuple, Value::tuple(args), ptr);
-    return {engine::Value::make_i32(static_cast<int32_t>(ptr))};
+    return {pgwasm::Value::make_i32(static_cast<int32_t>(ptr))};
   }
-  std::vector<engine::Value> out;
+  std::vector<pgwasm::Value> out;
   for (size_t i = 0; i < args.size(); i++) lower_into(cx, *sig.params[i], args[i], out);
   return out;
 }
 
 std::optional<Value> lift_export_result(Cx &cx, const Signature &sig,
-                                        std::span<const engine::Value> results) {
+                                        std::span<const pgwasm::Value> results) {
   if (!sig.result) return std::nullopt;
   if (flat_result_count(sig) > kMaxFlatResults) return load(cx, *sig.result, results[0].bits.i32);
   return lift_flat(cx, *sig.result, results);
 }
 
-}  // namespace pgwasm::fdw::component
+}  // namespace pgwasm::component

@@ -1,6 +1,10 @@
-#include "toolkit/component/cursor.h"
+#include "component/cursor.h"
 
-namespace pgwasm::toolkit::component {
+#include <string_view>
+
+#include "toolkit/utf8.h"
+
+namespace pgwasm::component {
 
 void malformed(size_t offset, std::string message) {
   throw ComponentError(ComponentError::Kind::Malformed, offset, std::move(message));
@@ -72,36 +76,6 @@ uint32_t Cursor::count(const char *what, size_t min_item_bytes) {
   return n;
 }
 
-static bool valid_utf8(std::span<const uint8_t> s) {
-  for (size_t i = 0; i < s.size();) {
-    uint8_t c = s[i];
-    size_t n;
-    uint32_t cp;
-    if (c < 0x80) {
-      i++;
-      continue;
-    } else if ((c & 0xe0) == 0xc0) {
-      n = 1, cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      n = 2, cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      n = 3, cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (s.size() - i - 1 < n) return false;
-    for (size_t k = 1; k <= n; k++) {
-      if ((s[i + k] & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (s[i + k] & 0x3f);
-    }
-    // Overlong forms, surrogates, beyond U+10FFFF.
-    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) return false;
-    i += n + 1;
-  }
-  return true;
-}
-
 std::string Cursor::name(const char *what) {
   size_t start = pos_;
   uint32_t n = u32(what);
@@ -109,7 +83,8 @@ std::string Cursor::name(const char *what) {
     malformed(start, std::string("a name of ") + std::to_string(n) + " bytes (" + what +
                          ") cannot fit in the " + std::to_string(left()) + " bytes left");
   std::span<const uint8_t> s = all_.subspan(pos_, n);
-  if (!valid_utf8(s)) malformed(start, expected(what) + " in UTF-8");
+  if (!toolkit::utf8_valid(std::string_view(reinterpret_cast<const char *>(s.data()), s.size())))
+    malformed(start, expected(what) + " in UTF-8");
   pos_ += n;
   return std::string(s.begin(), s.end());
 }
@@ -123,4 +98,4 @@ std::span<const uint8_t> Cursor::bytes(size_t n, const char *what) {
   return s;
 }
 
-}  // namespace pgwasm::toolkit::component
+}  // namespace pgwasm::component

@@ -16,9 +16,13 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/value.h"
+#include "toolkit/value.h"
 
-namespace pgwasm::fdw::component {
+namespace pgwasm::component {
+
+// Core values and types are pgwasm::Value, pgwasm::ValType and
+// pgwasm::FuncType here: the component model's own (model.h) share the
+// namespace.
 
 class CabiError : public std::runtime_error {
  public:
@@ -120,19 +124,16 @@ struct Signature {
 inline constexpr size_t kMaxFlatParams = 16;
 inline constexpr size_t kMaxFlatResults = 1;
 
-// Whether the bytes are UTF-8 (no overlongs, surrogates or values past U+10FFFF).
-bool utf8_valid(std::string_view s);
-
 uint32_t alignment(const Type &t);
 uint32_t size_of(const Type &t);
-std::vector<ValType> flatten(const Type &t);
-std::vector<ValType> flatten_params(const Signature &sig);
-std::vector<ValType> flatten_result(const Signature &sig);
+std::vector<pgwasm::ValType> flatten(const Type &t);
+std::vector<pgwasm::ValType> flatten_params(const Signature &sig);
+std::vector<pgwasm::ValType> flatten_result(const Signature &sig);
 
 // The core function type of a lowered import (the guest calls the host) and
 // of a lifted export (the host calls the guest).
-FuncType lowered_core_type(const Signature &sig);
-FuncType lifted_core_type(const Signature &sig);
+pgwasm::FuncType lowered_core_type(const Signature &sig);
+pgwasm::FuncType lifted_core_type(const Signature &sig);
 
 // What the ABI needs of the guest instance.
 class GuestMemory {
@@ -171,27 +172,27 @@ class Cx {
   uint64_t budget_;
 };
 
-Value lift_flat(Cx &cx, const Type &t, std::span<const engine::Value> flat);
-std::vector<engine::Value> lower_flat(Cx &cx, const Type &t, const Value &v);
+Value lift_flat(Cx &cx, const Type &t, std::span<const pgwasm::Value> flat);
+std::vector<pgwasm::Value> lower_flat(Cx &cx, const Type &t, const Value &v);
 Value load(Cx &cx, const Type &t, uint32_t ptr);
 void store(Cx &cx, const Type &t, const Value &v, uint32_t ptr);
 
 // A lowered import called by the guest with `args` (its core values):
 // the parameters lifted (from memory when they do not fit flat).
 std::vector<Value> lift_import_args(Cx &cx, const Signature &sig,
-                                    std::span<const engine::Value> args);
+                                    std::span<const pgwasm::Value> args);
 // The import's result lowered: into `results`, or stored at the return
 // pointer the guest passed last in `args`.
 void lower_import_result(Cx &cx, const Signature &sig, const Value *result,
-                         std::span<const engine::Value> args, std::span<engine::Value> results);
+                         std::span<const pgwasm::Value> args, std::span<pgwasm::Value> results);
 
 // A lifted export called by the host: the arguments lowered (into a block
 // from realloc when they do not fit flat).
-std::vector<engine::Value> lower_export_args(Cx &cx, const Signature &sig,
+std::vector<pgwasm::Value> lower_export_args(Cx &cx, const Signature &sig,
                                              const std::vector<Value> &args);
 // The export's result lifted from its core results (from memory when it
 // does not fit flat).
 std::optional<Value> lift_export_result(Cx &cx, const Signature &sig,
-                                        std::span<const engine::Value> results);
+                                        std::span<const pgwasm::Value> results);
 
-}  // namespace pgwasm::fdw::component
+}  // namespace pgwasm::component

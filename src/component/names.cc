@@ -1,6 +1,6 @@
-#include "toolkit/component/names.h"
+#include "component/names.h"
 
-namespace pgwasm::toolkit::component {
+namespace pgwasm::component {
 
 static bool is_lower_word(std::string_view w) {
   if (w.empty() || !(w[0] >= 'a' && w[0] <= 'z')) return false;
@@ -112,4 +112,4 @@ std::optional<ExternName> parse_extern_name(std::string_view name, std::string *
   return parse_plain(name, why);
 }
 
-}  // namespace pgwasm::toolkit::component
+}  // namespace pgwasm::component

@@ -1,6 +1,6 @@
-#include "fdw/component/world.h"
+#include "component/world.h"
 
-namespace pgwasm::fdw::component {
+namespace pgwasm::component {
 
 std::string_view to_string(WitVersion v) {
   return v == WitVersion::V1 ? "0.1.0" : "0.2.0";
@@ -171,23 +171,23 @@ const World &world(WitVersion v) {
 
   const Type *ctx = self(Res::Context);
   const Type *row = self(Res::Row);
-  auto routine = [&](std::string name, Export e, std::vector<const Type *> params,
+  auto routine = [&](std::string name, WorldExport e, std::vector<const Type *> params,
                      const Type *result) {
     w->exports.push_back({std::move(name), e, {params, result}});
   };
-  routine("host-version-requirement", Export::HostVersionRequirement, {}, str);
-  routine("init", Export::Init, {ctx}, fdw_result);
-  routine("begin-scan", Export::BeginScan, {ctx}, fdw_result);
-  routine("iter-scan", Export::IterScan, {ctx, row}, a.result(a.option(u32), str));
-  routine("re-scan", Export::ReScan, {ctx}, fdw_result);
-  routine("end-scan", Export::EndScan, {ctx}, fdw_result);
-  routine("begin-modify", Export::BeginModify, {ctx}, fdw_result);
-  routine("insert", Export::Insert, {ctx, row}, fdw_result);
-  routine("update", Export::Update, {ctx, t.cell, row}, fdw_result);
-  routine("delete", Export::Delete, {ctx, t.cell}, fdw_result);
-  routine("end-modify", Export::EndModify, {ctx}, fdw_result);
+  routine("host-version-requirement", WorldExport::HostVersionRequirement, {}, str);
+  routine("init", WorldExport::Init, {ctx}, fdw_result);
+  routine("begin-scan", WorldExport::BeginScan, {ctx}, fdw_result);
+  routine("iter-scan", WorldExport::IterScan, {ctx, row}, a.result(a.option(u32), str));
+  routine("re-scan", WorldExport::ReScan, {ctx}, fdw_result);
+  routine("end-scan", WorldExport::EndScan, {ctx}, fdw_result);
+  routine("begin-modify", WorldExport::BeginModify, {ctx}, fdw_result);
+  routine("insert", WorldExport::Insert, {ctx, row}, fdw_result);
+  routine("update", WorldExport::Update, {ctx, t.cell, row}, fdw_result);
+  routine("delete", WorldExport::Delete, {ctx, t.cell}, fdw_result);
+  routine("end-modify", WorldExport::EndModify, {ctx}, fdw_result);
   if (v2)
-    routine("import-foreign-schema", Export::ImportForeignSchema, {ctx, t.import_stmt},
+    routine("import-foreign-schema", WorldExport::ImportForeignSchema, {ctx, t.import_stmt},
             a.result(a.list(str), str));
   return *w;
 }
@@ -210,4 +210,4 @@ std::optional<CoreImportModule> parse_core_import_module(std::string_view module
   return CoreImportModule{*v, std::string(iface)};
 }
 
-}  // namespace pgwasm::fdw::component
+}  // namespace pgwasm::component

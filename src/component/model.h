@@ -19,7 +19,7 @@
 #include <variant>
 #include <vector>
 
-namespace pgwasm::toolkit::component {
+namespace pgwasm::component {
 
 enum class Sort : uint8_t {
   CoreFunc,
@@ -235,4 +235,4 @@ struct Component : IndexSpaces {
   std::vector<Export> exports;
 };
 
-}  // namespace pgwasm::toolkit::component
+}  // namespace pgwasm::component

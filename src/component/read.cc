@@ -1,14 +1,14 @@
-#include "toolkit/component/read.h"
+#include "component/read.h"
 
 #include <algorithm>
 #include <unordered_set>
 
 #include "toolkit/binary.h"
-#include "toolkit/component/cursor.h"
-#include "toolkit/component/names.h"
+#include "component/cursor.h"
+#include "component/names.h"
 #include "toolkit/limits.h"
 
-namespace pgwasm::toolkit::component {
+namespace pgwasm::component {
 
 namespace {
 
@@ -662,10 +662,10 @@ void Reader::core_module_section(Cursor &c, Component &comp) {
   uint32_t index = static_cast<uint32_t>(comp.core_modules.size());
   ModuleInfo info;
   try {
-    info = describe_module(bytes).info;
-  } catch (const BinaryError &e) {
-    auto kind = e.kind == BinaryError::Kind::Malformed ? ComponentError::Kind::Malformed
-                                                       : ComponentError::Kind::Invalid;
+    info = toolkit::describe_module(bytes).info;
+  } catch (const toolkit::BinaryError &e) {
+    auto kind = e.kind == toolkit::BinaryError::Kind::Malformed ? ComponentError::Kind::Malformed
+                                                                : ComponentError::Kind::Invalid;
     throw ComponentError(kind, at + e.offset,
                          "core module " + std::to_string(index) + ": " + e.message);
   }
@@ -985,9 +985,9 @@ bool is_component(std::span<const uint8_t> bytes) {
 }
 
 Component read_component(std::span<const uint8_t> bytes) {
-  if (bytes.size() > limits::kModuleBytes)
+  if (bytes.size() > toolkit::limits::kModuleBytes)
     malformed(0, "a component of " + std::to_string(bytes.size()) + " bytes is larger than " +
-                     std::to_string(limits::kModuleBytes));
+                     std::to_string(toolkit::limits::kModuleBytes));
   return Reader(bytes).component(0, bytes.size());
 }
 
@@ -1004,4 +1004,4 @@ std::string_view to_string(Prim p) {
   return names[static_cast<size_t>(p)];
 }
 
-}  // namespace pgwasm::toolkit::component
+}  // namespace pgwasm::component

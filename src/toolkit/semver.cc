@@ -1,9 +1,9 @@
-#include "fdw/semver.h"
+#include "toolkit/semver.h"
 
 #include <cctype>
 #include <tuple>
 
-namespace pgwasm::fdw {
+namespace pgwasm::toolkit {
 
 namespace {
 
@@ -51,7 +51,10 @@ std::optional<bool> comparator(std::string_view c, Version have) {
     }
   auto parsed = parse_version(c);
   if (!parsed) return std::nullopt;
-  auto [want, given] = *parsed;
+  // Plain variables: the lambda below captures them, which clang 14 does
+  // not allow of structured bindings.
+  const Version want = parsed->first;
+  const int given = parsed->second;
   auto h = key(have), w = key(want);
   if (op == ">=") return h >= w;
   if (op == ">") return h > w;
@@ -95,4 +98,4 @@ std::optional<bool> satisfies(std::string_view requirement, Version version, std
   return all;
 }
 
-}  // namespace pgwasm::fdw
+}  // namespace pgwasm::toolkit

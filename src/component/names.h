@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace pgwasm::toolkit::component {
+namespace pgwasm::component {
 
 struct ExternName {
   enum class Kind { Interface, Plain };
@@ -29,4 +29,4 @@ std::optional<ExternName> parse_extern_name(std::string_view name, std::string *
 // upper-case letters and digits, each starting with a letter, joined by '-'.
 bool is_label(std::string_view s);
 
-}  // namespace pgwasm::toolkit::component
+}  // namespace pgwasm::component

@@ -7,10 +7,10 @@
 #include <cstdint>
 #include <span>
 
-#include "toolkit/component/errors.h"
-#include "toolkit/component/model.h"
+#include "component/errors.h"
+#include "component/model.h"
 
-namespace pgwasm::toolkit::component {
+namespace pgwasm::component {
 
 // True when the bytes start with a component's preamble (a core module's
 // has layer 0).
@@ -27,4 +27,4 @@ bool is_component(std::span<const uint8_t> bytes);
 // The result's CoreModule::bytes are views of `bytes`.
 Component read_component(std::span<const uint8_t> bytes);
 
-}  // namespace pgwasm::toolkit::component
+}  // namespace pgwasm::component

@@ -1,9 +1,12 @@
 // The extension's entry: module magic, initialisation, and the trigger that
-// tells every session when wasm.modules changes.
-#include "pg/backend.h"
-#include "pg/native_builds.h"
+// tells every session when wasm.modules changes. The one file that knows
+// every layer: it defines each layer's settings and plugs the FDW's host
+// functions into the glue's registry.
+#include "fdw/host_api.h"
 #include "fdw/http_policy.h"
+#include "pg/backend.h"
 #include "pg/budgets.h"
+#include "pg/engines.h"
 #include "pg/guard.h"
 
 extern "C" {
@@ -41,6 +44,7 @@ void _PG_init(void) {
   MarkGUCPrefixReserved("wasm");
   pgwasm::pg::register_invalidation_callbacks();
   pgwasm::pg::install_interrupt_check();
+  pgwasm::fdw::register_host_functions();
 }
 }
 

@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
-#include "fdw/component/cabi.h"
+#include "component/cabi.h"
 
-namespace pgwasm::fdw::component {
+namespace pgwasm::component {
 
 enum class WitVersion : uint8_t { V1, V2 };  // 0.1.0, 0.2.0
 std::string_view to_string(WitVersion v);    // "0.1.0"
@@ -97,7 +97,7 @@ struct ImportFn {
 };
 
 // The routines, in the order of fdw::Routine's component counterparts.
-enum class Export : uint8_t {
+enum class WorldExport : uint8_t {
   HostVersionRequirement,
   Init,
   BeginScan,
@@ -115,7 +115,7 @@ inline constexpr size_t kExports = 12;
 
 struct ExportFn {
   std::string name;  // "init"
-  Export which;
+  WorldExport which;
   Signature sig;
 };
 
@@ -154,4 +154,4 @@ struct CoreImportModule {
 };
 std::optional<CoreImportModule> parse_core_import_module(std::string_view module);
 
-}  // namespace pgwasm::fdw::component
+}  // namespace pgwasm::component

@@ -1,4 +1,5 @@
-// A WebAssembly value with its exact bits.
+// A WebAssembly value with its exact bits, as engines, hosts and the
+// component model's canonical ABI pass it.
 #pragma once
 
 #include <bit>
@@ -7,7 +8,7 @@
 
 #include "toolkit/types.h"
 
-namespace pgwasm::engine {
+namespace pgwasm {
 
 // A reference: null, a host value (externref) or a function known to the
 // engine (funcref), both named by an id the engine hands out.
@@ -57,4 +58,4 @@ struct Value {
   }
 };
 
-}  // namespace pgwasm::engine
+}  // namespace pgwasm

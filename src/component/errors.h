@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace pgwasm::toolkit::component {
+namespace pgwasm::component {
 
 // As toolkit::BinaryError for modules: bytes that cannot be decoded
 // (malformed), or that decode but refer to what does not exist or is not
@@ -20,4 +20,4 @@ class ComponentError : public std::runtime_error {
   std::string message;  // without the location
 };
 
-}  // namespace pgwasm::toolkit::component
+}  // namespace pgwasm::component

@@ -6,17 +6,14 @@
 #include <string>
 #include <string_view>
 
-namespace pgwasm::fdw {
+namespace pgwasm::toolkit {
 
 struct Version {
   int major = 0, minor = 0, patch = 0;
 };
 
-inline constexpr Version kHostFdwApiVersion{1, 0, 0};
-inline constexpr std::string_view kHostFdwApiVersionText = "1.0.0";
-
 // Whether `version` meets `requirement`; nullopt with `why` set when the
 // requirement cannot be read.
 std::optional<bool> satisfies(std::string_view requirement, Version version, std::string &why);
 
-}  // namespace pgwasm::fdw
+}  // namespace pgwasm::toolkit

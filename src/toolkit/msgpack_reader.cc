@@ -1,9 +1,9 @@
-#include "pg/abi/msgpack_reader.h"
+#include "toolkit/msgpack_reader.h"
 
 #include <bit>
 #include <cstring>
 
-namespace pgwasm::pg {
+namespace pgwasm::toolkit {
 
 uint64_t MsgpackReader::big_endian(size_t n) {
   std::string_view b = take(n);
@@ -156,4 +156,4 @@ std::string describe(const MsgpackReader::Value &v) {
   return "value";
 }
 
-}  // namespace pgwasm::pg
+}  // namespace pgwasm::toolkit

@@ -1,8 +1,8 @@
-#include "toolkit/component/package.h"
+#include "component/package.h"
 
-#include "toolkit/component/cursor.h"
+#include "component/cursor.h"
 
-namespace pgwasm::toolkit::component {
+namespace pgwasm::component {
 
 namespace {
 
@@ -164,4 +164,4 @@ Package describe_package(const Component &c) {
   return p;
 }
 
-}  // namespace pgwasm::toolkit::component
+}  // namespace pgwasm::component

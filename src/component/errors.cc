@@ -1,8 +1,8 @@
-#include "toolkit/component/errors.h"
+#include "component/errors.h"
 
 #include <cstdio>
 
-namespace pgwasm::toolkit::component {
+namespace pgwasm::component {
 
 static std::string describe(ComponentError::Kind kind, size_t offset, const std::string &msg) {
   const char *what = kind == ComponentError::Kind::Malformed ? "malformed component: "
@@ -16,4 +16,4 @@ static std::string describe(ComponentError::Kind kind, size_t offset, const std:
 ComponentError::ComponentError(Kind k, size_t off, std::string msg)
     : std::runtime_error(describe(k, off, msg)), kind(k), offset(off), message(std::move(msg)) {}
 
-}  // namespace pgwasm::toolkit::component
+}  // namespace pgwasm::component
