@@ -70,7 +70,7 @@ Host &Host::get() {
   return *host;
 }
 
-// V8's trap handler (guard pages around linear memory, BRIEF 4.6) installs
+// V8's trap handler (guard pages around linear memory) installs
 // its SIGSEGV handler without SA_ONSTACK, so a stack overflow anywhere in the
 // process (deep recursion in wabt) kills it silently: the kernel cannot run
 // the handler on the exhausted stack. Run it on the alternate signal stack

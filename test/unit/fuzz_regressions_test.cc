@@ -108,7 +108,7 @@ TEST(FuzzBinary, ConstantExpressionCutOffInsideABlockIsMalformed) {
 
 // fuzz_binary: the engine keeps every function reference that crosses into
 // the host (a call's funcref result, a host function's funcref argument) for
-// its whole life, in V8Engine::func_refs_ (v8_engine.cc, from_js), and so
+// its whole life, in V8Engine::func_refs_ (js_values.cc, from_js), and so
 // keeps alive the function's instance with its memory, tables and code; each
 // new reference is also compared with every one kept before. Instance after
 // instance returning a function reference then fills the engine's heap,
