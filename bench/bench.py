@@ -7,7 +7,8 @@ comparison, cold first calls, cancel latency and the foreign data wrappers
 (a Wasm FDW against a C set-returning function, file_fdw and COPY FROM
 PROGRAM; planning time), the two engines (V8 and native) in every row where a
 Wasm guest runs, their compile latency and cold first calls, each native
-ratio against issue 9's target; and, with --chart, an SVG of the ratios."""
+ratio against its target (docs/benchmarks.md); and, with --chart, an SVG of
+the ratios."""
 
 import argparse
 import ctypes
@@ -45,16 +46,16 @@ TIMEOUT_MS = 100  # statement_timeout for the cancel measurement
 # wasm.engine = v8 pins the V8 column: `auto` may come to mean native.
 BASE_OPTIONS = "-c jit=off -c max_parallel_workers_per_gather=0 -c wasm.engine=v8"
 
-# Issue 9's targets for the native engine: its time / the C function's
-# (ms and MB for the cold call), by workload key.
+# The native engine's targets (docs/benchmarks.md, "Targets"): its time /
+# the C function's (ms and MB for the cold call), by workload key.
 TARGETS = {
     "fib50": 1.5, "fib5000": 1.15, "collatz": 1.15, "fibrec": 1.5, "add": 1.3,
     "slugify": 1.5, "json_get": 1.1,
     "first_call_ms": 5.0, "rss_mb": 5.0,
 }
-# The FDW issue's target for a Wasm FDW's scan (not issue 9's).
+# The target for a Wasm FDW's scan, against a C set-returning function.
 FDW_SCAN_TARGET = 2.0
-# Issue 10's target: a scan through a supabase:wrappers component against
+# The component target: a scan through a supabase:wrappers component against
 # the same scan through the equivalent core-ABI guest.
 COMPONENT_TARGET = 1.2
 
@@ -346,7 +347,7 @@ def cold_section(args, report, pq):
                "and the first call, client side; first call: that minus the plain "
                "connection's connect + SELECT 1 (the medians'). RSS: VmRSS of the backend "
                "(/proc/<pid>/status) after the first call; +RSS: over the plain backend's; "
-               "+file: of which file-mapped (RssFile: shared libraries). Targets: issue 9's, "
+               "+file: of which file-mapped (RssFile: shared libraries). Targets: "
                "for the native engine without shared_preload_libraries; its artifact is "
                "already built (as it is after a module's first use)."]
 
@@ -662,7 +663,7 @@ def chart_svg(title, subtitle):
         lx += 26 + 7.5 * len(name)
     out.append(f'<line x1="{lx}" x2="{lx + 24}" y1="60" y2="60" stroke="#d62728" '
                f'stroke-width="2" stroke-dasharray="6 3"/>')
-    out.append(text(lx + 30, 65, "native target (issue 9; FDW scan: the FDW issue's)", 12,
+    out.append(text(lx + 30, 65, "native target (FDW scan: against the C SRF)", 12,
                     "start"))
     out.append(text(left + pw, 65, "C = 1x", 12, "end"))
     out.append("</svg>")
@@ -750,7 +751,7 @@ def fdw_scan(args, report, noise):
     med = {k: statistics.median(v) for k, v in times.items()}
     report += ["", f"## Foreign data wrappers: scan of {rows:,} rows of 5 columns", ""]
     by_round = {label: round_ratio(times, label, "C SRF") for label, *_ in sources}
-    report += table(["rows from", "ms", "/C SRF", "target (FDW issue)", "vs target"],
+    report += table(["rows from", "ms", "/C SRF", "target", "vs target"],
                     [[label, fmt_ms(med[label]), fmt_ratio(by_round[label])]
                      + ([f"<= {FDW_SCAN_TARGET:g}", verdict(by_round[label], FDW_SCAN_TARGET)]
                         if label.startswith("wasm") else ["", ""])
@@ -758,7 +759,7 @@ def fdw_scan(args, report, noise):
     ratio = {"wasm": by_round["wasm FDW, V8"], "native": by_round["wasm FDW, native"],
              "plpgsql": by_round["PL/pgSQL SRF"], "plpython": by_round["PL/Python SRF"]}
     CHART.append(("fdw_scan", f"FDW scan, {rows:,} rows", ratio, FDW_SCAN_TARGET))
-    SUMMARY.append((f"FDW scan of {rows:,} rows, native/C SRF (the FDW issue's target)",
+    SUMMARY.append((f"FDW scan of {rows:,} rows, native/C SRF",
                     f"<= {FDW_SCAN_TARGET:g}", fmt_ratio(ratio["native"]),
                     verdict(ratio["native"], FDW_SCAN_TARGET)))
     report += ["", "Each query: " + agg + "<rows from>. The wasm FDW is compute_fdw "
@@ -889,8 +890,8 @@ def fdw_component(args, report, noise):
     supabase:wrappers (test/components/guests/paginated.c: canonical ABI,
     every cell through row.push, JSON parsed in the guest) and through the
     equivalent core-ABI guest (examples/fdw/events_fdw.c: rows by
-    pg_wasm_fdw.json_rows), pages of 100 on both, on each engine: issue 10's
-    ratio, component/core (target <= 1.2)."""
+    pg_wasm_fdw.json_rows), pages of 100 on both, on each engine: the
+    ratio component/core (target <= 1.2)."""
     _, events = fdw_sizes(args.quick)
     log(f"FDW: component against core ABI, {events:,} events")
     with ApiServer(args.root, events, max_page=1000) as api:
@@ -1075,7 +1076,7 @@ def main():
     report += ["", "V8: wasm.engine = v8; native: the same modules on the native engine "
                "(wasm.engine = native: wasm2c and the system C compiler, artifacts built in the "
                "warm-up round). Ratios are time / time of the C function, the median over the timed rounds of "
-               "each round's ratio; the target is issue 9's for the native engine's ratio. The recursive fib has no PL/pgSQL version (7 "
+               "each round's ratio; the target is the native engine's. The recursive fib has no PL/pgSQL version (7 "
                "million PL/pgSQL calls); PL/Python's recursion stays inside Python."]
     base = med[("baseline", "sql")]
     report += ["", "Plain SQL, no function call, for the add row:", ""]
@@ -1105,7 +1106,7 @@ def main():
     # started by a call into another module, then the workloads' first run
     # (compiling their modules; Liftoff code until tier-up), then warm-up
     # runs, then one timed run. A recursive fib, one long call full of calls,
-    # joins the issue's two workloads. C, in its own session, is the
+    # joins the two loop workloads. C, in its own session, is the
     # reference, and every result must match C's.
     tier_loads = [by_key["fib5000"], by_key["collatz"], by_key["fibrec"]]
     c_cells = [(label, query.format(f="c")) for label, query in tier_loads]
@@ -1195,7 +1196,7 @@ def main():
 
 def finish(args, report, noise):
     if SUMMARY:
-        report += ["", "## The native engine against its targets (issue 9)", ""]
+        report += ["", "## The native engine against its targets", ""]
         report += table(["what", "target", "measured", "verdict"], [list(r) for r in SUMMARY])
     if noise:
         report += ["", "Timed runs that spread by more than 25% (re-run on a quiet machine):", ""]

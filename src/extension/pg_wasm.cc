@@ -4,7 +4,7 @@
 // functions into the glue's registry.
 #include "fdw/host_api.h"
 #include "fdw/http_policy.h"
-#include "pg/backend.h"
+#include "pg/module_cache.h"
 #include "pg/budgets.h"
 #include "pg/engines.h"
 #include "pg/guard.h"

@@ -2,7 +2,7 @@
 
 #include "fdw/cells.h"
 #include "fdw/fdw_headers.h"
-#include "pg/backend.h"
+#include "pg/module_cache.h"
 #include "pg/guard.h"
 
 namespace pgwasm::fdw {

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "fdw/http_policy.h"
-#include "pg/backend.h"
+#include "pg/loaded_module.h"
 
 namespace pgwasm::fdw {
 

@@ -5,7 +5,7 @@
 #include "pg/abi/buffered_v1.h"
 #include "pg/abi/pg_wasm_abi.h"
 #include "pg/abi/scalars.h"
-#include "pg/backend.h"
+#include "pg/module_cache.h"
 #include "pg/call_plan.h"
 #include "pg/guard.h"
 #include "pg/invoke.h"
@@ -30,12 +30,12 @@ static Datum call_direct(CallPlan &plan, FunctionCallInfo fcinfo) {
   if (!plan.fn.result) PG_RETURN_VOID();
   if (outcome.exited)
     throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
-                   "wasm " + plan.who + " exited without returning a value");
+                   "wasm " + plan.subject + " exited without returning a value");
   if (outcome.null_result) {
     fcinfo->isnull = true;
     return 0;
   }
-  return scalar_datum(plan.fn.result->kind, plan.result, plan.who);
+  return scalar_datum(plan.fn.result->kind, plan.result, plan.subject);
 }
 
 namespace {
@@ -58,7 +58,7 @@ class CallErrorContext {
  private:
   static void report(void *arg) {
     const CallPlan &plan = static_cast<CallErrorContext *>(arg)->plan_;
-    errcontext("wasm function %s, %s", plan.fn.signature.c_str(), plan.who.c_str());
+    errcontext("wasm function %s, %s", plan.fn.signature.c_str(), plan.subject.c_str());
   }
   const CallPlan &plan_;
   ErrorContextCallback callback_;
@@ -73,7 +73,7 @@ Datum call(CallPlan &plan, FunctionCallInfo fcinfo) {
       default: return call_direct(plan, fcinfo);
     }
   } catch (const std::bad_alloc &) {
-    throw SqlError(ERRCODE_OUT_OF_MEMORY, "out of memory in wasm " + plan.who);
+    throw SqlError(ERRCODE_OUT_OF_MEMORY, "out of memory in wasm " + plan.subject);
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include "pg/call_plan.h"
 #include "pg/guard.h"
+#include "pg/module_cache.h"
 #include "pg/owned.h"
 #include "toolkit/name_text.h"
 
@@ -48,7 +49,7 @@ CallPlan &resolve(FunctionCallInfo fcinfo) {
   plan->module = &module;
   plan->export_index = index;
   type_params(*plan, plan->fn.wasm_type());
-  plan->who =
+  plan->subject =
       "module \"" + module.name + "\", export " + toolkit::quoted_name(plan->fn.source.export_name);
   plan->first_param.clear();
   for (uint16_t i = 0, p = 0; i < plan->fn.args.size(); i++) {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "engine/engine.h"
-#include "pg/backend.h"
+#include "pg/loaded_module.h"
 #include "pg/sql_function.h"
 
 namespace pgwasm::pg {
@@ -21,7 +21,7 @@ struct CallPlan {
   SqlFunction fn;
   LoadedModule *module = nullptr;  // stable for the backend's life
   uint32_t export_index = 0;
-  std::string who;                    // "module "m", export "e"", for messages
+  std::string subject;                // "module "m", export "e"", for messages
   std::vector<engine::Value> params;  // typed once; every call rewrites the bits
   std::vector<uint16_t> first_param;  // per SQL argument: its first Wasm parameter
   bool observes_nulls = false;        // the module imports pg_wasm.arg_is_null

@@ -47,7 +47,7 @@ void apply_stack_limit(engine::Engine &e, int &applied_depth) {
 // for this reason: every session finds it at its first call, and the log
 // should say it once, not once per connection. The reason last said is kept
 // in the data directory.
-bool first_to_say(const std::string &why) {
+bool first_session_to_log_unavailable(const std::string &why) {
   std::string path = std::string(DataDir) + "/pg_wasm_native/unavailable";
   std::string said;
   if (std::FILE *f = std::fopen(path.c_str(), "r")) {
@@ -80,7 +80,7 @@ engine::Engine *native_engine_if_available() {
     } catch (const engine::EngineError &e) {
       g_native_unavailable = true;
       std::string why = e.what();
-      if (first_to_say(why))
+      if (first_session_to_log_unavailable(why))
         pg_guard([&] {
           ereport(LOG, (errmsg("wasm: the native engine is not available, V8 runs every module: %s",
                                why.c_str())));

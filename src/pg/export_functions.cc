@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "pg/backend.h"
+#include "pg/module_cache.h"
 #include "pg/export_functions.h"
 #include "pg/function_source.h"
 #include "pg/guard.h"

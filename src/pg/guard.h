@@ -1,4 +1,5 @@
-// The two guards between PostgreSQL and C++ (BRIEF section 5).
+// The two guards between PostgreSQL and C++, which keep the promise of
+// docs/safety.md that no exception or longjmp crosses the wrong frames.
 //
 // PostgreSQL reports errors with longjmp, which must never cross a C++ frame
 // that owns resources, nor a V8 frame; C++ reports errors with exceptions,

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "engine/engine.h"
-#include "pg/backend.h"
+#include "pg/loaded_module.h"
 
 namespace pgwasm::pg {
 

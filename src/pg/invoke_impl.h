@@ -6,6 +6,7 @@
 
 #include "pg/engine_errors.h"
 #include "pg/guard.h"
+#include "pg/module_cache.h"
 #include "pg/host/guest_call.h"
 
 namespace pgwasm::pg {

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "pg/backend.h"
+#include "pg/module_cache.h"
 #include "pg/catalog.h"
 #include "pg/datum_args.h"
 #include "pg/export_functions.h"

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "pg/backend.h"
+#include "pg/module_cache.h"
 #include "pg/catalog.h"
 #include "pg/component_code.h"
 #include "pg/function_source.h"

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "pg/backend.h"
+#include "pg/loaded_module.h"
 #include "pg/function_source.h"
 #include "pg/sql_types.h"
 

@@ -29,19 +29,19 @@ std::string_view varlena_bytes(Datum value) {
 }
 
 struct ConversionContext {
-  const std::string *who;
+  const std::string *subject;
   const SqlType *type;
 };
 
 void conversion_context(void *arg) {
   auto *c = static_cast<ConversionContext *>(arg);
-  errcontext("converting the result of wasm %s to %s", c->who->c_str(),
+  errcontext("converting the result of wasm %s to %s", c->subject->c_str(),
              type_name(*c->type).c_str());
 }
 
 }  // namespace
 
-void check_utf8(std::string_view bytes, const std::string &who) {
+void check_utf8(std::string_view bytes, const std::string &subject) {
   int valid = pg_guard([&] {
     return pg_encoding_verifymbstr(PG_UTF8, bytes.data(), static_cast<int>(bytes.size()));
   });
@@ -49,16 +49,16 @@ void check_utf8(std::string_view bytes, const std::string &who) {
   if (bytes[valid] == '\0')
     throw SqlError(
         ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
-        "wasm " + who + " returned text with a zero byte, which PostgreSQL text cannot hold",
+        "wasm " + subject + " returned text with a zero byte, which PostgreSQL text cannot hold",
         "The zero byte is at offset " + std::to_string(valid) + " of " +
             std::to_string(bytes.size()) + ".");
   throw SqlError(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
-                 "wasm " + who + " returned text that is not valid UTF-8",
+                 "wasm " + subject + " returned text that is not valid UTF-8",
                  "The byte at offset " + std::to_string(valid) + " of " +
                      std::to_string(bytes.size()) + " starts an invalid sequence.");
 }
 
-std::string_view arg_bytes(const SqlType &type, Datum value, const std::string &who) {
+std::string_view arg_bytes(const SqlType &type, Datum value, const std::string &subject) {
   if (type.kind == SqlKind::Array) {
     struct Shape {
       int ndim;
@@ -72,11 +72,11 @@ std::string_view arg_bytes(const SqlType &type, Datum value, const std::string &
     });
     if (shape.ndim > 1)
       throw SqlError(ERRCODE_ARRAY_SUBSCRIPT_ERROR,
-                     "wasm " + who + " takes one-dimensional arrays, not " +
+                     "wasm " + subject + " takes one-dimensional arrays, not " +
                          std::to_string(shape.ndim) + "-dimensional ones");
     if (shape.has_nulls)
       throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED,
-                     "wasm " + who + " cannot take arrays with NULL elements");
+                     "wasm " + subject + " cannot take arrays with NULL elements");
     return {shape.data, shape.items * element_size(type.element)};
   }
   return pg_guard([&]() -> std::string_view {
@@ -106,18 +106,19 @@ std::string_view arg_bytes(const SqlType &type, Datum value, const std::string &
 // The elements travel packed little-endian, as PostgreSQL keeps them in an
 // array on this machine: the array is built around the bytes in one
 // allocation (bools made 0 or 1).
-static Datum array_from_bytes(const SqlType &type, std::string_view bytes, const std::string &who) {
+static Datum array_from_bytes(const SqlType &type, std::string_view bytes,
+                              const std::string &subject) {
   size_t size = element_size(type.element);
   if (bytes.size() % size != 0)
     throw SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION,
-                   "wasm " + who + " returned " + std::to_string(bytes.size()) + " bytes for " +
+                   "wasm " + subject + " returned " + std::to_string(bytes.size()) + " bytes for " +
                        type_name(type),
                    "Each element takes " + std::to_string(size) + " bytes.");
   size_t n = bytes.size() / size;
   size_t total = ARR_OVERHEAD_NONULLS(1) + bytes.size();
   if (n > static_cast<size_t>(MaxArraySize) || total > MaxAllocSize)
     throw SqlError(ERRCODE_PROGRAM_LIMIT_EXCEEDED,
-                   "wasm " + who + " returned an array of " + std::to_string(n) + " elements",
+                   "wasm " + subject + " returned an array of " + std::to_string(n) + " elements",
                    "An array may take at most 1 GB.");
   static_assert(std::endian::native == std::endian::little);
   return pg_guard([&] {
@@ -138,22 +139,22 @@ static Datum array_from_bytes(const SqlType &type, std::string_view bytes, const
   });
 }
 
-Datum datum_from_bytes(const SqlType &type, std::string_view bytes, const std::string &who) {
+Datum datum_from_bytes(const SqlType &type, std::string_view bytes, const std::string &subject) {
   switch (type.kind) {
     case SqlKind::Text:
     case SqlKind::Json:
-    case SqlKind::Jsonb: check_utf8(bytes, who); break;
+    case SqlKind::Jsonb: check_utf8(bytes, subject); break;
     case SqlKind::Uuid:
       if (bytes.size() != UUID_LEN)
         throw SqlError(
             ERRCODE_INVALID_BINARY_REPRESENTATION,
-            "wasm " + who + " returned " + std::to_string(bytes.size()) + " bytes for a uuid",
+            "wasm " + subject + " returned " + std::to_string(bytes.size()) + " bytes for a uuid",
             "A uuid travels as its 16 bytes.");
       break;
-    case SqlKind::Array: return array_from_bytes(type, bytes, who);
+    case SqlKind::Array: return array_from_bytes(type, bytes, subject);
     default: break;
   }
-  ConversionContext context{&who, &type};
+  ConversionContext context{&subject, &type};
   return pg_guard([&] {
     ErrorContextCallback callback{error_context_stack, conversion_context, &context};
     error_context_stack = &callback;

@@ -16,7 +16,8 @@ uint32_t argument_area(CallPlan &plan, size_t size) {
   ModuleInstance *inst = &m.instance_for_call();
   if (inst->arg_area != 0 && inst->arg_area_size >= size) return inst->arg_area;
   if (size > MaxAllocSize)
-    throw SqlError(ERRCODE_PROGRAM_LIMIT_EXCEEDED, "wasm " + plan.who + ": arguments too large");
+    throw SqlError(ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+                   "wasm " + plan.subject + ": arguments too large");
   uint64_t want = std::max<uint64_t>({size, uint64_t{inst->arg_area_size} * 2, 256});
   if (inst->arg_area != 0 && plan.free_export) {
     engine::Value old = engine::Value::make_i32(static_cast<int32_t>(inst->arg_area));
@@ -50,12 +51,13 @@ std::string_view result_bytes(CallPlan &plan, uint64_t packed) {
   std::span<uint8_t> memory = guest_memory(*plan.module);
   // A value of PostgreSQL's takes its bytes and a header in one allocation.
   if (len > MaxAllocSize - VARHDRSZ)
-    throw SqlError(ERRCODE_PROGRAM_LIMIT_EXCEEDED,
-                   "wasm " + plan.who + " returned a result of " + std::to_string(len) + " bytes",
-                   "A result may have at most 1 GB.");
+    throw SqlError(
+        ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+        "wasm " + plan.subject + " returned a result of " + std::to_string(len) + " bytes",
+        "A result may have at most 1 GB.");
   if (uint64_t{ptr} + len > memory.size())
     throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
-                   "wasm " + plan.who + " returned a bad pointer or length",
+                   "wasm " + plan.subject + " returned a bad pointer or length",
                    "It returned " + std::to_string(len) + " bytes at " + std::to_string(ptr) +
                        ", outside its memory of " + std::to_string(memory.size()) + " bytes.");
   return {reinterpret_cast<const char *>(memory.data() + ptr), len};

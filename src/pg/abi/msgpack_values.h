@@ -28,19 +28,19 @@ using MsgpackPacker = msgpack::packer<msgpack::sbuffer>;
 // floats as such, bool as bool, text and bytes as bin, arrays as arrays,
 // date and timestamps as integers in PostgreSQL's own units.
 void pack_datum(MsgpackPacker &packer, const SqlType &type, Datum value, bool isnull,
-                const std::string &who);
+                const std::string &subject);
 
 // What converting a guest's result may take of the host's memory: as much
-// as the guest's own memory may hold (wasm.max_memory). Errors name `who`.
+// as the guest's own memory may hold (wasm.max_memory). Errors name `subject`.
 class ConversionBudget {
  public:
-  ConversionBudget(const std::string &who, uint64_t limit);
+  ConversionBudget(const std::string &subject, uint64_t limit);
   void charge(uint64_t bytes);
   // What was charged is free again (a set's row is in the tuplestore).
   void reset() { left_ = limit_; }
 
  private:
-  const std::string &who_;
+  const std::string &subject_;
   uint64_t limit_;
   uint64_t left_;
 };
@@ -48,14 +48,14 @@ class ConversionBudget {
 // Reads the next value as one of SQL type `typid`, fitted to `typmod`: nil
 // is NULL; numbers, strings, bin and arrays convert as docs/abi.md says; any
 // other type may come as a string for its input function. Errors name
-// `who`; long conversions can be cancelled.
-Datum read_datum(MsgpackReader &r, Oid typid, int32 typmod, bool &isnull, const std::string &who,
-                 ConversionBudget &budget);
+// `subject`; long conversions can be cancelled.
+Datum read_datum(MsgpackReader &r, Oid typid, int32 typmod, bool &isnull,
+                 const std::string &subject, ConversionBudget &budget);
 
 // The error for MessagePack the reader refused.
-SqlError invalid_msgpack(const std::string &who, const MsgpackError &e);
+SqlError invalid_msgpack(const std::string &subject, const MsgpackError &e);
 
 // Raises an error if bytes follow the value that was read.
-void expect_end(const MsgpackReader &r, const std::string &who);
+void expect_end(const MsgpackReader &r, const std::string &subject);
 
 }  // namespace pgwasm::pg

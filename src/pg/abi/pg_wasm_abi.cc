@@ -36,7 +36,7 @@ void lower_arguments(CallPlan &plan, FunctionCallInfo fcinfo) {
       p[0].bits.i64 = 0;
       if (!isnull) set_scalar(p[0], type.kind, fcinfo->args[i].value);
     } else if (!isnull) {
-      bytes[i] = arg_bytes(type, fcinfo->args[i].value, plan.who);
+      bytes[i] = arg_bytes(type, fcinfo->args[i].value, plan.subject);
       total += align8(bytes[i].size());
     }
   }
@@ -56,14 +56,14 @@ void lower_arguments(CallPlan &plan, FunctionCallInfo fcinfo) {
 }
 
 SqlError shape_error(const CallPlan &plan, const std::string &what) {
-  return SqlError(ERRCODE_DATATYPE_MISMATCH, "wasm " + plan.who + " returned " + what);
+  return SqlError(ERRCODE_DATATYPE_MISMATCH, "wasm " + plan.subject + " returned " + what);
 }
 
 // A result's MessagePack, to convert with the host's memory for it bounded
 // by the guest's own limit.
 struct MsgpackResult {
   MsgpackResult(const CallPlan &plan, std::string_view bytes)
-      : reader(bytes), budget(plan.who, guest_memory_limit()) {}
+      : reader(bytes), budget(plan.subject, guest_memory_limit()) {}
   MsgpackReader reader;
   ConversionBudget budget;
 };
@@ -76,7 +76,7 @@ uint32_t read_array_header(const CallPlan &plan, MsgpackReader &r, std::optional
   try {
     v = r.next();
   } catch (const MsgpackError &e) {
-    throw invalid_msgpack(plan.who, e);
+    throw invalid_msgpack(plan.subject, e);
   }
   if (v.type != MsgpackReader::Type::Array || (count && v.count != *count))
     throw shape_error(plan, "MessagePack " + describe(v) + " where " + what + " was expected");
@@ -97,7 +97,7 @@ void read_row(const CallPlan &plan, MsgpackResult &in, TupleDesc desc, Datum *va
       continue;
     }
     values[c] =
-        read_datum(in.reader, attr->atttypid, attr->atttypmod, nulls[c], plan.who, in.budget);
+        read_datum(in.reader, attr->atttypid, attr->atttypmod, nulls[c], plan.subject, in.budget);
   }
 }
 
@@ -107,7 +107,7 @@ Datum row_datum(const CallPlan &plan, std::string_view bytes) {
   std::vector<Datum> values(desc->natts);
   std::vector<char> nulls(desc->natts);
   read_row(plan, in, desc, values.data(), reinterpret_cast<bool *>(nulls.data()));
-  expect_end(in.reader, plan.who);
+  expect_end(in.reader, plan.subject);
   return pg_guard([&] {
     HeapTuple tuple = heap_form_tuple(desc, values.data(), reinterpret_cast<bool *>(nulls.data()));
     return HeapTupleGetDatum(tuple);
@@ -143,12 +143,12 @@ void fill_result_set(const CallPlan &plan, ReturnSetInfo *rsinfo, std::string_vi
       } else {
         Form_pg_attribute attr = TupleDescAttr(desc, 0);
         values[0] =
-            read_datum(in.reader, attr->atttypid, attr->atttypmod, n[0], plan.who, in.budget);
+            read_datum(in.reader, attr->atttypid, attr->atttypmod, n[0], plan.subject, in.budget);
       }
     }
     pg_guard([&] { tuplestore_putvalues(rsinfo->setResult, desc, values.data(), n); });
   }
-  expect_end(in.reader, plan.who);
+  expect_end(in.reader, plan.subject);
 }
 
 }  // namespace
@@ -172,7 +172,7 @@ Datum call_pg_wasm(CallPlan &plan, FunctionCallInfo fcinfo) {
   if (!fn.result) return 0;
   if (outcome.exited)
     throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
-                   "wasm " + plan.who + " exited without returning a value");
+                   "wasm " + plan.subject + " exited without returning a value");
   if (fn.retset) {
     if (!outcome.null_result)
       fill_result_set(plan, rsinfo, result_bytes(plan, plan.result.bits.i64));
@@ -182,10 +182,10 @@ Datum call_pg_wasm(CallPlan &plan, FunctionCallInfo fcinfo) {
     fcinfo->isnull = true;
     return 0;
   }
-  if (is_scalar(fn.result->kind)) return scalar_datum(fn.result->kind, plan.result, plan.who);
+  if (is_scalar(fn.result->kind)) return scalar_datum(fn.result->kind, plan.result, plan.subject);
   std::string_view bytes = result_bytes(plan, plan.result.bits.i64);
   if (fn.result->kind == SqlKind::Record) return row_datum(plan, bytes);
-  return datum_from_bytes(*fn.result, bytes, plan.who);
+  return datum_from_bytes(*fn.result, bytes, plan.subject);
 }
 
 }  // namespace pgwasm::pg

@@ -34,7 +34,7 @@ inline void set_scalar(engine::Value &v, SqlKind kind, Datum d) {
 }
 
 // The SQL value of a scalar a guest returned. Values outside the SQL type's
-// range raise an error naming `who` (module and export).
-Datum scalar_datum(SqlKind kind, const engine::Value &v, const std::string &who);
+// range raise an error naming `subject` (module and export).
+Datum scalar_datum(SqlKind kind, const engine::Value &v, const std::string &subject);
 
 }  // namespace pgwasm::pg

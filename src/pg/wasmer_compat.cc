@@ -1,4 +1,5 @@
-// The SQL API of wasmer-postgres and openGauss-wasm, done right: instances
+// The compatibility layer for wasmer-postgres and openGauss-wasm: their SQL
+// API, so that code written for them runs on pg_wasm, done right: instances
 // are modules in the catalog, so their functions work in every session and
 // survive restarts.
 //
@@ -10,7 +11,6 @@
 // functions are namespace_export in the current creation schema.
 #include <string>
 
-#include "pg/backend.h"
 #include "pg/catalog.h"
 #include "pg/datum_args.h"
 #include "pg/export_functions.h"

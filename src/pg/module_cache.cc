@@ -1,0 +1,170 @@
+#include "pg/module_cache.h"
+
+#include <memory>
+#include <string>
+
+#include "component/read.h"
+#include "pg/catalog.h"
+#include "pg/component_code.h"
+#include "pg/engine_errors.h"
+#include "pg/guard.h"
+#include "pg/native_builds.h"
+#include "pg/table_reservation.h"
+#include "toolkit/binary.h"
+
+namespace pgwasm::pg {
+
+namespace {
+
+ModuleCache *g_cache = nullptr;
+
+// Invalidation callbacks must not touch the catalogs: compare with the
+// table's OID as last seen (InvalidOid means "everything").
+void on_modules_changed(Datum, Oid relid) {
+  if (g_cache && (relid == InvalidOid || relid == catalog::last_seen_modules_relid()))
+    g_cache->modules_changed();
+}
+
+void on_functions_changed(Datum, int, uint32) {
+  if (g_cache) g_cache->functions_changed();
+}
+
+}  // namespace
+
+void reset_session() {
+  if (g_cache) g_cache->discard_instances();
+  collect_v8_garbage();
+}
+
+ModuleCache &module_cache() {
+  if (!g_cache) g_cache = new ModuleCache();
+  return *g_cache;
+}
+
+void register_invalidation_callbacks() {
+  CacheRegisterRelcacheCallback(on_modules_changed, 0);
+  CacheRegisterSyscacheCallback(PROCOID, on_functions_changed, 0);
+}
+
+static std::shared_ptr<const ModuleInfo> describe(
+    std::string_view name, std::span<const uint8_t> code,
+    std::shared_ptr<const ComponentPackage> &component) {
+  auto info = std::make_shared<ModuleInfo>();
+  component.reset();
+  if (component::is_component(code)) {
+    try {
+      component = read_component_package(code);
+    } catch (const component::ComponentError &e) {
+      throw SqlError(
+          ERRCODE_INVALID_BINARY_REPRESENTATION,
+          "wasm component \"" + std::string(name) + "\" cannot be compiled: " + e.what());
+    }
+    code = component->main_module;
+  }
+  try {
+    *info = toolkit::read_module(code);
+  } catch (const toolkit::BinaryError &e) {
+    // As an engine's compile says it (it reads modules the same way).
+    throw SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION,
+                   "wasm module \"" + std::string(name) + "\" cannot be compiled: " + e.what());
+  }
+  check_table_capacity(name, *info);
+  return info;
+}
+
+std::shared_ptr<const engine::Module> ModuleCache::compile(std::string_view sha256,
+                                                           std::span<const uint8_t> code,
+                                                           std::string_view module_name,
+                                                           bool metered, EngineKind kind,
+                                                           bool build) {
+  std::string key = std::string(sha256) + (metered ? "+fuel" : "") +
+                    (kind == EngineKind::Native ? "+native" : "");
+  if (auto it = compiled_.find(key); it != compiled_.end()) {
+    if (auto m = it->second.lock()) return m;
+  }
+  std::shared_ptr<const engine::Module> m;
+  try {
+    // Every module's memory.grow is bounded per call (wasm.max_memory).
+    m = backend_engine(kind).compile(
+        code,
+        {.fuel = metered, .limit_memory = true, .build = build, .cache_name = std::string(sha256)});
+  } catch (const engine::NotBuilt &) {
+    throw;
+  } catch (const engine::CompileError &e) {
+    if (kind != EngineKind::Native) rethrow_engine_error(module_name, "");
+    // What the native engine cannot build (SIMD, which wasm2c 1.0.32 does
+    // not translate; imported tables) runs on V8, said once per session.
+    std::string why = e.what();
+    std::string name(module_name);
+    pg_guard([&] {
+      ereport(LOG, (errmsg("wasm module \"%s\" runs on V8: the native engine cannot build it",
+                           name.c_str()),
+                    errdetail("%s", why.c_str())));
+    });
+    m = compile(sha256, code, module_name, metered, EngineKind::V8);
+    compiled_[key] = m;
+    return m;
+  } catch (...) {
+    rethrow_engine_error(module_name, "");
+  }
+  check_table_capacity(module_name, m->info());
+  std::erase_if(compiled_, [](const auto &kv) { return kv.second.expired(); });
+  compiled_[key] = m;
+  return m;
+}
+
+void ModuleCache::warm(std::string_view sha256, std::span<const uint8_t> code,
+                       std::string_view module_name) {
+  EnginePreference preference = engine_preference();
+  if (preference == EnginePreference::Auto && native_engine_if_available()) {
+    try {
+      compile(sha256, code, module_name, false, EngineKind::Native, /*build=*/false);
+      return;
+    } catch (const engine::NotBuilt &e) {
+      // The build starts now, to be there sooner; the module's first call
+      // finds it under way.
+      if (e.state == engine::NotBuilt::State::Missing) request_native_build(sha256, false);
+    }
+  }
+  compile(sha256, code, module_name, false,
+          preference == EnginePreference::Native ? EngineKind::Native : EngineKind::V8);
+}
+
+void ModuleCache::discard_instances() {
+  for (auto &[name, module] : modules_) module->discard_instances();
+}
+
+LoadedModule &ModuleCache::get(std::string_view name) {
+  auto &slot = modules_[std::string(name)];
+  if (!slot) {
+    slot = std::make_unique<LoadedModule>();
+    slot->name = std::string(name);
+  }
+  LoadedModule &m = *slot;
+  if (m.verified_epoch != module_epoch_) {
+    auto row = catalog::find_module(name, /*with_code=*/false);
+    if (!row) {
+      m.exists = false;
+      m.replace_code("", nullptr);
+      m.component.reset();
+    } else if (!m.exists || row->sha256 != m.sha256) {
+      auto full = catalog::find_module(name, /*with_code=*/true);
+      if (!full)
+        throw SqlError(ERRCODE_UNDEFINED_OBJECT,
+                       "wasm module \"" + std::string(name) + "\" does not exist");
+      std::shared_ptr<const ComponentPackage> component;
+      auto info = describe(name, full->code, component);
+      m.replace_code(full->sha256, std::move(info));
+      m.component = std::move(component);
+      m.exists = true;
+    }
+    m.verified_epoch = module_epoch_;
+  }
+  if (!m.exists)
+    throw SqlError(ERRCODE_UNDEFINED_OBJECT,
+                   "wasm module \"" + std::string(name) + "\" does not exist", "",
+                   "Load it with wasm.load_module().");
+  return m;
+}
+
+}  // namespace pgwasm::pg
