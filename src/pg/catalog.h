@@ -50,7 +50,7 @@ struct FunctionRef {
 // SQL functions in language wasm whose AS string names the module.
 std::vector<FunctionRef> functions_using(std::string_view module);
 
-// The seeds' instances (wasm.seed_instances): a module made by
+// The instances of the wasmer-postgres compatible API (wasm.seed_instances): a module made by
 // wasm_new_instance, with the file it came from.
 std::optional<std::string> find_instance_file(std::string_view id);
 void save_instance(std::string_view id, std::string_view wasm_file);

@@ -1,4 +1,4 @@
-// One SQL function per export: what wasm.create_functions and the seeds'
+// One SQL function per export: what wasm.create_functions and the wasmer-postgres
 // wasm_new_instance do.
 #pragma once
 

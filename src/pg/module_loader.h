@@ -1,5 +1,5 @@
 // Loading, replacing and dropping modules: the rules behind wasm.load_module,
-// load_module_wat, load_module_file, drop_module and the seeds' API.
+// load_module_wat, load_module_file, drop_module and the wasmer-postgres compatible API.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# pg_dump and pg_restore carry modules, the functions over them, the seeds'
-# instances and objects that use Wasm functions; the restored database works
+# pg_dump and pg_restore carry modules, the functions over them, the
+# instances of the wasmer-postgres compatible API and objects that use Wasm functions; the restored database works
 # at once. Both the custom format (pg_restore) and a plain SQL script.
 #   test/integration/dump_restore.sh <build dir>
 source "$(dirname "$0")/lib.sh"
@@ -44,7 +44,7 @@ check() {
   expect "$db: view over a wasm function" "$expected" "$(sql -d "$db" -c 'SELECT sum(s) FROM steps')"
   expect "$db: index on a wasm function" "1" "$(sql -d "$db" -c 'SET enable_seqscan = off; SELECT count(*) FROM t WHERE collatz_immutable(i) = 111 AND i = 27')"
   expect "$db: created functions" "42" "$(sql -d "$db" -c 'SELECT num_add_i64(40, 2)')"
-  expect "$db: seeds' instance" "ns:3" "$(sql -d "$db" -c "SELECT id || ':' || ns_sum(1, 2) FROM wasm.instances")"
+  expect "$db: wasmer-compatible instance" "ns:3" "$(sql -d "$db" -c "SELECT id || ':' || ns_sum(1, 2) FROM wasm.instances")"
   expect "$db: exported_functions" "2" "$(sql -d "$db" -c 'SELECT count(*) FROM wasm.exported_functions')"
   expect "$db: text function" "hello-world" "$(sql -d "$db" -c "SELECT slugify('Hello, World!')")"
   expect "$db: set-returning function" "a|b|c" "$(sql -d "$db" -c "SELECT string_agg(x, '|') FROM split('a,b,c', ',') x")"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Modules, functions and seeds' instances survive a server restart, and work
-# in every new session afterwards; with shared_preload_libraries too.
+# Modules, functions and instances of the wasmer-postgres compatible API
+# survive a server restart, and work in every new session afterwards; with shared_preload_libraries too.
 #   test/integration/restart.sh <build dir>
 source "$(dirname "$0")/lib.sh"
 DB=pg_wasm_restart
@@ -18,7 +18,7 @@ expect "before restart" 111 "$(sql -d $DB -c 'SELECT collatz_steps(27)')"
 "$ROOT/scripts/cluster.sh" stop >/dev/null
 "$ROOT/scripts/cluster.sh" start >/dev/null
 expect "after restart" 111 "$(sql -d $DB -c 'SELECT collatz_steps(27)')"
-expect "seeds' instance after restart" 3 "$(sql -d $DB -c 'SELECT ns_sum(1, 2)')"
+expect "wasmer-compatible instance after restart" 3 "$(sql -d $DB -c 'SELECT ns_sum(1, 2)')"
 expect "instances view" "ns" "$(sql -d $DB -c 'SELECT id FROM wasm.instances')"
 
 # Preloaded: the library loads in the postmaster, V8 still starts only in

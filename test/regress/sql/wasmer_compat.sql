@@ -15,15 +15,15 @@ SELECT instance_id, name, inputs, outputs FROM wasm.exported_functions WHERE ins
 SELECT error_of($$SELECT wasm_new_instance_wat(current_setting('regress.guests') || '/simple.wasm', 'bin')$$);
 
 -- Other sessions see the instances and their functions.
-SELECT connect_other('seeds');
-SELECT * FROM dblink('seeds', 'SELECT ns_sum(20, 22)') AS t(r int4);
+SELECT connect_other('wasmer_compat');
+SELECT * FROM dblink('wasmer_compat', 'SELECT ns_sum(20, 22)') AS t(r int4);
 
 -- A new instance in the same namespace replaces the old one, and its
 -- functions.
 SELECT wasm_new_instance(current_setting('regress.guests') || '/collatz.wasm', 'ns');
 SELECT ns_steps(27);
 SELECT ns_sum(1, 2);
-SELECT * FROM dblink('seeds', 'SELECT ns_steps(27)') AS t(r int4);
+SELECT * FROM dblink('wasmer_compat', 'SELECT ns_steps(27)') AS t(r int4);
 SELECT * FROM wasm.exported_functions WHERE instance_id = 'ns';
 
 -- A namespace that names a module loaded otherwise is refused.
@@ -38,5 +38,5 @@ SELECT count(*) FROM wasm.instances;
 SELECT count(*) FROM wasm.modules WHERE name IN ('ns', 'tr');
 SELECT wasm_delete_instance('ns');
 SELECT wasm_new_instance('/no/such/file.wasm', 'nf');
-SELECT dblink_disconnect('seeds');
+SELECT dblink_disconnect('wasmer_compat');
 SELECT wasm.drop_module('collatz');
