@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Modules, functions and instances of the wasmer-postgres compatible API
-# survive a server restart, and work in every new session afterwards; with shared_preload_libraries too.
+# survive a server restart, and work in every new session afterwards; with
+# shared_preload_libraries too.
 #   test/integration/restart.sh <build dir>
 source "$(dirname "$0")/lib.sh"
 DB=pg_wasm_restart
