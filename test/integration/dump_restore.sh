@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pg_dump and pg_restore carry modules, the functions over them, the
 # instances of the wasmer-postgres compatible API and objects that use Wasm
-# functions; the restored database works at once. Both the custom format (pg_restore) and a plain SQL script.
+# functions; the restored database works at once. Both the custom format
+# (pg_restore) and a plain SQL script.
 #   test/integration/dump_restore.sh <build dir>
 source "$(dirname "$0")/lib.sh"
 SRC=pg_wasm_dump_src
