@@ -1,7 +1,6 @@
 #include "component/cabi.h"
 
 #include <algorithm>
-#include <bit>
 #include <cstring>
 
 #include "toolkit/utf8.h"
@@ -10,275 +9,13 @@ namespace pgwasm::component {
 
 namespace {
 
-uint64_t align_to(uint64_t n, uint32_t a) {
-  return (n + a - 1) / a * a;
-}
-
-// The discriminant of a variant of n cases.
-Kind disc_kind(size_t cases) {
-  return cases <= 256 ? Kind::U8 : cases <= 65536 ? Kind::U16 : Kind::U32;
-}
-
-// Options and results as the variants they are.
-size_t case_count(const Type &t) {
-  return t.kind == Kind::Variant ? t.items.size() : 2;
-}
-const Type *case_payload(const Type &t, size_t c) {
-  if (t.kind == Kind::Option) return c == 0 ? nullptr : t.items[0];
-  return t.items[c];
-}
-uint32_t max_case_alignment(const Type &t) {
-  uint32_t a = 1;
-  for (size_t c = 0; c < case_count(t); c++)
-    if (const Type *p = case_payload(t, c)) a = std::max(a, alignment(*p));
-  return a;
-}
-
-ValType join(ValType a, ValType b) {
-  if (a == b) return a;
-  if ((a == ValType::I32 && b == ValType::F32) || (a == ValType::F32 && b == ValType::I32))
-    return ValType::I32;
-  return ValType::I64;
-}
-
 std::string where(uint32_t ptr) {
   return "at address " + std::to_string(ptr);
 }
 
 }  // namespace
 
-// ---- types ----
-
-const Type *TypeArena::add(Type t) {
-  types_.push_back(std::move(t));
-  return &types_.back();
-}
-const Type *TypeArena::prim(Kind k) {
-  return add(Type{k, {}, {}, 0});
-}
-const Type *TypeArena::list(const Type *element) {
-  return add(Type{Kind::List, {element}, {}, 0});
-}
-const Type *TypeArena::tuple(std::vector<const Type *> items) {
-  return add(Type{Kind::Tuple, std::move(items), {}, 0});
-}
-const Type *TypeArena::record(std::vector<std::pair<std::string, const Type *>> fields) {
-  Type t{Kind::Record, {}, {}, 0};
-  for (auto &[n, f] : fields) {
-    t.names.push_back(n);
-    t.items.push_back(f);
-  }
-  return add(std::move(t));
-}
-const Type *TypeArena::variant(std::vector<std::pair<std::string, const Type *>> cases) {
-  Type t{Kind::Variant, {}, {}, 0};
-  for (auto &[n, p] : cases) {
-    t.names.push_back(n);
-    t.items.push_back(p);
-  }
-  return add(std::move(t));
-}
-const Type *TypeArena::enumeration(std::vector<std::string> cases) {
-  Type t{Kind::Variant, {}, std::move(cases), 0};
-  t.items.assign(t.names.size(), nullptr);
-  return add(std::move(t));
-}
-const Type *TypeArena::option(const Type *value) {
-  return add(Type{Kind::Option, {value}, {"none", "some"}, 0});
-}
-const Type *TypeArena::result(const Type *ok, const Type *error) {
-  return add(Type{Kind::Result, {ok, error}, {"ok", "error"}, 0});
-}
-const Type *TypeArena::own(uint32_t resource) {
-  return add(Type{Kind::Own, {}, {}, resource});
-}
-const Type *TypeArena::borrow(uint32_t resource) {
-  return add(Type{Kind::Borrow, {}, {}, resource});
-}
-
-uint32_t alignment(const Type &t) {
-  switch (t.kind) {
-    case Kind::Bool:
-    case Kind::S8:
-    case Kind::U8: return 1;
-    case Kind::S16:
-    case Kind::U16: return 2;
-    case Kind::S32:
-    case Kind::U32:
-    case Kind::F32:
-    case Kind::Char:
-    case Kind::String:
-    case Kind::List:
-    case Kind::Own:
-    case Kind::Borrow: return 4;
-    case Kind::S64:
-    case Kind::U64:
-    case Kind::F64: return 8;
-    case Kind::Tuple:
-    case Kind::Record: {
-      uint32_t a = 1;
-      for (const Type *f : t.items) a = std::max(a, alignment(*f));
-      return a;
-    }
-    case Kind::Variant:
-    case Kind::Option:
-    case Kind::Result:
-      return std::max(alignment(Type{disc_kind(case_count(t)), {}, {}, 0}), max_case_alignment(t));
-  }
-  return 1;
-}
-
-uint32_t size_of(const Type &t) {
-  switch (t.kind) {
-    case Kind::Bool:
-    case Kind::S8:
-    case Kind::U8: return 1;
-    case Kind::S16:
-    case Kind::U16: return 2;
-    case Kind::S32:
-    case Kind::U32:
-    case Kind::F32:
-    case Kind::Char:
-    case Kind::Own:
-    case Kind::Borrow: return 4;
-    case Kind::S64:
-    case Kind::U64:
-    case Kind::F64:
-    case Kind::String:
-    case Kind::List: return 8;
-    case Kind::Tuple:
-    case Kind::Record: {
-      uint64_t s = 0;
-      for (const Type *f : t.items) s = align_to(s, alignment(*f)) + size_of(*f);
-      return static_cast<uint32_t>(align_to(s, alignment(t)));
-    }
-    case Kind::Variant:
-    case Kind::Option:
-    case Kind::Result: {
-      uint64_t s = size_of(Type{disc_kind(case_count(t)), {}, {}, 0});
-      s = align_to(s, max_case_alignment(t));
-      uint32_t cs = 0;
-      for (size_t c = 0; c < case_count(t); c++)
-        if (const Type *p = case_payload(t, c)) cs = std::max(cs, size_of(*p));
-      return static_cast<uint32_t>(align_to(s + cs, alignment(t)));
-    }
-  }
-  return 0;
-}
-
-std::vector<ValType> flatten(const Type &t) {
-  switch (t.kind) {
-    case Kind::S64:
-    case Kind::U64: return {ValType::I64};
-    case Kind::F32: return {ValType::F32};
-    case Kind::F64: return {ValType::F64};
-    case Kind::String:
-    case Kind::List: return {ValType::I32, ValType::I32};
-    case Kind::Tuple:
-    case Kind::Record: {
-      std::vector<ValType> out;
-      for (const Type *f : t.items) {
-        auto ff = flatten(*f);
-        out.insert(out.end(), ff.begin(), ff.end());
-      }
-      return out;
-    }
-    case Kind::Variant:
-    case Kind::Option:
-    case Kind::Result: {
-      std::vector<ValType> joined;
-      for (size_t c = 0; c < case_count(t); c++) {
-        const Type *p = case_payload(t, c);
-        if (!p) continue;
-        auto ff = flatten(*p);
-        for (size_t i = 0; i < ff.size(); i++) {
-          if (i < joined.size())
-            joined[i] = join(joined[i], ff[i]);
-          else
-            joined.push_back(ff[i]);
-        }
-      }
-      joined.insert(joined.begin(), ValType::I32);
-      return joined;
-    }
-    default: return {ValType::I32};
-  }
-}
-
-namespace {
-
-// flatten(t).size(), without making the list.
-size_t flat_count(const Type &t) {
-  switch (t.kind) {
-    case Kind::String:
-    case Kind::List: return 2;
-    case Kind::Tuple:
-    case Kind::Record: {
-      size_t n = 0;
-      for (const Type *f : t.items) n += flat_count(*f);
-      return n;
-    }
-    case Kind::Variant:
-    case Kind::Option:
-    case Kind::Result: {
-      size_t n = 0;
-      for (size_t c = 0; c < case_count(t); c++)
-        if (const Type *p = case_payload(t, c)) n = std::max(n, flat_count(*p));
-      return 1 + n;
-    }
-    default: return 1;
-  }
-}
-
-size_t flat_params_count(const Signature &sig) {
-  size_t n = 0;
-  for (const Type *p : sig.params) n += flat_count(*p);
-  return n;
-}
-
-size_t flat_result_count(const Signature &sig) {
-  return sig.result ? flat_count(*sig.result) : 0;
-}
-
-}  // namespace
-
-std::vector<ValType> flatten_params(const Signature &sig) {
-  std::vector<ValType> out;
-  for (const Type *p : sig.params) {
-    auto ff = flatten(*p);
-    out.insert(out.end(), ff.begin(), ff.end());
-  }
-  return out;
-}
-
-std::vector<ValType> flatten_result(const Signature &sig) {
-  return sig.result ? flatten(*sig.result) : std::vector<ValType>{};
-}
-
-FuncType lowered_core_type(const Signature &sig) {
-  FuncType f;
-  f.params = flatten_params(sig);
-  if (f.params.size() > kMaxFlatParams) f.params = {ValType::I32};
-  f.results = flatten_result(sig);
-  if (f.results.size() > kMaxFlatResults) {
-    f.params.push_back(ValType::I32);  // where the host stores the result
-    f.results.clear();
-  }
-  return f;
-}
-
-FuncType lifted_core_type(const Signature &sig) {
-  FuncType f;
-  f.params = flatten_params(sig);
-  if (f.params.size() > kMaxFlatParams) f.params = {ValType::I32};
-  f.results = flatten_result(sig);
-  if (f.results.size() > kMaxFlatResults) f.results = {ValType::I32};  // where the guest put it
-  return f;
-}
-
-// ---- memory ----
-
-std::string_view Cx::string_view(uint32_t ptr, uint32_t len) {
+std::string_view LiftLowerContext::string_view(uint32_t ptr, uint32_t len) {
   spend(len, "a string");
   auto b = range(ptr, len, 1, "a string");
   std::string_view s(reinterpret_cast<const char *>(b.data()), b.size());
@@ -286,7 +23,8 @@ std::string_view Cx::string_view(uint32_t ptr, uint32_t len) {
   return s;
 }
 
-std::span<uint8_t> Cx::range(uint32_t ptr, uint64_t len, uint32_t align, const char *what) {
+std::span<uint8_t> LiftLowerContext::range(uint32_t ptr, uint64_t len, uint32_t align,
+                                           const char *what) {
   std::span<uint8_t> mem = memory_.bytes();
   if (align > 1 && ptr % align != 0)
     throw CabiError(std::string(what) + " " + where(ptr) + " is not aligned to " +
@@ -297,13 +35,13 @@ std::span<uint8_t> Cx::range(uint32_t ptr, uint64_t len, uint32_t align, const c
   return mem.subspan(ptr, static_cast<size_t>(len));
 }
 
-void Cx::spend(uint64_t amount, const char *what) {
+void LiftLowerContext::spend(uint64_t amount, const char *what) {
   if (amount > budget_)
     throw CabiError(std::string(what) + " is larger than the host copies for one call");
   budget_ -= amount;
 }
 
-uint32_t Cx::allocate(uint32_t align, uint64_t size, const char *what) {
+uint32_t LiftLowerContext::allocate(uint32_t align, uint64_t size, const char *what) {
   spend(size, what);
   if (size > UINT32_MAX) throw CabiError(std::string(what) + " does not fit a 32-bit memory");
   // A zero-sized block needs no memory: the guest reads nothing there.
@@ -342,11 +80,11 @@ uint32_t check_char(uint32_t c) {
 
 namespace {
 
-Value load_string(Cx &cx, uint32_t ptr, uint32_t len) {
+Value load_string(LiftLowerContext &cx, uint32_t ptr, uint32_t len) {
   return Value::str(cx.string(ptr, len));
 }
 
-Value load_list(Cx &cx, const Type &elem, uint32_t ptr, uint32_t len) {
+Value load_list(LiftLowerContext &cx, const Type &elem, uint32_t ptr, uint32_t len) {
   uint64_t size = size_of(elem);
   // Elements of no size still cost the host a value each.
   cx.spend(std::max<uint64_t>(size, 1) * len, "a list");
@@ -363,13 +101,13 @@ void check_case(const Type &t, uint64_t c) {
                     std::to_string(case_count(t)) + " cases");
 }
 
-uint32_t store_string(Cx &cx, const std::string &s) {
+uint32_t store_string(LiftLowerContext &cx, const std::string &s) {
   uint32_t ptr = cx.allocate(1, s.size(), "a string");
   if (!s.empty()) std::memcpy(cx.range(ptr, s.size(), 1, "a string").data(), s.data(), s.size());
   return ptr;
 }
 
-uint32_t store_list(Cx &cx, const Type &elem, const Value &v) {
+uint32_t store_list(LiftLowerContext &cx, const Type &elem, const Value &v) {
   uint64_t size = size_of(elem);
   uint32_t ptr = cx.allocate(alignment(elem), size * v.items.size(), "a list");
   for (size_t i = 0; i < v.items.size(); i++)
@@ -430,10 +168,10 @@ class CoerceReader {
   size_t at_ = 0;
 };
 
-Value lift_from(Cx &cx, const Type &t, FlatReader &r);
+Value lift_from(LiftLowerContext &cx, const Type &t, FlatReader &r);
 
 // Lifts a payload through coercion: flatten the payload, take its values.
-Value lift_payload(Cx &cx, const Type &p, CoerceReader &cr) {
+Value lift_payload(LiftLowerContext &cx, const Type &p, CoerceReader &cr) {
   auto want = flatten(p);
   std::vector<pgwasm::Value> vals;
   for (ValType w : want) vals.push_back(cr.next(w));
@@ -441,7 +179,7 @@ Value lift_payload(Cx &cx, const Type &p, CoerceReader &cr) {
   return lift_from(cx, p, sub);
 }
 
-Value lift_from(Cx &cx, const Type &t, FlatReader &r) {
+Value lift_from(LiftLowerContext &cx, const Type &t, FlatReader &r) {
   switch (t.kind) {
     case Kind::Bool: return Value::u(r.i32() != 0);
     case Kind::S8: return Value::i(static_cast<int8_t>(r.i32()));
@@ -488,7 +226,8 @@ Value lift_from(Cx &cx, const Type &t, FlatReader &r) {
   throw CabiError("a type the host cannot lift");
 }
 
-void lower_into(Cx &cx, const Type &t, const Value &v, std::vector<pgwasm::Value> &out) {
+void lower_into(LiftLowerContext &cx, const Type &t, const Value &v,
+                std::vector<pgwasm::Value> &out) {
   using pgwasm::Value;
   switch (t.kind) {
     case Kind::Bool:
@@ -565,18 +304,18 @@ void lower_into(Cx &cx, const Type &t, const Value &v, std::vector<pgwasm::Value
 
 }  // namespace
 
-Value lift_flat(Cx &cx, const Type &t, std::span<const pgwasm::Value> flat) {
+Value lift_flat(LiftLowerContext &cx, const Type &t, std::span<const pgwasm::Value> flat) {
   FlatReader r(flat);
   return lift_from(cx, t, r);
 }
 
-std::vector<pgwasm::Value> lower_flat(Cx &cx, const Type &t, const Value &v) {
+std::vector<pgwasm::Value> lower_flat(LiftLowerContext &cx, const Type &t, const Value &v) {
   std::vector<pgwasm::Value> out;
   lower_into(cx, t, v, out);
   return out;
 }
 
-Value load(Cx &cx, const Type &t, uint32_t ptr) {
+Value load(LiftLowerContext &cx, const Type &t, uint32_t ptr) {
   auto b = cx.range(ptr, size_of(t), alignment(t), "a value");
   switch (t.kind) {
     case Kind::Bool: return Value::u(b[0] != 0);
@@ -611,14 +350,14 @@ Value load(Cx &cx, const Type &t, uint32_t ptr) {
     case Kind::Variant:
     case Kind::Option:
     case Kind::Result: {
-      Kind dk = disc_kind(case_count(t));
-      uint32_t c = dk == Kind::U8    ? b[0]
-                   : dk == Kind::U16 ? read_le<uint16_t>(b)
-                                     : read_le<uint32_t>(b);
+      Kind discriminant = discriminant_kind(case_count(t));
+      uint32_t c = discriminant == Kind::U8    ? b[0]
+                   : discriminant == Kind::U16 ? read_le<uint16_t>(b)
+                                               : read_le<uint32_t>(b);
       check_case(t, c);
       Value v = Value::of_case(c);
-      uint32_t off =
-          static_cast<uint32_t>(align_to(size_of(Type{dk, {}, {}, 0}), max_case_alignment(t)));
+      uint32_t off = static_cast<uint32_t>(
+          align_to(size_of(Type{discriminant, {}, {}, 0}), max_case_alignment(t)));
       if (const Type *p = case_payload(t, c)) v.items.push_back(load(cx, *p, ptr + off));
       return v;
     }
@@ -626,7 +365,7 @@ Value load(Cx &cx, const Type &t, uint32_t ptr) {
   throw CabiError("a type the host cannot load");
 }
 
-void store(Cx &cx, const Type &t, const Value &v, uint32_t ptr) {
+void store(LiftLowerContext &cx, const Type &t, const Value &v, uint32_t ptr) {
   // Strings and lists allocate first (realloc may grow and move memory), so
   // the value's own bytes are taken after.
   switch (t.kind) {
@@ -661,17 +400,17 @@ void store(Cx &cx, const Type &t, const Value &v, uint32_t ptr) {
     case Kind::Result: {
       uint32_t c = v.case_index();
       check_case(t, c);
-      Kind dk = disc_kind(case_count(t));
-      uint32_t off =
-          static_cast<uint32_t>(align_to(size_of(Type{dk, {}, {}, 0}), max_case_alignment(t)));
+      Kind discriminant = discriminant_kind(case_count(t));
+      uint32_t off = static_cast<uint32_t>(
+          align_to(size_of(Type{discriminant, {}, {}, 0}), max_case_alignment(t)));
       if (const Type *p = case_payload(t, c)) {
         if (!v.payload()) throw CabiError("a variant case without its payload");
         store(cx, *p, *v.payload(), ptr + off);
       }
       auto b = cx.range(ptr, size_of(t), alignment(t), "a value");
-      if (dk == Kind::U8)
+      if (discriminant == Kind::U8)
         b[0] = static_cast<uint8_t>(c);
-      else if (dk == Kind::U16)
+      else if (discriminant == Kind::U16)
         write_le<uint16_t>(b, static_cast<uint16_t>(c));
       else
         write_le<uint32_t>(b, c);
@@ -699,7 +438,7 @@ void store(Cx &cx, const Type &t, const Value &v, uint32_t ptr) {
   }
 }
 
-std::vector<Value> lift_import_args(Cx &cx, const Signature &sig,
+std::vector<Value> lift_import_args(LiftLowerContext &cx, const Signature &sig,
                                     std::span<const pgwasm::Value> args) {
   std::vector<Value> out;
   if (flat_params_count(sig) > kMaxFlatParams) {
@@ -713,7 +452,7 @@ std::vector<Value> lift_import_args(Cx &cx, const Signature &sig,
   return out;
 }
 
-void lower_import_result(Cx &cx, const Signature &sig, const Value *result,
+void lower_import_result(LiftLowerContext &cx, const Signature &sig, const Value *result,
                          std::span<const pgwasm::Value> args, std::span<pgwasm::Value> results) {
   if (!sig.result) return;
   if (!result) throw CabiError("a function with a result returned none");
@@ -728,7 +467,7 @@ void lower_import_result(Cx &cx, const Signature &sig, const Value *result,
   for (size_t i = 0; i < flat.size() && i < results.size(); i++) results[i] = flat[i];
 }
 
-std::vector<pgwasm::Value> lower_export_args(Cx &cx, const Signature &sig,
+std::vector<pgwasm::Value> lower_export_args(LiftLowerContext &cx, const Signature &sig,
                                              const std::vector<Value> &args) {
   if (args.size() != sig.params.size()) throw CabiError("the wrong number of arguments");
   if (flat_params_count(sig) > kMaxFlatParams) {
@@ -743,7 +482,7 @@ std::vector<pgwasm::Value> lower_export_args(Cx &cx, const Signature &sig,
   return out;
 }
 
-std::optional<Value> lift_export_result(Cx &cx, const Signature &sig,
+std::optional<Value> lift_export_result(LiftLowerContext &cx, const Signature &sig,
                                         std::span<const pgwasm::Value> results) {
   if (!sig.result) return std::nullopt;
   if (flat_result_count(sig) > kMaxFlatResults) return load(cx, *sig.result, results[0].bits.i32);

@@ -1,14 +1,13 @@
-// The component model's canonical ABI (CanonicalABI.md) for the value types
-// of a WIT world such as supabase:wrappers: flattening, sizes and
-// alignments, lifting values out of a guest's core values and linear memory
-// and lowering them in, strings and lists allocated through the guest's
-// realloc. Every pointer and length the guest gives is checked against its
-// memory and alignment before anything is read; whatever is wrong is a
-// CabiError saying what and where. Knows nothing of PostgreSQL.
+// The component model's canonical ABI (CanonicalABI.md), its value half:
+// lifting values out of a guest's core values and linear memory and lowering
+// them in, strings and lists allocated through the guest's realloc, in the
+// layout of cabi_layout.h. Every pointer and length the guest gives is
+// checked against its memory and alignment before anything is read; whatever
+// is wrong is a CabiError saying what and where. Knows nothing of
+// PostgreSQL.
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -16,72 +15,16 @@
 #include <string_view>
 #include <vector>
 
+#include "component/cabi_layout.h"
 #include "toolkit/value.h"
 
 namespace pgwasm::component {
 
-// Core values and types are pgwasm::Value, pgwasm::ValType and
-// pgwasm::FuncType here: the component model's own (model.h) share the
-// namespace.
+// Core values are pgwasm::Value here: the component model's own is below.
 
 class CabiError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
-};
-
-enum class Kind : uint8_t {
-  Bool,
-  S8,
-  U8,
-  S16,
-  U16,
-  S32,
-  U32,
-  S64,
-  U64,
-  F32,
-  F64,
-  Char,
-  String,
-  List,
-  Tuple,
-  Record,
-  Variant,
-  Option,
-  Result,
-  Own,
-  Borrow,
-};
-
-// A value type. Options and results are variants with fixed cases
-// (none/some, ok/error); an enum is a variant without payloads.
-struct Type {
-  Kind kind;
-  // List: [element]; Tuple/Record: the fields; Variant: one payload per
-  // case, null for none; Option: [value]; Result: [ok, error] (each may be
-  // null).
-  std::vector<const Type *> items;
-  std::vector<std::string> names;  // Record fields, Variant cases
-  uint32_t resource = 0;           // Own, Borrow: the host's resource id
-};
-
-// Owns the types of a world.
-class TypeArena {
- public:
-  const Type *prim(Kind k);
-  const Type *list(const Type *element);
-  const Type *tuple(std::vector<const Type *> items);
-  const Type *record(std::vector<std::pair<std::string, const Type *>> fields);
-  const Type *variant(std::vector<std::pair<std::string, const Type *>> cases);
-  const Type *enumeration(std::vector<std::string> cases);
-  const Type *option(const Type *value);
-  const Type *result(const Type *ok, const Type *error);
-  const Type *own(uint32_t resource);
-  const Type *borrow(uint32_t resource);
-
- private:
-  const Type *add(Type t);
-  std::deque<Type> types_;
 };
 
 // A value of a Type: `bits` holds bools, integers (signed ones
@@ -114,27 +57,6 @@ struct Value {
   const Value *payload() const { return items.empty() ? nullptr : &items[0]; }
 };
 
-// A function type: named parameters (names only for messages) and at most
-// one result.
-struct Signature {
-  std::vector<const Type *> params;
-  const Type *result = nullptr;
-};
-
-inline constexpr size_t kMaxFlatParams = 16;
-inline constexpr size_t kMaxFlatResults = 1;
-
-uint32_t alignment(const Type &t);
-uint32_t size_of(const Type &t);
-std::vector<pgwasm::ValType> flatten(const Type &t);
-std::vector<pgwasm::ValType> flatten_params(const Signature &sig);
-std::vector<pgwasm::ValType> flatten_result(const Signature &sig);
-
-// The core function type of a lowered import (the guest calls the host) and
-// of a lifted export (the host calls the guest).
-pgwasm::FuncType lowered_core_type(const Signature &sig);
-pgwasm::FuncType lifted_core_type(const Signature &sig);
-
 // What the ABI needs of the guest instance.
 class GuestMemory {
  public:
@@ -149,9 +71,9 @@ class GuestMemory {
 // One lift or lower: the guest, and a budget on what it may make the host
 // copy or walk (bytes of strings and lists, elements), so that a hostile
 // length cannot make the host work for long before an error.
-class Cx {
+class LiftLowerContext {
  public:
-  explicit Cx(GuestMemory &memory, uint64_t budget = uint64_t{256} << 20)
+  explicit LiftLowerContext(GuestMemory &memory, uint64_t budget = uint64_t{256} << 20)
       : memory_(memory), budget_(budget) {}
 
   // [ptr, ptr + len) inside memory and ptr aligned, or a CabiError naming
@@ -172,27 +94,27 @@ class Cx {
   uint64_t budget_;
 };
 
-Value lift_flat(Cx &cx, const Type &t, std::span<const pgwasm::Value> flat);
-std::vector<pgwasm::Value> lower_flat(Cx &cx, const Type &t, const Value &v);
-Value load(Cx &cx, const Type &t, uint32_t ptr);
-void store(Cx &cx, const Type &t, const Value &v, uint32_t ptr);
+Value lift_flat(LiftLowerContext &cx, const Type &t, std::span<const pgwasm::Value> flat);
+std::vector<pgwasm::Value> lower_flat(LiftLowerContext &cx, const Type &t, const Value &v);
+Value load(LiftLowerContext &cx, const Type &t, uint32_t ptr);
+void store(LiftLowerContext &cx, const Type &t, const Value &v, uint32_t ptr);
 
 // A lowered import called by the guest with `args` (its core values):
 // the parameters lifted (from memory when they do not fit flat).
-std::vector<Value> lift_import_args(Cx &cx, const Signature &sig,
+std::vector<Value> lift_import_args(LiftLowerContext &cx, const Signature &sig,
                                     std::span<const pgwasm::Value> args);
 // The import's result lowered: into `results`, or stored at the return
 // pointer the guest passed last in `args`.
-void lower_import_result(Cx &cx, const Signature &sig, const Value *result,
+void lower_import_result(LiftLowerContext &cx, const Signature &sig, const Value *result,
                          std::span<const pgwasm::Value> args, std::span<pgwasm::Value> results);
 
 // A lifted export called by the host: the arguments lowered (into a block
 // from realloc when they do not fit flat).
-std::vector<pgwasm::Value> lower_export_args(Cx &cx, const Signature &sig,
+std::vector<pgwasm::Value> lower_export_args(LiftLowerContext &cx, const Signature &sig,
                                              const std::vector<Value> &args);
 // The export's result lifted from its core results (from memory when it
 // does not fit flat).
-std::optional<Value> lift_export_result(Cx &cx, const Signature &sig,
+std::optional<Value> lift_export_result(LiftLowerContext &cx, const Signature &sig,
                                         std::span<const pgwasm::Value> results);
 
 }  // namespace pgwasm::component

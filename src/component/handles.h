@@ -26,7 +26,7 @@ class HandleTable {
   static constexpr uint32_t kIndexBits = 20;  // kMaxHandles < 2^20
   static constexpr uint32_t kIndexMask = (1u << kIndexBits) - 1;
 
-  uint32_t add(Res res, uint32_t rep, bool own, uint64_t scope = 0) {
+  uint32_t add(Resource res, uint32_t rep, bool own, uint64_t scope = 0) {
     if (live_ >= kMaxHandles)
       throw CabiError("the guest holds " + std::to_string(live_) +
                       " resource handles, the most it may: it does not drop them");
@@ -45,10 +45,10 @@ class HandleTable {
   }
 
   // The representation of `handle`, which must be a live `res`.
-  uint32_t rep(uint32_t handle, Res res) const { return slot(handle, res).rep; }
+  uint32_t rep(uint32_t handle, Resource res) const { return slot(handle, res).rep; }
 
   // [resource-drop]: an own handle, or a borrow of the call in progress.
-  void drop(uint32_t handle, Res res) {
+  void drop(uint32_t handle, Resource res) {
     slot(handle, res);
     remove(handle & kIndexMask);
   }
@@ -56,8 +56,8 @@ class HandleTable {
   // A call's borrows end with it. Gives the resource of one the guest had
   // not dropped, if any (the canonical ABI traps: a callee drops its
   // borrows before it returns).
-  std::optional<Res> end_scope(uint64_t scope) {
-    std::optional<Res> kept;
+  std::optional<Resource> end_scope(uint64_t scope) {
+    std::optional<Resource> kept;
     for (uint32_t i = 1; i <= slots_.size(); i++)
       if (slots_[i - 1].live && !slots_[i - 1].own && slots_[i - 1].scope == scope) {
         kept = slots_[i - 1].res;
@@ -68,14 +68,14 @@ class HandleTable {
 
  private:
   struct Slot {
-    Res res = Res::Row;
+    Resource res = Resource::Row;
     uint32_t rep = 0;
     bool own = false, live = false;
     uint64_t scope = 0;
     uint32_t gen = 0;
   };
 
-  const Slot &slot(uint32_t handle, Res res) const {
+  const Slot &slot(uint32_t handle, Resource res) const {
     uint32_t index = handle & kIndexMask;
     if (index == 0 || index > slots_.size() || !slots_[index - 1].live ||
         slots_[index - 1].gen != handle >> kIndexBits)

@@ -6,11 +6,19 @@ std::string_view to_string(WitVersion v) {
   return v == WitVersion::V1 ? "0.1.0" : "0.2.0";
 }
 
-std::string_view to_string(Res r) {
+std::string_view to_string(Resource r) {
   static constexpr std::string_view names[] = {"",     "row",   "column",  "qual",
                                                "sort", "limit", "options", "context"};
   auto i = static_cast<uint32_t>(r);
   return i <= kResources ? names[i] : "?";
+}
+
+std::string_view to_string(WorldExport e) {
+  static constexpr std::string_view names[] = {
+#define PGWASM_WORLD_ROUTINE(name, core_export, wit_name, input, result) wit_name,
+#include "component/routines.def"
+  };
+  return names[static_cast<size_t>(e)];
 }
 
 const ExportFn *World::find_export(std::string_view name) const {
@@ -84,60 +92,62 @@ const World &world(WitVersion v) {
                               {"list-type", a.enumeration({"all", "limit-to", "except"})},
                               {"table-list", a.list(str)}});
 
-  auto self = [&](Res r) { return a.borrow(static_cast<uint32_t>(r)); };
-  auto own = [&](Res r) { return a.own(static_cast<uint32_t>(r)); };
+  auto self = [&](Resource r) { return a.borrow(static_cast<uint32_t>(r)); };
+  auto own = [&](Resource r) { return a.own(static_cast<uint32_t>(r)); };
   auto add = [&](std::string iface, std::string name, Fn fn, std::vector<const Type *> params,
                  const Type *result) {
-    w->imports.push_back({std::move(iface), std::move(name), fn, Res::Row, {params, result}});
+    w->imports.push_back({std::move(iface), std::move(name), fn, Resource::Row, {params, result}});
   };
-  auto method = [&](Res r, std::string m, Fn fn, std::vector<const Type *> params,
+  auto method = [&](Resource r, std::string m, Fn fn, std::vector<const Type *> params,
                     const Type *result) {
     params.insert(params.begin(), self(r));
     add("types", "[method]" + std::string(to_string(r)) + "." + m, fn, params, result);
   };
-  auto ctor = [&](Res r, Fn fn, std::vector<const Type *> params) {
+  auto ctor = [&](Resource r, Fn fn, std::vector<const Type *> params) {
     add("types", "[constructor]" + std::string(to_string(r)), fn, params, own(r));
   };
   const Type *opt_cell = a.option(t.cell);
-  ctor(Res::Row, Fn::RowNew, {});
-  method(Res::Row, "cols", Fn::RowCols, {}, a.list(str));
-  method(Res::Row, "cells", Fn::RowCells, {}, a.list(opt_cell));
-  method(Res::Row, "push", Fn::RowPush, {opt_cell}, nullptr);
-  ctor(Res::Column, Fn::ColumnNew, {u32});
-  method(Res::Column, "name", Fn::ColumnName, {}, str);
-  method(Res::Column, "num", Fn::ColumnNum, {}, u32);
-  method(Res::Column, "type-oid", Fn::ColumnTypeOid, {}, t.type_oid);
-  ctor(Res::Qual, Fn::QualNew, {u32});
-  method(Res::Qual, "field", Fn::QualField, {}, str);
-  method(Res::Qual, "operator", Fn::QualOperator, {}, str);
-  method(Res::Qual, "value", Fn::QualValue, {}, t.value);
-  method(Res::Qual, "use-or", Fn::QualUseOr, {}, boolean);
-  method(Res::Qual, "param", Fn::QualParam, {}, a.option(t.param));
-  method(Res::Qual, "deparse", Fn::QualDeparse, {}, str);
-  ctor(Res::Sort, Fn::SortNew, {u32});
-  method(Res::Sort, "field", Fn::SortField, {}, str);
-  method(Res::Sort, "field-no", Fn::SortFieldNo, {}, u32);
-  method(Res::Sort, "reversed", Fn::SortReversed, {}, boolean);
-  method(Res::Sort, "nulls-first", Fn::SortNullsFirst, {}, boolean);
-  method(Res::Sort, "collate", Fn::SortCollate, {}, opt_str);
-  method(Res::Sort, "deparse", Fn::SortDeparse, {}, str);
-  method(Res::Sort, "deparse-with-collate", Fn::SortDeparseWithCollate, {}, str);
-  ctor(Res::Limit, Fn::LimitNew, {});
-  method(Res::Limit, "count", Fn::LimitCount, {}, s64);
-  method(Res::Limit, "offset", Fn::LimitOffset, {}, s64);
-  method(Res::Limit, "deparse", Fn::LimitDeparse, {}, str);
-  ctor(Res::Options, Fn::OptionsNew, {t.options_type});
-  method(Res::Options, "get", Fn::OptionsGet, {str}, opt_str);
-  method(Res::Options, "require", Fn::OptionsRequire, {str}, a.result(str, str));
-  method(Res::Options, "require-or", Fn::OptionsRequireOr, {str, str}, str);
-  ctor(Res::Context, Fn::ContextNew, {});
-  method(Res::Context, "get-options", Fn::ContextGetOptions, {t.options_type}, own(Res::Options));
-  method(Res::Context, "get-quals", Fn::ContextGetQuals, {}, a.list(own(Res::Qual)));
-  method(Res::Context, "get-columns", Fn::ContextGetColumns, {}, a.list(own(Res::Column)));
-  method(Res::Context, "get-sorts", Fn::ContextGetSorts, {}, a.list(own(Res::Sort)));
-  method(Res::Context, "get-limit", Fn::ContextGetLimit, {}, a.option(own(Res::Limit)));
+  ctor(Resource::Row, Fn::RowNew, {});
+  method(Resource::Row, "cols", Fn::RowCols, {}, a.list(str));
+  method(Resource::Row, "cells", Fn::RowCells, {}, a.list(opt_cell));
+  method(Resource::Row, "push", Fn::RowPush, {opt_cell}, nullptr);
+  ctor(Resource::Column, Fn::ColumnNew, {u32});
+  method(Resource::Column, "name", Fn::ColumnName, {}, str);
+  method(Resource::Column, "num", Fn::ColumnNum, {}, u32);
+  method(Resource::Column, "type-oid", Fn::ColumnTypeOid, {}, t.type_oid);
+  ctor(Resource::Qual, Fn::QualNew, {u32});
+  method(Resource::Qual, "field", Fn::QualField, {}, str);
+  method(Resource::Qual, "operator", Fn::QualOperator, {}, str);
+  method(Resource::Qual, "value", Fn::QualValue, {}, t.value);
+  method(Resource::Qual, "use-or", Fn::QualUseOr, {}, boolean);
+  method(Resource::Qual, "param", Fn::QualParam, {}, a.option(t.param));
+  method(Resource::Qual, "deparse", Fn::QualDeparse, {}, str);
+  ctor(Resource::Sort, Fn::SortNew, {u32});
+  method(Resource::Sort, "field", Fn::SortField, {}, str);
+  method(Resource::Sort, "field-no", Fn::SortFieldNo, {}, u32);
+  method(Resource::Sort, "reversed", Fn::SortReversed, {}, boolean);
+  method(Resource::Sort, "nulls-first", Fn::SortNullsFirst, {}, boolean);
+  method(Resource::Sort, "collate", Fn::SortCollate, {}, opt_str);
+  method(Resource::Sort, "deparse", Fn::SortDeparse, {}, str);
+  method(Resource::Sort, "deparse-with-collate", Fn::SortDeparseWithCollate, {}, str);
+  ctor(Resource::Limit, Fn::LimitNew, {});
+  method(Resource::Limit, "count", Fn::LimitCount, {}, s64);
+  method(Resource::Limit, "offset", Fn::LimitOffset, {}, s64);
+  method(Resource::Limit, "deparse", Fn::LimitDeparse, {}, str);
+  ctor(Resource::Options, Fn::OptionsNew, {t.options_type});
+  method(Resource::Options, "get", Fn::OptionsGet, {str}, opt_str);
+  method(Resource::Options, "require", Fn::OptionsRequire, {str}, a.result(str, str));
+  method(Resource::Options, "require-or", Fn::OptionsRequireOr, {str, str}, str);
+  ctor(Resource::Context, Fn::ContextNew, {});
+  method(Resource::Context, "get-options", Fn::ContextGetOptions, {t.options_type},
+         own(Resource::Options));
+  method(Resource::Context, "get-quals", Fn::ContextGetQuals, {}, a.list(own(Resource::Qual)));
+  method(Resource::Context, "get-columns", Fn::ContextGetColumns, {},
+         a.list(own(Resource::Column)));
+  method(Resource::Context, "get-sorts", Fn::ContextGetSorts, {}, a.list(own(Resource::Sort)));
+  method(Resource::Context, "get-limit", Fn::ContextGetLimit, {}, a.option(own(Resource::Limit)));
   for (uint32_t r = 1; r <= kResources; r++) {
-    auto res = static_cast<Res>(r);
+    auto res = static_cast<Resource>(r);
     add("types", "[resource-drop]" + std::string(to_string(res)), Fn::Drop, {a.own(r)}, nullptr);
     w->imports.back().resource = res;
   }
@@ -169,26 +179,24 @@ const World &world(WitVersion v) {
   add("utils", "get-vault-secret-by-name", Fn::UtilsGetVaultSecretByName, {str}, opt_str);
   add("utils", "query-setting", Fn::UtilsQuerySetting, {str}, opt_str);
 
-  const Type *ctx = self(Res::Context);
-  const Type *row = self(Res::Row);
-  auto routine = [&](std::string name, WorldExport e, std::vector<const Type *> params,
-                     const Type *result) {
-    w->exports.push_back({std::move(name), e, {params, result}});
+  const Type *ctx = self(Resource::Context);
+  const Type *row = self(Resource::Row);
+  auto routine = [&](WorldExport e, std::vector<const Type *> params, const Type *result) {
+    w->exports.push_back({std::string(to_string(e)), e, {params, result}});
   };
-  routine("host-version-requirement", WorldExport::HostVersionRequirement, {}, str);
-  routine("init", WorldExport::Init, {ctx}, fdw_result);
-  routine("begin-scan", WorldExport::BeginScan, {ctx}, fdw_result);
-  routine("iter-scan", WorldExport::IterScan, {ctx, row}, a.result(a.option(u32), str));
-  routine("re-scan", WorldExport::ReScan, {ctx}, fdw_result);
-  routine("end-scan", WorldExport::EndScan, {ctx}, fdw_result);
-  routine("begin-modify", WorldExport::BeginModify, {ctx}, fdw_result);
-  routine("insert", WorldExport::Insert, {ctx, row}, fdw_result);
-  routine("update", WorldExport::Update, {ctx, t.cell, row}, fdw_result);
-  routine("delete", WorldExport::Delete, {ctx, t.cell}, fdw_result);
-  routine("end-modify", WorldExport::EndModify, {ctx}, fdw_result);
+  routine(WorldExport::HostVersionRequirement, {}, str);
+  routine(WorldExport::Init, {ctx}, fdw_result);
+  routine(WorldExport::BeginScan, {ctx}, fdw_result);
+  routine(WorldExport::IterScan, {ctx, row}, a.result(a.option(u32), str));
+  routine(WorldExport::ReScan, {ctx}, fdw_result);
+  routine(WorldExport::EndScan, {ctx}, fdw_result);
+  routine(WorldExport::BeginModify, {ctx}, fdw_result);
+  routine(WorldExport::Insert, {ctx, row}, fdw_result);
+  routine(WorldExport::Update, {ctx, t.cell, row}, fdw_result);
+  routine(WorldExport::Delete, {ctx, t.cell}, fdw_result);
+  routine(WorldExport::EndModify, {ctx}, fdw_result);
   if (v2)
-    routine("import-foreign-schema", WorldExport::ImportForeignSchema, {ctx, t.import_stmt},
-            a.result(a.list(str), str));
+    routine(WorldExport::ImportForeignSchema, {ctx, t.import_stmt}, a.result(a.list(str), str));
   return *w;
 }
 

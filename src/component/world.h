@@ -18,9 +18,9 @@ enum class WitVersion : uint8_t { V1, V2 };  // 0.1.0, 0.2.0
 std::string_view to_string(WitVersion v);    // "0.1.0"
 
 // The host's resources, by id (Type::resource).
-enum class Res : uint32_t { Row = 1, Column, Qual, Sort, Limit, Options, Context };
+enum class Resource : uint32_t { Row = 1, Column, Qual, Sort, Limit, Options, Context };
 inline constexpr uint32_t kResources = 7;
-std::string_view to_string(Res r);  // "row"
+std::string_view to_string(Resource r);  // "row"
 
 // What a host function of the world is; the dispatch in host_world.cc
 // switches on it.
@@ -92,26 +92,21 @@ struct ImportFn {
   std::string interface;  // "types", "http", ...
   std::string name;       // "[method]context.get-options", "[resource-drop]row", "get"
   Fn fn;
-  Res resource = Res::Row;  // for Drop
+  Resource resource = Resource::Row;  // for Drop
   Signature sig;
 };
 
-// The routines, in the order of fdw::Routine's component counterparts.
+// The routines the world exports (routines.def, beside fdw::Routine).
 enum class WorldExport : uint8_t {
-  HostVersionRequirement,
-  Init,
-  BeginScan,
-  IterScan,
-  ReScan,
-  EndScan,
-  BeginModify,
-  Insert,
-  Update,
-  Delete,
-  EndModify,
-  ImportForeignSchema,
+#define PGWASM_WORLD_ROUTINE(name, core_export, wit_name, input, result) name,
+#include "component/routines.def"
 };
-inline constexpr size_t kExports = 12;
+inline constexpr size_t kExports = 0
+#define PGWASM_WORLD_ROUTINE(name, core_export, wit_name, input, result) +1
+#include "component/routines.def"
+    ;
+// "begin-scan", ...
+std::string_view to_string(WorldExport e);
 
 struct ExportFn {
   std::string name;  // "init"

@@ -1,6 +1,6 @@
 #include "fdw/context.h"
 
-#include "fdw/cells.h"
+#include "fdw/sql_cells.h"
 #include "fdw/fdw_headers.h"
 #include "pg/module_cache.h"
 #include "pg/guard.h"
@@ -98,14 +98,14 @@ GuestContext guest_context(const ServerConfig &server, const TableConfig *table,
   return ctx;
 }
 
-std::string scan_input(const TableGuest &tg, const ScanPlan &plan,
+std::string scan_input(const TableGuest &table_guest, const ScanPlan &plan,
                        const std::vector<QualValue> &values) {
   msgpack::sbuffer buf;
   pg::MsgpackPacker packer(buf);
   bool sorts = !plan.sorts.empty();
-  packer.pack_map(common_entries(&tg.table, &tg.user, true) + 2 + (sorts ? 1 : 0) +
-                  (plan.limit ? 2 : 0));
-  pack_common(packer, tg.server, &tg.table, &tg.user, true);
+  packer.pack_map(common_entries(&table_guest.table, &table_guest.user, true) + 2 +
+                  (sorts ? 1 : 0) + (plan.limit ? 2 : 0));
+  pack_common(packer, table_guest.server, &table_guest.table, &table_guest.user, true);
   pack_str(packer, "targets");
   packer.pack_array(static_cast<uint32_t>(plan.targets.size()));
   for (int t : plan.targets) packer.pack_int32(t);
@@ -156,21 +156,22 @@ std::string scan_input(const TableGuest &tg, const ScanPlan &plan,
 }
 
 TableGuest make_table_guest(Oid relid, Oid user) {
-  TableGuest tg;
+  TableGuest table_guest;
   Oid server = pg::pg_guard([&] { return GetForeignTable(relid)->serverid; });
-  tg.server = server_config(server);
-  tg.table = table_config(relid);
-  tg.user = user_options(user, server);
-  tg.http = http_policy(tg.server);
-  pg::LoadedModule &module = server_module(tg.server);
+  table_guest.server = server_config(server);
+  table_guest.table = table_config(relid);
+  table_guest.user = user_options(user, server);
+  table_guest.http = http_policy(table_guest.server);
+  pg::LoadedModule &module = server_module(table_guest.server);
   msgpack::sbuffer buf;
   pg::MsgpackPacker packer(buf);
-  packer.pack_map(common_entries(&tg.table, &tg.user, true));
-  pack_common(packer, tg.server, &tg.table, &tg.user, true);
-  tg.guest =
-      std::make_unique<FdwGuest>(module, guest_context(tg.server, &tg.table, tg.user, tg.http),
-                                 std::string_view(buf.data(), buf.size()));
-  return tg;
+  packer.pack_map(common_entries(&table_guest.table, &table_guest.user, true));
+  pack_common(packer, table_guest.server, &table_guest.table, &table_guest.user, true);
+  table_guest.guest = std::make_unique<FdwGuest>(
+      module,
+      guest_context(table_guest.server, &table_guest.table, table_guest.user, table_guest.http),
+      std::string_view(buf.data(), buf.size()));
+  return table_guest;
 }
 
 }  // namespace pgwasm::fdw

@@ -59,7 +59,7 @@ struct QualValue {
 
 // The map fdw_plan and fdw_begin_scan take (docs/fdw.md, "Scans"); `values`
 // has one entry per qual.
-std::string scan_input(const TableGuest &tg, const ScanPlan &plan,
+std::string scan_input(const TableGuest &table_guest, const ScanPlan &plan,
                        const std::vector<QualValue> &values);
 
 }  // namespace pgwasm::fdw

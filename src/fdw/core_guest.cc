@@ -17,9 +17,9 @@ struct RoutineShape {
   bool result;
 };
 constexpr RoutineShape kShapes[kRoutines] = {
-    {false, true}, {true, false}, {true, false},  {true, true},  {true, false},
-    {false, true}, {true, false}, {false, false}, {true, false}, {true, true},
-    {true, true},  {true, true},  {false, false}, {true, true},
+#define PGWASM_WORLD_ROUTINE(name, core_export, wit_name, input, result) {input, result},
+#define PGWASM_CORE_ROUTINE(name, core_export, input, result) {input, result},
+#include "component/routines.def"
 };
 
 FuncType routine_type(Routine r) {

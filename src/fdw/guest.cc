@@ -16,20 +16,9 @@ using pg::SqlError;
 namespace {
 
 constexpr std::string_view kRoutineExports[kRoutines] = {
-    "fdw_host_version_requirement",
-    "fdw_validate",
-    "fdw_init",
-    "fdw_plan",
-    "fdw_begin_scan",
-    "fdw_iter_scan",
-    "fdw_re_scan",
-    "fdw_end_scan",
-    "fdw_begin_modify",
-    "fdw_insert",
-    "fdw_update",
-    "fdw_delete",
-    "fdw_end_modify",
-    "fdw_import_foreign_schema",
+#define PGWASM_WORLD_ROUTINE(name, core_export, wit_name, input, result) core_export,
+#define PGWASM_CORE_ROUTINE(name, core_export, input, result) core_export,
+#include "component/routines.def"
 };
 
 FdwGuest *current = nullptr;

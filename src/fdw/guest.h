@@ -19,22 +19,15 @@
 namespace pgwasm::fdw {
 
 enum class Routine : uint8_t {
-  HostVersionRequirement,
-  Validate,
-  Init,
-  Plan,
-  BeginScan,
-  IterScan,
-  ReScan,
-  EndScan,
-  BeginModify,
-  Insert,
-  Update,
-  Delete,
-  EndModify,
-  ImportForeignSchema,
+#define PGWASM_WORLD_ROUTINE(name, core_export, wit_name, input, result) name,
+#define PGWASM_CORE_ROUTINE(name, core_export, input, result) name,
+#include "component/routines.def"
 };
-inline constexpr size_t kRoutines = 14;
+inline constexpr size_t kRoutines = 0
+#define PGWASM_WORLD_ROUTINE(name, core_export, wit_name, input, result) +1
+#define PGWASM_CORE_ROUTINE(name, core_export, input, result) +1
+#include "component/routines.def"
+    ;
 
 // "fdw_begin_scan", ...
 std::string_view routine_export(Routine r);

@@ -4,7 +4,7 @@
 // for), and wasm.fdw_stats.
 #include "fdw/callbacks.h"
 #include "fdw/context.h"
-#include "fdw/package.h"
+#include "fdw/server_package.h"
 #include "pg/guard.h"
 
 extern "C" {

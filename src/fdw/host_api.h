@@ -1,4 +1,4 @@
-// The FDW's host functions: the "pg_wasm_fdw" import module (host_api.cc)
+// The FDW's host functions: the "pg_wasm_fdw" import module (host_module.cc)
 // and the imports of supabase:wrappers components (component/host_world.cc).
 #pragma once
 

@@ -2,7 +2,7 @@
 // from the scan to the write, a guest instance per modify, and the rows the
 // remote side returns for RETURNING.
 #include "fdw/callbacks.h"
-#include "fdw/cells.h"
+#include "fdw/sql_cells.h"
 #include "fdw/context.h"
 #include "pg/owned.h"
 #include "fdw/row_batch.h"
@@ -28,34 +28,36 @@ class ModifyState {
     Oid relid = RelationGetRelid(rinfo->ri_RelationDesc);
     RangeTblEntry *rte = exec_rt_fetch(rinfo->ri_RangeTableIndex, estate);
     Oid user = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
-    tg_ = make_table_guest(relid, user);
+    table_guest_ = make_table_guest(relid, user);
     if (operation_ != CMD_INSERT) {
       Plan *subplan = outerPlanState(mtstate)->plan;
       rowid_attno_ =
           pg_guard([&] { return ExecFindJunkAttributeInTlist(subplan->targetlist, kRowidName); });
-      if (!AttributeNumberIsValid(rowid_attno_) || !tg_.table.rowid_column)
-        tg_.guest->fail(ERRCODE_FDW_OPTION_NAME_NOT_FOUND, "UPDATE and DELETE on foreign table " +
-                                                               tg_.table.name +
-                                                               " need its option rowid_column");
+      if (!AttributeNumberIsValid(rowid_attno_) || !table_guest_.table.rowid_column)
+        table_guest_.guest->fail(ERRCODE_FDW_OPTION_NAME_NOT_FOUND,
+                                 "UPDATE and DELETE on foreign table " + table_guest_.table.name +
+                                     " need its option rowid_column");
     }
     std::vector<int> all;
-    for (size_t i = 0; i < tg_.table.columns.size(); i++) all.push_back(static_cast<int>(i));
-    returned_ = std::make_unique<RowBatch>(tg_.table, all, estate->es_query_cxt);
+    for (size_t i = 0; i < table_guest_.table.columns.size(); i++)
+      all.push_back(static_cast<int>(i));
+    returned_ = std::make_unique<RowBatch>(table_guest_.table, all, estate->es_query_cxt);
 
     msgpack::sbuffer buf;
     pg::MsgpackPacker packer(buf);
-    bool rowid = tg_.table.rowid_column.has_value();
-    packer.pack_map(common_entries(&tg_.table, &tg_.user, true) + 1 + (rowid ? 1 : 0));
-    pack_common(packer, tg_.server, &tg_.table, &tg_.user, true);
+    bool rowid = table_guest_.table.rowid_column.has_value();
+    packer.pack_map(common_entries(&table_guest_.table, &table_guest_.user, true) + 1 +
+                    (rowid ? 1 : 0));
+    pack_common(packer, table_guest_.server, &table_guest_.table, &table_guest_.user, true);
     pack_str(packer, "operation");
     pack_str(packer, operation_ == CMD_INSERT   ? "insert"
                      : operation_ == CMD_UPDATE ? "update"
                                                 : "delete");
     if (rowid) {
       pack_str(packer, "rowid_column");
-      packer.pack_int32(*tg_.table.rowid_column);
+      packer.pack_int32(*table_guest_.table.rowid_column);
     }
-    tg_.guest->call(Routine::BeginModify, std::string_view(buf.data(), buf.size()));
+    table_guest_.guest->call(Routine::BeginModify, std::string_view(buf.data(), buf.size()));
   }
 
   TupleTableSlot *write(Routine routine, TupleTableSlot *slot, TupleTableSlot *plan_slot) {
@@ -69,38 +71,42 @@ class ModifyState {
       bool isnull;
       Datum rowid = pg_guard([&] { return slot_getattr(plan_slot, rowid_attno_, &isnull); });
       if (isnull)
-        tg_.guest->fail(ERRCODE_FDW_INVALID_DATA_TYPE,
-                        "the row's " + tg_.table.columns[*tg_.table.rowid_column].name +
-                            " (the table's rowid_column) is NULL");
+        table_guest_.guest->fail(
+            ERRCODE_FDW_INVALID_DATA_TYPE,
+            "the row's " + table_guest_.table.columns[*table_guest_.table.rowid_column].name +
+                " (the table's rowid_column) is NULL");
       pack_str(packer, "rowid");
-      pack_cell(packer, tg_.table.columns[*tg_.table.rowid_column].type, rowid, false);
+      pack_cell(packer, table_guest_.table.columns[*table_guest_.table.rowid_column].type, rowid,
+                false);
     }
     if (with_row) {
       pg_guard([&] { slot_getallattrs(slot); });
       pack_str(packer, "row");
-      packer.pack_array(static_cast<uint32_t>(tg_.table.columns.size()));
-      for (const auto &col : tg_.table.columns)
+      packer.pack_array(static_cast<uint32_t>(table_guest_.table.columns.size()));
+      for (const auto &col : table_guest_.table.columns)
         pack_cell(packer, col.type, slot->tts_values[col.attnum - 1],
                   slot->tts_isnull[col.attnum - 1]);
     }
     if (with_changed) {
       std::vector<int> changed;
-      for (size_t i = 0; i < tg_.table.columns.size(); i++)
+      for (size_t i = 0; i < table_guest_.table.columns.size(); i++)
         for (int attnum : changed_attnums_)
-          if (tg_.table.columns[i].attnum == attnum) changed.push_back(static_cast<int>(i));
+          if (table_guest_.table.columns[i].attnum == attnum)
+            changed.push_back(static_cast<int>(i));
       pack_str(packer, "changed");
       packer.pack_array(static_cast<uint32_t>(changed.size()));
       for (int i : changed) packer.pack_int32(i);
     }
-    std::string_view result = tg_.guest->call(routine, std::string_view(buf.data(), buf.size()));
-    if (ServerStats *stats = tg_.guest->context().stats) stats->rows_written++;
+    std::string_view result =
+        table_guest_.guest->call(routine, std::string_view(buf.data(), buf.size()));
+    if (ServerStats *stats = table_guest_.guest->context().stats) stats->rows_written++;
     if (result.empty()) {
       if (routine == Routine::Delete) {
         // RETURNING of a delete the guest gave no row for: the row's id.
         pg_guard([&] {
           ExecClearTuple(slot);
           for (int i = 0; i < slot->tts_tupleDescriptor->natts; i++) slot->tts_isnull[i] = true;
-          int at = tg_.table.columns[*tg_.table.rowid_column].attnum - 1;
+          int at = table_guest_.table.columns[*table_guest_.table.rowid_column].attnum - 1;
           bool isnull;
           slot->tts_values[at] = slot_getattr(plan_slot, rowid_attno_, &isnull);
           slot->tts_isnull[at] = isnull;
@@ -110,22 +116,23 @@ class ModifyState {
       return slot;
     }
     returned_->clear();
-    append_single_row(*returned_, *tg_.guest, result, routine_export(routine));
+    append_single_row(*returned_, *table_guest_.guest, result, routine_export(routine));
     returned_->store_next(slot);
     return slot;
   }
 
   void end() {
-    if (tg_.guest && tg_.guest->alive() && tg_.guest->exports(Routine::EndModify))
-      tg_.guest->call(Routine::EndModify);
-    tg_.guest.reset();
+    if (table_guest_.guest && table_guest_.guest->alive() &&
+        table_guest_.guest->exports(Routine::EndModify))
+      table_guest_.guest->call(Routine::EndModify);
+    table_guest_.guest.reset();
   }
 
  private:
   CmdType operation_ = CMD_INSERT;
   std::vector<int> changed_attnums_;
   AttrNumber rowid_attno_ = InvalidAttrNumber;
-  TableGuest tg_;
+  TableGuest table_guest_;
   std::unique_ptr<RowBatch> returned_;
 };
 

@@ -103,8 +103,8 @@ bool is_text_type(Oid type) {
 // string itself where it needs no conversion, else a conversion in the
 // current memory context (NUL-terminated). Invalid UTF-8 is an error: it
 // would put bytes of no encoding into the database.
-std::string_view in_server_encoding(std::string_view utf8, const std::string &who) {
-  pg::check_utf8(utf8, who);
+std::string_view in_server_encoding(std::string_view utf8, const std::string &source) {
+  pg::check_utf8(utf8, source);
   return pg_guard([&] {
     if (GetDatabaseEncoding() == PG_UTF8) return utf8;
     char *s = pg_any_to_server(utf8.data(), static_cast<int>(utf8.size()), PG_UTF8);
@@ -149,7 +149,7 @@ std::optional<std::string> cell_as_text(MsgpackReader &r, Oid type) {
 // One row: an array of one cell per target.
 void append_row(RowBatch &batch, const FdwGuest &guest, MsgpackReader &r,
                 std::string_view routine) {
-  static const std::string who = "FDW guest";
+  static const std::string source = "FDW guest";
   auto row = r.next();
   batch.begin_row();
   if (row.type != MsgpackReader::Type::Array || row.count != batch.targets())
@@ -177,7 +177,7 @@ void append_row(RowBatch &batch, const FdwGuest &guest, MsgpackReader &r,
         r = peek;
         isnull = false;
         batch.budget().charge(str->bytes.size());
-        std::string_view server = in_server_encoding(str->bytes, who);
+        std::string_view server = in_server_encoding(str->bytes, source);
         value = pg_guard([&] {
           return PointerGetDatum(
               cstring_to_text_with_len(server.data(), static_cast<int>(server.size())));
@@ -188,9 +188,9 @@ void append_row(RowBatch &batch, const FdwGuest &guest, MsgpackReader &r,
         isnull = false;
         batch.budget().charge(text->size());
         // NUL-terminated either way: the string itself, or a conversion.
-        value = batch.input(t, in_server_encoding(*text, who).data());
+        value = batch.input(t, in_server_encoding(*text, source).data());
       } else {
-        value = pg::read_datum(r, col.type, col.typmod, isnull, who, batch.budget());
+        value = pg::read_datum(r, col.type, col.typmod, isnull, source, batch.budget());
       }
     } catch (const SqlError &e) {
       if (e.sqlstate == ERRCODE_QUERY_CANCELED || e.sqlstate == ERRCODE_PROGRAM_LIMIT_EXCEEDED)

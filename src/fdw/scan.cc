@@ -2,7 +2,7 @@
 // of rows (MessagePack, or JSON through pg_wasm_fdw.json_rows) converted to
 // the columns' types, rescans, and EXPLAIN.
 #include "fdw/callbacks.h"
-#include "fdw/cells.h"
+#include "fdw/sql_cells.h"
 #include "fdw/context.h"
 #include "fdw/json_rows.h"
 #include "pg/owned.h"
@@ -53,7 +53,7 @@ class ScanState final : public RowSink {
   void rescan() {
     if (!started_) return;
     std::vector<QualValue> values = qual_values();
-    FdwGuest &g = *tg_.guest;
+    FdwGuest &g = *table_guest_.guest;
     if (g.exports(Routine::ReScan)) {
       msgpack::sbuffer buf;
       pg::MsgpackPacker packer(buf);
@@ -68,7 +68,7 @@ class ScanState final : public RowSink {
       g.call(Routine::ReScan, std::string_view(buf.data(), buf.size()));
     } else {
       if (g.exports(Routine::EndScan)) g.call(Routine::EndScan);
-      g.call(Routine::BeginScan, scan_input(tg_, plan_, values));
+      g.call(Routine::BeginScan, scan_input(table_guest_, plan_, values));
     }
     batch_->clear();
     done_ = false;
@@ -76,10 +76,11 @@ class ScanState final : public RowSink {
   }
 
   void end() {
-    if (started_ && tg_.guest && tg_.guest->alive() && tg_.guest->exports(Routine::EndScan))
-      tg_.guest->call(Routine::EndScan);
+    if (started_ && table_guest_.guest && table_guest_.guest->alive() &&
+        table_guest_.guest->exports(Routine::EndScan))
+      table_guest_.guest->call(Routine::EndScan);
     if (stats_) stats_->rows_read += rows_;
-    tg_.guest.reset();  // the instance's memory goes now, not at the query's end
+    table_guest_.guest.reset();  // the instance's memory goes now, not at the query's end
   }
 
   void explain(ExplainState *es) {
@@ -115,7 +116,7 @@ class ScanState final : public RowSink {
   }
 
   uint32_t json_rows(std::string_view json, std::string_view path) override {
-    return append_json_rows(*batch_, *tg_.guest, json, path);
+    return append_json_rows(*batch_, *table_guest_.guest, json, path);
   }
 
  private:
@@ -143,20 +144,20 @@ class ScanState final : public RowSink {
   }
 
   void start() {
-    tg_ = make_table_guest(relid_, user_);
-    stats_ = tg_.guest->context().stats;
+    table_guest_ = make_table_guest(relid_, user_);
+    stats_ = table_guest_.guest->context().stats;
     stats_->scans++;
     requests_at_start_ = stats_->requests;
     bytes_at_start_ = stats_->bytes_received;
     std::vector<QualValue> values = qual_values();
-    batch_ = std::make_unique<RowBatch>(tg_.table, plan_.targets, node_->ss.ps.state->es_query_cxt,
-                                        by_position_);
+    batch_ = std::make_unique<RowBatch>(table_guest_.table, plan_.targets,
+                                        node_->ss.ps.state->es_query_cxt, by_position_);
     started_ = true;
-    tg_.guest->call(Routine::BeginScan, scan_input(tg_, plan_, values));
+    table_guest_.guest->call(Routine::BeginScan, scan_input(table_guest_, plan_, values));
   }
 
   void fetch() {
-    FdwGuest &g = *tg_.guest;
+    FdwGuest &g = *table_guest_.guest;
     batch_->clear();
     g.row_sink = this;
     std::string_view bytes;
@@ -177,7 +178,7 @@ class ScanState final : public RowSink {
   Oid relid_ = InvalidOid;
   Oid user_ = InvalidOid;
   List *value_states_ = NIL;
-  TableGuest tg_;
+  TableGuest table_guest_;
   std::unique_ptr<RowBatch> batch_;
   ServerStats *stats_ = nullptr;
   uint64_t requests_at_start_ = 0;

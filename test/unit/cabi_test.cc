@@ -80,7 +80,7 @@ class Cabi : public ::testing::Test {
 
   // store then load, lower_flat then lift_flat: the value comes back.
   void round_trip(const Type &t, const Value &v, const std::string &what) {
-    Cx cx(m);
+    LiftLowerContext cx(m);
     uint32_t ptr = cx.allocate(alignment(t), size_of(t), "a test value");
     store(cx, t, v, ptr);
     expect_same(load(cx, t, ptr), v, what + " through memory");
@@ -198,7 +198,7 @@ TEST_F(Cabi, VariantFlatteningJoinsPayloads) {
   const World &w = world(WitVersion::V2);
   EXPECT_EQ(flatten(*w.types.cell),
             (std::vector<ValType>{ValType::I32, ValType::I64, ValType::I32}));
-  Cx cx(m);
+  LiftLowerContext cx(m);
   auto flat = lower_flat(cx, *w.types.cell, Value::of_case(3, Value::real(-0.75)));
   ASSERT_EQ(flat.size(), 3u);
   EXPECT_EQ(flat[0].bits.i32, 3u);
@@ -291,7 +291,7 @@ TEST_F(Cabi, ImportArgumentsLifted) {
   m.put("abc", 100);
   EV args[] = {EV::make_i32(1), EV::make_i32(1), EV::make_i32(8), EV::make_i64(100),
                EV::make_i32(3)};
-  Cx cx(m);
+  LiftLowerContext cx(m);
   auto p = lift_import_args(cx, push->sig, args);
   ASSERT_EQ(p.size(), 2u);
   EXPECT_EQ(p[0].bits, 1u);
@@ -313,13 +313,13 @@ TEST_F(Cabi, ImportResultStoredAtTheReturnArea) {
   EV args[] = {EV::make_i32(0), EV::make_i32(0), EV::make_i32(0), EV::make_i32(0),
                EV::make_i32(0), EV::make_i32(0), EV::make_i32(0), EV::make_i32(512)};
   {
-    Cx cx(m);
+    LiftLowerContext cx(m);
     lower_import_result(cx, sig, &resp, args, {});
     expect_same(load(cx, *http_result, 512), resp);
   }
   int before = m.reallocs;
   args[7] = EV::make_i32(514);
-  Cx cx(m);
+  LiftLowerContext cx(m);
   EXPECT_EQ(error_of([&] { lower_import_result(cx, sig, &resp, args, {}); }),
             "the return area at address 514 is not aligned to 4 bytes");
   args[7] = EV::make_i32(65536 - 8);
@@ -340,7 +340,7 @@ TEST_F(Cabi, ExportResultLifted) {
   m.u8_at(200, 0);  // ok
   m.u8_at(204, 1);  // some
   m.u32_at(208, 0);
-  Cx cx(m);
+  LiftLowerContext cx(m);
   EV ret[] = {EV::make_i32(200)};
   expect_same(*lift_export_result(cx, iter->sig, ret), Value::ok(Value::some(Value::u(0))));
   m.u8_at(200, 1);  // error("fail")
@@ -369,7 +369,7 @@ TEST_F(Cabi, ExportResultLifted) {
 // import-foreign-schema as its strings allocated in the guest.
 TEST_F(Cabi, ExportArgumentsLowered) {
   const World &w = world(WitVersion::V2);
-  Cx cx(m);
+  LiftLowerContext cx(m);
   auto flat = lower_export_args(cx, w.find_export("update")->sig,
                                 {Value::u(1), Value::of_case(8, Value::str("u1")), Value::u(2)});
   ASSERT_EQ(flat.size(), 5u);
@@ -394,7 +394,7 @@ TEST_F(Cabi, ManyParametersGoThroughMemory) {
   EXPECT_EQ(to_string(lifted_core_type(sig)), "(i32) -> ()");
   std::vector<Value> args;
   for (int i = 0; i < 9; i++) args.push_back(Value::str("arg" + std::to_string(i)));
-  Cx cx(m);
+  LiftLowerContext cx(m);
   auto flat = lower_export_args(cx, sig, args);
   ASSERT_EQ(flat.size(), 1u);
   auto back = lift_import_args(cx, sig, flat);
@@ -409,7 +409,7 @@ TEST_F(Cabi, ManyParametersGoThroughMemory) {
 // ---- bounds, alignment, contents ----
 
 TEST_F(Cabi, RangesAreChecked) {
-  Cx cx(m);
+  LiftLowerContext cx(m);
   EXPECT_NO_THROW(cx.range(65536 - 4, 4, 4, "x"));
   EXPECT_NO_THROW(cx.range(65536, 0, 1, "x"));
   EXPECT_EQ(error_of([&] { cx.range(65536 - 3, 4, 1, "a string"); }),
@@ -425,7 +425,7 @@ TEST_F(Cabi, RangesAreChecked) {
 
 TEST_F(Cabi, StringsMustBeInsideMemoryAndUtf8) {
   const Type *str = a.prim(Kind::String);
-  Cx cx(m);
+  LiftLowerContext cx(m);
   EV flat[] = {EV::make_i32(65530), EV::make_i32(10)};
   EXPECT_EQ(error_of([&] { lift_flat(cx, *str, flat); }),
             "a string of 10 bytes at address 65530 is outside the guest's memory (65536 bytes)");
@@ -445,7 +445,7 @@ TEST_F(Cabi, StringsMustBeInsideMemoryAndUtf8) {
 }
 
 TEST_F(Cabi, CharsDiscriminantsAndListsAreChecked) {
-  Cx cx(m);
+  LiftLowerContext cx(m);
   EV c[] = {EV::make_i32(0xD800)};
   EXPECT_EQ(error_of([&] { lift_flat(cx, *a.prim(Kind::Char), c); }),
             "char 55296 is not a Unicode scalar value");
@@ -489,11 +489,11 @@ TEST_F(Cabi, TheBudgetBoundsWhatAGuestMakesTheHostCopy) {
   m.put(std::string(100, 'x'), 3000);
   EV s[] = {EV::make_i32(3000), EV::make_i32(100)};
   {
-    Cx small(m, 64);
+    LiftLowerContext small(m, 64);
     EXPECT_EQ(error_of([&] { lift_flat(small, *a.prim(Kind::String), s); }),
               "a string is larger than the host copies for one call");
   }
-  Cx cx(m, 1000);
+  LiftLowerContext cx(m, 1000);
   EXPECT_NO_THROW(lift_flat(cx, *a.prim(Kind::String), s));
   // The budget is spent across the values of one call.
   for (int i = 0; i < 9; i++) lift_flat(cx, *a.prim(Kind::String), s);
@@ -501,7 +501,7 @@ TEST_F(Cabi, TheBudgetBoundsWhatAGuestMakesTheHostCopy) {
             "a string is larger than the host copies for one call");
   // A list of empty tuples takes no memory but costs the host a value per
   // element: 2^32 - 1 of them are refused before any is made.
-  Cx big(m);
+  LiftLowerContext big(m);
   EV l[] = {EV::make_i32(0), EV::make_i32(-1)};
   EXPECT_EQ(error_of([&] { lift_flat(big, *a.list(a.tuple({})), l); }),
             "a list is larger than the host copies for one call");
@@ -510,7 +510,7 @@ TEST_F(Cabi, TheBudgetBoundsWhatAGuestMakesTheHostCopy) {
   EXPECT_EQ(error_of([&] { lift_flat(big, *a.list(world(WitVersion::V1).types.cell), l2); }),
             "a list is larger than the host copies for one call");
   // What the host allocates in the guest is budgeted too.
-  Cx tiny(m, 10);
+  LiftLowerContext tiny(m, 10);
   EXPECT_EQ(
       error_of([&] { lower_flat(tiny, *a.prim(Kind::String), Value::str(std::string(11, 'y'))); }),
       "a string is larger than the host copies for one call");
@@ -520,7 +520,7 @@ TEST_F(Cabi, TheBudgetBoundsWhatAGuestMakesTheHostCopy) {
 
 TEST_F(Cabi, ReallocResultsAreChecked) {
   const Type *str = a.prim(Kind::String);
-  Cx cx(m);
+  LiftLowerContext cx(m);
   m.garbage = 65536;
   EXPECT_EQ(error_of([&] { lower_flat(cx, *str, Value::str("hello")); }),
             "cabi_realloc(0, 0, 1, 5) for a string returned 65536: the block of 5 bytes at "
@@ -549,69 +549,71 @@ TEST_F(Cabi, ReallocResultsAreChecked) {
 
 TEST(Handles, GivenOutUsedAndDropped) {
   HandleTable t;
-  uint32_t a = t.add(Res::Options, 5, true);
-  uint32_t b = t.add(Res::Qual, 7, true);
+  uint32_t a = t.add(Resource::Options, 5, true);
+  uint32_t b = t.add(Resource::Qual, 7, true);
   EXPECT_EQ(a, 1u);
   EXPECT_EQ(b, 2u);
-  EXPECT_EQ(t.rep(a, Res::Options), 5u);
-  EXPECT_EQ(t.rep(b, Res::Qual), 7u);
-  EXPECT_EQ(error_of([&] { t.rep(0, Res::Options); }),
+  EXPECT_EQ(t.rep(a, Resource::Options), 5u);
+  EXPECT_EQ(t.rep(b, Resource::Qual), 7u);
+  EXPECT_EQ(error_of([&] { t.rep(0, Resource::Options); }),
             "resource handle 0 (options) was never given to the guest, or was dropped already");
-  EXPECT_EQ(error_of([&] { t.rep(3, Res::Row); }),
+  EXPECT_EQ(error_of([&] { t.rep(3, Resource::Row); }),
             "resource handle 3 (row) was never given to the guest, or was dropped already");
-  EXPECT_EQ(error_of([&] { t.rep(a, Res::Qual); }), "resource handle 1 (options) is not a qual");
-  t.drop(a, Res::Options);
-  EXPECT_EQ(error_of([&] { t.rep(a, Res::Options); }),
+  EXPECT_EQ(error_of([&] { t.rep(a, Resource::Qual); }),
+            "resource handle 1 (options) is not a qual");
+  t.drop(a, Resource::Options);
+  EXPECT_EQ(error_of([&] { t.rep(a, Resource::Options); }),
             "resource handle 1 (options) was never given to the guest, or was dropped already");
-  EXPECT_EQ(error_of([&] { t.drop(a, Res::Options); }),
+  EXPECT_EQ(error_of([&] { t.drop(a, Resource::Options); }),
             "resource handle 1 (options) was never given to the guest, or was dropped already");
-  EXPECT_EQ(error_of([&] { t.drop(b, Res::Sort); }), "resource handle 2 (qual) is not a sort");
+  EXPECT_EQ(error_of([&] { t.drop(b, Resource::Sort); }), "resource handle 2 (qual) is not a sort");
   // A freed slot is given out again, under a new handle: the old one
   // stays invalid.
-  uint32_t c = t.add(Res::Limit, 0, true);
+  uint32_t c = t.add(Resource::Limit, 0, true);
   EXPECT_EQ(c, 1u | 1u << 20);
-  EXPECT_EQ(error_of([&] { t.rep(a, Res::Limit); }),
+  EXPECT_EQ(error_of([&] { t.rep(a, Resource::Limit); }),
             "resource handle 1 (limit) was never given to the guest, or was dropped already");
-  EXPECT_EQ(t.rep(c, Res::Limit), 0u);
+  EXPECT_EQ(t.rep(c, Resource::Limit), 0u);
 }
 
 // A call's borrows: usable and droppable during the call, gone after it;
 // owned handles outlive it.
 TEST(Handles, BorrowsEndWithTheirCall) {
   HandleTable t;
-  uint32_t ctx = t.add(Res::Context, 0, false, 1);
-  uint32_t row = t.add(Res::Row, 0, false, 1);
-  uint32_t opts = t.add(Res::Options, 1, true);
-  EXPECT_NO_THROW(t.drop(row, Res::Row));  // a guest may drop a borrow
-  EXPECT_EQ(t.rep(ctx, Res::Context), 0u);
+  uint32_t ctx = t.add(Resource::Context, 0, false, 1);
+  uint32_t row = t.add(Resource::Row, 0, false, 1);
+  uint32_t opts = t.add(Resource::Options, 1, true);
+  EXPECT_NO_THROW(t.drop(row, Resource::Row));  // a guest may drop a borrow
+  EXPECT_EQ(t.rep(ctx, Resource::Context), 0u);
   // The context was not dropped: end_scope says so (the host's error).
-  EXPECT_EQ(t.end_scope(1), std::optional<Res>(Res::Context));
-  EXPECT_EQ(error_of([&] { t.rep(ctx, Res::Context); }),
+  EXPECT_EQ(t.end_scope(1), std::optional<Resource>(Resource::Context));
+  EXPECT_EQ(error_of([&] { t.rep(ctx, Resource::Context); }),
             "resource handle 1 (context) was never given to the guest, or was dropped already");
-  EXPECT_EQ(t.rep(opts, Res::Options), 1u);
+  EXPECT_EQ(t.rep(opts, Resource::Options), 1u);
   // Another call's scope leaves this one's borrows alone.
-  uint32_t ctx2 = t.add(Res::Context, 0, false, 2);
+  uint32_t ctx2 = t.add(Resource::Context, 0, false, 2);
   EXPECT_EQ(t.end_scope(3), std::nullopt);
-  EXPECT_EQ(t.rep(ctx2, Res::Context), 0u);
+  EXPECT_EQ(t.rep(ctx2, Resource::Context), 0u);
   // A row handle kept from a call is not the next call's row, though the
   // slot is the same.
-  uint32_t row2 = t.add(Res::Row, 0, false, 2);
-  t.drop(ctx2, Res::Context);
-  t.drop(row2, Res::Row);
+  uint32_t row2 = t.add(Resource::Row, 0, false, 2);
+  t.drop(ctx2, Resource::Context);
+  t.drop(row2, Resource::Row);
   EXPECT_EQ(t.end_scope(2), std::nullopt);
-  uint32_t row3 = t.add(Res::Row, 0, false, 4);
+  uint32_t row3 = t.add(Resource::Row, 0, false, 4);
   EXPECT_EQ(row3 & HandleTable::kIndexMask, row2 & HandleTable::kIndexMask);
   EXPECT_NE(row3, row2);
-  EXPECT_NE(error_of([&] { t.rep(row2, Res::Row); }).find("was never given"), std::string::npos);
+  EXPECT_NE(error_of([&] { t.rep(row2, Resource::Row); }).find("was never given"),
+            std::string::npos);
 }
 
 TEST(Handles, AGuestThatNeverDropsRunsIntoTheLimit) {
   HandleTable t;
-  for (size_t i = 0; i < HandleTable::kMaxHandles; i++) t.add(Res::Column, 0, true);
-  EXPECT_EQ(error_of([&] { t.add(Res::Column, 0, true); }),
+  for (size_t i = 0; i < HandleTable::kMaxHandles; i++) t.add(Resource::Column, 0, true);
+  EXPECT_EQ(error_of([&] { t.add(Resource::Column, 0, true); }),
             "the guest holds 100000 resource handles, the most it may: it does not drop them");
-  t.drop(17, Res::Column);
-  EXPECT_EQ(t.add(Res::Column, 0, true), 17u | 1u << 20);
+  t.drop(17, Resource::Column);
+  EXPECT_EQ(t.add(Resource::Column, 0, true), 17u | 1u << 20);
 }
 
 }  // namespace

@@ -9,14 +9,13 @@
 #include <typeinfo>
 
 #include "component/cabi.h"
-#include "fdw/component/cells.h"
+#include "fdw/component/supabase_cells.h"
 #include "component/handles.h"
 #include "fdw/component/host_world.h"
 #include "component/world.h"
 #include "fdw/fdw_headers.h"
 #include "toolkit/msgpack_reader.h"
 #include "pg/abi/msgpack_values.h"
-#include "services/rfc3339.h"
 #include "toolkit/name_text.h"
 
 namespace pgwasm::fdw {
@@ -29,7 +28,7 @@ using toolkit::MsgpackReader;
 using component::Value;
 using pgwasm::FuncType;
 using pgwasm::ValType;
-using MType = MsgpackReader::Type;
+using MsgpackType = MsgpackReader::Type;
 
 namespace {
 
@@ -48,18 +47,11 @@ std::optional<WitVersion> package_version(const pg::ComponentPackage &p) {
 
 std::optional<WorldExport> export_of(Routine r) {
   switch (r) {
-    case Routine::HostVersionRequirement: return WorldExport::HostVersionRequirement;
-    case Routine::Init: return WorldExport::Init;
-    case Routine::BeginScan: return WorldExport::BeginScan;
-    case Routine::IterScan: return WorldExport::IterScan;
-    case Routine::ReScan: return WorldExport::ReScan;
-    case Routine::EndScan: return WorldExport::EndScan;
-    case Routine::BeginModify: return WorldExport::BeginModify;
-    case Routine::Insert: return WorldExport::Insert;
-    case Routine::Update: return WorldExport::Update;
-    case Routine::Delete: return WorldExport::Delete;
-    case Routine::EndModify: return WorldExport::EndModify;
-    case Routine::ImportForeignSchema: return WorldExport::ImportForeignSchema;
+// clang-format off
+#define PGWASM_WORLD_ROUTINE(name, core_export, wit_name, input, result) \
+    case Routine::name: return WorldExport::name;
+#include "component/routines.def"
+    // clang-format on
     default: return std::nullopt;  // fdw_validate, fdw_plan: the world has none
   }
 }
@@ -206,12 +198,12 @@ std::optional<Value> ComponentGuest::call_export(WorldExport which, std::vector<
   // Borrows lent for this call (the context, a row): handles of its scope.
   for (size_t i = 0; i < args.size(); i++)
     if (b.fn->sig.params[i]->kind == Kind::Borrow)
-      args[i].bits = handles_.add(static_cast<Res>(b.fn->sig.params[i]->resource),
+      args[i].bits = handles_.add(static_cast<Resource>(b.fn->sig.params[i]->resource),
                                   static_cast<uint32_t>(args[i].bits), false, scope);
   const FuncType &core = b.core;
   std::vector<engine::Value> flat;
   try {
-    Cx cx(*this);
+    LiftLowerContext cx(*this);
     flat = lower_export_args(cx, b.fn->sig, args);
   } catch (const CabiError &e) {
     abi_error(e);
@@ -220,7 +212,7 @@ std::optional<Value> ComponentGuest::call_export(WorldExport which, std::vector<
   owner_.invoke(instance_, b.index, b.core_name, flat.data(), results.data());
   std::optional<Value> out;
   try {
-    Cx cx(*this);
+    LiftLowerContext cx(*this);
     out = lift_export_result(cx, b.fn->sig, results);
   } catch (const CabiError &e) {
     abi_error(e);
@@ -371,13 +363,13 @@ bool ComponentGuest::iter_scan_row() {
   engine::Value args[2];
   for (size_t i = 0; i < 2; i++)
     args[i] = engine::Value::make_i32(static_cast<int32_t>(
-        handles_.add(static_cast<Res>(b.fn->sig.params[i]->resource), 0, false, scope)));
+        handles_.add(static_cast<Resource>(b.fn->sig.params[i]->resource), 0, false, scope)));
   engine::Value result;
   owner_.invoke(instance_, b.index, b.core_name, args, &result);
   bool row = false;
   std::optional<std::string> error;
   try {
-    Cx cx(*this);
+    LiftLowerContext cx(*this);
     uint32_t ptr = result.bits.i32;
     std::span<uint8_t> m = cx.range(ptr, 12, 4, "a value");
     auto word = [&](size_t at) {
@@ -414,10 +406,10 @@ void ComponentGuest::host(const ImportFn &f, std::span<const engine::Value> args
   } nesting(in_host_);
   try {
     if (fast_host(f, args)) return;
-    Cx cx(*this);
+    LiftLowerContext cx(*this);
     std::vector<Value> params = lift_import_args(cx, f.sig, args);
     std::optional<Value> result = dispatch(*this, f, params);
-    Cx out(*this);
+    LiftLowerContext out(*this);
     lower_import_result(out, f.sig, result ? &*result : nullptr, args, results);
   } catch (const CabiError &e) {
     abi_error(e);
@@ -429,7 +421,7 @@ bool ComponentGuest::fast_host(const ImportFn &f, std::span<const engine::Value>
     case Fn::Drop:
       // [resource-drop]: (own<r>) flattens to the handle.
       if (!all_of_types(args, {ValType::I32})) return false;
-      handles_.drop(args[0].bits.i32, f.resource);
+      resource_drop(*this, args[0].bits.i32, f.resource);
       return true;
     case Fn::RowPush: {
       // (borrow<row>, option<cell>) flattens to the handle, the option's
@@ -461,24 +453,25 @@ bool ComponentGuest::fast_host(const ImportFn &f, std::span<const engine::Value>
           case Kind::F32: cell.f = std::bit_cast<float>(low); break;
           case Kind::F64: cell.f = std::bit_cast<double>(joined); break;
           case Kind::String: {
-            Cx cx(*this);
+            LiftLowerContext cx(*this);
             cell.s = cx.string(low, args[4].bits.i32);
             break;
           }
           default: return false;  // a cell type the world does not have
         }
       }
-      push_cell(handles_.rep(args[0].bits.i32, Res::Row), std::move(cell));
+      row_push(*this, args[0].bits.i32, std::move(cell));
       return true;
     }
     case Fn::StatsIncStats: {
-      // (string, metric, s64): the host counts for itself (host_world.cc);
-      // the arguments are still checked as lifting them would.
+      // (string, metric, s64): the arguments are checked as lifting them
+      // would.
       if (!all_of_types(args, {ValType::I32, ValType::I32, ValType::I32, ValType::I64}))
         return false;
-      Cx cx(*this);
+      LiftLowerContext cx(*this);
       cx.string_view(args[0].bits.i32, args[1].bits.i32);
       checked_case(args[2].bits.i32, f.sig.params[1]->items.size());
+      stats_inc_stats();
       return true;
     }
     case Fn::TimeParseFromRfc3339: {
@@ -490,9 +483,9 @@ bool ComponentGuest::fast_host(const ImportFn &f, std::span<const engine::Value>
           r->kind != Kind::Result || !r->items[0] || r->items[0]->kind != Kind::S64 ||
           !r->items[1] || r->items[1]->kind != Kind::String)
         return false;
-      Cx cx(*this);
+      LiftLowerContext cx(*this);
       std::string_view text = cx.string_view(args[0].bits.i32, args[1].bits.i32);
-      std::optional<int64_t> micros = services::parse_rfc3339(text);
+      std::optional<int64_t> micros = time_parse_from_rfc3339(text);
       if (!micros) return false;
       std::span<uint8_t> b = cx.range(args[2].bits.i32, 16, 8, "the return area");
       b[0] = 0;
@@ -516,16 +509,20 @@ void ComponentGuest::push_cell(uint32_t rep, HostCell cell) {
   r.cells.push_back(std::move(cell));
 }
 
-uint32_t ComponentGuest::new_handle(Res res, uint32_t rep) {
+uint32_t ComponentGuest::new_handle(Resource res, uint32_t rep) {
   return handles_.add(res, rep, true);
 }
 
-uint32_t ComponentGuest::rep(const Value &handle, Res res) const {
-  return handles_.rep(static_cast<uint32_t>(handle.bits), res);
+uint32_t ComponentGuest::rep(uint32_t handle, Resource res) const {
+  return handles_.rep(handle, res);
 }
 
-void ComponentGuest::drop(const Value &handle, Res res) {
-  handles_.drop(static_cast<uint32_t>(handle.bits), res);
+uint32_t ComponentGuest::rep(const Value &handle, Resource res) const {
+  return rep(static_cast<uint32_t>(handle.bits), res);
+}
+
+void ComponentGuest::drop(uint32_t handle, Resource res) {
+  handles_.drop(handle, res);
 }
 
 uint32_t ComponentGuest::new_row() {

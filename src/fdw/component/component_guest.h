@@ -1,4 +1,4 @@
-// A component of the world supabase:wrappers as an FDW guest (issue 10):
+// A component of the world supabase:wrappers as an FDW guest (docs/components.md):
 // the routines' MessagePack (docs/fdw.md) on one side, the component's
 // canonical ABI on the other. The host links the component's main core
 // module itself, binding each lowered import to a host function by its core

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "component/cabi.h"
-#include "fdw/component/cells.h"
+#include "fdw/component/supabase_cells.h"
 #include "component/handles.h"
 #include "component/world.h"
 #include "fdw/guest.h"
@@ -53,9 +53,10 @@ class ComponentGuest final : public GuestImpl, public component::GuestMemory {
   FdwGuest &owner() { return owner_; }
   const component::World &world() const { return *world_; }
   StatementState &state() { return state_; }
-  uint32_t new_handle(component::Res res, uint32_t rep);
-  uint32_t rep(const component::Value &handle, component::Res res) const;
-  void drop(const component::Value &handle, component::Res res);
+  uint32_t new_handle(component::Resource res, uint32_t rep);
+  uint32_t rep(uint32_t handle, component::Resource res) const;
+  uint32_t rep(const component::Value &handle, component::Resource res) const;
+  void drop(uint32_t handle, component::Resource res);
   uint32_t new_row();
   HostRow &row(uint32_t rep);
   // row.push: `cell` appended to the row `rep` (the row of iter-scan takes
@@ -108,8 +109,17 @@ class ComponentGuest final : public GuestImpl, public component::GuestMemory {
 // The component guest whose routine is running, or null.
 ComponentGuest *current_component_guest();
 
-// Runs a host function of the world.
+// Runs a host function of the world, its parameters lifted: one function
+// per interface of the world (and per resource of "types") does the work.
 std::optional<component::Value> dispatch(ComponentGuest &g, const component::ImportFn &f,
                                          std::vector<component::Value> &params);
+
+// The host functions ComponentGuest::fast_host runs straight from core
+// values: dispatch runs the same ones once it has lifted the parameters,
+// so both paths do the same.
+void row_push(ComponentGuest &g, uint32_t row, HostCell cell);
+void resource_drop(ComponentGuest &g, uint32_t handle, component::Resource resource);
+void stats_inc_stats();
+std::optional<int64_t> time_parse_from_rfc3339(std::string_view text);
 
 }  // namespace pgwasm::fdw

@@ -5,7 +5,8 @@
 // column, qual, sort, limit and options (on the scan's own quals, sort and
 // limit), http get/post/put/patch/delete/error-for-status against the test
 // API, jwt.encode, stats, time, and utils (reports, cell-to-string of every
-// cell case, vault secrets, query-setting).
+// cell case, vault secrets, query-setting); and row.push, which the host
+// lifts on a fast path, against the generic lift of the same core values.
 //
 // Table columns: fn text, result text, n int, tag text (any order, any
 // subset). Every row has tag 't' and n its index from 0; fn names the call,
@@ -432,6 +433,94 @@ static void call_utils(void) {
   }
 }
 
+// The host takes row.push's cell straight from its core values (a fast
+// path) and cell-to-string's through the canonical ABI's generic lift: the
+// same core values given to both must come back as the same cell. `junk`
+// goes into the high bits of the joined i64 where the payload is narrower
+// (the lift ignores them).
+static int narrow_payload(const cell *c) {
+  return c->tag == CELL_BOOL || c->tag == CELL_I8 || c->tag == CELL_I16 || c->tag == CELL_I32 ||
+         c->tag == CELL_F32;
+}
+
+static void fast_path_cell(u32 is_some, const cell *c, u64 junk) {
+  u32 case_ = 0, p1 = 0;
+  s64 p0 = 0;
+  if (is_some) cell_flat(c, &case_, &p0, &p1);
+  if (is_some && narrow_payload(c)) p0 = (s64)(((u64)(u32)p0) | (junk << 32));
+  str generic;
+  utils_cell_to_string(is_some, case_, p0, p1, &generic);
+  u32 r = row_new();
+  row_push(r, is_some, case_, p0, p1);
+  list cells;
+  row_cells(r, &cells);
+  const opt_cell *oc = cells.ptr;
+  str fast;
+  if (cells.len == 1 && oc[0].is_some)
+    fast = cell_text(&oc[0].c);
+  else
+    utils_cell_to_string(0, 0, 0, 0, &fast);
+  row_drop(r);
+  buf b = {0};
+  buf_cstr(&b, "row.push fast path = generic lift, ");
+  buf_cstr(&b, !is_some                                            ? "none"
+               : c->tag < sizeof cell_names / sizeof cell_names[0] ? cell_names[c->tag]
+                                                                   : "?");
+  if (junk) buf_cstr(&b, " with high bits");
+  buf d = {0};
+  if (str_eqs(generic, fast)) {
+    buf_str(&d, generic);
+  } else {
+    buf_cstr(&d, "differ: generic ");
+    buf_str(&d, generic);
+    buf_cstr(&d, ", fast ");
+    buf_str(&d, fast);
+  }
+  out(buf_take(&b), buf_take(&d));
+}
+
+static void call_fast_paths(void) {
+#ifdef WIT_V2
+  u32 cases = CELL_OTHER + 1;
+#else
+  u32 cases = CELL_JSON + 1;
+#endif
+  static const char json_text[] = "[\"\xc3\xa9\"]";
+  cell c;
+  fast_path_cell(0, &c, 0);
+  for (u32 k = 0; k < cases; k++) {
+    memset(&c, 0, sizeof c);
+    c.tag = (u8)k;
+    switch (k) {
+      case CELL_BOOL: c.v.b = 1; break;
+      case CELL_I8: c.v.i8 = -128; break;
+      case CELL_I16: c.v.i16 = -32768; break;
+      case CELL_F32: c.v.f32 = -0.25f; break;
+      case CELL_I32: c.v.i32 = -2147483647 - 1; break;
+      case CELL_F64: c.v.f64 = -1234.5; break;
+      case CELL_I64: c.v.i64 = -9223372036854775807LL - 1; break;
+      case CELL_NUMERIC: c.v.f64 = -0.5; break;
+      case CELL_STRING: c.v.s = S("na\xc3\xafve \xe2\x82\xac"); break;
+      case CELL_DATE: c.v.i64 = -86400; break;
+      case CELL_TIMESTAMP: c.v.i64 = -1; break;
+      case CELL_TIMESTAMPTZ: c.v.i64 = 253402300799999999LL; break;
+      case CELL_JSON: c.v.s = S(json_text); break;
+      case CELL_UUID: c.v.s = S("00000000-0000-0000-0000-000000000000"); break;
+      default: c.v.s = S(""); break;
+    }
+    fast_path_cell(1, &c, 0);
+    if (narrow_payload(&c)) fast_path_cell(1, &c, 0xfffffffeu);
+  }
+  // A false bool whose high bits are set is still false.
+  memset(&c, 0, sizeof c);
+  c.tag = CELL_BOOL;
+  fast_path_cell(1, &c, 1);
+  // time.parse-from-rfc3339 on its fast path, before 1970.
+  time_result t;
+  time_parse_from_rfc3339("1969-12-31T23:59:59.999999Z", 27, &t);
+  outc("time.parse-from-rfc3339 before 1970", time_text(&t));
+}
+
 static void call_http(str base) {
   http_result r;
   str url = url_of(base, "/status/418");
@@ -509,6 +598,7 @@ EXPORT("begin-scan") export_ret *begin_scan(u32 ctx) {
   call_stats();
   call_time();
   call_utils();
+  call_fast_paths();
   call_http(base);
   call_jwt();
   drop_borrows(ctx, 0);

@@ -1,6 +1,6 @@
 --
 -- Supabase Wasm FDW packages: WebAssembly components of the world
--- supabase:wrappers (WIT 0.1.0 and 0.2.0) on pg_wasm's FDW (issue 10). The
+-- supabase:wrappers (WIT 0.1.0 and 0.2.0) on pg_wasm's FDW (docs/components.md). The
 -- statements of Supabase's `postgres-wasm-fdw` template README as written,
 -- then a paginated read with quals and limit, writes, IMPORT FOREIGN SCHEMA
 -- and malformed components. The components are built from

@@ -1,4 +1,4 @@
-#include "fdw/package.h"
+#include "fdw/server_package.h"
 
 #include "fdw/context.h"
 #include "fdw/fdw_headers.h"

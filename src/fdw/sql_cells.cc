@@ -1,4 +1,4 @@
-#include "fdw/cells.h"
+#include "fdw/sql_cells.h"
 
 #include <cstdio>
 

@@ -1,4 +1,4 @@
-#include "fdw/component/cells.h"
+#include "fdw/component/supabase_cells.h"
 
 #include <charconv>
 #include <cmath>
@@ -15,7 +15,7 @@ using component::Value;
 using component::WitVersion;
 using component::World;
 using toolkit::MsgpackReader;
-using MType = MsgpackReader::Type;
+using MsgpackType = MsgpackReader::Type;
 
 namespace {
 
@@ -45,13 +45,13 @@ int64_t floor_div(int64_t a, int64_t b) {
 }
 
 std::string text_of(const MsgpackReader::Value &v, const char *what) {
-  if (v.type != MType::Str) throw CabiError(std::string(what) + " is not a string");
+  if (v.type != MsgpackType::Str) throw CabiError(std::string(what) + " is not a string");
   return std::string(v.bytes);
 }
 
 int64_t int_of(const MsgpackReader::Value &v, const char *what) {
-  if (v.type == MType::Int) return v.i;
-  if (v.type == MType::UInt && v.u <= INT64_MAX) return static_cast<int64_t>(v.u);
+  if (v.type == MsgpackType::Int) return v.i;
+  if (v.type == MsgpackType::UInt && v.u <= INT64_MAX) return static_cast<int64_t>(v.u);
   throw CabiError(std::string(what) + " is not an integer");
 }
 
@@ -67,29 +67,29 @@ int64_t micros_of(std::string text, uint32_t c) {
 // One cell of a column type from the host's MessagePack; nullopt for nil.
 std::optional<Value> read_cell(MsgpackReader &r, const std::string &type, WitVersion v) {
   auto x = r.next();
-  if (x.type == MType::Nil) return std::nullopt;
-  if (x.type == MType::Array || x.type == MType::Map) {
-    for (uint32_t i = 0; i < x.count * (x.type == MType::Map ? 2u : 1u); i++) r.skip();
+  if (x.type == MsgpackType::Nil) return std::nullopt;
+  if (x.type == MsgpackType::Array || x.type == MsgpackType::Map) {
+    for (uint32_t i = 0; i < x.count * (x.type == MsgpackType::Map ? 2u : 1u); i++) r.skip();
     throw CabiError("a value of type " + type + " (an array) has no cell in supabase:wrappers");
   }
   uint32_t c = cell_case(type, v);
   auto number = [&]() -> double {
-    if (x.type == MType::Float) return x.f;
-    if (x.type == MType::Int) return static_cast<double>(x.i);
-    if (x.type == MType::UInt) return static_cast<double>(x.u);
-    if (x.type == MType::Str) return std::strtod(std::string(x.bytes).c_str(), nullptr);
+    if (x.type == MsgpackType::Float) return x.f;
+    if (x.type == MsgpackType::Int) return static_cast<double>(x.i);
+    if (x.type == MsgpackType::UInt) return static_cast<double>(x.u);
+    if (x.type == MsgpackType::Str) return std::strtod(std::string(x.bytes).c_str(), nullptr);
     throw CabiError("a value of type " + type + " is not a number");
   };
   switch (c) {
     case kBool:
-      return Value::of_case(c, Value::u(x.type == MType::Bool ? x.boolean : number() != 0));
+      return Value::of_case(c, Value::u(x.type == MsgpackType::Bool ? x.boolean : number() != 0));
     case kI8:
     case kI16:
     case kI32:
     case kI64:
-      return Value::of_case(c,
-                            Value::i(x.type == MType::Str ? std::atoll(std::string(x.bytes).c_str())
-                                                          : int_of(x, "an integer cell")));
+      return Value::of_case(
+          c, Value::i(x.type == MsgpackType::Str ? std::atoll(std::string(x.bytes).c_str())
+                                                 : int_of(x, "an integer cell")));
     case kF32:
     case kF64:
     case kNumeric: return Value::of_case(c, Value::real(number()));
@@ -98,11 +98,12 @@ std::optional<Value> read_cell(MsgpackReader &r, const std::string &type, WitVer
     case kTimestamp:
     case kTimestamptz: return Value::of_case(c, Value::i(micros_of(text_of(x, "a timestamp"), c)));
     default: {
-      std::string s = x.type == MType::Str || x.type == MType::Bin ? std::string(x.bytes)
-                      : x.type == MType::Bool                      ? (x.boolean ? "true" : "false")
-                      : x.type == MType::Float                     ? std::to_string(x.f)
-                      : x.type == MType::Int                       ? std::to_string(x.i)
-                                                                   : std::to_string(x.u);
+      std::string s = x.type == MsgpackType::Str || x.type == MsgpackType::Bin
+                          ? std::string(x.bytes)
+                      : x.type == MsgpackType::Bool  ? (x.boolean ? "true" : "false")
+                      : x.type == MsgpackType::Float ? std::to_string(x.f)
+                      : x.type == MsgpackType::Int   ? std::to_string(x.i)
+                                                     : std::to_string(x.u);
       return Value::of_case(c, Value::str(lossy_utf8(s)));
     }
   }
@@ -110,7 +111,7 @@ std::optional<Value> read_cell(MsgpackReader &r, const std::string &type, WitVer
 
 OptionList read_options(MsgpackReader &r) {
   auto m = r.next();
-  if (m.type != MType::Map || m.count > kMaxItems) throw CabiError("options are not a map");
+  if (m.type != MsgpackType::Map || m.count > kMaxItems) throw CabiError("options are not a map");
   OptionList out;
   for (uint32_t i = 0; i < m.count; i++) {
     std::string k = text_of(r.next(), "an option name");
@@ -181,7 +182,7 @@ void StatementState::read_input(std::string_view msgpack, const World &world) {
   try {
     MsgpackReader r(msgpack);
     auto m = r.next();
-    if (m.type != MType::Map) throw CabiError("the routine's input is not a map");
+    if (m.type != MsgpackType::Map) throw CabiError("the routine's input is not a map");
     std::vector<int> targets;
     bool has_targets = false;
     struct RawQual {
@@ -203,11 +204,12 @@ void StatementState::read_input(std::string_view msgpack, const World &world) {
         import = read_options(r);
       } else if (k == "columns") {
         auto a = r.next();
-        if (a.type != MType::Array || a.count > kMaxItems) throw CabiError("columns not an array");
+        if (a.type != MsgpackType::Array || a.count > kMaxItems)
+          throw CabiError("columns not an array");
         all_columns.clear();
         for (uint32_t c = 0; c < a.count; c++) {
           auto cm = r.next();
-          if (cm.type != MType::Map) throw CabiError("a column is not a map");
+          if (cm.type != MsgpackType::Map) throw CabiError("a column is not a map");
           ColumnDesc d;
           for (uint32_t f = 0; f < cm.count; f++) {
             auto fk = r.next_key();
@@ -224,18 +226,20 @@ void StatementState::read_input(std::string_view msgpack, const World &world) {
         }
       } else if (k == "targets") {
         auto a = r.next();
-        if (a.type != MType::Array || a.count > kMaxItems) throw CabiError("targets not an array");
+        if (a.type != MsgpackType::Array || a.count > kMaxItems)
+          throw CabiError("targets not an array");
         has_targets = true;
         for (uint32_t t = 0; t < a.count; t++)
           targets.push_back(static_cast<int>(int_of(r.next(), "a target")));
       } else if (k == "quals") {
         auto a = r.next();
-        if (a.type != MType::Array || a.count > kMaxItems) throw CabiError("quals not an array");
+        if (a.type != MsgpackType::Array || a.count > kMaxItems)
+          throw CabiError("quals not an array");
         quals.clear();
         std::vector<QualDesc> out;
         for (uint32_t q = 0; q < a.count; q++) {
           auto qm = r.next();
-          if (qm.type != MType::Map) throw CabiError("a qual is not a map");
+          if (qm.type != MsgpackType::Map) throw CabiError("a qual is not a map");
           QualDesc d;
           std::optional<std::string> value_bytes;
           bool any = false;
@@ -257,7 +261,7 @@ void StatementState::read_input(std::string_view msgpack, const World &world) {
               const std::string &type = all_columns[d.column].type;
               MsgpackReader peek = r;
               auto head = peek.next();
-              if (head.type == MType::Array) {
+              if (head.type == MsgpackType::Array) {
                 r.next();
                 for (uint32_t e = 0; e < head.count && e < kMaxItems; e++)
                   values.push_back(read_cell(r, type, v));
@@ -289,11 +293,12 @@ void StatementState::read_input(std::string_view msgpack, const World &world) {
         quals = std::move(out);
       } else if (k == "sorts") {
         auto a = r.next();
-        if (a.type != MType::Array || a.count > kMaxItems) throw CabiError("sorts not an array");
+        if (a.type != MsgpackType::Array || a.count > kMaxItems)
+          throw CabiError("sorts not an array");
         sorts.clear();
         for (uint32_t s = 0; s < a.count; s++) {
           auto sm = r.next();
-          if (sm.type != MType::Map) throw CabiError("a sort is not a map");
+          if (sm.type != MsgpackType::Map) throw CabiError("a sort is not a map");
           SortDesc d;
           int col = -1;
           for (uint32_t f = 0; f < sm.count; f++) {
@@ -321,7 +326,7 @@ void StatementState::read_input(std::string_view msgpack, const World &world) {
         rowid_column = static_cast<int>(int_of(r.next(), "rowid_column"));
       } else if (k == "row") {
         auto a = r.next();
-        if (a.type != MType::Array || a.count != all_columns.size())
+        if (a.type != MsgpackType::Array || a.count != all_columns.size())
           throw CabiError("a row without one cell per column");
         row.clear();
         for (uint32_t c = 0; c < a.count; c++) row.push_back(read_cell(r, all_columns[c].type, v));
@@ -331,7 +336,7 @@ void StatementState::read_input(std::string_view msgpack, const World &world) {
         rowid = read_cell(r, all_columns[*rowid_column].type, v);
       } else if (k == "params") {
         auto a = r.next();
-        if (a.type != MType::Array) throw CabiError("params not an array");
+        if (a.type != MsgpackType::Array) throw CabiError("params not an array");
         uint32_t n = 0;
         for (auto &q : quals) {
           if (!q.param) continue;
