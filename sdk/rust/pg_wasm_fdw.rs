@@ -24,7 +24,6 @@
 //! error for the user goes through `error()` (SQLSTATE HV000).
 #![allow(dead_code)]
 
-use std::alloc::{alloc, dealloc, Layout};
 use std::cell::UnsafeCell;
 
 // ---- Exports every FDW module has -------------------------------------------
@@ -33,41 +32,10 @@ use std::cell::UnsafeCell;
 #[no_mangle]
 pub extern "C" fn pg_wasm_fdw_v1() {}
 
-// Each allocation starts with its size, so that pg_wasm_free can give it
-// back to Rust's allocator.
-const HEADER: usize = 8;
-
-#[no_mangle]
-pub extern "C" fn pg_wasm_alloc(size: i32) -> i32 {
-    let total = match usize::try_from(size) {
-        Ok(n) => n + HEADER,
-        Err(_) => return 0,
-    };
-    let layout = match Layout::from_size_align(total, HEADER) {
-        Ok(l) => l,
-        Err(_) => return 0,
-    };
-    unsafe {
-        let p = alloc(layout);
-        if p.is_null() {
-            return 0;
-        }
-        (p as *mut usize).write(total);
-        p.add(HEADER) as usize as i32
-    }
-}
-
-#[no_mangle]
-pub extern "C" fn pg_wasm_free(ptr: i32) {
-    if ptr == 0 {
-        return;
-    }
-    unsafe {
-        let p = (ptr as usize as *mut u8).sub(HEADER);
-        let total = (p as *mut usize).read();
-        dealloc(p, Layout::from_size_align_unchecked(total, HEADER));
-    }
-}
+// pg_wasm_alloc and pg_wasm_free, over Rust's allocator: the same for every
+// pg_wasm ABI.
+#[path = "guest_alloc.rs"]
+mod guest_alloc;
 
 /// Defines the export fdw_host_version_requirement: a semver requirement on
 /// the host's FDW API version ("^1.0", ">=1.0, <2"). Use once.

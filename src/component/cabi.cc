@@ -96,9 +96,7 @@ Value load_list(LiftLowerContext &cx, const Type &elem, uint32_t ptr, uint32_t l
 }
 
 void check_case(const Type &t, uint64_t c) {
-  if (c >= case_count(t))
-    throw CabiError("case " + std::to_string(c) + " of a variant of " +
-                    std::to_string(case_count(t)) + " cases");
+  checked_case(c, case_count(t));
 }
 
 uint32_t store_string(LiftLowerContext &cx, const std::string &s) {
@@ -303,6 +301,13 @@ void lower_into(LiftLowerContext &cx, const Type &t, const Value &v,
 }
 
 }  // namespace
+
+uint32_t checked_case(uint64_t c, size_t cases) {
+  if (c >= cases)
+    throw CabiError("case " + std::to_string(c) + " of a variant of " + std::to_string(cases) +
+                    " cases");
+  return static_cast<uint32_t>(c);
+}
 
 Value lift_flat(LiftLowerContext &cx, const Type &t, std::span<const pgwasm::Value> flat) {
   FlatReader r(flat);

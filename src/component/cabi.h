@@ -94,6 +94,10 @@ class LiftLowerContext {
   uint64_t budget_;
 };
 
+// A variant's case c of `cases`, or a CabiError: the check every lift makes,
+// shared with fast paths that read a variant's discriminant themselves.
+uint32_t checked_case(uint64_t c, size_t cases);
+
 Value lift_flat(LiftLowerContext &cx, const Type &t, std::span<const pgwasm::Value> flat);
 std::vector<pgwasm::Value> lower_flat(LiftLowerContext &cx, const Type &t, const Value &v);
 Value load(LiftLowerContext &cx, const Type &t, uint32_t ptr);

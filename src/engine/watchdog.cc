@@ -1,7 +1,7 @@
 #include "engine/watchdog.h"
 
-#include <csignal>
 #include <pthread.h>
+#include <csignal>
 
 namespace pgwasm::engine {
 

@@ -2,12 +2,12 @@
 // tells every session when wasm.modules changes. The one file that knows
 // every layer: it defines each layer's settings and plugs the FDW's host
 // functions into the glue's registry.
-#include "fdw/host_api.h"
+#include "fdw/host_module.h"
 #include "fdw/http_policy.h"
-#include "pg/module_cache.h"
 #include "pg/budgets.h"
 #include "pg/engines.h"
 #include "pg/guard.h"
+#include "pg/module_cache.h"
 
 extern "C" {
 PG_MODULE_MAGIC;

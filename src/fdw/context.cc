@@ -1,9 +1,9 @@
 #include "fdw/context.h"
 
-#include "fdw/sql_cells.h"
 #include "fdw/fdw_headers.h"
-#include "pg/module_cache.h"
+#include "fdw/sql_cells.h"
 #include "pg/guard.h"
+#include "pg/module_cache.h"
 
 namespace pgwasm::fdw {
 

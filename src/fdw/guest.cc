@@ -2,12 +2,12 @@
 
 #include <cstring>
 
+#include "fdw/component/component_guest.h"
 #include "fdw/fdw_headers.h"
 #include "pg/budgets.h"
 #include "pg/guard.h"
 #include "pg/invoke.h"
 #include "pg/message_text.h"
-#include "fdw/component/component_guest.h"
 
 namespace pgwasm::fdw {
 

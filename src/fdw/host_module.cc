@@ -13,7 +13,7 @@
 #include <cmath>
 #include <string>
 
-#include "fdw/host_api.h"
+#include "fdw/host_module.h"
 
 #include "fdw/component/component_guest.h"
 #include "fdw/fdw_headers.h"

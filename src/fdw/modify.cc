@@ -2,10 +2,10 @@
 // from the scan to the write, a guest instance per modify, and the rows the
 // remote side returns for RETURNING.
 #include "fdw/callbacks.h"
-#include "fdw/sql_cells.h"
 #include "fdw/context.h"
-#include "pg/owned.h"
 #include "fdw/row_batch.h"
+#include "fdw/sql_cells.h"
+#include "pg/owned.h"
 
 namespace pgwasm::fdw {
 

@@ -2,13 +2,13 @@
 // of rows (MessagePack, or JSON through pg_wasm_fdw.json_rows) converted to
 // the columns' types, rescans, and EXPLAIN.
 #include "fdw/callbacks.h"
-#include "fdw/sql_cells.h"
 #include "fdw/context.h"
 #include "fdw/json_rows.h"
-#include "pg/owned.h"
 #include "fdw/row_batch.h"
 #include "fdw/scan_plan.h"
+#include "fdw/sql_cells.h"
 #include "pg/budgets.h"
+#include "pg/owned.h"
 
 namespace pgwasm::fdw {
 

@@ -5,10 +5,10 @@
 #include "pg/abi/buffered_v1.h"
 #include "pg/abi/pg_wasm_abi.h"
 #include "pg/abi/scalars.h"
-#include "pg/module_cache.h"
 #include "pg/call_plan.h"
 #include "pg/guard.h"
 #include "pg/invoke.h"
+#include "pg/module_cache.h"
 #include "pg/sql_function.h"
 
 using namespace pgwasm;

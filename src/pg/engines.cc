@@ -10,8 +10,8 @@
 
 extern "C" {
 #include "miscadmin.h"
-#include "tcop/tcopprot.h"
 #include "storage/fd.h"
+#include "tcop/tcopprot.h"
 #include "utils/guc.h"
 }
 

@@ -3,11 +3,11 @@
 #include <string>
 #include <vector>
 
-#include "pg/module_cache.h"
 #include "pg/export_functions.h"
 #include "pg/function_source.h"
 #include "pg/guard.h"
 #include "pg/message_text.h"
+#include "pg/module_cache.h"
 #include "pg/sql_types.h"
 #include "toolkit/name_text.h"
 

@@ -20,8 +20,8 @@
 
 #include <exception>
 #include <optional>
-#include <type_traits>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "pg/pg_headers.h"

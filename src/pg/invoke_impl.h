@@ -6,8 +6,8 @@
 
 #include "pg/engine_errors.h"
 #include "pg/guard.h"
-#include "pg/module_cache.h"
 #include "pg/host/guest_call.h"
+#include "pg/module_cache.h"
 
 namespace pgwasm::pg {
 

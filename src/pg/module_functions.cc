@@ -4,12 +4,12 @@
 #include <string>
 #include <vector>
 
-#include "pg/module_cache.h"
 #include "pg/catalog.h"
 #include "pg/datum_args.h"
 #include "pg/export_functions.h"
 #include "pg/guard.h"
 #include "pg/message_text.h"
+#include "pg/module_cache.h"
 #include "pg/module_loader.h"
 #include "pg/result_set.h"
 #include "pg/sql_types.h"

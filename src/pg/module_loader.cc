@@ -3,20 +3,20 @@
 #include <string>
 #include <vector>
 
-#include "pg/module_cache.h"
 #include "pg/catalog.h"
 #include "pg/component_code.h"
 #include "pg/function_source.h"
 #include "pg/guard.h"
 #include "pg/host/host_functions.h"
+#include "pg/module_cache.h"
 #include "pg/module_loader.h"
 
 #include "pg/component_code.h"
 #include "pg/native_builds.h"
-#include "toolkit/sha256.h"
 #include "pg/sql_function.h"
 #include "toolkit/binary.h"
 #include "toolkit/limits.h"
+#include "toolkit/sha256.h"
 #include "toolkit/text.h"
 
 extern "C" {

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "engine/engine.h"
-#include "pg/engines.h"
 #include "pg/catalog.h"
+#include "pg/engines.h"
 #include "pg/guard.h"
 #include "pg/native_builds.h"
 

@@ -6,8 +6,8 @@
 #include "pg/native_builds.h"
 
 extern "C" {
-#include "tcop/tcopprot.h"
 #include "access/xact.h"
+#include "tcop/tcopprot.h"
 #include "utils/timestamp.h"
 }
 

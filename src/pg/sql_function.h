@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "pg/loaded_module.h"
 #include "pg/function_source.h"
+#include "pg/loaded_module.h"
 #include "pg/sql_types.h"
 
 namespace pgwasm::pg {

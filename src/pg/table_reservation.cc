@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <string>
 
-#include "pg/guard.h"
 #include "pg/engines.h"
+#include "pg/guard.h"
 
 namespace pgwasm::pg {
 

@@ -6,8 +6,8 @@
 
 #include "toolkit/errors.h"
 #include "toolkit/shape.h"
-#include "toolkit/worker.h"
 #include "toolkit/wabt_ir.h"
+#include "toolkit/worker.h"
 #include "wabt/binary-writer.h"
 #include "wabt/cast.h"
 #include "wabt/feature.h"

@@ -7,10 +7,10 @@
 #include <cstdint>
 #include <span>
 
-#include "fuzz/fuzz_support.h"
 #include "component/errors.h"
 #include "component/package.h"
 #include "component/read.h"
+#include "fuzz/fuzz_support.h"
 
 using namespace pgwasm;
 

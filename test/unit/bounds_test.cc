@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "engine/engine.h"
-#include "export_index.h"
 #include "toolkit/text.h"
+#include "export_index.h"
 
 using namespace pgwasm;
 using namespace pgwasm::engine;

@@ -8,9 +8,9 @@
 #include <fstream>
 #include <iterator>
 
-#include "toolkit/binary.h"
 #include "component/package.h"
 #include "component/read.h"
+#include "toolkit/binary.h"
 #include "toolkit/text.h"
 
 using namespace pgwasm;

@@ -13,8 +13,8 @@
 #include <thread>
 
 #include "engine/engine.h"
-#include "export_index.h"
 #include "toolkit/text.h"
+#include "export_index.h"
 
 using namespace pgwasm;
 using namespace pgwasm::engine;

@@ -8,21 +8,9 @@
 #include <string_view>
 
 #include "services/host_allowlist.h"
+#include "error_of.h"
 
 using namespace pgwasm::services;
-
-namespace {
-
-std::string invalid_argument_of(const std::function<void()> &fn) {
-  try {
-    fn();
-  } catch (const std::invalid_argument &e) {
-    return e.what();
-  }
-  return "no error";
-}
-
-}  // namespace
 
 TEST(Allowlist, ExactHostIsCaseInsensitive) {
   auto list = HostAllowlist::parse("API.Example.com");
@@ -94,8 +82,8 @@ TEST(Allowlist, MalformedEntriesAreRefusedByName) {
        {"a.com:0", "a.com:65536", "a.com:",  "a.com:8x", ":80",          "a.*.com",      "*a.com",
         "a*",      "*.",          "*.*.com", "a b.com",  "exa$mple.com", "ex/ample.com", "[::1",
         "[::1]x",  "::1",         "[]",      "[::g]",    "a..com",       "*.10.0.0.1"}) {
-    std::string message =
-        invalid_argument_of([&] { HostAllowlist::parse("ok.example.com, " + entry); });
+    std::string message = pgwasm::test::error_of<std::invalid_argument>(
+        [&] { HostAllowlist::parse("ok.example.com, " + entry); });
     EXPECT_NE(message.find("\"" + entry + "\""), std::string::npos) << entry << ": " << message;
   }
 }

@@ -16,19 +16,11 @@
 #include <vector>
 
 #include "services/jwt.h"
+#include "error_of.h"
 
 using namespace pgwasm::services;
 
 namespace {
-
-std::string invalid_argument_of(const std::function<void()> &fn) {
-  try {
-    fn();
-  } catch (const std::invalid_argument &e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 std::string base64url_decode(std::string_view s) {
   auto value = [](char c) -> int {
@@ -161,14 +153,15 @@ TEST(Jwt, BadRs256KeysAreRefusedWithoutEchoingThem) {
   const std::string fake =
       "-----BEGIN PRIVATE KEY-----\nSECRETSECRETSECRET\n-----END PRIVATE KEY-----\n";
   for (const std::string &k : {fake, std::string("SECRETSECRETSECRET"), std::string()}) {
-    std::string message = invalid_argument_of([&] { jwt_sign("RS256", k, "", "{}"); });
+    std::string message =
+        pgwasm::test::error_of<std::invalid_argument>([&] { jwt_sign("RS256", k, "", "{}"); });
     EXPECT_NE(message, "no error");
     EXPECT_EQ(message.find("SECRET"), std::string::npos) << message;
     EXPECT_EQ(ERR_peek_error(), 0u);  // the queue left clear
   }
   Pkey ec(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
   ASSERT_TRUE(ec);
-  EXPECT_NE(invalid_argument_of([&] {
+  EXPECT_NE(pgwasm::test::error_of<std::invalid_argument>([&] {
               jwt_sign("RS256", pem_of(ec.get()), "", "{}");
             }).find("not an RSA key"),
             std::string::npos);

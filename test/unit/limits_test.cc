@@ -7,24 +7,16 @@
 #include <chrono>
 #include <thread>
 
-#include "module_builder.h"
 #include "toolkit/binary.h"
 #include "toolkit/limits.h"
 #include "toolkit/text.h"
 #include "toolkit/worker.h"
+#include "error_of.h"
+#include "module_builder.h"
 
 using namespace pgwasm;
 using namespace pgwasm::toolkit;
 using namespace pgwasm::test;
-
-static std::string error_of(const std::function<void()> &fn) {
-  try {
-    fn();
-  } catch (const std::exception &e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 TEST(Limits, NestingAtTheLimitIsRead) {
   Bytes wasm = module_with_functions(1, nested_blocks(limits::kNestingDepth));

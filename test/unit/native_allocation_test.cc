@@ -12,30 +12,14 @@
 #include <string>
 
 #include "engine/engine.h"
-#include "export_index.h"
 #include "toolkit/text.h"
+#include "export_index.h"
+#include "native_test_support.h"
 
 using namespace pgwasm;
 using namespace pgwasm::engine;
 
 namespace {
-
-// A cache of its own.
-struct ScratchCache {
-  ScratchCache() {
-    char name[] = "/tmp/pg_wasm_native_allocation_XXXXXX";
-    path = mkdtemp(name);
-  }
-  ~ScratchCache() { std::filesystem::remove_all(path); }
-  std::string path;
-};
-
-std::unique_ptr<Engine> engine_with(const NativeConfig &config) {
-  auto e = make_native_engine({}, config);
-  int here;
-  e->set_stack_limit(reinterpret_cast<uintptr_t>(&here) - (1 << 20));
-  return e;
-}
 
 // This process's address space in use, in bytes (VmSize).
 uint64_t address_space_used() {
@@ -64,8 +48,8 @@ bool traps_out_of_memory(const std::function<void()> &f) {
 // memory of 2 GB, a host table of ten million funcrefs (240 MB), instances
 // whose memory or table is as large, and memory.grow by 2 GB.
 TEST(NativeAllocationTest, WhatTheSystemRefusesIsAnOutOfMemoryTrap) {
-  ScratchCache cache;
-  auto engine = engine_with({.cache_dir = cache.path});
+  test::ScratchDir cache("pg_wasm_native_allocation");
+  auto engine = test::native_engine_with({.cache_dir = cache.path});
   // Built before the limit: the compiler is not what is tested.
   auto big_memory = engine->compile(toolkit::assemble_wat("(module (memory 32768))"));
   auto big_table = engine->compile(toolkit::assemble_wat("(module (table 10000000 funcref))"));

@@ -15,8 +15,9 @@
 
 #include "engine/engine.h"
 #include "engine/native/artifact_cache.h"
-#include "export_index.h"
 #include "toolkit/text.h"
+#include "export_index.h"
+#include "native_test_support.h"
 
 using namespace pgwasm;
 using namespace pgwasm::engine;
@@ -153,23 +154,6 @@ TEST_F(NativeBuildCacheTest, AFailedBuildIsRecordedUntilOneSucceeds) {
 
 namespace {
 
-// A cache of its own, for tests that configure the engine's bounds.
-struct ScratchCache {
-  ScratchCache() {
-    char name[] = "/tmp/pg_wasm_native_bounds_XXXXXX";
-    path = mkdtemp(name);
-  }
-  ~ScratchCache() { std::filesystem::remove_all(path); }
-  std::string path;
-};
-
-std::unique_ptr<Engine> engine_with(const NativeConfig &config) {
-  auto e = make_native_engine({}, config);
-  int here;
-  e->set_stack_limit(reinterpret_cast<uintptr_t>(&here) - (1 << 20));
-  return e;
-}
-
 std::vector<uint8_t> distinct_module(int n) {
   return toolkit::assemble_wat("(module (func (export \"f\") (result i32) i32.const " +
                                std::to_string(n) + "))");
@@ -189,8 +173,8 @@ std::string artifact_of(Engine &engine, std::span<const uint8_t> wasm) {
 }  // namespace
 
 TEST(NativeBuildBoundsTest, AnObjectInTheCacheIsInspectedBeforeItIsLoaded) {
-  ScratchCache cache;
-  auto engine = engine_with({.cache_dir = cache.path});
+  test::ScratchDir cache("pg_wasm_native_bounds");
+  auto engine = test::native_engine_with({.cache_dir = cache.path});
   auto wasm = distinct_module(1);
   std::string artifact = artifact_of(*engine, wasm);
   // What the cache could be made to hold: an object with a constructor,
@@ -213,8 +197,8 @@ TEST(NativeBuildBoundsTest, AnObjectInTheCacheIsInspectedBeforeItIsLoaded) {
 }
 
 TEST(NativeBuildBoundsTest, AModuleTooCostlyToBuildIsRefusedAtOnceAndRecorded) {
-  ScratchCache cache;
-  auto engine = engine_with({.cache_dir = cache.path});
+  test::ScratchDir cache("pg_wasm_native_bounds");
+  auto engine = test::native_engine_with({.cache_dir = cache.path});
   // One function of 2,500 if/else: 5,000 branches, an hour for gcc -O2.
   std::string body;
   for (int i = 0; i < 2500; i++)
@@ -243,7 +227,7 @@ TEST(NativeBuildBoundsTest, AModuleTooCostlyToBuildIsRefusedAtOnceAndRecorded) {
 }
 
 TEST(NativeBuildBoundsTest, BuildsWaitForASlotAndStopWhenAsked) {
-  ScratchCache cache;
+  test::ScratchDir cache("pg_wasm_native_bounds");
   std::atomic<bool> stop{false};
   static std::atomic<bool> *g_flag = nullptr;
   g_flag = &stop;
@@ -264,10 +248,10 @@ TEST(NativeBuildBoundsTest, BuildsWaitForASlotAndStopWhenAsked) {
 }
 
 TEST(NativeBuildBoundsTest, NoBuildsAtAllAndAFullCacheAreCompileErrors) {
-  ScratchCache cache;
-  auto none = engine_with({.cache_dir = cache.path, .max_builds = 0});
+  test::ScratchDir cache("pg_wasm_native_bounds");
+  auto none = test::native_engine_with({.cache_dir = cache.path, .max_builds = 0});
   EXPECT_THROW(none->compile(distinct_module(3)), CompileError);
-  auto small = engine_with({.cache_dir = cache.path, .max_cache_bytes = 1});
+  auto small = test::native_engine_with({.cache_dir = cache.path, .max_cache_bytes = 1});
   try {
     small->compile(distinct_module(4));
     FAIL() << "built beyond the cache's size";
@@ -277,8 +261,8 @@ TEST(NativeBuildBoundsTest, NoBuildsAtAllAndAFullCacheAreCompileErrors) {
 }
 
 TEST(NativeBuildBoundsTest, ARemovalDuringABuildTakesEffectWhenTheBuildEnds) {
-  ScratchCache cache;
-  auto engine = engine_with({.cache_dir = cache.path});
+  test::ScratchDir cache("pg_wasm_native_bounds");
+  auto engine = test::native_engine_with({.cache_dir = cache.path});
   auto wasm = distinct_module(5);
   std::string artifact = artifact_of(*engine, wasm);
   std::filesystem::path dir = std::filesystem::path(artifact).parent_path();

@@ -17,6 +17,7 @@
 #include "engine/native/source_check.h"
 #include "toolkit/binary.h"
 #include "toolkit/instrument.h"
+#include "native_test_support.h"
 
 #ifndef PGWASM_GUESTS_DIR
 #error "PGWASM_GUESTS_DIR must name the directory of the built guests"
@@ -58,15 +59,6 @@ const std::vector<std::string> &tell_tales() {
   return t;
 }
 
-struct TempDir {
-  TempDir() {
-    char name[] = "/tmp/pg_wasm_names_test_XXXXXX";
-    path = mkdtemp(name);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string path;
-};
-
 class NativeNamesTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -83,7 +75,7 @@ TEST_F(NativeNamesTest, GeneratedSourcesHoldNoNameOfTheModule) {
     std::vector<uint8_t> code =
         toolkit::instrument(wasm, {.fuel = true, .interrupt = true, .memory_limit = true});
     ModuleInfo info = toolkit::read_module(code);
-    TempDir dir;
+    test::ScratchDir dir("pg_wasm_names_test");
     native::translate(code, info, dir.path, NativeToolchain{}, nullptr);
     std::string sources;
     for (const char *file : {"/module.c", "/module.h", "/glue.c"}) {
@@ -106,7 +98,7 @@ TEST_F(NativeNamesTest, GeneratedSourcesHoldNoNameOfTheModule) {
 }
 
 TEST_F(NativeNamesTest, TheyBuildAndRunAndThePayloadNeverRuns) {
-  TempDir cache;
+  test::ScratchDir cache("pg_wasm_names_test");
   auto engine = make_native_engine({}, {.cache_dir = cache.path, .toolchain = {}});
   int here;
   engine->set_stack_limit(reinterpret_cast<uintptr_t>(&here) - (1 << 20));

@@ -1,10 +1,10 @@
 #include "engine/v8/platform.h"
 
+#include <pthread.h>
 #include <csignal>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <pthread.h>
 
 #include <libplatform/libplatform.h>
 #include <v8.h>

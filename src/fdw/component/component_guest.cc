@@ -2,20 +2,20 @@
 
 #include <algorithm>
 #include <bit>
-#include <initializer_list>
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 #include <map>
 #include <typeinfo>
 
 #include "component/cabi.h"
-#include "fdw/component/supabase_cells.h"
 #include "component/handles.h"
-#include "fdw/component/host_world.h"
 #include "component/world.h"
+#include "fdw/component/host_world.h"
+#include "fdw/component/supabase_cells.h"
 #include "fdw/fdw_headers.h"
-#include "toolkit/msgpack_reader.h"
 #include "pg/abi/msgpack_values.h"
+#include "toolkit/msgpack_reader.h"
 #include "toolkit/name_text.h"
 
 namespace pgwasm::fdw {
@@ -60,14 +60,6 @@ const component::ExportedFunc *find_exported(const pg::ComponentPackage &p, std:
   for (const auto &e : p.package.exports)
     if (e.name == name && e.interface.find("/routines@") != std::string::npos) return &e;
   return nullptr;
-}
-
-// A variant's case, checked as the generic lift checks it.
-uint32_t checked_case(uint32_t c, size_t cases) {
-  if (c >= cases)
-    throw CabiError("case " + std::to_string(c) + " of a variant of " + std::to_string(cases) +
-                    " cases");
-  return c;
 }
 
 bool all_of_types(std::span<const engine::Value> args, std::initializer_list<ValType> types) {

@@ -18,7 +18,7 @@ namespace pgwasm::fdw {
 bool component_exports(const pg::ComponentPackage &package, Routine r);
 
 // The host functions of the world's imports, for every naming form and
-// version, offered beside the glue's own (fdw/host_api.h).
+// version, offered beside the glue's own (fdw/host_module.h).
 std::vector<pg::host::HostFunction> component_host_functions();
 
 // CREATE FOREIGN TABLE statements as a component's import-foreign-schema

@@ -6,8 +6,8 @@
 #include <map>
 
 #include "fdw/component/component_guest.h"
-#include "fdw/guest_services.h"
 #include "fdw/fdw_headers.h"
+#include "fdw/guest_services.h"
 #include "pg/host/host_actions.h"
 #include "pg/host/host_functions.h"
 #include "services/http_client.h"

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "component/cabi.h"
-#include "fdw/component/supabase_cells.h"
 #include "component/handles.h"
 #include "component/world.h"
+#include "fdw/component/supabase_cells.h"
 #include "fdw/guest.h"
 #include "pg/component_code.h"
 

@@ -9,8 +9,8 @@
 
 extern "C" {
 #include "commands/defrem.h"
-#include "parser/parser.h"
 #include "parser/parse_type.h"
+#include "parser/parser.h"
 #include "utils/syscache.h"
 }
 

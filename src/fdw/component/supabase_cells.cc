@@ -4,8 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "toolkit/msgpack_reader.h"
 #include "services/rfc3339.h"
+#include "toolkit/msgpack_reader.h"
 #include "toolkit/utf8.h"
 
 namespace pgwasm::fdw {

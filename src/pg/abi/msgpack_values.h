@@ -6,9 +6,9 @@
 
 #include <string>
 
-#include "toolkit/msgpack_reader.h"
 #include "pg/guard.h"
 #include "pg/pg_headers.h"
+#include "toolkit/msgpack_reader.h"
 
 // PostgreSQL's pg_list.h defines NIL, which msgpack uses as a name.
 #pragma push_macro("NIL")

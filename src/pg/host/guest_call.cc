@@ -3,8 +3,8 @@
 
 #include "pg/engine_errors.h"
 #include "pg/guard.h"
-#include "pg/message_text.h"
 #include "pg/host/guest_call.h"
+#include "pg/message_text.h"
 
 extern "C" {
 #include "tcop/tcopprot.h"

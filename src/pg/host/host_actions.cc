@@ -1,9 +1,9 @@
 #include <string>
 
 #include "pg/guard.h"
-#include "pg/message_text.h"
 #include "pg/host/guest_call.h"
 #include "pg/host/host_actions.h"
+#include "pg/message_text.h"
 
 namespace pgwasm::pg::host {
 
