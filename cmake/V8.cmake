@@ -1,5 +1,5 @@
 # V8 from Debian's libnode: the system package, or Debian's packages unpacked
-# into a private prefix by scripts/install-deps.sh (BRIEF 4.1), linked with an
+# into a private prefix by scripts/install-deps.sh, linked with an
 # rpath so the installed extension finds it.
 set(LIBNODE_PREFIX "/opt/pg_wasm/libnode" CACHE PATH "Private prefix of Debian's libnode")
 find_path(V8_INCLUDE_DIR v8.h

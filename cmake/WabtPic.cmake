@@ -4,7 +4,7 @@
 # the archive with those three symbols renamed to hidden variables defined in
 # src/toolkit/wabt_stdio.cc, and link the extension with a version script
 # that exports only its own entry points, so every wabt symbol stays local and
-# the link needs no text relocations (BRIEF 4.2).
+# the link needs no text relocations.
 find_package(wabt REQUIRED CONFIG)
 get_target_property(WABT_ARCHIVE wabt::wabt IMPORTED_LOCATION_NONE)
 get_target_property(WABT_INCLUDE wabt::wabt INTERFACE_INCLUDE_DIRECTORIES)

@@ -223,15 +223,15 @@ struct NativeToolchain {
 
 struct NativeConfig {
   // Where built modules are kept (a directory only the host may write).
-  std::string cache_dir;
-  NativeToolchain toolchain;
+  std::string cache_dir{};
+  NativeToolchain toolchain{};
   // Builds at once across every process whose slots_dir is this one
   // (empty: the cache directory's); 0 builds nothing (CompileError).
-  std::string slots_dir;
+  std::string slots_dir{};
   unsigned max_builds = 2;
   // The most bytes the files under cache_root (empty: the cache directory)
   // may take; 0: no limit. A build that would take more is refused.
-  std::string cache_root;
+  std::string cache_root{};
   uint64_t max_cache_bytes = 0;
   // Off only to measure what the checks cost (bench/native/interrupt_cost):
   // without them a call cannot be stopped from outside.

@@ -87,7 +87,9 @@ TEST_F(NativeNamesTest, GeneratedSourcesHoldNoNameOfTheModule) {
     for (const auto &t : tell_tales()) EXPECT_EQ(sources.find(t), std::string::npos) << t;
     // No name of the module's own, of four bytes or more.
     auto absent = [&](const std::string &name) {
-      if (name.size() >= 4) EXPECT_EQ(sources.find(name), std::string::npos) << name.substr(0, 64);
+      if (name.size() >= 4) {
+        EXPECT_EQ(sources.find(name), std::string::npos) << name.substr(0, 64);
+      }
     };
     for (const auto &e : info.exports) absent(e.name);
     for (const auto &i : info.imports) {
