@@ -78,21 +78,29 @@ EngineKind LoadedModule::engine_for_call(bool metered, bool calling) {
   NativeSwitch &native = native_switch(metered);
   if (native.switched()) return EngineKind::Native;
   auto &native_code = code_.of(EngineKind::Native, metered);
-  bool built = native_code || native.look_for_build(name, sha256, metered, [&] {
-    // Null when a replace has committed since this session last checked
-    // the module (its invalidation comes at the next statement): that is
-    // not the code to look for.
-    native_code = compile_current(EngineKind::Native, metered, /*build=*/false);
-    return native_code != nullptr;
-  });
-  return native.engine_for_call(built, calling, [&] {
+  if (!native_code && native.worth_loading(name, sha256, metered)) {
+    try {
+      // Null when a replace has committed since this session last checked
+      // the module (its invalidation comes at the next statement): that is
+      // not the code to look for.
+      native_code = compile_current(EngineKind::Native, metered, /*build=*/false);
+    } catch (const engine::NotBuilt &e) {
+      native.not_built(name, sha256, metered, e);
+    }
+  }
+  bool switched_now = false;
+  EngineKind kind = native.engine_for_call(native_code != nullptr, calling, switched_now);
+  if (switched_now) {
+    // The V8 instances of this metering serve no more calls: their memory
+    // goes now (their state does not carry over to the native instance).
     std::erase_if(instances_, [&](const auto &kv) {
       uint64_t key = kv.first;
       return (key & 2) == 0 && (key & 1) == static_cast<uint64_t>(metered);
     });
     last_key_ = UINT64_MAX;
     last_ = nullptr;
-  });
+  }
+  return kind;
 }
 
 EngineKind LoadedModule::engine_now() {

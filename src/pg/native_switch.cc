@@ -32,8 +32,8 @@ void log_stays_on_v8(const std::string &module, const std::string &why) {
 
 }  // namespace
 
-EngineKind NativeSwitch::engine_for_call(bool built, bool calling,
-                                         const std::function<void()> &on_switch) {
+EngineKind NativeSwitch::engine_for_call(bool built, bool calling, bool &switched_now) {
+  switched_now = false;
   if (switched_) return EngineKind::Native;
   int64_t statement = GetCurrentStatementStartTimestamp();
   auto on_v8 = [&] {
@@ -43,15 +43,12 @@ EngineKind NativeSwitch::engine_for_call(bool built, bool calling,
   if (!built) return on_v8();
   if (!calling) return EngineKind::Native;
   if (v8_statement_ == statement) return on_v8();
-  // The V8 instances of this metering serve no more calls: their memory goes
-  // now (their state does not carry over to the native instance).
-  on_switch();
-  switched_ = true;
+  switched_now = switched_ = true;
   return EngineKind::Native;
 }
 
-bool NativeSwitch::look_for_build(const std::string &module, const std::string &sha256,
-                                  bool metered, const std::function<bool()> &load_build) {
+bool NativeSwitch::worth_loading(const std::string &module, const std::string &sha256,
+                                 bool metered) {
   if (state_ == State::Failed) return false;
   int64_t now = GetCurrentTimestamp();
   if (state_ == State::Waiting) {
@@ -72,14 +69,15 @@ bool NativeSwitch::look_for_build(const std::string &module, const std::string &
     state_ = State::Failed;
     return false;
   }
-  try {
-    return load_build();
-  } catch (const engine::NotBuilt &e) {
-    artifact_ = e.artifact;
-    next_look_ = now + kLookEveryUs;
-    note_not_built(module, sha256, metered, e.state, e.failure, now);
-    return false;
-  }
+  return true;
+}
+
+void NativeSwitch::not_built(const std::string &module, const std::string &sha256, bool metered,
+                             const engine::NotBuilt &e) {
+  int64_t now = GetCurrentTimestamp();
+  artifact_ = e.artifact;
+  next_look_ = now + kLookEveryUs;
+  note_not_built(module, sha256, metered, e.state, e.failure, now);
 }
 
 void NativeSwitch::note_not_built(const std::string &module, const std::string &sha256,

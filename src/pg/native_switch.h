@@ -6,7 +6,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string>
 
 #include "engine/engine.h"
@@ -22,17 +21,19 @@ class NativeSwitch {
   // Whether calls run natively from now on.
   bool switched() const { return switched_; }
 
-  // Whether the native build is there now, asking a background worker for
-  // it if need be. `load_build` loads it (throwing engine::NotBuilt while it
-  // is not there), and returns false when the catalog has other code by now.
-  bool look_for_build(const std::string &module, const std::string &sha256, bool metered,
-                      const std::function<bool()> &load_build);
+  // Whether to try loading the native build now: not while it has failed,
+  // nor, while waiting, before its file is there (looked for every 100 ms;
+  // its state asked from the files beside it once in a while).
+  bool worth_loading(const std::string &module, const std::string &sha256, bool metered);
+  // Loading it found no build: wait for it, ask a worker for it, or give up.
+  void not_built(const std::string &module, const std::string &sha256, bool metered,
+                 const engine::NotBuilt &e);
 
   // The engine for a call now (`calling`), or for a question about calls,
-  // the native build being there (`built`) or not. `on_switch` runs when
-  // calls switch to native for good: the V8 instances of this metering
-  // serve no more calls.
-  EngineKind engine_for_call(bool built, bool calling, const std::function<void()> &on_switch);
+  // the native build being there (`built`) or not. Sets `switched_now` when
+  // calls switch to native for good: the caller's V8 instances of this
+  // metering serve no more calls.
+  EngineKind engine_for_call(bool built, bool calling, bool &switched_now);
 
  private:
   // What to do about a build that is not there: wait, ask a worker for it,

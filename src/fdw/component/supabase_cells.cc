@@ -68,10 +68,10 @@ int64_t micros_of(std::string text, uint32_t c) {
 std::optional<Value> read_cell(MsgpackReader &r, const std::string &type, WitVersion v) {
   auto x = r.next();
   if (x.type == MsgpackType::Nil) return std::nullopt;
-  if (x.type == MsgpackType::Array || x.type == MsgpackType::Map) {
-    for (uint32_t i = 0; i < x.count * (x.type == MsgpackType::Map ? 2u : 1u); i++) r.skip();
-    throw CabiError("a value of type " + type + " (an array) has no cell in supabase:wrappers");
-  }
+  // The host writes one scalar per cell; a container is a bug on its side.
+  if (x.type == MsgpackType::Array || x.type == MsgpackType::Map)
+    throw CabiError("a value of type " + type + " (an array or a map) has no cell in " +
+                    "supabase:wrappers");
   uint32_t c = cell_case(type, v);
   auto number = [&]() -> double {
     if (x.type == MsgpackType::Float) return x.f;
