@@ -39,21 +39,29 @@ enum class Kind : uint8_t {
   Variant,
   Option,
   Result,
+  Enum,   // a variant without payloads: names are its labels
+  Flags,  // a bit set: names are its labels, at most kMaxFlags
   Own,
   Borrow,
 };
 
 // A value type. Options and results are variants with fixed cases
-// (none/some, ok/error); an enum is a variant without payloads.
+// (none/some, ok/error); an Enum lies in memory like a variant without
+// payloads, and its value is the case index. A Flags value's bits are the
+// labels set, label i at bit i.
 struct Type {
   Kind kind;
   // List: [element]; Tuple/Record: the fields; Variant: one payload per
   // case, null for none; Option: [value]; Result: [ok, error] (each may be
   // null).
   std::vector<const Type *> items;
-  std::vector<std::string> names;  // Record fields, Variant cases
+  std::vector<std::string> names;  // Record fields, Variant/Enum cases, Flags labels
   uint32_t resource = 0;           // Own, Borrow: the host's resource id
+  std::string name;                // the WIT name of a record, variant, enum or flags, if known
 };
+
+// The component model's bound on a flags type's labels.
+inline constexpr size_t kMaxFlags = 32;
 
 // Owns the types of a world.
 class TypeArena {
@@ -64,6 +72,9 @@ class TypeArena {
   const Type *record(std::vector<std::pair<std::string, const Type *>> fields);
   const Type *variant(std::vector<std::pair<std::string, const Type *>> cases);
   const Type *enumeration(std::vector<std::string> cases);
+  const Type *flags(std::vector<std::string> labels);
+  // The same type under its WIT name (records, variants, enums, flags).
+  const Type *named(const Type *t, std::string name);
   const Type *option(const Type *value);
   const Type *result(const Type *ok, const Type *error);
   const Type *own(uint32_t resource);

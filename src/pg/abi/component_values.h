@@ -1,0 +1,65 @@
+// SQL values against WIT values (docs/components-sql.md): one ValueMap per
+// parameter and result of a component function, made when the function is
+// bound, checks that the SQL type can carry the WIT type and converts
+// values both ways at each call. Composites, arrays, enums, flags and
+// variants are maps of maps (component_composites.cc).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "component/cabi.h"
+#include "component/cabi_layout.h"
+#include "pg/pg_headers.h"
+
+namespace pgwasm::pg {
+
+// Where a map is used, for messages: "parameter 1 (s)", "the result",
+// "field x of parameter 1".
+struct MapPlace {
+  std::string what;
+  std::string subject;  // "module "m", export "e""
+};
+
+class ValueMap {
+ public:
+  virtual ~ValueMap() = default;
+  // Whether SQL NULL is a value of the WIT type (an option): then to_wit
+  // takes it and to_sql may give it.
+  virtual bool takes_null() const { return false; }
+  // A SQL value as the WIT value. `isnull` only when takes_null(). Throws
+  // SqlError: 22003 out of range, 22P02 a bad label, 22004 a NULL where the
+  // WIT type has none, 22023 a char that is not one character.
+  virtual component::Value to_wit(Datum d, bool isnull) const = 0;
+  // A WIT value lifted from the guest as the SQL value, allocated in
+  // CurrentMemoryContext. Throws SqlError (22021 for text the database
+  // cannot hold, 22003 for a number SQL's type cannot hold).
+  virtual Datum to_sql(const component::Value &v, bool *isnull) const = 0;
+  // The WIT and SQL types, for messages: "list<string>", "text[]".
+  virtual std::string wit_name() const = 0;
+  virtual std::string sql_name() const = 0;
+};
+
+// The map of SQL type `sql_type` (with `typmod`) against `wit`, or SqlError:
+// 42804 naming both types and `place` when they do not match, 0A000 for a
+// WIT type that cannot be a SQL value (resources, futures, streams). Call
+// from C++ (it runs PostgreSQL code under pg_guard); the maps it makes keep
+// what they need (type descriptors, enum labels) in `mcxt`.
+std::unique_ptr<ValueMap> map_value(const component::Type &wit, Oid sql_type, int32 typmod,
+                                    const MapPlace &place, MemoryContext mcxt);
+
+// The maps of the composite side (component_composites.cc): records and
+// tuples against composite types, lists against arrays, enums against text
+// or PostgreSQL enums, flags against text[], variants against jsonb. nullptr
+// when `wit` is not one of these kinds; SqlError as map_value.
+std::unique_ptr<ValueMap> map_composite_value(const component::Type &wit, Oid sql_type,
+                                              int32 typmod, const MapPlace &place,
+                                              MemoryContext mcxt);
+
+// The SQL type wasm.module_exports suggests for a WIT type ("text",
+// "int8", "text[]", "point" for a record named point), or nullopt with
+// `why` set when no SQL type can carry it.
+std::optional<std::string> suggested_sql_type(const component::Type &wit, std::string *why);
+
+}  // namespace pgwasm::pg
