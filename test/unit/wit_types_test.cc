@@ -163,6 +163,22 @@ TEST(WitTypes, ResourcesAreRefused) {
   EXPECT_EQ(consume.sig.params[0]->kind, Kind::Own);
 }
 
+// The hostile fixture's functions are ordinary to resolve: what is wrong
+// with them shows only when they are called.
+TEST(WitTypes, SqlHostileResolves) {
+  LOAD(bytes, "sql_hostile.wasm");
+  Resolved r(std::move(bytes));
+  ASSERT_EQ(r.functions.size(), 16u);
+  for (const WitFunction &f : r.functions) {
+    EXPECT_EQ(to_string(lifted_core_type(f.sig)), r.core_type(f)) << f.full_name();
+    EXPECT_FALSE(f.refusal) << f.full_name();
+  }
+  EXPECT_EQ(wit_text(r["bad-flags"]), "func() -> perms");
+  EXPECT_EQ(wit_definition(*r["bad-flags"].sig.result), "flags perms { read, write, exec }");
+  EXPECT_EQ(wit_definition(*r["bad-enum"].sig.result), "enum color { red, green, blue }");
+  EXPECT_EQ(wit_text(r["realloc-unaligned"]), "func(x: list<u32>) -> u32");
+}
+
 // Types from an imported instance's type and from an instance nested in
 // it, named by the exports that declare them; a world type named by the
 // import that bounds it and by an export; an anonymous record; an
