@@ -57,6 +57,32 @@ std::unique_ptr<ValueMap> map_composite_value(const component::Type &wit, Oid sq
                                               int32 typmod, const MapPlace &place,
                                               MemoryContext mcxt);
 
+// A record or tuple against the columns of a row descriptor that is not a
+// named composite type: RETURNS TABLE's OUT columns, or the row type of a
+// SETOF function, one row per list element. Matched as map_composite_value
+// matches a composite type (by field name, a tuple by position).
+class RowMap {
+ public:
+  virtual ~RowMap() = default;
+  // One row's values and nulls (desc->natts each; dropped columns NULL).
+  virtual void to_row(const component::Value &v, Datum *values, bool *nulls) const = 0;
+};
+
+// The row map of `wit` (a record or tuple) against `desc`, which it copies
+// into `mcxt`; SqlError 42804 as map_value.
+std::unique_ptr<RowMap> map_row(const component::Type &wit, TupleDesc desc, const MapPlace &place,
+                                MemoryContext mcxt);
+
+// suggested_sql_type's answer for the composite kinds (record, tuple,
+// list, enum, flags, variant); nullopt with `why` empty for other kinds.
+std::optional<std::string> suggested_composite_sql_type(const component::Type &wit,
+                                                        std::string *why);
+
+// The SQL name of a WIT name: kebab-case to snake_case ("first-name" is
+// first_name), as records' fields match composite attributes and
+// wasm.create_functions names functions and types.
+std::string sql_name_of(const std::string &wit_name);
+
 // The SQL type wasm.module_exports suggests for a WIT type ("text",
 // "int8", "text[]", "point" for a record named point), or nullopt with
 // `why` set when no SQL type can carry it.
