@@ -11,6 +11,7 @@
 
 #include "component/cabi.h"
 #include "component/cabi_layout.h"
+#include "pg/guard.h"
 #include "pg/pg_headers.h"
 
 namespace pgwasm::pg {
@@ -48,6 +49,12 @@ class ValueMap {
 // what they need (type descriptors, enum labels) in `mcxt`.
 std::unique_ptr<ValueMap> map_value(const component::Type &wit, Oid sql_type, int32 typmod,
                                     const MapPlace &place, MemoryContext mcxt);
+
+// The 42804 error of a WIT type that `sql_type` cannot carry at `place`:
+// "wasm module "m", export "e": parameter 1 (s) has WIT type string, the
+// SQL function takes integer".
+SqlError type_mismatch(const component::Type &wit, Oid sql_type, int32 typmod,
+                       const MapPlace &place);
 
 // The maps of the composite side (component_composites.cc): records and
 // tuples against composite types, lists against arrays, enums against text
