@@ -52,11 +52,9 @@ std::string joined(const std::vector<std::string> &names) {
 
 [[noreturn]] void mismatch(const MapPlace &place, const Type &wit, Oid type, int32 typmod,
                            const std::string &why) {
-  throw SqlError(ERRCODE_DATATYPE_MISMATCH,
-                 "wasm " + place.subject + ": " + place.what + " has WIT type " +
-                     component::wit_text(wit) + ", which SQL type " + sql_type_name(type, typmod) +
-                     " cannot carry",
-                 why);
+  SqlError e = type_mismatch(wit, type, typmod, place);
+  e.detail = why;
+  throw e;
 }
 
 // A child map: a composite kind here, anything else through map_value.
@@ -1030,51 +1028,6 @@ std::unique_ptr<RowMap> map_row(const Type &wit, TupleDesc desc, const MapPlace 
                    "Only a WIT record or tuple fills the columns of a row.");
   refuse_resources(wit, place);
   return std::make_unique<RowMapImpl>(wit, desc, place, mcxt);
-}
-
-std::optional<std::string> suggested_composite_sql_type(const Type &wit, std::string *why) {
-  switch (wit.kind) {
-    case Kind::Record:
-      if (wit.name.empty()) {
-        *why = "a record without a name needs a composite type";
-        return std::nullopt;
-      }
-      return sql_name_of(wit.name);
-    case Kind::Tuple: {
-      // A tuple needs a composite type of its own, its attributes in order.
-      std::string s = "(";
-      for (size_t i = 0; i < wit.items.size(); i++) {
-        std::string inner_why;
-        auto t = suggested_sql_type(*wit.items[i], &inner_why);
-        if (!t) {
-          *why = inner_why;
-          return std::nullopt;
-        }
-        s += (i ? ", " : "") + *t;
-      }
-      return s + ")";
-    }
-    case Kind::List: {
-      if (wit.items[0]->kind == Kind::U8) return std::string("bytea");
-      const Type *elem = wit.items[0];
-      if (elem->kind == Kind::Option) elem = elem->items[0];
-      if (elem->kind == Kind::List || elem->kind == Kind::Option) {
-        *why = "a list of " + component::wit_text(*elem) + " has no SQL array type";
-        return std::nullopt;
-      }
-      auto t = suggested_sql_type(*elem, why);
-      if (!t) return std::nullopt;
-      if (elem->kind == Kind::Tuple) {
-        *why = "a list of tuples needs a composite type for its elements";
-        return std::nullopt;
-      }
-      return *t + "[]";
-    }
-    case Kind::Enum: return std::string("text");
-    case Kind::Flags: return std::string("text[]");
-    case Kind::Variant: return std::string("jsonb");
-    default: return std::nullopt;
-  }
 }
 
 }  // namespace pgwasm::pg

@@ -11,6 +11,7 @@
 
 #include "component/cabi.h"
 #include "component/cabi_layout.h"
+#include "pg/guard.h"
 #include "pg/pg_headers.h"
 
 namespace pgwasm::pg {
@@ -49,6 +50,12 @@ class ValueMap {
 std::unique_ptr<ValueMap> map_value(const component::Type &wit, Oid sql_type, int32 typmod,
                                     const MapPlace &place, MemoryContext mcxt);
 
+// The 42804 error of a WIT type that `sql_type` cannot carry at `place`:
+// "wasm module "m", export "e": parameter 1 (s) has WIT type string, the
+// SQL function takes integer".
+SqlError type_mismatch(const component::Type &wit, Oid sql_type, int32 typmod,
+                       const MapPlace &place);
+
 // The maps of the composite side (component_composites.cc): records and
 // tuples against composite types, lists against arrays, enums against text
 // or PostgreSQL enums, flags against text[], variants against jsonb. nullptr
@@ -72,11 +79,6 @@ class RowMap {
 // into `mcxt`; SqlError 42804 as map_value.
 std::unique_ptr<RowMap> map_row(const component::Type &wit, TupleDesc desc, const MapPlace &place,
                                 MemoryContext mcxt);
-
-// suggested_sql_type's answer for the composite kinds (record, tuple,
-// list, enum, flags, variant); nullopt with `why` empty for other kinds.
-std::optional<std::string> suggested_composite_sql_type(const component::Type &wit,
-                                                        std::string *why);
 
 // The SQL name of a WIT name: kebab-case to snake_case ("first-name" is
 // first_name), as records' fields match composite attributes and
