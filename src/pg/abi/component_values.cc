@@ -448,17 +448,7 @@ class ResultMap : public ValueMap {
       }
       return ok_->to_sql(*w.payload(), isnull);
     }
-    const Type *error = wit_.items[1];
-    const WitValue *e = w.payload();
-    std::string where = "Returned by wasm " + place_.subject + ".";
-    if (error && e && error->kind == Kind::String)
-      throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION, message_text(e->s), where);
-    if (error && e && error->kind == Kind::Enum && e->case_index() < error->names.size())
-      throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION, error->names[e->case_index()], where);
-    std::string value;
-    if (error && e) value_text(*error, *e, value);
-    throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION, "wasm function returned an error",
-                   (value.empty() ? "" : "The error is " + message_text(value) + ". ") + where);
+    throw result_error(wit_.items[1], w.payload(), place_.subject);
   }
   std::string wit_name() const override { return component::wit_text(wit_); }
   std::string sql_name() const override { return ok_ ? ok_->sql_name() : "void"; }
@@ -474,6 +464,18 @@ bool is_text_type(Oid sql) {
 }
 
 }  // namespace
+
+SqlError result_error(const Type *error, const WitValue *e, const std::string &subject) {
+  std::string where = "Returned by wasm " + subject + ".";
+  if (error && e && error->kind == Kind::String)
+    return SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION, message_text(e->s), where);
+  if (error && e && error->kind == Kind::Enum && e->case_index() < error->names.size())
+    return SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION, error->names[e->case_index()], where);
+  std::string value;
+  if (error && e) value_text(*error, *e, value);
+  return SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION, "wasm function returned an error",
+                  (value.empty() ? "" : "The error is " + message_text(value) + ". ") + where);
+}
 
 SqlError type_mismatch(const Type &wit, Oid sql_type, int32 typmod, const MapPlace &place) {
   return SqlError(ERRCODE_DATATYPE_MISMATCH, "wasm " + place.subject + ": " + place.what +

@@ -56,6 +56,13 @@ std::unique_ptr<ValueMap> map_value(const component::Type &wit, Oid sql_type, in
 SqlError type_mismatch(const component::Type &wit, Oid sql_type, int32 typmod,
                        const MapPlace &place);
 
+// The ERROR of a function whose result<T, E> is err(e) (`error` is E, null
+// for result<T>; `e` its payload): err(string) says the string, an enum's
+// label is the message, any other value is in the DETAIL. SQLSTATE 38000;
+// the DETAIL names `subject`.
+SqlError result_error(const component::Type *error, const component::Value *e,
+                      const std::string &subject);
+
 // The maps of the composite side (component_composites.cc): records and
 // tuples against composite types, lists against arrays, enums against text
 // or PostgreSQL enums, flags against text[], variants against jsonb. nullptr
