@@ -6,9 +6,8 @@
 // through a return area. Each export's post-return gives the heap back, so
 // an instance serves any number of calls.
 //
-// cabi.h is shared with the supabase guests: only its allocator, strings
-// and buffers are used here (none of its imports end up in this module).
-#define WIT_VERSION "0.1.0"
+// cabi.h without the supabase world: its allocator, strings and buffers.
+#define CABI_NO_WORLD
 #include "cabi.h"
 
 #define WEXPORT(name) __attribute__((export_name(name)))
