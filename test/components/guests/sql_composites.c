@@ -12,10 +12,10 @@
 
 #define WEXPORT(name) __attribute__((export_name(name)))
 // The heap back to where it started, once the host has read the result.
-#define WPOST(name, fn, type)                                                 \
+#define WPOST(name, fn, type)                                                    \
   __attribute__((export_name("cabi_post_" name))) void post_##fn(type ignored) { \
-    (void)ignored;                                                              \
-    heap_release((uintptr_t)&__heap_base);                                      \
+    (void)ignored;                                                               \
+    heap_release((uintptr_t)&__heap_base);                                       \
   }
 
 typedef struct {
@@ -101,6 +101,24 @@ WEXPORT("paint") pixel *paint(s32 x, s32 y, u32 hue, u32 mode) {
   return r;
 }
 WPOST("paint", paint, u32)
+
+// option<point> flattens to (case, x, y).
+WEXPORT("describe") str *describe(u32 is_some, s32 x, s32 y) {
+  buf b = {0};
+  if (is_some) {
+    buf_char(&b, '(');
+    buf_s64(&b, x);
+    buf_cstr(&b, ", ");
+    buf_s64(&b, y);
+    buf_char(&b, ')');
+  } else {
+    buf_cstr(&b, "none");
+  }
+  str *r = ret_buf(sizeof(str), 4);
+  *r = buf_take(&b);
+  return r;
+}
+WPOST("describe", describe, u32)
 
 // ---- tuples ----
 
@@ -236,12 +254,9 @@ enum { SHAPE_CIRCLE, SHAPE_RECT, SHAPE_NONE };
 // sides in both.
 WEXPORT("area") double area(u32 c, double a, double b) {
   switch (c) {
-    case SHAPE_CIRCLE:
-      return 3.141592653589793 * a * a;
-    case SHAPE_RECT:
-      return a * b;
-    default:
-      return 0;
+    case SHAPE_CIRCLE: return 3.141592653589793 * a * a;
+    case SHAPE_RECT: return a * b;
+    default: return 0;
   }
 }
 WPOST("area", area, double)

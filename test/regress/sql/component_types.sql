@@ -45,9 +45,9 @@ SELECT error_detail_of($$CREATE FUNCTION c_bad(p xy, dx int4) RETURNS xyz LANGUA
 -- age: option<u8> }. NULL is the option's none; an age out of u8 is 22003.
 CREATE TYPE person AS (name text, age int2);
 CREATE FUNCTION c_greet(p person) RETURNS text LANGUAGE wasm STRICT AS 'comp::greet';
-SELECT c_greet(row('Ada', 36)) AS ada, c_greet(row('Bob', NULL)) AS bob,
-       c_greet(row('', 0)) AS nobody;
-SELECT error_detail_of($$SELECT c_greet(row('Eve', 300))$$);
+SELECT c_greet(row('Ada', 36::int2)) AS ada, c_greet(row('Bob', NULL)) AS bob,
+       c_greet(row('', 0::int2)) AS nobody;
+SELECT error_detail_of($$SELECT c_greet(row('Eve', 300::int2))$$);
 SELECT error_detail_of($$SELECT c_greet(row(NULL, 1))$$);
 
 -- Fields in kebab-case match attributes in snake_case: record span
@@ -112,6 +112,9 @@ SELECT c_compact('{1,NULL,3,NULL}') AS compacted, c_compact('{NULL}') AS none_le
 -- list<record> <-> an array of the composite type.
 CREATE FUNCTION c_points_array(n int8) RETURNS xy[] LANGUAGE wasm STRICT AS 'comp::points';
 SELECT c_points_array(3), c_points_array(0);
+-- option<record>: NULL is none (the function is not STRICT).
+CREATE FUNCTION c_describe(p xy) RETURNS text LANGUAGE wasm AS 'comp::describe';
+SELECT c_describe(row(3, -4)) AS some, c_describe(NULL) AS none;
 
 --
 -- A list result as a set of rows: list<record> as SETOF a composite type or
@@ -238,7 +241,7 @@ SELECT p.proname, p.proisstrict, p.proretset, pg_get_function_result(p.oid) AS r
   FROM pg_proc p WHERE p.pronamespace = 'comp_made'::regnamespace ORDER BY p.proname;
 SELECT k_move(row(1, 2), 3) AS moved, k_greet(row('Ada', NULL)) AS greeting,
        k_next_color('red') AS next, k_invert('{read}') AS inverted,
-       k_upper_all('{a}') AS upper, k_unit(1) AS unit;
+       k_upper_all('{a}') AS upper, k_unit(1) AS unit, k_describe(NULL) AS described;
 SELECT * FROM k_points(3);
 SELECT k_paint(row(row(1, 1), 'red', '{}'));
 -- Again: the types are there with the same attributes and are reused; the
@@ -251,11 +254,13 @@ SET search_path = comp_other, public;
 CREATE TYPE k_point AS (x int4, z int4);
 SELECT wasm.create_functions('comp', 'k')::text AS created ORDER BY 1;
 RESET search_path;
+SET client_min_messages = warning;
 DROP SCHEMA comp_made, comp_other CASCADE;
+RESET client_min_messages;
 
 DROP FUNCTION c_move, c_move_yx, c_move_d, c_greet, c_widen, c_flip, c_paint, c_paint_e, c_swap,
     c_sum, c_upper_all, c_compact, c_points_array, c_points, c_points_table, c_names,
-    c_points_checked, c_next_color, c_next_color_e, c_invert, c_area, c_unit, c_echo_items;
+    c_points_checked, c_describe, c_next_color, c_next_color_e, c_invert, c_area, c_unit, c_echo_items;
 DROP TYPE point_yx, point_d, xyz, point_xz, point_tx, person, span, span_camel, segment,
     pixel, pixel_e, int_text, text_int, colour, hue;
 DROP TYPE xy, color;
