@@ -120,6 +120,21 @@ WEXPORT("describe") str *describe(u32 is_some, s32 x, s32 y) {
 }
 WPOST("describe", describe, u32)
 
+// status { HTTP-code: u16 @0, retry: bool @2 }: size 4.
+typedef struct {
+  u16 code;
+  u8 retry;
+  u8 pad_;
+} status;
+
+WEXPORT("bump") status *bump(u32 code, u32 retry) {
+  status *r = ret_buf(sizeof(status), 2);
+  r->code = (u16)(code + 1);
+  r->retry = retry ? 0 : 1;
+  return r;
+}
+WPOST("bump", bump, u32)
+
 // ---- tuples ----
 
 // tuple<string, s32>: the string @0, the s32 @8; size 12.

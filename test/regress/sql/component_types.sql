@@ -58,6 +58,16 @@ SELECT c_widen(row(5, 10), 2);
 CREATE TYPE span_camel AS ("startAt" int4, "endAt" int4);
 SELECT error_detail_of($$CREATE FUNCTION c_bad(s span_camel, amount int4) RETURNS span LANGUAGE wasm AS 'comp::widen'$$);
 
+-- A WIT name with capitals (record status { HTTP-code: u16, retry: bool })
+-- matches the attribute unquoted SQL makes of it, or the exact one.
+CREATE TYPE status AS (http_code int4, retry bool);
+CREATE FUNCTION c_bump(s status) RETURNS status LANGUAGE wasm STRICT AS 'comp::bump';
+SELECT c_bump(row(404, true));
+CREATE TYPE status_exact AS ("HTTP_code" int4, retry bool);
+CREATE FUNCTION c_bump_exact(s status_exact) RETURNS status_exact LANGUAGE wasm STRICT
+    AS 'comp::bump';
+SELECT (c_bump_exact(row(65534, false))).*;
+
 -- Records inside records: record segment { a: point, b: point }. A NULL
 -- nested record, or a NULL inside it, is named by its path.
 CREATE TYPE segment AS (a xy, b xy);
@@ -258,10 +268,11 @@ SET client_min_messages = warning;
 DROP SCHEMA comp_made, comp_other CASCADE;
 RESET client_min_messages;
 
-DROP FUNCTION c_move, c_move_yx, c_move_d, c_greet, c_widen, c_flip, c_paint, c_paint_e, c_swap,
-    c_sum, c_upper_all, c_compact, c_points_array, c_points, c_points_table, c_names,
-    c_points_checked, c_describe, c_next_color, c_next_color_e, c_invert, c_area, c_unit, c_echo_items;
-DROP TYPE point_yx, point_d, xyz, point_xz, point_tx, person, span, span_camel, segment,
-    pixel, pixel_e, int_text, text_int, colour, hue;
+DROP FUNCTION c_bump, c_bump_exact, c_move, c_move_yx, c_move_d, c_greet, c_widen, c_flip,
+    c_paint, c_paint_e, c_swap, c_sum, c_upper_all, c_compact, c_points_array, c_points,
+    c_points_table, c_names, c_points_checked, c_describe, c_next_color, c_next_color_e, c_invert,
+    c_area, c_unit, c_echo_items;
+DROP TYPE status, status_exact, point_yx, point_d, xyz, point_xz, point_tx, person, span,
+    span_camel, segment, pixel, pixel_e, int_text, text_int, colour, hue;
 DROP TYPE xy, color;
 SELECT wasm.drop_module('comp');
