@@ -96,8 +96,11 @@ Value load_string(LiftLowerContext &cx, uint32_t ptr, uint32_t len) {
 
 Value load_list(LiftLowerContext &cx, const Type &elem, uint32_t ptr, uint32_t len) {
   uint64_t size = size_of(elem);
-  // Elements of no size still cost the host a value each.
-  cx.spend(std::max<uint64_t>(size, 1) * len, "a list");
+  // Each element costs the host a Value, whatever its size in the guest:
+  // without that, a list of bytes would make the host allocate many times
+  // the budget (a list of lists of bytes, each inner list the same memory,
+  // over and over).
+  cx.spend(std::max<uint64_t>(size, sizeof(Value)) * len, "a list");
   cx.range(ptr, size * len, alignment(elem), "a list");
   Value v;
   v.items.reserve(len);

@@ -67,7 +67,6 @@ ExportedFunc lifted(const Component &c, uint32_t index, std::string interface, s
   f.interface = std::move(interface);
   f.name = std::move(name);
   f.type = func_type(c, canon.type);
-  f.scope = &c;
   f.core_instance = core->instance;
   f.core_name = core->name;
   f.options = named(c, canon);

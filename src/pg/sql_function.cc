@@ -133,8 +133,15 @@ SqlFunction describe_sql_function(Oid fn_oid) {
   // The core ABIs' checks below may refuse what a component's function
   // takes: without a core abi= the module decides (bind_export).
   bool may_be_component = fn.source.abi == Abi::Auto || fn.source.abi == Abi::Component;
-  auto refuse = [&](SqlError e) {
-    if (!may_be_component) throw e;
+  // Only the kinds of type a component's function may take (composites,
+  // enums, arrays) wait for the module; the rest no ABI takes.
+  auto refuse = [&](SqlError e, Oid type) {
+    bool component_type = pg_guard([&] {
+      char t = get_typtype(type);
+      return t == TYPTYPE_COMPOSITE || t == TYPTYPE_ENUM || type == RECORDOID ||
+             OidIsValid(get_element_type(type));
+    });
+    if (!may_be_component || !component_type) throw e;
     if (!fn.core_refusal) fn.core_refusal = std::move(e);
   };
 
@@ -148,8 +155,9 @@ SqlFunction describe_sql_function(Oid fn_oid) {
     if (!type || type->kind == SqlKind::Record) {
       std::string name = pg_guard([&] { return format_type_be(raw.argtypes[i]); });
       refuse(definition_error(
-          fn, "cannot take type " + name + " (argument " + std::to_string(i + 1) + ")",
-          kSupportedTypes));
+                 fn, "cannot take type " + name + " (argument " + std::to_string(i + 1) + ")",
+                 kSupportedTypes),
+             raw.argtypes[i]);
       return fn;
     }
     fn.args.push_back(*type);
@@ -158,7 +166,7 @@ SqlFunction describe_sql_function(Oid fn_oid) {
     auto type = sql_type_of(raw.rettype);
     if (!type) {
       std::string name = pg_guard([&] { return format_type_be(raw.rettype); });
-      refuse(definition_error(fn, "cannot return type " + name, kSupportedTypes));
+      refuse(definition_error(fn, "cannot return type " + name, kSupportedTypes), raw.rettype);
       return fn;
     }
     fn.result = type;

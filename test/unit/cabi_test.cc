@@ -618,6 +618,14 @@ TEST_F(Cabi, TheBudgetBoundsWhatAGuestMakesTheHostCopy) {
   EV l2[] = {EV::make_i32(8), EV::make_i32(0x10000000)};
   EXPECT_EQ(error_of([&] { lift_flat(big, *a.list(world(WitVersion::V1).types.cell), l2); }),
             "a list is larger than the host copies for one call");
+  // Each element is charged what the host makes of it (a Value), not just
+  // its bytes in the guest: 100 bytes as a list<u8> cost 100 Values.
+  EV bytes100[] = {EV::make_i32(3000), EV::make_i32(100)};
+  LiftLowerContext enough(m, 100 * sizeof(Value));
+  EXPECT_EQ(lift_flat(enough, *a.list(a.prim(Kind::U8)), bytes100).items.size(), 100u);
+  LiftLowerContext short_of(m, 100 * sizeof(Value) - 1);
+  EXPECT_EQ(error_of([&] { lift_flat(short_of, *a.list(a.prim(Kind::U8)), bytes100); }),
+            "a list is larger than the host copies for one call");
   // What the host allocates in the guest is budgeted too.
   LiftLowerContext tiny(m, 10);
   EXPECT_EQ(

@@ -207,6 +207,20 @@ TEST(WitTypes, TypesThroughNestedScopes) {
   }
 }
 
+// A package stays valid for its component when the component is moved
+// (hosts keep both in one object): the functions resolve the same.
+TEST(WitTypes, ComponentMovedAfterDescribe) {
+  LOAD(bytes, "wit_scopes.wasm");
+  Component first = read_component(bytes);
+  Package p = describe_package(first);
+  Component moved = std::move(first);
+  TypeArena arena;
+  std::vector<WitFunction> fs = wit_functions(moved, p, arena);
+  ASSERT_EQ(fs.size(), 4u);
+  EXPECT_EQ(wit_text(fs[0]), "func(p: point, c: color) -> perms");
+  EXPECT_EQ(wit_text(fs[3]), "func(s: shape) -> f64");
+}
+
 // WIT's text: keywords escaped, results of every shape, handles.
 TEST(WitText, Types) {
   TypeArena a;

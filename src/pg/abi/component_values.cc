@@ -4,6 +4,7 @@
 #include "pg/abi/component_values.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -171,6 +172,12 @@ class BoolMap : public ValueMap {
   std::string sql_name() const override { return "boolean"; }
 };
 
+std::string float_text(double v) {
+  char buf[32];
+  snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
 // f32 and f64 against real and double precision: the bits of NaNs and
 // infinities travel unchanged; a double too large for real is 22003.
 class FloatMap : public ValueMap {
@@ -197,7 +204,7 @@ class FloatMap : public ValueMap {
   void check_float4(double v) const {
     if (std::isfinite(v) && std::fabs(v) > std::numeric_limits<float>::max())
       throw SqlError(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
-                     "value " + std::to_string(v) + " is out of range for type real",
+                     "value " + float_text(v) + " is out of range for type real",
                      place_detail(place_));
   }
   Kind wit_;
@@ -383,7 +390,7 @@ void value_text(const Type &t, const WitValue &v, std::string &out, int depth = 
     case Kind::U32:
     case Kind::U64: out += std::to_string(v.bits); return;
     case Kind::F32:
-    case Kind::F64: out += std::to_string(v.f); return;
+    case Kind::F64: out += float_text(v.f); return;
     case Kind::Char: out += "'" + char_utf8(static_cast<uint32_t>(v.bits)) + "'"; return;
     case Kind::String: out += "\"" + v.s + "\""; return;
     case Kind::List:

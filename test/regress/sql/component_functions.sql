@@ -100,7 +100,7 @@ CREATE FUNCTION c_add_u64_int8(int8, int8) RETURNS int8 LANGUAGE wasm AS 'sqlt::
 -- In range, both ends; u8 and s8 sums wrap as the guest's C does.
 SELECT c_add_u8(200::int2, 100::int2) AS u8_wraps, c_add_s8(100::int2, 100::int2) AS s8_wraps,
        c_echo_u8(255), c_echo_u8(0), c_echo_s8(-128), c_echo_s8(127);
-SELECT c_echo_u16(65535), c_echo_s16(-32768::int2), c_echo_u32(4294967295), c_echo_s32(-2147483648),
+SELECT c_echo_u16(65535), c_echo_s16((-32768)::int2), c_echo_u32(4294967295), c_echo_s32(-2147483648),
        c_add_s32(2147483647, 1) AS s32_wraps, c_echo_s64(-9223372036854775808);
 SELECT c_echo_u64(18446744073709551615) AS u64_max, c_echo_u64(0) AS u64_zero,
        c_add_u64(18446744073709551615, 2) AS u64_wraps, c_echo_u64(42.000) AS whole;
@@ -204,6 +204,52 @@ SELECT error_detail_of($$SELECT c_parse_port('http')$$);
 SELECT error_detail_of($$SELECT c_parse_port('70000')$$);
 -- The session goes on after every error above.
 SELECT c_checked_div(9, 3), c_slugify('Still Here');
+
+--
+-- A component that breaks the canonical ABI (sql_hostile): every break is
+-- an ERROR (38000 naming module and export) and the instance goes; a trap,
+-- in the function or in its post-return, is the engine's ERROR. The next
+-- call works, in a new instance.
+--
+SELECT wasm.load_module('sqlh', guest('sql_hostile.wasm')) IS NOT NULL AS loaded;
+CREATE FUNCTION h_ok(int4) RETURNS int4 LANGUAGE wasm AS 'sqlh::ok';
+CREATE FUNCTION h_string_out_of_memory() RETURNS text LANGUAGE wasm
+    AS 'sqlh::string-out-of-memory';
+CREATE FUNCTION h_string_not_utf8() RETURNS text LANGUAGE wasm AS 'sqlh::string-not-utf8';
+CREATE FUNCTION h_huge_list() RETURNS bytea LANGUAGE wasm AS 'sqlh::huge-list';
+CREATE FUNCTION h_unaligned_list() RETURNS int8[] LANGUAGE wasm AS 'sqlh::unaligned-list';
+CREATE FUNCTION h_return_area_out_of_memory() RETURNS text LANGUAGE wasm
+    AS 'sqlh::return-area-out-of-memory';
+CREATE FUNCTION h_return_area_unaligned() RETURNS text LANGUAGE wasm
+    AS 'sqlh::return-area-unaligned';
+CREATE FUNCTION h_bad_option() RETURNS int4 LANGUAGE wasm AS 'sqlh::bad-option';
+CREATE FUNCTION h_bad_result() RETURNS int4 LANGUAGE wasm AS 'sqlh::bad-result';
+CREATE FUNCTION h_bad_char() RETURNS text LANGUAGE wasm AS 'sqlh::bad-char';
+CREATE FUNCTION h_realloc_out_of_memory(text) RETURNS int8 LANGUAGE wasm
+    AS 'sqlh::realloc-out-of-memory';
+CREATE FUNCTION h_post_return_traps() RETURNS text LANGUAGE wasm AS 'sqlh::post-return-traps';
+CREATE FUNCTION h_traps() RETURNS int4 LANGUAGE wasm AS 'sqlh::traps';
+SELECT h_ok(1);
+SELECT error_detail_of($$SELECT h_string_out_of_memory()$$);
+SELECT error_detail_of($$SELECT h_string_not_utf8()$$);
+SELECT error_detail_of($$SELECT h_huge_list()$$);
+SELECT error_detail_of($$SELECT h_unaligned_list()$$);
+SELECT error_detail_of($$SELECT h_return_area_out_of_memory()$$);
+SELECT error_detail_of($$SELECT h_return_area_unaligned()$$);
+SELECT error_detail_of($$SELECT h_bad_option()$$);
+SELECT error_detail_of($$SELECT h_bad_result()$$);
+SELECT error_detail_of($$SELECT h_bad_char()$$);
+SELECT error_detail_of($$SELECT h_realloc_out_of_memory('ab')$$);
+SELECT h_realloc_out_of_memory('a') AS one_byte_fits;
+-- Traps: the engines word them differently, the SQLSTATE is the same.
+SELECT sqlstate_of($$SELECT h_post_return_traps()$$) AS post_return_trap,
+       sqlstate_of($$SELECT h_traps()$$) AS trap;
+SELECT h_ok(41);
+DROP FUNCTION h_ok(int4), h_string_out_of_memory(), h_string_not_utf8(), h_huge_list(),
+    h_unaligned_list(), h_return_area_out_of_memory(), h_return_area_unaligned(),
+    h_bad_option(), h_bad_result(), h_bad_char(), h_realloc_out_of_memory(text),
+    h_post_return_traps(), h_traps();
+SELECT wasm.drop_module('sqlh');
 
 DROP FUNCTION c_slugify(text), slugify(text), c_text_slugify(text), c_text_shout(text),
     c_other_shout(text), c_length(text), c_not(bool), c_add_u8(int2, int2), c_add_s8(int2, int2),
