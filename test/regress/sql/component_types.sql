@@ -201,7 +201,8 @@ SELECT s, c_unit(s), c_area(c_unit(s)) FROM unnest(ARRAY[2, 0, -3]::float8[]) s;
 -- Every payload kind, through list<item> <-> jsonb[] and back unchanged:
 -- u64 and s64 exact, strings, records as objects (WIT field names), lists
 -- as arrays, option none as null, bool, enum label, flags as a label array
--- (declaration order), char, f32, tuple as array.
+-- (declaration order), char, f32, tuple as array. An option payload may be
+-- left out: none.
 CREATE FUNCTION c_echo_items(xs jsonb[]) RETURNS jsonb[] LANGUAGE wasm STRICT
     AS 'comp::echo-items';
 SELECT unnest(c_echo_items(ARRAY[
@@ -212,6 +213,7 @@ SELECT unnest(c_echo_items(ARRAY[
     '{"tag": "path", "val": [{"x": 0, "y": 0}, {"y": 1, "x": 1}]}',
     '{"tag": "maybe", "val": 5}',
     '{"tag": "maybe", "val": null}',
+    '{"tag": "maybe"}',
     '{"tag": "yes", "val": true}',
     '{"tag": "hue", "val": "green"}',
     '{"tag": "mode", "val": ["exec", "read"]}',
