@@ -295,7 +295,7 @@ std::vector<Oid> create_component_functions(const LoadedModule &loaded, const st
       auto &r = planner.records.at(name);
       for (const auto &n : r.needs)
         if (planner.records.at(n).unusable && !r.unusable)
-          r.unusable = "it holds record " + n + ", which is unusable";
+          r.unusable = planner.records.at(n).unusable;
       if (r.unusable) continue;
       std::string sql_name = planner.prefixed(name);
       std::string qualified = schema + "." + quoted(sql_name);

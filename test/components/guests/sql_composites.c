@@ -6,17 +6,16 @@
 // through a return area. Each export's post-return gives the heap back, so
 // an instance serves any number of calls.
 //
-// cabi.h is shared with the supabase guests: only its allocator, strings
-// and buffers are used here (none of its imports end up in this module).
-#define WIT_VERSION "0.1.0"
+// cabi.h without the supabase world: its allocator, strings and buffers.
+#define CABI_NO_WORLD
 #include "cabi.h"
 
 #define WEXPORT(name) __attribute__((export_name(name)))
 // The heap back to where it started, once the host has read the result.
-#define WPOST(name, fn, type)                                                 \
+#define WPOST(name, fn, type)                                                    \
   __attribute__((export_name("cabi_post_" name))) void post_##fn(type ignored) { \
-    (void)ignored;                                                              \
-    heap_release((uintptr_t)&__heap_base);                                      \
+    (void)ignored;                                                               \
+    heap_release((uintptr_t)&__heap_base);                                       \
   }
 
 typedef struct {
@@ -102,6 +101,39 @@ WEXPORT("paint") pixel *paint(s32 x, s32 y, u32 hue, u32 mode) {
   return r;
 }
 WPOST("paint", paint, u32)
+
+// option<point> flattens to (case, x, y).
+WEXPORT("describe") str *describe(u32 is_some, s32 x, s32 y) {
+  buf b = {0};
+  if (is_some) {
+    buf_char(&b, '(');
+    buf_s64(&b, x);
+    buf_cstr(&b, ", ");
+    buf_s64(&b, y);
+    buf_char(&b, ')');
+  } else {
+    buf_cstr(&b, "none");
+  }
+  str *r = ret_buf(sizeof(str), 4);
+  *r = buf_take(&b);
+  return r;
+}
+WPOST("describe", describe, u32)
+
+// status { HTTP-code: u16 @0, retry: bool @2 }: size 4.
+typedef struct {
+  u16 code;
+  u8 retry;
+  u8 pad_;
+} status;
+
+WEXPORT("bump") status *bump(u32 code, u32 retry) {
+  status *r = ret_buf(sizeof(status), 2);
+  r->code = (u16)(code + 1);
+  r->retry = retry ? 0 : 1;
+  return r;
+}
+WPOST("bump", bump, u32)
 
 // ---- tuples ----
 
@@ -237,12 +269,9 @@ enum { SHAPE_CIRCLE, SHAPE_RECT, SHAPE_NONE };
 // sides in both.
 WEXPORT("area") double area(u32 c, double a, double b) {
   switch (c) {
-    case SHAPE_CIRCLE:
-      return 3.141592653589793 * a * a;
-    case SHAPE_RECT:
-      return a * b;
-    default:
-      return 0;
+    case SHAPE_CIRCLE: return 3.141592653589793 * a * a;
+    case SHAPE_RECT: return a * b;
+    default: return 0;
   }
 }
 WPOST("area", area, double)

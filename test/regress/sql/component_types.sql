@@ -45,9 +45,9 @@ SELECT error_detail_of($$CREATE FUNCTION c_bad(p xy, dx int4) RETURNS xyz LANGUA
 -- age: option<u8> }. NULL is the option's none; an age out of u8 is 22003.
 CREATE TYPE person AS (name text, age int2);
 CREATE FUNCTION c_greet(p person) RETURNS text LANGUAGE wasm STRICT AS 'comp::greet';
-SELECT c_greet(row('Ada', 36)) AS ada, c_greet(row('Bob', NULL)) AS bob,
-       c_greet(row('', 0)) AS nobody;
-SELECT error_detail_of($$SELECT c_greet(row('Eve', 300))$$);
+SELECT c_greet(row('Ada', 36::int2)) AS ada, c_greet(row('Bob', NULL)) AS bob,
+       c_greet(row('', 0::int2)) AS nobody;
+SELECT error_detail_of($$SELECT c_greet(row('Eve', 300::int2))$$);
 SELECT error_detail_of($$SELECT c_greet(row(NULL, 1))$$);
 
 -- Fields in kebab-case match attributes in snake_case: record span
@@ -57,6 +57,16 @@ CREATE FUNCTION c_widen(s span, amount int4) RETURNS span LANGUAGE wasm STRICT A
 SELECT c_widen(row(5, 10), 2);
 CREATE TYPE span_camel AS ("startAt" int4, "endAt" int4);
 SELECT error_detail_of($$CREATE FUNCTION c_bad(s span_camel, amount int4) RETURNS span LANGUAGE wasm AS 'comp::widen'$$);
+
+-- A WIT name with capitals (record status { HTTP-code: u16, retry: bool })
+-- matches the attribute unquoted SQL makes of it, or the exact one.
+CREATE TYPE status AS (http_code int4, retry bool);
+CREATE FUNCTION c_bump(s status) RETURNS status LANGUAGE wasm STRICT AS 'comp::bump';
+SELECT c_bump(row(404, true));
+CREATE TYPE status_exact AS ("HTTP_code" int4, retry bool);
+CREATE FUNCTION c_bump_exact(s status_exact) RETURNS status_exact LANGUAGE wasm STRICT
+    AS 'comp::bump';
+SELECT (c_bump_exact(row(65534, false))).*;
 
 -- Records inside records: record segment { a: point, b: point }. A NULL
 -- nested record, or a NULL inside it, is named by its path.
@@ -112,6 +122,9 @@ SELECT c_compact('{1,NULL,3,NULL}') AS compacted, c_compact('{NULL}') AS none_le
 -- list<record> <-> an array of the composite type.
 CREATE FUNCTION c_points_array(n int8) RETURNS xy[] LANGUAGE wasm STRICT AS 'comp::points';
 SELECT c_points_array(3), c_points_array(0);
+-- option<record>: NULL is none (the function is not STRICT).
+CREATE FUNCTION c_describe(p xy) RETURNS text LANGUAGE wasm AS 'comp::describe';
+SELECT c_describe(row(3, -4)) AS some, c_describe(NULL) AS none;
 
 --
 -- A list result as a set of rows: list<record> as SETOF a composite type or
@@ -188,7 +201,8 @@ SELECT s, c_unit(s), c_area(c_unit(s)) FROM unnest(ARRAY[2, 0, -3]::float8[]) s;
 -- Every payload kind, through list<item> <-> jsonb[] and back unchanged:
 -- u64 and s64 exact, strings, records as objects (WIT field names), lists
 -- as arrays, option none as null, bool, enum label, flags as a label array
--- (declaration order), char, f32, tuple as array.
+-- (declaration order), char, f32, tuple as array. An option payload may be
+-- left out: none.
 CREATE FUNCTION c_echo_items(xs jsonb[]) RETURNS jsonb[] LANGUAGE wasm STRICT
     AS 'comp::echo-items';
 SELECT unnest(c_echo_items(ARRAY[
@@ -199,6 +213,7 @@ SELECT unnest(c_echo_items(ARRAY[
     '{"tag": "path", "val": [{"x": 0, "y": 0}, {"y": 1, "x": 1}]}',
     '{"tag": "maybe", "val": 5}',
     '{"tag": "maybe", "val": null}',
+    '{"tag": "maybe"}',
     '{"tag": "yes", "val": true}',
     '{"tag": "hue", "val": "green"}',
     '{"tag": "mode", "val": ["exec", "read"]}',
@@ -238,7 +253,7 @@ SELECT p.proname, p.proisstrict, p.proretset, pg_get_function_result(p.oid) AS r
   FROM pg_proc p WHERE p.pronamespace = 'comp_made'::regnamespace ORDER BY p.proname;
 SELECT k_move(row(1, 2), 3) AS moved, k_greet(row('Ada', NULL)) AS greeting,
        k_next_color('red') AS next, k_invert('{read}') AS inverted,
-       k_upper_all('{a}') AS upper, k_unit(1) AS unit;
+       k_upper_all('{a}') AS upper, k_unit(1) AS unit, k_describe(NULL) AS described;
 SELECT * FROM k_points(3);
 SELECT k_paint(row(row(1, 1), 'red', '{}'));
 -- Again: the types are there with the same attributes and are reused; the
@@ -251,12 +266,15 @@ SET search_path = comp_other, public;
 CREATE TYPE k_point AS (x int4, z int4);
 SELECT wasm.create_functions('comp', 'k')::text AS created ORDER BY 1;
 RESET search_path;
+SET client_min_messages = warning;
 DROP SCHEMA comp_made, comp_other CASCADE;
+RESET client_min_messages;
 
-DROP FUNCTION c_move, c_move_yx, c_move_d, c_greet, c_widen, c_flip, c_paint, c_paint_e, c_swap,
-    c_sum, c_upper_all, c_compact, c_points_array, c_points, c_points_table, c_names,
-    c_points_checked, c_next_color, c_next_color_e, c_invert, c_area, c_unit, c_echo_items;
-DROP TYPE point_yx, point_d, xyz, point_xz, point_tx, person, span, span_camel, segment,
-    pixel, pixel_e, int_text, text_int, colour, hue;
+DROP FUNCTION c_bump, c_bump_exact, c_move, c_move_yx, c_move_d, c_greet, c_widen, c_flip,
+    c_paint, c_paint_e, c_swap, c_sum, c_upper_all, c_compact, c_points_array, c_points,
+    c_points_table, c_names, c_points_checked, c_describe, c_next_color, c_next_color_e, c_invert,
+    c_area, c_unit, c_echo_items;
+DROP TYPE status, status_exact, point_yx, point_d, xyz, point_xz, point_tx, person, span,
+    span_camel, segment, pixel, pixel_e, int_text, text_int, colour, hue;
 DROP TYPE xy, color;
 SELECT wasm.drop_module('comp');
