@@ -67,6 +67,7 @@ ExportedFunc lifted(const Component &c, uint32_t index, std::string interface, s
   f.interface = std::move(interface);
   f.name = std::move(name);
   f.type = func_type(c, canon.type);
+  f.scope = &c;
   f.core_instance = core->instance;
   f.core_name = core->name;
   f.options = named(c, canon);
@@ -103,7 +104,10 @@ void instance_exports(const Component &c, const Export &x, std::vector<ExportedF
       unsupported(0, "instantiation of \"" + x.name + "\" does not give \"" + import + "\"");
     ExportedFunc f = lifted(c, arg->index, x.name, nx.name);
     if (nx.desc)
-      if (const FuncType *t = func_type(nested, nx.desc->type)) f.type = t;
+      if (const FuncType *t = func_type(nested, nx.desc->type)) {
+        f.type = t;
+        f.scope = &nested;
+      }
     out.push_back(std::move(f));
   }
 }
