@@ -985,7 +985,9 @@ std::unique_ptr<ValueMap> map_composite_value(const Type &wit, Oid sql_type, int
                      : "A WIT tuple is a composite type with an attribute for each value, in "
                        "order.");
       TupleDesc desc = pg_guard([&] { return lookup_rowtype_tupdesc_copy(sql_type, typmod); });
-      return std::make_unique<RecordMap>(wit, sql_type, typmod, place, mcxt, desc);
+      auto map = std::make_unique<RecordMap>(wit, sql_type, typmod, place, mcxt, desc);
+      pg_guard([&] { FreeTupleDesc(desc); });  // the map keeps its copy in mcxt
+      return map;
     }
     case Kind::List: {
       // list<u8> as bytea is a scalar map's.
