@@ -82,8 +82,8 @@ CREATE FOREIGN TABLE github.missing (id text) SERVER example_server OPTIONS (obj
 SELECT error_detail_of($$SELECT * FROM github.missing$$);
 -- It is read-only.
 SELECT error_detail_of($$DELETE FROM github.events WHERE id = 'e1000'$$);
--- A host the server's allowlist does not name is refused by the host's
--- HTTP client, and the JavaScript guest reports it as its error.
+-- A host the server's allowlist does not name: the host's HTTP client
+-- refuses the request, an ERROR of the host's that the guest never sees.
 CREATE SERVER elsewhere FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (
     fdw_package_url :'js_url', fdw_package_name 'my-company:example-fdw',
     fdw_package_version '0.1.0', fdw_package_checksum :'js_sum',
