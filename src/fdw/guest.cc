@@ -114,13 +114,13 @@ void FdwGuest::invoke(pg::ModuleInstance &instance_, uint32_t export_index, std:
         module_.name, export_index, name, args, results,
         // pg_wasm_alloc and pg_wasm_free serve the routine, named with them.
         pg::CallFor{name == routine_export(r) ? std::string_view{} : routine_export(r)},
-        [&]() -> engine::Instance & {
+        [&]() -> pg::ModuleInstance & {
           engine::CallBounds bounds = pg::current_bounds();
           if (instance_.bounds != bounds) {
             instance_.instance->set_bounds(bounds);
             instance_.bounds = bounds;
           }
-          return *instance_.instance;
+          return instance_;
         },
         [&] { instance_ = pg::ModuleInstance{}; });
   } catch (const pg::PgError &) {

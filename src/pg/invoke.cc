@@ -6,7 +6,7 @@ Invocation invoke(LoadedModule &module, uint32_t export_index, std::string_view 
                   const engine::Value *args, engine::Value *results, const CallFor &call_for) {
   return invoke_with(
       module.name, export_index, export_name, args, results, call_for,
-      [&]() -> engine::Instance & { return *module.instance_for_call().instance; },
+      [&]() -> ModuleInstance & { return module.instance_for_call(); },
       [&] { module.discard_instance(); });
 }
 

@@ -34,7 +34,7 @@ Invocation invoke(LoadedModule &module, uint32_t export_index, std::string_view 
                   const engine::Value *args, engine::Value *results, const CallFor &call_for = {});
 
 // The same for an instance the caller keeps itself (a foreign scan's):
-// `instance()` gives it (it may instantiate, and throw), `discard()` drops it
+// `instance()` gives it (a ModuleInstance &) (it may instantiate, and throw), `discard()` drops it
 // after a failure. Every instance of the session is dropped when the engine's
 // heap is full.
 template <typename GetInstance, typename Discard>

@@ -21,9 +21,10 @@ Invocation invoke_with(std::string_view module, uint32_t export_index, std::stri
   call.nsql_args = call_for.nsql_args;
   Invocation outcome;
   try {
-    engine::Instance &target = instance();
+    ModuleInstance &target = instance();
+    call.instance = &target;
     host::ActiveGuestCall active(call);
-    target.call(export_index, args, results);
+    target.instance->call(export_index, args, results);
   } catch (const host::GuestExit &e) {
     // The guest ended itself: its instance is done for either way.
     discard();

@@ -140,17 +140,18 @@ ModuleInstance LoadedModule::new_instance(EngineKind kind, bool metered) {
   // The module may have fallen back to V8 (ModuleCache::compile).
   engine::Engine &eng = backend_engine(code->is_native() ? EngineKind::Native : EngineKind::V8);
   engine::CallBounds bounds = current_bounds();
+  ModuleInstance made{std::move(tables), nullptr, bounds};
   host::GuestCall call{name, ""};
-  std::unique_ptr<engine::Instance> instance;
+  call.instance = &made;
   try {
     host::ActiveGuestCall active(call);
-    instance = eng.instantiate(code, host::resolve_imports(eng, code->info()), bounds);
+    made.instance = eng.instantiate(code, host::resolve_imports(eng, code->info()), bounds);
     // A WASI reactor (wasi-libc's -mexec-model=reactor) must be initialised
     // once before any other export is called.
     if (auto init = code->info().export_index("_initialize")) {
       const auto *type = std::get_if<FuncType>(&code->info().exports[*init].type);
       if (type && type->params.empty() && type->results.empty())
-        instance->call(*init, nullptr, nullptr);
+        made.instance->call(*init, nullptr, nullptr);
     }
   } catch (const host::GuestExit &e) {
     host::flush_output(call);
@@ -161,7 +162,7 @@ ModuleInstance LoadedModule::new_instance(EngineKind kind, bool metered) {
     rethrow_engine_error(name, "");
   }
   host::flush_output(call);
-  return ModuleInstance{std::move(tables), std::move(instance), bounds};
+  return made;
 }
 
 void LoadedModule::discard_instance() {

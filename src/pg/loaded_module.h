@@ -16,6 +16,9 @@
 namespace pgwasm::pg {
 
 struct ComponentPackage;
+namespace host {
+class ComponentHost;
+}
 
 // One instance of a module, and what pg_wasm's ABI keeps in it. It lives
 // and dies with the instance, so nothing of it can outlive the guest memory
@@ -28,6 +31,9 @@ struct ModuleInstance {
   // arguments, reused by every call (abi/guest_memory.h).
   uint32_t arg_area = 0;
   uint32_t arg_area_size = 0;
+  // The host's state for a guest of WASI 0.2 or components (handles,
+  // streams, pollables), made at the first host call needing it.
+  std::shared_ptr<host::ComponentHost> component_host;
 };
 
 // A module's code for each engine, for calls that meter fuel (wasm.max_fuel)

@@ -703,7 +703,7 @@ TEST(Handles, BorrowsEndWithTheirCall) {
   EXPECT_NO_THROW(t.drop(row, Resource::Row));  // a guest may drop a borrow
   EXPECT_EQ(t.rep(ctx, Resource::Context), 0u);
   // The context was not dropped: end_scope says so (the host's error).
-  EXPECT_EQ(t.end_scope(1), std::optional<Resource>(Resource::Context));
+  EXPECT_EQ(t.end_scope(1), std::optional<uint32_t>(static_cast<uint32_t>(Resource::Context)));
   EXPECT_EQ(error_of([&] { t.rep(ctx, Resource::Context); }),
             "resource handle 1 (context) was never given to the guest, or was dropped already");
   EXPECT_EQ(t.rep(opts, Resource::Options), 1u);

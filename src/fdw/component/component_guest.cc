@@ -117,7 +117,10 @@ ComponentGuest::ComponentGuest(FdwGuest &owner, pg::LoadedModule &module)
   for (const auto &f : package_->package.lowered) {
     if (f.options.string_encoding != component::StringEncoding::Utf8)
       refuse("import " + f.name + " uses a string encoding other than UTF-8");
-    if (!f.options.realloc.empty()) realloc_name = f.options.realloc;
+    // A lowering for another core module (a WASI preview 1 adapter's, with
+    // its cabi_import_realloc) serves code the host never instantiates.
+    if (!f.options.realloc.empty() && f.options.realloc_instance == package_->package.main_instance)
+      realloc_name = f.options.realloc;
   }
   if (!realloc_name.empty())
     realloc_ = core_func(
@@ -190,7 +193,7 @@ std::optional<Value> ComponentGuest::call_export(WorldExport which, std::vector<
   // Borrows lent for this call (the context, a row): handles of its scope.
   for (size_t i = 0; i < args.size(); i++)
     if (b.fn->sig.params[i]->kind == Kind::Borrow)
-      args[i].bits = handles_.add(static_cast<Resource>(b.fn->sig.params[i]->resource),
+      args[i].bits = handles_.add(b.fn->sig.params[i]->resource,
                                   static_cast<uint32_t>(args[i].bits), false, scope);
   const FuncType &core = b.core;
   std::vector<engine::Value> flat;
@@ -214,8 +217,7 @@ std::optional<Value> ComponentGuest::call_export(WorldExport which, std::vector<
     owner_.invoke(instance_, *b.post_return, "post-return", results.data(), nullptr);
   if (auto kept = handles_.end_scope(scope))
     abi_error(CabiError(b.fn->name + " returned without dropping the borrowed " +
-                        std::string(to_string(*kept)) +
-                        " handle it was lent (a callee drops its borrows)"));
+                        resource_name(*kept) + " handle it was lent (a callee drops its borrows)"));
   return out;
 }
 
@@ -354,8 +356,8 @@ bool ComponentGuest::iter_scan_row() {
   uint64_t scope = ++scope_;
   engine::Value args[2];
   for (size_t i = 0; i < 2; i++)
-    args[i] = engine::Value::make_i32(static_cast<int32_t>(
-        handles_.add(static_cast<Resource>(b.fn->sig.params[i]->resource), 0, false, scope)));
+    args[i] = engine::Value::make_i32(
+        static_cast<int32_t>(handles_.add(b.fn->sig.params[i]->resource, 0, false, scope)));
   engine::Value result;
   owner_.invoke(instance_, b.index, b.core_name, args, &result);
   bool row = false;
@@ -381,8 +383,7 @@ bool ComponentGuest::iter_scan_row() {
   if (b.post_return) owner_.invoke(instance_, *b.post_return, "post-return", &result, nullptr);
   if (auto kept = handles_.end_scope(scope))
     abi_error(CabiError(b.fn->name + " returned without dropping the borrowed " +
-                        std::string(to_string(*kept)) +
-                        " handle it was lent (a callee drops its borrows)"));
+                        resource_name(*kept) + " handle it was lent (a callee drops its borrows)"));
   if (error) owner_.fail(ERRCODE_FDW_ERROR, *error);
   return row;
 }
@@ -502,11 +503,11 @@ void ComponentGuest::push_cell(uint32_t rep, HostCell cell) {
 }
 
 uint32_t ComponentGuest::new_handle(Resource res, uint32_t rep) {
-  return handles_.add(res, rep, true);
+  return handles_.add(static_cast<uint32_t>(res), rep, true);
 }
 
 uint32_t ComponentGuest::rep(uint32_t handle, Resource res) const {
-  return handles_.rep(handle, res);
+  return handles_.rep(handle, static_cast<uint32_t>(res));
 }
 
 uint32_t ComponentGuest::rep(const Value &handle, Resource res) const {
@@ -514,7 +515,7 @@ uint32_t ComponentGuest::rep(const Value &handle, Resource res) const {
 }
 
 void ComponentGuest::drop(uint32_t handle, Resource res) {
-  handles_.drop(handle, res);
+  handles_.drop(handle, static_cast<uint32_t>(res));
 }
 
 uint32_t ComponentGuest::new_row() {

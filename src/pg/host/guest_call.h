@@ -11,6 +11,10 @@
 #include "engine/engine.h"
 #include "pg/pg_headers.h"
 
+namespace pgwasm::pg {
+struct ModuleInstance;
+}
+
 namespace pgwasm::pg::host {
 
 // The most one Wasm call sends to the server log and the client: its
@@ -37,8 +41,11 @@ struct GuestCall {
   GuestCall(std::string_view module, std::string_view export_name)
       : module(module), export_name(export_name) {}
   std::string_view module;
-  std::string_view export_name;             // empty while instantiating
-  std::string_view for_export;              // the export an ABI export is called for
+  std::string_view export_name;  // empty while instantiating
+  std::string_view for_export;   // the export an ABI export is called for
+  // The instance the call runs in, for host functions keeping state in it
+  // (component_host.h); null where there is none.
+  ModuleInstance *instance = nullptr;
   bool null_result = false;                 // pg_wasm.set_null() was called
   const NullableDatum *sql_args = nullptr;  // for pg_wasm.arg_is_null()
   int nsql_args = 0;

@@ -6,6 +6,8 @@
 
 #include "pg/host/host_functions.h"
 
+#include "component/wasi.h"
+
 #include "toolkit/name_text.h"
 
 namespace pgwasm::pg::host {
@@ -17,11 +19,20 @@ std::vector<HostFunction> &registry() {
   // backend exit).
   static std::vector<HostFunction> *all = [] {
     auto *v = new std::vector<HostFunction>();
-    for (auto &&list : {pg_wasm_functions(), clickhouse_functions(), wasi_functions()})
+    for (auto &&list :
+         {pg_wasm_functions(), clickhouse_functions(), wasi_functions(), wasi_p2_functions()})
       for (auto &f : list) v->push_back(f);
     return v;
   }();
   return *all;
+}
+
+// The module name the host registers an import's functions under: WASI
+// 0.2's in one form for every 0.2.N (component/wasi.h), others as written.
+std::string host_module(const std::string &module) {
+  if (auto wasi = component::parse_wasi_module(module))
+    return component::wasi_module_name(wasi->interface);
+  return module;
 }
 
 }  // namespace
@@ -38,8 +49,9 @@ std::span<const HostFunction> all_host_functions() {
 static const HostFunction *find(const ImportDesc &import) {
   const auto *type = std::get_if<FuncType>(&import.type);
   if (!type) return nullptr;
+  std::string module = host_module(import.module);
   for (const auto &f : all_host_functions())
-    if (f.module == import.module && f.name == import.name && f.type == *type) return &f;
+    if (f.module == module && f.name == import.name && f.type == *type) return &f;
   return nullptr;
 }
 
@@ -47,8 +59,9 @@ std::optional<std::string> unsatisfied_import(const ImportDesc &import) {
   if (find(import)) return std::nullopt;
   bool module_known = false;
   std::vector<const HostFunction *> same_name;
+  std::string module = host_module(import.module);
   for (const auto &f : all_host_functions()) {
-    if (f.module != import.module) continue;
+    if (f.module != module) continue;
     module_known = true;
     if (f.name == import.name) same_name.push_back(&f);
   }

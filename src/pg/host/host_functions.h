@@ -38,6 +38,9 @@ struct HostFunction {
 std::vector<HostFunction> pg_wasm_functions();
 std::vector<HostFunction> clickhouse_functions();
 std::vector<HostFunction> wasi_functions();
+// WASI 0.2 (wasi_p2.cc), registered under "wasi:<package>/<interface>@0.2":
+// an import of any 0.2.N, or in the cm32p2 form, finds them.
+std::vector<HostFunction> wasi_p2_functions();
 
 // Offers more host functions to guests, after those registered before.
 // Only from _PG_init: resolve_imports keeps pointers to the functions.

@@ -21,6 +21,7 @@
 #include "pg/host/guest_call.h"
 #include "pg/host/host_actions.h"
 #include "pg/host/host_functions.h"
+#include "pg/host/wasi_common.h"
 
 extern "C" {
 #include "mb/pg_wchar.h"
@@ -88,48 +89,6 @@ bool is_stdio(const Value &fd) {
 
 Value ret(int32_t err) {
   return Value::make_i32(err);
-}
-
-// ---------------------------------------------------------------------------
-// stdout and stderr: lines in the server log.
-
-// Appends `data` to the stream's unfinished line, taking each line it
-// completes for the log. A line reaching kMaxLine is taken as a piece, cut
-// before a UTF-8 character that would straddle the cut.
-void append_output(GuestCall &gc, int fd, std::string_view data) {
-  std::string &tail = gc.output[fd - 1];
-  while (!data.empty()) {
-    // Past a call's share of the log, output is only counted (flush_output
-    // says how much): a guest cannot flood the log, or spend the host's time
-    // on it.
-    if (!output_goes_to_log(gc, tail.size() + data.size())) {
-      tail.clear();
-      return;
-    }
-    size_t room = kMaxLine - tail.size();
-    size_t newline = data.substr(0, room + 1).find('\n');  // not past the line's end
-    if (newline != std::string_view::npos && newline <= room) {
-      tail.append(data.substr(0, newline));
-      data.remove_prefix(newline + 1);
-      log_output_line(gc, fd, tail, tail.size() + 1);
-      tail.clear();
-    } else if (data.size() <= room) {
-      tail.append(data);
-      break;
-    } else {
-      tail.append(data.substr(0, room));
-      data.remove_prefix(room);
-      size_t cut = tail.size();
-      auto continuation = [](char c) { return (static_cast<uint8_t>(c) & 0xC0) == 0x80; };
-      if (continuation(data.front())) {
-        size_t lead = cut;
-        while (lead > 0 && cut - lead < 3 && continuation(tail[lead - 1])) lead--;
-        if (lead > 0 && static_cast<uint8_t>(tail[lead - 1]) >= 0xC0) cut = lead - 1;
-      }
-      log_output_line(gc, fd, std::string_view(tail).substr(0, cut), cut);
-      tail.erase(0, cut);
-    }
-  }
 }
 
 int32_t fd_write(HostCall &call, std::span<const Value> args) {
@@ -247,21 +206,6 @@ struct Event {
   uint16_t flags;
 };
 
-void sleep_until(uint64_t deadline) {
-  for (;;) {
-    if (QueryCancelPending || ProcDiePending) throw engine::Interrupted();
-    uint64_t t = now(CLOCK_MONOTONIC);
-    if (t >= deadline) return;
-    // Round up, so that the wait never ends before the deadline.
-    long ms = static_cast<long>(std::min<uint64_t>((deadline - t + 999'999) / 1'000'000, 60'000));
-    pg_guard([&] {
-      int rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, ms,
-                         PG_WAIT_EXTENSION);
-      if (rc & WL_LATCH_SET) ResetLatch(MyLatch);
-    });
-  }
-}
-
 int32_t poll_oneoff(HostCall &call, std::span<const Value> args) {
   uint32_t count = args[2].bits.i32;
   if (count == 0) return kInval;
@@ -368,6 +312,66 @@ FuncType i32s(size_t n) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------
+// stdout and stderr: lines in the server log.
+
+// A line reaching kMaxLine is taken as a piece, cut before a UTF-8
+// character that would straddle the cut.
+void append_output(GuestCall &gc, int fd, std::string_view data) {
+  std::string &tail = gc.output[fd - 1];
+  while (!data.empty()) {
+    // Past a call's share of the log, output is only counted (flush_output
+    // says how much): a guest cannot flood the log, or spend the host's time
+    // on it.
+    if (!output_goes_to_log(gc, tail.size() + data.size())) {
+      tail.clear();
+      return;
+    }
+    size_t room = kMaxLine - tail.size();
+    size_t newline = data.substr(0, room + 1).find('\n');  // not past the line's end
+    if (newline != std::string_view::npos && newline <= room) {
+      tail.append(data.substr(0, newline));
+      data.remove_prefix(newline + 1);
+      log_output_line(gc, fd, tail, tail.size() + 1);
+      tail.clear();
+    } else if (data.size() <= room) {
+      tail.append(data);
+      break;
+    } else {
+      tail.append(data.substr(0, room));
+      data.remove_prefix(room);
+      size_t cut = tail.size();
+      auto continuation = [](char c) { return (static_cast<uint8_t>(c) & 0xC0) == 0x80; };
+      if (continuation(data.front())) {
+        size_t lead = cut;
+        while (lead > 0 && cut - lead < 3 && continuation(tail[lead - 1])) lead--;
+        if (lead > 0 && static_cast<uint8_t>(tail[lead - 1]) >= 0xC0) cut = lead - 1;
+      }
+      log_output_line(gc, fd, std::string_view(tail).substr(0, cut), cut);
+      tail.erase(0, cut);
+    }
+  }
+}
+
+void sleep_until(uint64_t deadline) {
+  for (;;) {
+    if (QueryCancelPending || ProcDiePending) throw engine::Interrupted();
+    uint64_t t = now(CLOCK_MONOTONIC);
+    if (t >= deadline) return;
+    // Round up, so that the wait never ends before the deadline.
+    long ms = static_cast<long>(std::min<uint64_t>((deadline - t + 999'999) / 1'000'000, 60'000));
+    pg_guard([&] {
+      int rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, ms,
+                         PG_WAIT_EXTENSION);
+      if (rc & WL_LATCH_SET) ResetLatch(MyLatch);
+    });
+  }
+}
+
+uint64_t monotonic_now() {
+  return now(CLOCK_MONOTONIC);
+}
 
 std::vector<HostFunction> wasi_functions() {
   return {

@@ -1,0 +1,119 @@
+--
+-- WASI 0.2 (docs/wasi.md, "WASI 0.2"): what components built by today's
+-- tools import (wasi:io, wasi:clocks, wasi:random, wasi:cli,
+-- wasi:filesystem, wasi:sockets), deny by default. The host offers each
+-- function under its core import name for every 0.2.N and in the
+-- cm32p2 form; stdout and stderr are lines in the server log, as in
+-- preview 1; stdin is at its end; there are no arguments, environment,
+-- preopened directories or sockets. The guest (test/guests/wasi/wasi_p2.c)
+-- imports WASI 0.2 directly and exports functions of pg_wasm's ABI.
+--
+
+-- What the guest writes to stdout or stderr goes to the log at level LOG.
+SET client_min_messages = log;
+
+-- It imports wasi:io/poll@0.2.10, wasi:cli/stderr@0.2.3,
+-- wasi:clocks/wall-clock@0.2.0 and cm32p2|wasi:cli/stdout@0.2: all load.
+SELECT wasm.load_module_file('wasi_p2', current_setting('regress.guests') || '/wasi_p2.wasm') IS NOT NULL AS loaded;
+
+--
+-- Clocks and random numbers: checked by their properties.
+--
+CREATE FUNCTION p2_mono_ok() RETURNS bool LANGUAGE wasm AS 'wasi_p2::mono_ok';
+CREATE FUNCTION p2_wall_ok() RETURNS bool LANGUAGE wasm AS 'wasi_p2::wall_ok';
+CREATE FUNCTION p2_random_len(int8) RETURNS int8 LANGUAGE wasm AS 'wasi_p2::random_len';
+CREATE FUNCTION p2_random_differs() RETURNS bool LANGUAGE wasm AS 'wasi_p2::random_differs';
+-- monotonic-clock.now does not go back; wall-clock.now is a datetime now.
+SELECT p2_mono_ok() AS monotonic, p2_wall_ok() AS wall_clock;
+-- get-random-bytes gives as many bytes as asked, up to 1 MiB a call.
+SELECT n, p2_random_len(n) FROM unnest(ARRAY[0, 16, 1048576]::int8[]) n;
+SELECT p2_random_len(1048577);
+SELECT p2_random_differs() AS differ;
+
+--
+-- The standard streams.
+--
+CREATE FUNCTION p2_say() RETURNS int4 LANGUAGE wasm AS 'wasi_p2::say';
+CREATE FUNCTION p2_write_permit() RETURNS int8 LANGUAGE wasm AS 'wasi_p2::write_permit';
+CREATE FUNCTION p2_write_n(int4) RETURNS int4 LANGUAGE wasm AS 'wasi_p2::write_n';
+CREATE FUNCTION p2_stdin_closed() RETURNS bool LANGUAGE wasm AS 'wasi_p2::stdin_closed';
+-- Each line written to stdout or stderr (output-stream.blocking-write-and-flush)
+-- is a LOG line naming the stream; a line without its newline is logged
+-- when the call ends. 0: every write succeeded.
+SELECT p2_say();
+-- check-write permits 64 kB per write; a write of more breaks the stream's
+-- contract: an ERROR naming the call and the WASI function.
+SELECT p2_write_permit();
+SELECT p2_write_n(65537);
+-- stdin is at its end: read gives stream-error.closed.
+SELECT p2_stdin_closed();
+
+--
+-- exit: the call ends. exit(err) is an ERROR with code 1, exit(ok) ends a
+-- function that should have returned a value with an ERROR too (as
+-- preview 1's proc_exit(0)).
+--
+CREATE FUNCTION p2_exit_with(int4) RETURNS int4 LANGUAGE wasm AS 'wasi_p2::exit_with';
+SELECT p2_exit_with(1);
+SELECT p2_exit_with(0);
+
+--
+-- Deny by default: no environment, no arguments, no preopened directory,
+-- no socket (create-tcp-socket gives error-code access-denied, case 1).
+--
+CREATE FUNCTION p2_environment_size() RETURNS int4 LANGUAGE wasm AS 'wasi_p2::environment_size';
+CREATE FUNCTION p2_preopens() RETURNS int4 LANGUAGE wasm AS 'wasi_p2::preopens';
+CREATE FUNCTION p2_tcp_socket() RETURNS int4 LANGUAGE wasm AS 'wasi_p2::tcp_socket';
+SELECT p2_environment_size() AS environment, p2_preopens() AS preopens, p2_tcp_socket() AS tcp_error_code;
+
+--
+-- Sleeping and polling.
+--
+CREATE FUNCTION p2_sleep_ms(int4) RETURNS int4 LANGUAGE wasm AS 'wasi_p2::sleep_ms';
+CREATE FUNCTION p2_poll_ready(int4) RETURNS int4 LANGUAGE wasm AS 'wasi_p2::poll_ready';
+-- pollable.block on a monotonic-clock pollable sleeps; poll says which
+-- pollables are ready (all of them here, due at once).
+SELECT p2_sleep_ms(1), p2_poll_ready(1), p2_poll_ready(1024);
+-- A poll of more than 1024 pollables is refused before the host reads them.
+SELECT p2_poll_ready(10000);
+-- A sleeping guest is stopped by statement_timeout.
+SET statement_timeout = '200ms';
+SELECT p2_sleep_ms(60000);
+RESET statement_timeout;
+
+--
+-- Handles: each checked against the instance's table. Every misuse is an
+-- ERROR, the instance is discarded, and the session goes on.
+--
+CREATE FUNCTION p2_drop_twice() RETURNS int4 LANGUAGE wasm AS 'wasi_p2::drop_twice';
+CREATE FUNCTION p2_never_given() RETURNS int4 LANGUAGE wasm AS 'wasi_p2::never_given';
+CREATE FUNCTION p2_wrong_resource() RETURNS int4 LANGUAGE wasm AS 'wasi_p2::wrong_resource';
+CREATE FUNCTION p2_descriptor_stat() RETURNS int4 LANGUAGE wasm AS 'wasi_p2::descriptor_stat';
+CREATE FUNCTION p2_bad_return_area() RETURNS int4 LANGUAGE wasm AS 'wasi_p2::bad_return_area';
+SELECT p2_drop_twice();
+SELECT p2_never_given();
+SELECT p2_wrong_resource();
+-- No file descriptor is ever handed out: a descriptor method fails on its
+-- handle.
+SELECT p2_descriptor_stat();
+-- A return area outside the guest's memory.
+SELECT p2_bad_return_area();
+SELECT sqlstate_of('SELECT p2_never_given()');
+SELECT p2_mono_ok() AS still_usable;
+
+--
+-- An import of a WASI 0.2 function the host does not have (a newer 0.2.N
+-- may add functions) is refused at load, naming it.
+--
+SELECT wasm.load_module_wat('wasi_p2_unknown', $$(module
+    (import "wasi:io/poll@0.2.99" "[method]pollable.new-in-0-2-99" (func (param i32)))
+    (memory (export "memory") 1))$$);
+-- So is a function of WASI 0.2 with another core type.
+SELECT wasm.load_module_wat('wasi_p2_mistyped', $$(module
+    (import "wasi:random/random@0.2.1" "get-random-u64" (func (result i32)))
+    (memory (export "memory") 1))$$);
+
+RESET client_min_messages;
+SET client_min_messages = warning;
+SELECT wasm.drop_module('wasi_p2', cascade => true);
+RESET client_min_messages;
