@@ -60,15 +60,13 @@ TEST(WasiHost, CoreTypesOfTheToolsImports) {
   EXPECT_EQ(type("io/poll", "poll"), "(i32, i32, i32) -> ()");
   EXPECT_EQ(type("io/streams", "[method]input-stream.read"), "(i32, i64, i32) -> ()");
   EXPECT_EQ(type("io/streams", "[method]input-stream.blocking-read"), "(i32, i64, i32) -> ()");
-  EXPECT_EQ(type("io/streams", "[method]input-stream.subscribe"),
-            "(i32) -> i32");
+  EXPECT_EQ(type("io/streams", "[method]input-stream.subscribe"), "(i32) -> i32");
   EXPECT_EQ(type("io/streams", "[method]output-stream.check-write"), "(i32, i32) -> ()");
   EXPECT_EQ(type("io/streams", "[method]output-stream.write"), "(i32, i32, i32, i32) -> ()");
   EXPECT_EQ(type("io/streams", "[method]output-stream.blocking-flush"), "(i32, i32) -> ()");
   EXPECT_EQ(type("io/streams", "[resource-drop]output-stream"), "(i32) -> ()");
   EXPECT_EQ(type("clocks/monotonic-clock", "now"), "() -> i64");
-  EXPECT_EQ(type("clocks/monotonic-clock", "subscribe-duration"),
-            "(i64) -> i32");
+  EXPECT_EQ(type("clocks/monotonic-clock", "subscribe-duration"), "(i64) -> i32");
   EXPECT_EQ(type("clocks/monotonic-clock", "subscribe-instant"), "(i64) -> i32");
   EXPECT_EQ(type("random/random", "get-random-bytes"), "(i64, i32) -> ()");
   EXPECT_EQ(type("random/random", "get-random-u64"), "() -> i64");
@@ -85,10 +83,41 @@ TEST(WasiHost, CoreTypesOfTheToolsImports) {
   EXPECT_EQ(type("filesystem/types", "filesystem-error-code"), "(i32, i32) -> ()");
   EXPECT_EQ(type("sockets/tcp-create-socket", "create-tcp-socket"), "(i32, i32) -> ()");
   EXPECT_EQ(type("sockets/ip-name-lookup", "resolve-addresses"), "(i32, i32, i32, i32) -> ()");
+  // wasi:http, as componentize-js's fetch imports it.
+  EXPECT_EQ(type("http/outgoing-handler", "handle"), "(i32, i32, i32, i32) -> ()");
+  EXPECT_EQ(type("http/types", "[constructor]fields"), "() -> i32");
+  EXPECT_EQ(type("http/types", "[static]fields.from-list"), "(i32, i32, i32) -> ()");
+  EXPECT_EQ(type("http/types", "[method]fields.get"), "(i32, i32, i32, i32) -> ()");
+  EXPECT_EQ(type("http/types", "[method]fields.set"), "(i32, i32, i32, i32, i32, i32) -> ()");
+  EXPECT_EQ(type("http/types", "[constructor]outgoing-request"), "(i32) -> i32");
+  EXPECT_EQ(type("http/types", "[method]outgoing-request.set-method"),
+            "(i32, i32, i32, i32) -> i32");
+  EXPECT_EQ(type("http/types", "[method]outgoing-request.set-scheme"),
+            "(i32, i32, i32, i32, i32) -> i32");
+  EXPECT_EQ(type("http/types", "[method]outgoing-request.body"), "(i32, i32) -> ()");
+  EXPECT_EQ(type("http/types", "[static]outgoing-body.finish"), "(i32, i32, i32, i32) -> ()");
+  EXPECT_EQ(type("http/types", "[method]future-incoming-response.get"), "(i32, i32) -> ()");
+  EXPECT_EQ(type("http/types", "[method]future-incoming-response.subscribe"), "(i32) -> i32");
+  EXPECT_EQ(type("http/types", "[method]incoming-response.status"), "(i32) -> i32");
+  EXPECT_EQ(type("http/types", "[method]incoming-body.stream"), "(i32, i32) -> ()");
+  EXPECT_EQ(type("http/types", "[static]response-outparam.set"),
+            "(i32, i32, i32, i32, i64, i32, i32, i32, i32) -> ()");
   EXPECT_EQ(w.find("io/poll", "no-such-function"), nullptr);
 }
 
 // Each function once, each drop of a resource with its id.
+// error-code's layout, where a guest reads the case a request failed with:
+// 32 bytes aligned to 8, the case a byte at 0.
+TEST(WasiHost, HttpErrorCodeLayout) {
+  const Type &t = *wasi_host().types.http_error_code;
+  EXPECT_EQ(t.items.size(), 39u);
+  EXPECT_EQ(size_of(t), 32u);
+  EXPECT_EQ(alignment(t), 8u);
+  EXPECT_EQ(t.names[kHttpRequestDenied], "HTTP-request-denied");
+  EXPECT_EQ(t.names[kHttpInternalError], "internal-error");
+  EXPECT_EQ(t.names[kHttpResponseBodySize], "HTTP-response-body-size");
+}
+
 TEST(WasiHost, FunctionsAreUniqueAndDropsNameTheirResource) {
   const WasiHost &w = wasi_host();
   for (size_t i = 0; i < w.imports.size(); i++) {
@@ -97,9 +126,10 @@ TEST(WasiHost, FunctionsAreUniqueAndDropsNameTheirResource) {
                    w.imports[i].name == w.imports[j].name)
           << w.imports[i].interface << " " << w.imports[i].name;
     const WasiImport &f = w.imports[i];
-    if (f.fn == WasiFn::Drop)
-      EXPECT_EQ(f.name, "[resource-drop]" + resource_name(f.resource));
-    if (f.name.starts_with("[method]")) {
+    if (f.fn == WasiFn::Drop) EXPECT_EQ(f.name, "[resource-drop]" + resource_name(f.resource));
+    // (A request-options timeout's `resource` says which timeout.)
+    if (f.name.starts_with("[method]") && f.fn != WasiFn::OptionsTimeout &&
+        f.fn != WasiFn::OptionsSetTimeout) {
       ASSERT_FALSE(f.sig.params.empty());
       EXPECT_EQ(f.sig.params[0]->kind, Kind::Borrow);
       EXPECT_EQ(f.sig.params[0]->resource, f.resource);

@@ -67,6 +67,22 @@ CREATE FUNCTION p2_tcp_socket() RETURNS int4 LANGUAGE wasm AS 'wasi_p2::tcp_sock
 SELECT p2_environment_size() AS environment, p2_preopens() AS preopens, p2_tcp_socket() AS tcp_error_code;
 
 --
+-- wasi:http: requests are built for real (headers checked: a name must be
+-- an HTTP token), and sent only where a layer above allows it; here
+-- nothing does, so outgoing-handler.handle gives error-code
+-- HTTP-request-denied (case 15).
+--
+CREATE FUNCTION p2_header_checks() RETURNS int4 LANGUAGE wasm AS 'wasi_p2::header_checks';
+CREATE FUNCTION p2_http_get() RETURNS int4 LANGUAGE wasm AS 'wasi_p2::http_get';
+CREATE FUNCTION p2_fields_given_away() RETURNS int4 LANGUAGE wasm AS 'wasi_p2::fields_given_away';
+-- 0 * 1000 + 100 + 0: the first append ok, the second invalid-syntax.
+SELECT p2_header_checks();
+SELECT p2_http_get() AS http_error_case;
+-- Fields given to outgoing-request's constructor are the host's: dropping
+-- them after is a handle the guest no longer has.
+SELECT p2_fields_given_away();
+
+--
 -- Sleeping and polling.
 --
 CREATE FUNCTION p2_sleep_ms(int4) RETURNS int4 LANGUAGE wasm AS 'wasi_p2::sleep_ms';
