@@ -4,7 +4,12 @@
 // supabase's in one table.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "component/handles.h"
+#include "component/package.h"
+#include "component/read.h"
 #include "component/wasi.h"
 #include "component/world.h"
 #include "error_of.h"
@@ -159,6 +164,26 @@ TEST(WasiHost, HandlesOfBothWorldsInOneTable) {
             "resource handle 99 (descriptor) was never given to the guest, or was dropped "
             "already");
   EXPECT_EQ(resource_name(1000), "resource 1000");
+}
+
+// A component with a preview 1 adapter's shape: the import the adapter
+// lowers names the adapter's realloc, from a core instance that is not the
+// main one, which the host (instantiating only the main module) must tell
+// apart from the main module's cabi_realloc.
+TEST(WasiAdapter, ReallocsSayWhichCoreInstanceTheyBelongTo) {
+  std::ifstream in(std::string(PGWASM_COMPONENTS_DIR) + "/adapter_shape.wasm", std::ios::binary);
+  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  ASSERT_FALSE(bytes.empty()) << "adapter_shape.wasm missing from " PGWASM_COMPONENTS_DIR;
+  Component c = read_component(bytes);
+  Package p = describe_package(c);
+  ASSERT_EQ(p.exports.size(), 1u);
+  ASSERT_TRUE(p.main_instance);
+  EXPECT_EQ(*p.main_instance, p.exports[0].core_instance);
+  ASSERT_EQ(p.lowered.size(), 1u);
+  EXPECT_EQ(p.lowered[0].interface, "wasi:cli/environment@0.2.0");
+  EXPECT_EQ(p.lowered[0].options.realloc, "cabi_import_realloc");
+  ASSERT_TRUE(p.lowered[0].options.realloc_instance);
+  EXPECT_NE(p.lowered[0].options.realloc_instance, p.main_instance);
 }
 
 }  // namespace
