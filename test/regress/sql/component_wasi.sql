@@ -129,7 +129,17 @@ SELECT wasm.load_module_wat('wasi_p2_mistyped', $$(module
     (import "wasi:random/random@0.2.1" "get-random-u64" (func (result i32)))
     (memory (export "memory") 1))$$);
 
+--
+-- A component whose WASI goes through a preview 1 adapter, as
+-- componentize-js and cargo component link one
+-- (test/components/guests/adapter_shape.wat): the host compiles only its
+-- main module and provides that module's WASI 0.2 import itself; the
+-- adapter, with its own realloc, is never instantiated.
+--
+SELECT wasm.load_module('wasi_adapter_shape', guest('adapter_shape.wasm')) IS NOT NULL AS loaded;
+
 RESET client_min_messages;
 SET client_min_messages = warning;
+SELECT wasm.drop_module('wasi_adapter_shape');
 SELECT wasm.drop_module('wasi_p2', cascade => true);
 RESET client_min_messages;
