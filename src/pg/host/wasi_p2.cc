@@ -177,6 +177,16 @@ cm::Value write_output(Ctx &c, uint32_t stream, std::string_view data) {
   return cm::Value::ok();
 }
 
+// The host's object behind a rep: gone when the guest dropped it or gave
+// it away (a body sent with its request), which is the guest's error.
+template <typename Map>
+auto &object(Map &map, uint32_t rep) {
+  auto it = map.find(rep);
+  if (it == map.end())
+    throw cm::CabiError("a resource the guest dropped, or gave to the host with its request");
+  return it->second;
+}
+
 // The functions that take or give bytes, straight from their core values:
 // a list<u8> as a value tree would cost the host a value per byte. The
 // checks are those of lifting and lowering.
@@ -243,7 +253,7 @@ bool fast_path(Ctx &c, std::span<const engine::Value> args, std::span<engine::Va
             {static_cast<uint64_t>(args[1].bits.i64), kReadChunk, b.bytes.size() - b.offset});
         uint32_t ptr = n ? cx.allocate(1, n, "the bytes read") : 0;
         // The guest ran (its realloc): the body is looked up again.
-        IncomingBody &after = c.host.incoming_bodies.at(stream);
+        IncomingBody &after = object(c.host.incoming_bodies, stream);
         std::memcpy(cx.range(ptr, n, 1, "the bytes read").data(), after.bytes.data() + after.offset,
                     n);
         after.offset += n;
@@ -448,9 +458,11 @@ std::optional<cm::Value> run_http(Ctx &c, std::vector<cm::Value> &p) {
   auto rep = [&](size_t i, WasiResource r) {
     return h.handles.rep(static_cast<uint32_t>(p[i].bits), id(r));
   };
-  auto fields = [&](size_t i) -> Fields & { return h.fields.at(rep(i, WasiResource::Fields)); };
+  auto fields = [&](size_t i) -> Fields & {
+    return object(h.fields, rep(i, WasiResource::Fields));
+  };
   auto request = [&](size_t i, WasiResource r) -> ComponentHost::Request & {
-    return h.requests.at(rep(i, r));
+    return object(h.requests, rep(i, r));
   };
   auto entries = [](const cm::Value &list) {
     HttpHeaders out;
@@ -514,7 +526,7 @@ std::optional<cm::Value> run_http(Ctx &c, std::vector<cm::Value> &p) {
     case WasiFn::OutgoingResponseNew: {
       uint32_t from = take(c, p[0], WasiResource::Fields);
       ComponentHost::Request r;
-      r.headers = h.fields.at(from).entries;
+      r.headers = object(h.fields, from).entries;
       r.is_response = c.f.fn == WasiFn::OutgoingResponseNew;
       forget(c, id(WasiResource::Fields), from);
       uint32_t n = h.new_object();
@@ -527,7 +539,7 @@ std::optional<cm::Value> run_http(Ctx &c, std::vector<cm::Value> &p) {
       if (r.body) return cm::Value::error(cm::Value{});
       uint32_t b = h.new_object();
       h.outgoing_bodies[b];
-      h.requests.at(rep(0, static_cast<WasiResource>(c.f.resource))).body = b;
+      object(h.requests, rep(0, static_cast<WasiResource>(c.f.resource))).body = b;
       return cm::Value::ok(new_handle(c, WasiResource::OutgoingBody, b));
     }
     case WasiFn::RequestMethod: {
@@ -598,11 +610,12 @@ std::optional<cm::Value> run_http(Ctx &c, std::vector<cm::Value> &p) {
       return new_handle(c, WasiResource::RequestOptions, r);
     }
     case WasiFn::OptionsTimeout: {
-      const auto &t = h.options.at(rep(0, WasiResource::RequestOptions)).timeouts[c.f.resource];
+      const auto &t =
+          object(h.options, rep(0, WasiResource::RequestOptions)).timeouts[c.f.resource];
       return t ? cm::Value::some(cm::Value::u(*t)) : cm::Value::none();
     }
     case WasiFn::OptionsSetTimeout: {
-      auto &t = h.options.at(rep(0, WasiResource::RequestOptions)).timeouts[c.f.resource];
+      auto &t = object(h.options, rep(0, WasiResource::RequestOptions)).timeouts[c.f.resource];
       t.reset();
       if (p[1].case_index() == 1) t = p[1].payload()->bits;
       return cm::Value::ok();
@@ -610,7 +623,7 @@ std::optional<cm::Value> run_http(Ctx &c, std::vector<cm::Value> &p) {
 
     case WasiFn::OutgoingBodyWrite: {
       uint32_t b = rep(0, WasiResource::OutgoingBody);
-      auto &body = h.outgoing_bodies.at(b);
+      auto &body = object(h.outgoing_bodies, b);
       if (body.stream_given) return cm::Value::error(cm::Value{});
       body.stream_given = true;
       return cm::Value::ok(new_handle(c, WasiResource::OutputStream, b));
@@ -620,18 +633,18 @@ std::optional<cm::Value> run_http(Ctx &c, std::vector<cm::Value> &p) {
       uint32_t b = take(c, p[0], WasiResource::OutgoingBody);
       if (p[1].case_index() == 1)
         forget(c, id(WasiResource::Fields), take(c, p[1].items[0], WasiResource::Fields));
-      h.outgoing_bodies.at(b).finished = true;
+      object(h.outgoing_bodies, b).finished = true;
       return cm::Value::ok();
     }
 
     case WasiFn::Handle: {
       uint32_t r = take(c, p[0], WasiResource::OutgoingRequest);
-      ComponentHost::Request req = std::move(h.requests.at(r));
+      ComponentHost::Request req = std::move(object(h.requests, r));
       h.requests.erase(r);
       ComponentHost::Future f;
       if (p[1].case_index() == 1) {
         uint32_t o = take(c, p[1].items[0], WasiResource::RequestOptions);
-        auto &t = h.options.at(o).timeouts;
+        auto &t = object(h.options, o).timeouts;
         f.request.connect_timeout = t[0];
         f.request.first_byte_timeout = t[1];
         f.request.between_bytes_timeout = t[2];
@@ -659,7 +672,7 @@ std::optional<cm::Value> run_http(Ctx &c, std::vector<cm::Value> &p) {
       rep(0, WasiResource::FutureIncomingResponse);
       return ready_pollable(c, 0);  // the request is sent at get, synchronously
     case WasiFn::FutureResponseGet: {
-      auto &f = h.futures.at(rep(0, WasiResource::FutureIncomingResponse));
+      auto &f = object(h.futures, rep(0, WasiResource::FutureIncomingResponse));
       if (f.taken) return cm::Value::some(cm::Value::error(cm::Value{}));
       if (!f.result) send(c, f);
       f.taken = true;
@@ -679,11 +692,12 @@ std::optional<cm::Value> run_http(Ctx &c, std::vector<cm::Value> &p) {
           cm::Value::ok(cm::Value::ok(new_handle(c, WasiResource::IncomingResponse, r))));
     }
     case WasiFn::ResponseStatus:
-      return cm::Value::u(h.responses.at(rep(0, WasiResource::IncomingResponse)).status);
+      return cm::Value::u(object(h.responses, rep(0, WasiResource::IncomingResponse)).status);
     case WasiFn::ResponseHeaders:
-      return new_fields(c, h.responses.at(rep(0, WasiResource::IncomingResponse)).headers, true);
+      return new_fields(c, object(h.responses, rep(0, WasiResource::IncomingResponse)).headers,
+                        true);
     case WasiFn::ResponseConsume: {
-      auto &r = h.responses.at(rep(0, WasiResource::IncomingResponse));
+      auto &r = object(h.responses, rep(0, WasiResource::IncomingResponse));
       if (!r.body) return cm::Value::error(cm::Value{});
       uint32_t b = *r.body;
       r.body.reset();
@@ -691,7 +705,7 @@ std::optional<cm::Value> run_http(Ctx &c, std::vector<cm::Value> &p) {
     }
     case WasiFn::IncomingBodyStream: {
       uint32_t b = rep(0, WasiResource::IncomingBody);
-      auto &body = h.incoming_bodies.at(b);
+      auto &body = object(h.incoming_bodies, b);
       if (body.stream_given) return cm::Value::error(cm::Value{});
       body.stream_given = true;
       return cm::Value::ok(new_handle(c, WasiResource::InputStream, b));
