@@ -70,6 +70,16 @@ void write_le(std::span<uint8_t> b, T v) {
   std::memcpy(b.data(), &v, sizeof v);
 }
 
+// A flags value with no bit beyond its labels.
+uint32_t check_flags(const Type &t, uint64_t bits) {
+  size_t n = t.names.size();
+  uint64_t known = n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
+  if (bits & ~known)
+    throw CabiError("flags value " + std::to_string(bits) + " sets bits beyond its " +
+                    std::to_string(n) + " labels");
+  return static_cast<uint32_t>(bits);
+}
+
 uint32_t check_char(uint32_t c) {
   if (c >= 0x110000 || (c >= 0xD800 && c <= 0xDFFF))
     throw CabiError("char " + std::to_string(c) + " is not a Unicode scalar value");
@@ -86,8 +96,11 @@ Value load_string(LiftLowerContext &cx, uint32_t ptr, uint32_t len) {
 
 Value load_list(LiftLowerContext &cx, const Type &elem, uint32_t ptr, uint32_t len) {
   uint64_t size = size_of(elem);
-  // Elements of no size still cost the host a value each.
-  cx.spend(std::max<uint64_t>(size, 1) * len, "a list");
+  // Each element costs the host a Value, whatever its size in the guest:
+  // without that, a list of bytes would make the host allocate many times
+  // the budget (a list of lists of bytes, each inner list the same memory,
+  // over and over).
+  cx.spend(std::max<uint64_t>(size, sizeof(Value)) * len, "a list");
   cx.range(ptr, size * len, alignment(elem), "a list");
   Value v;
   v.items.reserve(len);
@@ -193,6 +206,7 @@ Value lift_from(LiftLowerContext &cx, const Type &t, FlatReader &r) {
     case Kind::F32: return Value::real(r.next().as_f32());
     case Kind::F64: return Value::real(r.next().as_f64());
     case Kind::Char: return Value::u(check_char(r.i32()));
+    case Kind::Flags: return Value::u(t.names.empty() ? 0 : check_flags(t, r.i32()));
     case Kind::String: {
       uint32_t ptr = r.i32(), len = r.i32();
       return load_string(cx, ptr, len);
@@ -207,6 +221,7 @@ Value lift_from(LiftLowerContext &cx, const Type &t, FlatReader &r) {
       for (const Type *f : t.items) v.items.push_back(lift_from(cx, *f, r));
       return v;
     }
+    case Kind::Enum:
     case Kind::Variant:
     case Kind::Option:
     case Kind::Result: {
@@ -241,6 +256,12 @@ void lower_into(LiftLowerContext &cx, const Type &t, const Value &v,
       out.push_back(
           Value::make_i32(static_cast<int32_t>(check_char(static_cast<uint32_t>(v.bits)))));
       return;
+    case Kind::Flags:
+      if (!t.names.empty())
+        out.push_back(Value::make_i32(static_cast<int32_t>(check_flags(t, v.bits))));
+      else
+        check_flags(t, v.bits);
+      return;
     case Kind::S64:
     case Kind::U64: out.push_back(Value::make_i64(static_cast<int64_t>(v.bits))); return;
     case Kind::F32: out.push_back(Value::make_f32(static_cast<float>(v.f))); return;
@@ -262,6 +283,7 @@ void lower_into(LiftLowerContext &cx, const Type &t, const Value &v,
       if (v.items.size() != t.items.size()) throw CabiError("a record of the wrong field count");
       for (size_t i = 0; i < t.items.size(); i++) lower_into(cx, *t.items[i], v.items[i], out);
       return;
+    case Kind::Enum:
     case Kind::Variant:
     case Kind::Option:
     case Kind::Result: {
@@ -337,6 +359,13 @@ Value load(LiftLowerContext &cx, const Type &t, uint32_t ptr) {
     case Kind::F32: return Value::real(std::bit_cast<float>(read_le<uint32_t>(b)));
     case Kind::F64: return Value::real(std::bit_cast<double>(read_le<uint64_t>(b)));
     case Kind::Char: return Value::u(check_char(read_le<uint32_t>(b)));
+    case Kind::Flags:
+      switch (b.size()) {
+        case 0: return Value::u(0);
+        case 1: return Value::u(check_flags(t, b[0]));
+        case 2: return Value::u(check_flags(t, read_le<uint16_t>(b)));
+        default: return Value::u(check_flags(t, read_le<uint32_t>(b)));
+      }
     case Kind::String:
       return load_string(cx, read_le<uint32_t>(b), read_le<uint32_t>(b.subspan(4)));
     case Kind::List:
@@ -352,6 +381,7 @@ Value load(LiftLowerContext &cx, const Type &t, uint32_t ptr) {
       }
       return v;
     }
+    case Kind::Enum:
     case Kind::Variant:
     case Kind::Option:
     case Kind::Result: {
@@ -362,7 +392,7 @@ Value load(LiftLowerContext &cx, const Type &t, uint32_t ptr) {
       check_case(t, c);
       Value v = Value::of_case(c);
       uint32_t off = static_cast<uint32_t>(
-          align_to(size_of(Type{discriminant, {}, {}, 0}), max_case_alignment(t)));
+          align_to(size_of(Type{discriminant, {}, {}, 0, {}}), max_case_alignment(t)));
       if (const Type *p = case_payload(t, c)) v.items.push_back(load(cx, *p, ptr + off));
       return v;
     }
@@ -400,6 +430,7 @@ void store(LiftLowerContext &cx, const Type &t, const Value &v, uint32_t ptr) {
       }
       return;
     }
+    case Kind::Enum:
     case Kind::Variant:
     case Kind::Option:
     case Kind::Result: {
@@ -407,7 +438,7 @@ void store(LiftLowerContext &cx, const Type &t, const Value &v, uint32_t ptr) {
       check_case(t, c);
       Kind discriminant = discriminant_kind(case_count(t));
       uint32_t off = static_cast<uint32_t>(
-          align_to(size_of(Type{discriminant, {}, {}, 0}), max_case_alignment(t)));
+          align_to(size_of(Type{discriminant, {}, {}, 0, {}}), max_case_alignment(t)));
       if (const Type *p = case_payload(t, c)) {
         if (!v.payload()) throw CabiError("a variant case without its payload");
         store(cx, *p, *v.payload(), ptr + off);
@@ -431,6 +462,16 @@ void store(LiftLowerContext &cx, const Type &t, const Value &v, uint32_t ptr) {
     case Kind::S16:
     case Kind::U16: write_le<uint16_t>(b, static_cast<uint16_t>(v.bits)); return;
     case Kind::Char: write_le<uint32_t>(b, check_char(static_cast<uint32_t>(v.bits))); return;
+    case Kind::Flags: {
+      uint32_t bits = check_flags(t, v.bits);
+      if (b.size() == 1)
+        b[0] = static_cast<uint8_t>(bits);
+      else if (b.size() == 2)
+        write_le<uint16_t>(b, static_cast<uint16_t>(bits));
+      else if (b.size() == 4)
+        write_le<uint32_t>(b, bits);
+      return;
+    }
     case Kind::S32:
     case Kind::U32:
     case Kind::Own:

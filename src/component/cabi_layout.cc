@@ -13,6 +13,12 @@ ValType join(ValType a, ValType b) {
   return ValType::I64;
 }
 
+// A flags value's bytes: the labels rounded up to 8, 16 or 32 bits; none
+// for no labels.
+uint32_t flags_size(size_t labels) {
+  return labels == 0 ? 0 : labels <= 8 ? 1 : labels <= 16 ? 2 : 4;
+}
+
 }  // namespace
 
 uint64_t align_to(uint64_t n, uint32_t a) {
@@ -26,9 +32,11 @@ Kind discriminant_kind(size_t cases) {
 
 // Options and results as the variants they are.
 size_t case_count(const Type &t) {
+  if (t.kind == Kind::Enum) return t.names.size();
   return t.kind == Kind::Variant ? t.items.size() : 2;
 }
 const Type *case_payload(const Type &t, size_t c) {
+  if (t.kind == Kind::Enum) return nullptr;
   if (t.kind == Kind::Option) return c == 0 ? nullptr : t.items[0];
   return t.items[c];
 }
@@ -46,16 +54,16 @@ const Type *TypeArena::add(Type t) {
   return &types_.back();
 }
 const Type *TypeArena::prim(Kind k) {
-  return add(Type{k, {}, {}, 0});
+  return add(Type{k, {}, {}, 0, {}});
 }
 const Type *TypeArena::list(const Type *element) {
-  return add(Type{Kind::List, {element}, {}, 0});
+  return add(Type{Kind::List, {element}, {}, 0, {}});
 }
 const Type *TypeArena::tuple(std::vector<const Type *> items) {
-  return add(Type{Kind::Tuple, std::move(items), {}, 0});
+  return add(Type{Kind::Tuple, std::move(items), {}, 0, {}});
 }
 const Type *TypeArena::record(std::vector<std::pair<std::string, const Type *>> fields) {
-  Type t{Kind::Record, {}, {}, 0};
+  Type t{Kind::Record, {}, {}, 0, {}};
   for (auto &[n, f] : fields) {
     t.names.push_back(n);
     t.items.push_back(f);
@@ -63,7 +71,7 @@ const Type *TypeArena::record(std::vector<std::pair<std::string, const Type *>> 
   return add(std::move(t));
 }
 const Type *TypeArena::variant(std::vector<std::pair<std::string, const Type *>> cases) {
-  Type t{Kind::Variant, {}, {}, 0};
+  Type t{Kind::Variant, {}, {}, 0, {}};
   for (auto &[n, p] : cases) {
     t.names.push_back(n);
     t.items.push_back(p);
@@ -71,21 +79,30 @@ const Type *TypeArena::variant(std::vector<std::pair<std::string, const Type *>>
   return add(std::move(t));
 }
 const Type *TypeArena::enumeration(std::vector<std::string> cases) {
-  Type t{Kind::Variant, {}, std::move(cases), 0};
+  // No payloads: items holds a null per case, as a variant's would.
+  Type t{Kind::Enum, {}, std::move(cases), 0, {}};
   t.items.assign(t.names.size(), nullptr);
   return add(std::move(t));
 }
+const Type *TypeArena::flags(std::vector<std::string> labels) {
+  return add(Type{Kind::Flags, {}, std::move(labels), 0, {}});
+}
+const Type *TypeArena::named(const Type *t, std::string name) {
+  Type copy = *t;
+  copy.name = std::move(name);
+  return add(std::move(copy));
+}
 const Type *TypeArena::option(const Type *value) {
-  return add(Type{Kind::Option, {value}, {"none", "some"}, 0});
+  return add(Type{Kind::Option, {value}, {"none", "some"}, 0, {}});
 }
 const Type *TypeArena::result(const Type *ok, const Type *error) {
-  return add(Type{Kind::Result, {ok, error}, {"ok", "error"}, 0});
+  return add(Type{Kind::Result, {ok, error}, {"ok", "error"}, 0, {}});
 }
 const Type *TypeArena::own(uint32_t resource) {
-  return add(Type{Kind::Own, {}, {}, resource});
+  return add(Type{Kind::Own, {}, {}, resource, {}});
 }
 const Type *TypeArena::borrow(uint32_t resource) {
-  return add(Type{Kind::Borrow, {}, {}, resource});
+  return add(Type{Kind::Borrow, {}, {}, resource, {}});
 }
 
 uint32_t alignment(const Type &t) {
@@ -112,10 +129,12 @@ uint32_t alignment(const Type &t) {
       for (const Type *f : t.items) a = std::max(a, alignment(*f));
       return a;
     }
+    case Kind::Flags: return std::max<uint32_t>(flags_size(t.names.size()), 1);
+    case Kind::Enum:
     case Kind::Variant:
     case Kind::Option:
     case Kind::Result:
-      return std::max(alignment(Type{discriminant_kind(case_count(t)), {}, {}, 0}),
+      return std::max(alignment(Type{discriminant_kind(case_count(t)), {}, {}, 0, {}}),
                       max_case_alignment(t));
   }
   return 1;
@@ -145,10 +164,12 @@ uint32_t size_of(const Type &t) {
       for (const Type *f : t.items) s = align_to(s, alignment(*f)) + size_of(*f);
       return static_cast<uint32_t>(align_to(s, alignment(t)));
     }
+    case Kind::Flags: return flags_size(t.names.size());
+    case Kind::Enum:
     case Kind::Variant:
     case Kind::Option:
     case Kind::Result: {
-      uint64_t s = size_of(Type{discriminant_kind(case_count(t)), {}, {}, 0});
+      uint64_t s = size_of(Type{discriminant_kind(case_count(t)), {}, {}, 0, {}});
       s = align_to(s, max_case_alignment(t));
       uint32_t cs = 0;
       for (size_t c = 0; c < case_count(t); c++)
@@ -176,6 +197,9 @@ std::vector<ValType> flatten(const Type &t) {
       }
       return out;
     }
+    case Kind::Flags:
+      return t.names.empty() ? std::vector<ValType>{} : std::vector<ValType>{ValType::I32};
+    case Kind::Enum:
     case Kind::Variant:
     case Kind::Option:
     case Kind::Result: {
@@ -211,6 +235,8 @@ size_t flat_count(const Type &t) {
       for (const Type *f : t.items) n += flat_count(*f);
       return n;
     }
+    case Kind::Flags: return t.names.empty() ? 0 : 1;
+    case Kind::Enum:
     case Kind::Variant:
     case Kind::Option:
     case Kind::Result: {

@@ -105,7 +105,10 @@ void instance_exports(const Component &c, const Export &x, std::vector<ExportedF
       unsupported(0, "instantiation of \"" + x.name + "\" does not give \"" + import + "\"");
     ExportedFunc f = lifted(c, arg->index, x.name, nx.name);
     if (nx.desc)
-      if (const FuncType *t = func_type(nested, nx.desc->type)) f.type = t;
+      if (const FuncType *t = func_type(nested, nx.desc->type)) {
+        f.type = t;
+        f.scope = &nested;
+      }
     out.push_back(std::move(f));
   }
 }

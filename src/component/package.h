@@ -27,8 +27,12 @@ struct ExportedFunc {
   std::string interface;           // the component export: "supabase:wrappers/routines@0.1.0"
   std::string name;                // "init"
   const FuncType *type = nullptr;  // in the component's own types, or the nested one's
-  uint32_t core_instance = 0;      // the core instance whose export is lifted
-  std::string core_name;           // "supabase:wrappers/routines@0.1.0#init"
+  // The component whose type index space `type`'s indices refer to: null
+  // for the one described, else a component nested in it (wit-component's
+  // shim), which stays where it is when the outer Component is moved.
+  const Component *scope = nullptr;
+  uint32_t core_instance = 0;  // the core instance whose export is lifted
+  std::string core_name;       // "supabase:wrappers/routines@0.1.0#init"
   NamedOptions options;
 };
 

@@ -483,6 +483,115 @@ TEST_F(Cabi, CharsDiscriminantsAndListsAreChecked) {
             "fewer core values than the type flattens to");
 }
 
+// ---- enums and flags ----
+
+// An enum lies like a variant without payloads: its discriminant's size,
+// one flat i32; its value is the case index. Flags take 1, 2 or 4 bytes by
+// their label count and flatten to one i32 (nothing for no labels).
+TEST_F(Cabi, EnumAndFlagsLayouts) {
+  std::vector<std::string> labels;
+  auto enumeration = [&](size_t n) {
+    labels.clear();
+    for (size_t i = 0; i < n; i++) labels.push_back("c" + std::to_string(i));
+    return a.enumeration(labels);
+  };
+  auto flags = [&](size_t n) {
+    labels.clear();
+    for (size_t i = 0; i < n; i++) labels.push_back("f" + std::to_string(i));
+    return a.flags(labels);
+  };
+  const Type *e3 = enumeration(3);
+  EXPECT_EQ(e3->kind, Kind::Enum);
+  EXPECT_EQ(case_count(*e3), 3u);
+  EXPECT_EQ(case_payload(*e3, 2), nullptr);
+  EXPECT_EQ(size_of(*e3), 1u);
+  EXPECT_EQ(alignment(*e3), 1u);
+  EXPECT_EQ(flatten(*e3), std::vector<ValType>{ValType::I32});
+  EXPECT_EQ(size_of(*enumeration(256)), 1u);
+  EXPECT_EQ(size_of(*enumeration(257)), 2u);
+  EXPECT_EQ(alignment(*enumeration(257)), 2u);
+  struct {
+    size_t labels;
+    uint32_t size;
+  } flag_sizes[] = {{1, 1}, {8, 1}, {9, 2}, {16, 2}, {17, 4}, {32, 4}};
+  for (auto [n, size] : flag_sizes) {
+    const Type *f = flags(n);
+    EXPECT_EQ(f->kind, Kind::Flags);
+    EXPECT_EQ(size_of(*f), size) << n << " labels";
+    EXPECT_EQ(alignment(*f), size) << n << " labels";
+    EXPECT_EQ(flatten(*f), std::vector<ValType>{ValType::I32}) << n << " labels";
+  }
+  const Type *none = flags(0);
+  EXPECT_EQ(size_of(*none), 0u);
+  EXPECT_EQ(alignment(*none), 1u);
+  EXPECT_TRUE(flatten(*none).empty());
+  // In a record, flags sit at their own alignment.
+  const Type *rec = a.record({{"a", a.prim(Kind::U8)}, {"f", flags(9)}, {"e", e3}});
+  EXPECT_EQ(size_of(*rec), 6u);
+  Signature sig{{flags(0), flags(32), e3}, flags(12)};
+  EXPECT_EQ(to_string(lifted_core_type(sig)), "(i32, i32) -> i32");
+}
+
+TEST_F(Cabi, EnumAndFlagsRoundTrip) {
+  round_trip(*a.enumeration({"red", "green", "blue"}), Value::of_case(2), "enum");
+  round_trip(*a.flags({"read", "write", "exec"}), Value::u(0b101), "flags<3>");
+  round_trip(*a.flags({"read", "write", "exec"}), Value::u(0), "no flags set");
+  std::vector<std::string> many;
+  for (int i = 0; i < 32; i++) many.push_back("f" + std::to_string(i));
+  round_trip(*a.flags(many), Value::u(0x80000001u), "flags<32>");
+  many.resize(12);
+  round_trip(*a.flags(many), Value::u(0x0801), "flags<12>");
+  round_trip(*a.flags({}), Value::u(0), "flags<0>");
+  round_trip(*a.option(a.flags({"a", "b"})), Value::some(Value::u(3)), "option<flags>");
+  round_trip(*a.result(a.enumeration({"x", "y"}), a.flags({"p"})), Value::error(Value::u(1)),
+             "result<enum, flags>");
+  round_trip(*a.list(a.enumeration({"x", "y"})), list({Value::of_case(1), Value::of_case(0)}),
+             "list<enum>");
+}
+
+// From the guest, a flags value with a bit beyond its labels and an enum
+// case out of range are CabiErrors, flat and in memory; the host's own
+// values are checked the same way before they are lowered.
+TEST_F(Cabi, EnumAndFlagsAreChecked) {
+  const Type *f3 = a.flags({"read", "write", "exec"});
+  const Type *e3 = a.enumeration({"red", "green", "blue"});
+  LiftLowerContext cx(m);
+  EV eight[] = {EV::make_i32(8)};
+  EXPECT_EQ(error_of([&] { lift_flat(cx, *f3, eight); }),
+            "flags value 8 sets bits beyond its 3 labels");
+  EV three[] = {EV::make_i32(3)};
+  EXPECT_EQ(error_of([&] { lift_flat(cx, *e3, three); }), "case 3 of a variant of 3 cases");
+  m.u8_at(200, 0x10);
+  EXPECT_EQ(error_of([&] { load(cx, *f3, 200); }), "flags value 16 sets bits beyond its 3 labels");
+  EXPECT_EQ(error_of([&] { load(cx, *e3, 200); }), "case 16 of a variant of 3 cases");
+  std::vector<std::string> many;
+  for (int i = 0; i < 20; i++) many.push_back("f" + std::to_string(i));
+  m.u32_at(204, 1u << 20);
+  EXPECT_EQ(error_of([&] { load(cx, *a.flags(many), 204); }),
+            "flags value 1048576 sets bits beyond its 20 labels");
+  m.u32_at(204, 1u << 19);
+  EXPECT_EQ(load(cx, *a.flags(many), 204).bits, 1u << 19);
+  EXPECT_EQ(error_of([&] { lower_flat(cx, *f3, Value::u(8)); }),
+            "flags value 8 sets bits beyond its 3 labels");
+  EXPECT_EQ(error_of([&] { store(cx, *f3, Value::u(8), 300); }),
+            "flags value 8 sets bits beyond its 3 labels");
+  EXPECT_EQ(error_of([&] { store(cx, *e3, Value::of_case(3), 300); }),
+            "case 3 of a variant of 3 cases");
+  EXPECT_EQ(error_of([&] { lower_flat(cx, *a.flags({}), Value::u(1)); }),
+            "flags value 1 sets bits beyond its 0 labels");
+}
+
+// A named type is the same type under its WIT name.
+TEST_F(Cabi, NamedTypes) {
+  const Type *e = a.enumeration({"red", "green"});
+  const Type *color = a.named(e, "color");
+  EXPECT_EQ(color->name, "color");
+  EXPECT_EQ(color->kind, Kind::Enum);
+  EXPECT_EQ(color->names, e->names);
+  EXPECT_TRUE(e->name.empty());
+  EXPECT_EQ(size_of(*color), size_of(*e));
+}
+
 // ---- the budget ----
 
 TEST_F(Cabi, TheBudgetBoundsWhatAGuestMakesTheHostCopy) {
@@ -508,6 +617,14 @@ TEST_F(Cabi, TheBudgetBoundsWhatAGuestMakesTheHostCopy) {
   // A huge list length is the budget's error, not an allocation.
   EV l2[] = {EV::make_i32(8), EV::make_i32(0x10000000)};
   EXPECT_EQ(error_of([&] { lift_flat(big, *a.list(world(WitVersion::V1).types.cell), l2); }),
+            "a list is larger than the host copies for one call");
+  // Each element is charged what the host makes of it (a Value), not just
+  // its bytes in the guest: 100 bytes as a list<u8> cost 100 Values.
+  EV bytes100[] = {EV::make_i32(3000), EV::make_i32(100)};
+  LiftLowerContext enough(m, 100 * sizeof(Value));
+  EXPECT_EQ(lift_flat(enough, *a.list(a.prim(Kind::U8)), bytes100).items.size(), 100u);
+  LiftLowerContext short_of(m, 100 * sizeof(Value) - 1);
+  EXPECT_EQ(error_of([&] { lift_flat(short_of, *a.list(a.prim(Kind::U8)), bytes100); }),
             "a list is larger than the host copies for one call");
   // What the host allocates in the guest is budgeted too.
   LiftLowerContext tiny(m, 10);

@@ -1,6 +1,8 @@
-// Assembles a component (or core module) from the WebAssembly text format
-// with jco's wasm-tools, for hand-made test fixtures:
+// Encodes a component (or module) written in the text format, with jco's
+// wasm-tools, for test fixtures made by hand:
 //   node parse-wat.mjs <in.wat> <out.wasm>
+// Only jco-transpile's `wasm-tools` entry point is imported, as in
+// make-component.mjs (it runs on Debian 12's Node 18).
 import { readFile, writeFile } from "node:fs/promises";
 import { parse } from "@bytecodealliance/jco-transpile/wasm-tools";
 

@@ -5,7 +5,8 @@
 // `cabi_realloc`, and small helpers (strings, results, borrow drops).
 //
 // A guest defines WIT_VERSION ("0.1.0" or "0.2.0"; WIT_V2 with the latter)
-// and includes this file once. Only the imports a guest calls end up in its
+// and includes this file once. A guest of another world defines
+// CABI_NO_WORLD instead and gets the memory, string and buffer helpers only. Only the imports a guest calls end up in its
 // core module, so declaring all of them here costs nothing; jco checks each
 // one it finds against the WIT when it makes the component.
 //
@@ -32,14 +33,16 @@ typedef uint64_t u64;
 typedef int32_t s32;
 typedef int64_t s64;
 
+#ifndef CABI_NO_WORLD
 #ifndef WIT_VERSION
-#error WIT_VERSION must be defined ("0.1.0" or "0.2.0")
+#error WIT_VERSION must be defined ("0.1.0" or "0.2.0"), or CABI_NO_WORLD
 #endif
 
 #define IFACE(name) "supabase:wrappers/" name "@" WIT_VERSION
 #define IMPORT(iface, name) __attribute__((import_module(IFACE(iface)), import_name(name)))
 #define EXPORT(name) __attribute__((export_name(IFACE("routines") "#" name)))
 #define POST_RETURN(name) __attribute__((export_name("cabi_post_" IFACE("routines") "#" name)))
+#endif
 
 // ---- values in memory ----
 
@@ -181,6 +184,7 @@ enum { METRIC_CREATE_TIMES, METRIC_ROWS_IN, METRIC_ROWS_OUT, METRIC_BYTES_IN, ME
 // import-schema-type of 0.2.0.
 enum { IMPORT_ALL, IMPORT_LIMIT_TO, IMPORT_EXCEPT };
 
+#ifndef CABI_NO_WORLD
 // ---- imports: supabase:wrappers/types ----
 
 IMPORT("types", "[method]row.cols") void row_cols(u32 self, list *ret);    // list<string>
@@ -298,6 +302,8 @@ void stats_set_metadata(const char *fdw, u32 fdw_len, u32 is_some, const char *m
 IMPORT("jwt", "encode")
 void jwt_encode(const header *payload, u32 payload_len, const char *algo, u32 algo_len,
                 const char *key, u32 key_len, u32 ttl_hours, tagged_str *ret);
+
+#endif  // CABI_NO_WORLD
 
 // ---- memory: a bump allocator, with marks to release a page's worth ----
 
@@ -568,6 +574,7 @@ static inline str errmsg(const char *prefix, str detail) {
   return buf_take(&b);
 }
 
+#ifndef CABI_NO_WORLD
 // ---- helpers over the imports ----
 
 static inline u32 get_options(u32 ctx, u32 type) {
@@ -752,5 +759,7 @@ static inline str cell_text(const cell *c) {
   utils_cell_to_string(1, k, p0, p1, &r);
   return r;
 }
+
+#endif  // CABI_NO_WORLD
 
 #endif

@@ -167,7 +167,7 @@ SELECT wasm.load_module_wat('wasi_p2_mistyped', $$(module
 --
 -- A component whose WASI goes through a preview 1 adapter, as
 -- componentize-js and cargo component link one
--- (test/components/guests/adapter_shape.wat): the host compiles only its
+-- (test/components/wat/adapter_shape.wat): the host compiles only its
 -- main module and provides that module's WASI 0.2 import itself; the
 -- adapter, with its own realloc, is never instantiated.
 --
