@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -102,8 +103,12 @@ class HandleTable {
     const Slot &s = slots_[index - 1];
     if (s.res != res)
       throw CabiError("resource handle " + std::to_string(handle) + " (" + resource_name(s.res) +
-                      ") is not a " + resource_name(res));
+                      ") is not " + article(resource_name(res)));
     return s;
+  }
+  static std::string article(const std::string &name) {
+    bool vowel = !name.empty() && std::string_view("aeiou").find(name[0]) != std::string_view::npos;
+    return (vowel ? "an " : "a ") + name;
   }
   void remove(uint32_t index) {
     slots_[index - 1].live = false;

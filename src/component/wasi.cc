@@ -18,7 +18,19 @@ std::string_view to_string(WasiResource r) {
                                                "udp-socket",
                                                "incoming-datagram-stream",
                                                "outgoing-datagram-stream",
-                                               "resolve-address-stream"};
+                                               "resolve-address-stream",
+                                               "fields",
+                                               "incoming-request",
+                                               "outgoing-request",
+                                               "request-options",
+                                               "response-outparam",
+                                               "incoming-response",
+                                               "incoming-body",
+                                               "future-trailers",
+                                               "outgoing-response",
+                                               "outgoing-body",
+                                               "future-incoming-response"};
+  static_assert(std::size(names) == static_cast<size_t>(WasiResource::End) - kFirstWasiResource);
   auto i = static_cast<uint32_t>(r);
   if (i < kFirstWasiResource || i >= static_cast<uint32_t>(WasiResource::End)) return "?";
   return names[i - kFirstWasiResource];
@@ -285,6 +297,160 @@ const WasiHost &wasi_host() {
          WasiFn::NeverHandedOut, {}, a.result(a.option(ip_address), sock_error));
   method("sockets/ip-name-lookup", WasiResource::ResolveAddressStream, "subscribe",
          WasiFn::NeverHandedOut, {}, pollable);
+  // wasi:http/types, wasi:http/outgoing-handler. Requests are built for
+  // real and handed to the host's HTTP hook (deny by default); the
+  // resources of an incoming handler (incoming-request, response-outparam)
+  // are never handed out.
+  const std::string http = "http/types";
+  w.types.http_method = a.variant({{"get", nullptr},
+                                   {"head", nullptr},
+                                   {"post", nullptr},
+                                   {"put", nullptr},
+                                   {"delete", nullptr},
+                                   {"connect", nullptr},
+                                   {"options", nullptr},
+                                   {"trace", nullptr},
+                                   {"patch", nullptr},
+                                   {"other", str}});
+  w.types.http_scheme = a.variant({{"HTTP", nullptr}, {"HTTPS", nullptr}, {"other", str}});
+  const Type *opt_str = a.option(str);
+  const Type *opt_u32 = a.option(u32);
+  const Type *opt_u64 = a.option(u64);
+  const Type *field_size = a.record({{"field-name", opt_str}, {"field-size", opt_u32}});
+  const Type *error_code = a.variant(
+      {{"DNS-timeout", nullptr},
+       {"DNS-error", a.record({{"rcode", opt_str}, {"info-code", a.option(u16)}})},
+       {"destination-not-found", nullptr},
+       {"destination-unavailable", nullptr},
+       {"destination-IP-prohibited", nullptr},
+       {"destination-IP-unroutable", nullptr},
+       {"connection-refused", nullptr},
+       {"connection-terminated", nullptr},
+       {"connection-timeout", nullptr},
+       {"connection-read-timeout", nullptr},
+       {"connection-write-timeout", nullptr},
+       {"connection-limit-reached", nullptr},
+       {"TLS-protocol-error", nullptr},
+       {"TLS-certificate-error", nullptr},
+       {"TLS-alert-received", a.record({{"alert-id", a.option(u8)}, {"alert-message", opt_str}})},
+       {"HTTP-request-denied", nullptr},
+       {"HTTP-request-length-required", nullptr},
+       {"HTTP-request-body-size", opt_u64},
+       {"HTTP-request-method-invalid", nullptr},
+       {"HTTP-request-URI-invalid", nullptr},
+       {"HTTP-request-URI-too-long", nullptr},
+       {"HTTP-request-header-section-size", opt_u32},
+       {"HTTP-request-header-size", a.option(field_size)},
+       {"HTTP-request-trailer-section-size", opt_u32},
+       {"HTTP-request-trailer-size", field_size},
+       {"HTTP-response-incomplete", nullptr},
+       {"HTTP-response-header-section-size", opt_u32},
+       {"HTTP-response-header-size", field_size},
+       {"HTTP-response-body-size", opt_u64},
+       {"HTTP-response-trailer-section-size", opt_u32},
+       {"HTTP-response-trailer-size", field_size},
+       {"HTTP-response-transfer-coding", opt_str},
+       {"HTTP-response-content-coding", opt_str},
+       {"HTTP-response-timeout", nullptr},
+       {"HTTP-upgrade-failed", nullptr},
+       {"HTTP-protocol-error", nullptr},
+       {"loop-detected", nullptr},
+       {"configuration-error", nullptr},
+       {"internal-error", opt_str}});
+  w.types.http_error_code = error_code;
+  w.types.header_error = a.enumeration({"invalid-syntax", "forbidden", "immutable"});
+  const Type *header_error = w.types.header_error;
+  const Type *entries = a.list(a.tuple({str, bytes}));
+  const Type *unit_result = a.result(nullptr, nullptr);
+  const Type *header_or = a.result(nullptr, header_error);
+  constexpr auto Fields = WasiResource::Fields, InReq = WasiResource::IncomingRequest,
+                 OutReq = WasiResource::OutgoingRequest, Opts = WasiResource::RequestOptions,
+                 Outparam = WasiResource::ResponseOutparam, InResp = WasiResource::IncomingResponse,
+                 InBody = WasiResource::IncomingBody, Trailers = WasiResource::FutureTrailers,
+                 OutResp = WasiResource::OutgoingResponse, OutBody = WasiResource::OutgoingBody,
+                 Future = WasiResource::FutureIncomingResponse;
+  auto ctor = [&](WasiResource r, WasiFn fn, std::vector<const Type *> params) {
+    add(http, "[constructor]" + std::string(to_string(r)), fn, std::move(params), own(r),
+        static_cast<uint32_t>(r));
+  };
+  auto static_fn = [&](WasiResource r, std::string m, WasiFn fn, std::vector<const Type *> params,
+                       const Type *result) {
+    add(http, "[static]" + std::string(to_string(r)) + "." + m, fn, std::move(params), result,
+        static_cast<uint32_t>(r));
+  };
+  for (WasiResource r :
+       {Fields, InReq, OutReq, Opts, Outparam, InResp, InBody, Trailers, OutResp, OutBody, Future})
+    drop(http, r);
+  ctor(Fields, WasiFn::FieldsNew, {});
+  static_fn(Fields, "from-list", WasiFn::FieldsFromList, {entries},
+            a.result(own(Fields), header_error));
+  method(http, Fields, "get", WasiFn::FieldsGet, {str}, a.list(bytes));
+  method(http, Fields, "has", WasiFn::FieldsHas, {str}, boolean);
+  method(http, Fields, "set", WasiFn::FieldsSet, {str, a.list(bytes)}, header_or);
+  method(http, Fields, "delete", WasiFn::FieldsDelete, {str}, header_or);
+  method(http, Fields, "append", WasiFn::FieldsAppend, {str, bytes}, header_or);
+  method(http, Fields, "entries", WasiFn::FieldsEntries, {}, entries);
+  method(http, Fields, "clone", WasiFn::FieldsClone, {}, own(Fields));
+  auto never = [&](WasiResource r, std::string m, std::vector<const Type *> params,
+                   const Type *result) {
+    method(http, r, std::move(m), WasiFn::NeverHandedOut, std::move(params), result);
+  };
+  never(InReq, "method", {}, w.types.http_method);
+  never(InReq, "path-with-query", {}, opt_str);
+  never(InReq, "scheme", {}, a.option(w.types.http_scheme));
+  never(InReq, "authority", {}, opt_str);
+  never(InReq, "headers", {}, own(Fields));
+  never(InReq, "consume", {}, a.result(own(InBody), nullptr));
+  ctor(OutReq, WasiFn::RequestNew, {own(Fields)});
+  method(http, OutReq, "body", WasiFn::RequestBody, {}, a.result(own(OutBody), nullptr));
+  method(http, OutReq, "method", WasiFn::RequestMethod, {}, w.types.http_method);
+  method(http, OutReq, "set-method", WasiFn::RequestSetMethod, {w.types.http_method}, unit_result);
+  method(http, OutReq, "path-with-query", WasiFn::RequestPathWithQuery, {}, opt_str);
+  method(http, OutReq, "set-path-with-query", WasiFn::RequestSetPathWithQuery, {opt_str},
+         unit_result);
+  method(http, OutReq, "scheme", WasiFn::RequestScheme, {}, a.option(w.types.http_scheme));
+  method(http, OutReq, "set-scheme", WasiFn::RequestSetScheme, {a.option(w.types.http_scheme)},
+         unit_result);
+  method(http, OutReq, "authority", WasiFn::RequestAuthority, {}, opt_str);
+  method(http, OutReq, "set-authority", WasiFn::RequestSetAuthority, {opt_str}, unit_result);
+  method(http, OutReq, "headers", WasiFn::RequestHeaders, {}, own(Fields));
+  ctor(Opts, WasiFn::OptionsNew, {});
+  const char *timeouts[] = {"connect-timeout", "first-byte-timeout", "between-bytes-timeout"};
+  for (uint32_t i = 0; i < 3; i++) {
+    method(http, Opts, timeouts[i], WasiFn::OptionsTimeout, {}, opt_u64);
+    w.imports.back().resource = i;
+    method(http, Opts, "set-" + std::string(timeouts[i]), WasiFn::OptionsSetTimeout, {opt_u64},
+           unit_result);
+    w.imports.back().resource = i;
+  }
+  // response-outparam.set: static, its first parameter the handle.
+  add(http, "[static]response-outparam.set", WasiFn::NeverHandedOut,
+      {own(Outparam), a.result(own(OutResp), error_code)}, nullptr,
+      static_cast<uint32_t>(Outparam));
+  method(http, InResp, "status", WasiFn::ResponseStatus, {}, u16);
+  method(http, InResp, "headers", WasiFn::ResponseHeaders, {}, own(Fields));
+  method(http, InResp, "consume", WasiFn::ResponseConsume, {}, a.result(own(InBody), nullptr));
+  method(http, InBody, "stream", WasiFn::IncomingBodyStream, {}, a.result(own(In), nullptr));
+  static_fn(InBody, "finish", WasiFn::IncomingBodyFinish, {own(InBody)}, own(Trailers));
+  method(http, Trailers, "subscribe", WasiFn::FutureTrailersSubscribe, {}, pollable);
+  method(http, Trailers, "get", WasiFn::FutureTrailersGet, {},
+         a.option(a.result(a.result(a.option(own(Fields)), error_code), nullptr)));
+  ctor(OutResp, WasiFn::OutgoingResponseNew, {own(Fields)});
+  method(http, OutResp, "status-code", WasiFn::OutgoingResponseStatusCode, {}, u16);
+  method(http, OutResp, "set-status-code", WasiFn::OutgoingResponseSetStatusCode, {u16},
+         unit_result);
+  method(http, OutResp, "headers", WasiFn::OutgoingResponseHeaders, {}, own(Fields));
+  method(http, OutResp, "body", WasiFn::OutgoingResponseBody, {}, a.result(own(OutBody), nullptr));
+  method(http, OutBody, "write", WasiFn::OutgoingBodyWrite, {}, a.result(own(Out), nullptr));
+  static_fn(OutBody, "finish", WasiFn::OutgoingBodyFinish, {own(OutBody), a.option(own(Fields))},
+            a.result(nullptr, error_code));
+  method(http, Future, "subscribe", WasiFn::FutureResponseSubscribe, {}, pollable);
+  method(http, Future, "get", WasiFn::FutureResponseGet, {},
+         a.option(a.result(a.result(own(InResp), error_code), nullptr)));
+  add(http, "http-error-code", WasiFn::HttpErrorCode, {borrow(WasiResource::Error)},
+      a.option(error_code));
+  add("http/outgoing-handler", "handle", WasiFn::Handle, {own(OutReq), a.option(own(Opts))},
+      a.result(own(Future), error_code));
   return w;
 }
 

@@ -36,6 +36,17 @@ enum class WasiResource : uint32_t {
   IncomingDatagramStream,
   OutgoingDatagramStream,
   ResolveAddressStream,
+  Fields,  // wasi:http/types
+  IncomingRequest,
+  OutgoingRequest,
+  RequestOptions,
+  ResponseOutparam,
+  IncomingResponse,
+  IncomingBody,
+  FutureTrailers,
+  OutgoingResponse,
+  OutgoingBody,
+  FutureIncomingResponse,
   End
 };
 std::string_view to_string(WasiResource r);  // "pollable"
@@ -96,6 +107,48 @@ enum class WasiFn : uint16_t {
   CreateTcpSocket,
   CreateUdpSocket,
   ResolveAddresses,
+  // wasi:http/types and wasi:http/outgoing-handler
+  FieldsNew,
+  FieldsFromList,
+  FieldsGet,
+  FieldsHas,
+  FieldsSet,
+  FieldsDelete,
+  FieldsAppend,
+  FieldsEntries,
+  FieldsClone,
+  RequestNew,
+  RequestBody,
+  RequestMethod,
+  RequestSetMethod,
+  RequestPathWithQuery,
+  RequestSetPathWithQuery,
+  RequestScheme,
+  RequestSetScheme,
+  RequestAuthority,
+  RequestSetAuthority,
+  RequestHeaders,
+  OptionsNew,
+  OptionsTimeout,     // `resource`: which (kTimeoutConnect, ...)
+  OptionsSetTimeout,  // the same
+  ResponseStatus,
+  ResponseHeaders,
+  ResponseConsume,
+  IncomingBodyStream,
+  IncomingBodyFinish,
+  FutureTrailersSubscribe,
+  FutureTrailersGet,
+  OutgoingResponseNew,
+  OutgoingResponseStatusCode,
+  OutgoingResponseSetStatusCode,
+  OutgoingResponseHeaders,
+  OutgoingResponseBody,
+  OutgoingBodyWrite,
+  OutgoingBodyFinish,
+  FutureResponseSubscribe,
+  FutureResponseGet,
+  HttpErrorCode,
+  Handle,
 };
 
 struct WasiImport {
@@ -103,14 +156,16 @@ struct WasiImport {
   std::string name;       // "poll", "[method]pollable.block", "[resource-drop]pollable"
   WasiFn fn;
   // Drop: the resource dropped; NeverHandedOut and methods: the resource
-  // of `self` (its first parameter).
+  // of `self` (its first parameter); OptionsTimeout, OptionsSetTimeout:
+  // which timeout (0 connect, 1 first byte, 2 between bytes).
   uint32_t resource = 0;
   Signature sig;
 };
 
 // The types the host builds values of by name.
 struct WasiTypes {
-  const Type *stream_error, *datetime, *fs_error_code, *socket_error_code;
+  const Type *stream_error, *datetime, *fs_error_code, *socket_error_code, *http_method,
+      *http_scheme, *http_error_code, *header_error;
 };
 
 class WasiHost {
@@ -133,6 +188,16 @@ const WasiHost &wasi_host();
 inline constexpr uint32_t kStreamErrorClosed = 1;   // stream-error.closed
 inline constexpr uint32_t kSocketAccessDenied = 1;  // sockets' error-code.access-denied
 inline constexpr uint32_t kFilesystemAccess = 0;    // filesystem's error-code.access
+inline constexpr uint32_t kStreamErrorFailed = 0;   // stream-error.last-operation-failed
+// wasi:http/types error-code cases.
+inline constexpr uint32_t kHttpDnsError = 1, kHttpConnectionRefused = 6, kHttpConnectionTimeout = 8,
+                          kHttpTlsProtocolError = 12, kHttpRequestDenied = 15,
+                          kHttpRequestUriInvalid = 19, kHttpResponseBodySize = 28,
+                          kHttpResponseTimeout = 33, kHttpInternalError = 38;
+// wasi:http/types header-error cases.
+inline constexpr uint32_t kHeaderInvalidSyntax = 0, kHeaderForbidden = 1, kHeaderImmutable = 2;
+// wasi:http/types method and scheme cases with a payload (other(string)).
+inline constexpr uint32_t kMethodOther = 9, kSchemeOther = 2;
 
 // A core import's module name for WASI 0.2, in either form current tools
 // emit: "wasi:io/poll@0.2.10" or "cm32p2|wasi:io/poll@0.2". Any 0.2.N is

@@ -16,6 +16,7 @@
 #include "fdw/host_module.h"
 
 #include "fdw/component/component_guest.h"
+#include "fdw/component/wasi_http.h"
 #include "fdw/fdw_headers.h"
 #include "fdw/guest.h"
 #include "fdw/guest_services.h"
@@ -338,6 +339,7 @@ std::vector<HostFunction> fdw_functions() {
 void register_host_functions() {
   pg::host::register_host_functions(fdw_functions());
   pg::host::register_host_functions(component_host_functions());
+  register_wasi_http();
 }
 
 }  // namespace pgwasm::fdw

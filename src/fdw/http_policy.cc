@@ -15,6 +15,7 @@ using pg::SqlError;
 namespace {
 
 char *allowed_hosts_guc = nullptr;
+char *function_allowed_hosts_guc = nullptr;
 int timeout_ms_guc = 30000;
 int max_response_bytes_guc = 16 << 20;
 
@@ -52,6 +53,12 @@ void define_http_settings() {
       "Comma-separated: api.example.com, *.example.com (its subdomains), 127.0.0.1:8080 (one "
       "port), * (any). Empty: none. A server's http_allowed_hosts option narrows it.",
       &allowed_hosts_guc, "", PGC_SUSET, 0, check_allowed_hosts, nullptr, nullptr);
+  DefineCustomStringVariable(
+      "wasm.function_http_allowed_hosts",
+      "The hosts Wasm SQL functions may send HTTP requests to (WASI 0.2's wasi:http).",
+      "As wasm.http_allowed_hosts, which also applies: a host must be in both. Empty (the "
+      "default): none.",
+      &function_allowed_hosts_guc, "", PGC_SUSET, 0, check_allowed_hosts, nullptr, nullptr);
   DefineCustomIntVariable(
       "wasm.http_timeout", "The longest one HTTP request of a Wasm foreign data wrapper may take.",
       "Connecting included. A server's http_timeout option may lower it.", &timeout_ms_guc, 30000,
@@ -80,6 +87,18 @@ HttpPolicy http_policy(const ServerConfig &server) {
     max_bytes = std::min<int64_t>(max_bytes, std::stoll(*b));
   policy.limits.timeout = std::chrono::milliseconds(timeout);
   policy.limits.max_response_bytes = static_cast<size_t>(max_bytes);
+  return policy;
+}
+
+HttpPolicy function_http_policy() {
+  HttpPolicy policy;
+  policy.allowlists.push_back(
+      parse_list(allowed_hosts_guc ? allowed_hosts_guc : "", "wasm.http_allowed_hosts"));
+  policy.allowlists.push_back(
+      parse_list(function_allowed_hosts_guc ? function_allowed_hosts_guc : "",
+                 "wasm.function_http_allowed_hosts"));
+  policy.limits.timeout = std::chrono::milliseconds(timeout_ms_guc);
+  policy.limits.max_response_bytes = static_cast<size_t>(max_response_bytes_guc);
   return policy;
 }
 

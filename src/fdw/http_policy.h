@@ -27,6 +27,11 @@ void define_http_settings();
 // The policy for a server's requests now. Throws SqlError on a bad option.
 HttpPolicy http_policy(const ServerConfig &server);
 
+// The policy for a SQL function's requests (WASI 0.2's wasi:http):
+// wasm.http_allowed_hosts and wasm.function_http_allowed_hosts both, the
+// global timeout and size cap. Throws SqlError on a bad setting.
+HttpPolicy function_http_policy();
+
 // What one server's guests did in this session.
 struct ServerStats {
   std::string name;

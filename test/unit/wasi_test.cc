@@ -4,7 +4,12 @@
 // supabase's in one table.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "component/handles.h"
+#include "component/package.h"
+#include "component/read.h"
 #include "component/wasi.h"
 #include "component/world.h"
 #include "error_of.h"
@@ -60,15 +65,13 @@ TEST(WasiHost, CoreTypesOfTheToolsImports) {
   EXPECT_EQ(type("io/poll", "poll"), "(i32, i32, i32) -> ()");
   EXPECT_EQ(type("io/streams", "[method]input-stream.read"), "(i32, i64, i32) -> ()");
   EXPECT_EQ(type("io/streams", "[method]input-stream.blocking-read"), "(i32, i64, i32) -> ()");
-  EXPECT_EQ(type("io/streams", "[method]input-stream.subscribe"),
-            "(i32) -> i32");
+  EXPECT_EQ(type("io/streams", "[method]input-stream.subscribe"), "(i32) -> i32");
   EXPECT_EQ(type("io/streams", "[method]output-stream.check-write"), "(i32, i32) -> ()");
   EXPECT_EQ(type("io/streams", "[method]output-stream.write"), "(i32, i32, i32, i32) -> ()");
   EXPECT_EQ(type("io/streams", "[method]output-stream.blocking-flush"), "(i32, i32) -> ()");
   EXPECT_EQ(type("io/streams", "[resource-drop]output-stream"), "(i32) -> ()");
   EXPECT_EQ(type("clocks/monotonic-clock", "now"), "() -> i64");
-  EXPECT_EQ(type("clocks/monotonic-clock", "subscribe-duration"),
-            "(i64) -> i32");
+  EXPECT_EQ(type("clocks/monotonic-clock", "subscribe-duration"), "(i64) -> i32");
   EXPECT_EQ(type("clocks/monotonic-clock", "subscribe-instant"), "(i64) -> i32");
   EXPECT_EQ(type("random/random", "get-random-bytes"), "(i64, i32) -> ()");
   EXPECT_EQ(type("random/random", "get-random-u64"), "() -> i64");
@@ -85,10 +88,41 @@ TEST(WasiHost, CoreTypesOfTheToolsImports) {
   EXPECT_EQ(type("filesystem/types", "filesystem-error-code"), "(i32, i32) -> ()");
   EXPECT_EQ(type("sockets/tcp-create-socket", "create-tcp-socket"), "(i32, i32) -> ()");
   EXPECT_EQ(type("sockets/ip-name-lookup", "resolve-addresses"), "(i32, i32, i32, i32) -> ()");
+  // wasi:http, as componentize-js's fetch imports it.
+  EXPECT_EQ(type("http/outgoing-handler", "handle"), "(i32, i32, i32, i32) -> ()");
+  EXPECT_EQ(type("http/types", "[constructor]fields"), "() -> i32");
+  EXPECT_EQ(type("http/types", "[static]fields.from-list"), "(i32, i32, i32) -> ()");
+  EXPECT_EQ(type("http/types", "[method]fields.get"), "(i32, i32, i32, i32) -> ()");
+  EXPECT_EQ(type("http/types", "[method]fields.set"), "(i32, i32, i32, i32, i32, i32) -> ()");
+  EXPECT_EQ(type("http/types", "[constructor]outgoing-request"), "(i32) -> i32");
+  EXPECT_EQ(type("http/types", "[method]outgoing-request.set-method"),
+            "(i32, i32, i32, i32) -> i32");
+  EXPECT_EQ(type("http/types", "[method]outgoing-request.set-scheme"),
+            "(i32, i32, i32, i32, i32) -> i32");
+  EXPECT_EQ(type("http/types", "[method]outgoing-request.body"), "(i32, i32) -> ()");
+  EXPECT_EQ(type("http/types", "[static]outgoing-body.finish"), "(i32, i32, i32, i32) -> ()");
+  EXPECT_EQ(type("http/types", "[method]future-incoming-response.get"), "(i32, i32) -> ()");
+  EXPECT_EQ(type("http/types", "[method]future-incoming-response.subscribe"), "(i32) -> i32");
+  EXPECT_EQ(type("http/types", "[method]incoming-response.status"), "(i32) -> i32");
+  EXPECT_EQ(type("http/types", "[method]incoming-body.stream"), "(i32, i32) -> ()");
+  EXPECT_EQ(type("http/types", "[static]response-outparam.set"),
+            "(i32, i32, i32, i32, i64, i32, i32, i32, i32) -> ()");
   EXPECT_EQ(w.find("io/poll", "no-such-function"), nullptr);
 }
 
 // Each function once, each drop of a resource with its id.
+// error-code's layout, where a guest reads the case a request failed with:
+// 32 bytes aligned to 8, the case a byte at 0.
+TEST(WasiHost, HttpErrorCodeLayout) {
+  const Type &t = *wasi_host().types.http_error_code;
+  EXPECT_EQ(t.items.size(), 39u);
+  EXPECT_EQ(size_of(t), 32u);
+  EXPECT_EQ(alignment(t), 8u);
+  EXPECT_EQ(t.names[kHttpRequestDenied], "HTTP-request-denied");
+  EXPECT_EQ(t.names[kHttpInternalError], "internal-error");
+  EXPECT_EQ(t.names[kHttpResponseBodySize], "HTTP-response-body-size");
+}
+
 TEST(WasiHost, FunctionsAreUniqueAndDropsNameTheirResource) {
   const WasiHost &w = wasi_host();
   for (size_t i = 0; i < w.imports.size(); i++) {
@@ -97,9 +131,10 @@ TEST(WasiHost, FunctionsAreUniqueAndDropsNameTheirResource) {
                    w.imports[i].name == w.imports[j].name)
           << w.imports[i].interface << " " << w.imports[i].name;
     const WasiImport &f = w.imports[i];
-    if (f.fn == WasiFn::Drop)
-      EXPECT_EQ(f.name, "[resource-drop]" + resource_name(f.resource));
-    if (f.name.starts_with("[method]")) {
+    if (f.fn == WasiFn::Drop) EXPECT_EQ(f.name, "[resource-drop]" + resource_name(f.resource));
+    // (A request-options timeout's `resource` says which timeout.)
+    if (f.name.starts_with("[method]") && f.fn != WasiFn::OptionsTimeout &&
+        f.fn != WasiFn::OptionsSetTimeout) {
       ASSERT_FALSE(f.sig.params.empty());
       EXPECT_EQ(f.sig.params[0]->kind, Kind::Borrow);
       EXPECT_EQ(f.sig.params[0]->resource, f.resource);
@@ -129,6 +164,26 @@ TEST(WasiHost, HandlesOfBothWorldsInOneTable) {
             "resource handle 99 (descriptor) was never given to the guest, or was dropped "
             "already");
   EXPECT_EQ(resource_name(1000), "resource 1000");
+}
+
+// A component with a preview 1 adapter's shape: the import the adapter
+// lowers names the adapter's realloc, from a core instance that is not the
+// main one, which the host (instantiating only the main module) must tell
+// apart from the main module's cabi_realloc.
+TEST(WasiAdapter, ReallocsSayWhichCoreInstanceTheyBelongTo) {
+  std::ifstream in(std::string(PGWASM_COMPONENTS_DIR) + "/adapter_shape.wasm", std::ios::binary);
+  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  ASSERT_FALSE(bytes.empty()) << "adapter_shape.wasm missing from " PGWASM_COMPONENTS_DIR;
+  Component c = read_component(bytes);
+  Package p = describe_package(c);
+  ASSERT_EQ(p.exports.size(), 1u);
+  ASSERT_TRUE(p.main_instance);
+  EXPECT_EQ(*p.main_instance, p.exports[0].core_instance);
+  ASSERT_EQ(p.lowered.size(), 1u);
+  EXPECT_EQ(p.lowered[0].interface, "wasi:cli/environment@0.2.0");
+  EXPECT_EQ(p.lowered[0].options.realloc, "cabi_import_realloc");
+  ASSERT_TRUE(p.lowered[0].options.realloc_instance);
+  EXPECT_NE(p.lowered[0].options.realloc_instance, p.main_instance);
 }
 
 }  // namespace

@@ -5,11 +5,14 @@
 // call in progress (GuestCall::instance).
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
 #include "component/handles.h"
+#include "pg/host/outgoing_http.h"
 
 namespace pgwasm::pg {
 struct ModuleInstance;
@@ -36,7 +39,61 @@ class ComponentHost {
   // Host bytes held for the guest (counted against kMaxHostBytes).
   uint64_t host_bytes = 0;
 
+  // wasi:http objects by representation (each kind in its own map, reps
+  // from one counter). Output and input streams of bodies have their
+  // body's rep; the standard streams' reps are below kFirstObject.
+  static constexpr uint32_t kFirstObject = 16;
+  struct Fields {
+    HttpHeaders entries;
+    bool immutable = false;
+    uint64_t bytes = 0;
+  };
+  struct Request {
+    uint32_t method = 0;  // case of method; `method_other` for other(string)
+    std::string method_other;
+    std::optional<uint32_t> scheme;
+    std::string scheme_other;
+    std::optional<std::string> authority, path_with_query;
+    HttpHeaders headers;
+    std::optional<uint32_t> body;  // its outgoing body, once given
+    bool is_response = false;      // an outgoing-response (status, headers, body)
+    uint16_t status = 200;
+  };
+  struct OutgoingBody {
+    std::string bytes;
+    bool stream_given = false;
+    bool finished = false;
+  };
+  struct Options {
+    std::array<std::optional<uint64_t>, 3> timeouts;
+  };
+  struct Future {
+    OutgoingHttpRequest request;
+    std::optional<uint32_t> body;  // read when the request is sent, at the first get
+    std::optional<OutgoingHttpResult> result;
+    bool taken = false;
+  };
+  struct IncomingBody {
+    std::string bytes;
+    size_t offset = 0;
+    bool stream_given = false;
+  };
+  struct Response {
+    uint16_t status = 0;
+    HttpHeaders headers;
+    std::optional<uint32_t> body;  // its incoming body, until consumed
+  };
+  std::unordered_map<uint32_t, Fields> fields;
+  std::unordered_map<uint32_t, Request> requests;
+  std::unordered_map<uint32_t, OutgoingBody> outgoing_bodies;
+  std::unordered_map<uint32_t, Options> options;
+  std::unordered_map<uint32_t, Future> futures;
+  std::unordered_map<uint32_t, IncomingBody> incoming_bodies;
+  std::unordered_map<uint32_t, Response> responses;
+  uint32_t new_object() { return next_object_++; }
+
  private:
+  uint32_t next_object_ = kFirstObject;
   std::unordered_map<uint32_t, uint64_t> deadlines_;
   uint32_t next_pollable_ = 1;
 };

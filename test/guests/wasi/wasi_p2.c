@@ -63,6 +63,17 @@ IMPORT("wasi:filesystem/types@0.2.0", "[method]descriptor.stat") void descriptor
 IMPORT("wasi:sockets/tcp-create-socket@0.2.0", "create-tcp-socket")
 void create_tcp_socket(u32 family, void *ret);
 
+IMPORT("wasi:http/types@0.2.10", "[constructor]fields") u32 fields_new(void);
+IMPORT("wasi:http/types@0.2.10", "[method]fields.append")
+void fields_append(u32 self, const char *name, u32 name_len, const char *value, u32 value_len,
+                   void *ret);
+IMPORT("wasi:http/types@0.2.10", "[resource-drop]fields") void drop_fields(u32 self);
+IMPORT("wasi:http/types@0.2.10", "[constructor]outgoing-request") u32 request_new(u32 headers);
+IMPORT("wasi:http/types@0.2.10", "[method]outgoing-request.set-authority")
+u32 set_authority(u32 self, u32 is_some, const char *ptr, u32 len);
+IMPORT("wasi:http/outgoing-handler@0.2.10", "handle")
+void http_handle(u32 request, u32 has_options, u32 options, void *ret);
+
 // A result or list in a return area: (case or pointer, payload or length).
 typedef struct {
   u32 a, b, c;
@@ -245,5 +256,54 @@ EXPORT("descriptor_stat") s32 descriptor_stat_call(void) {
 // A return area outside memory.
 EXPORT("bad_return_area") s32 bad_return_area(void) {
   wall_now((void *)0xFFFFFFF0u);
+  return 0;
+}
+
+// ---- wasi:http ----
+
+// fields.append(name, value): 0 (ok), or the header-error's case (0
+// invalid-syntax, 2 immutable).
+static s32 append(u32 fields, const char *name, const char *value) {
+  u32 n = 0, v = 0;
+  while (name[n]) n++;
+  while (value[v]) v++;
+  struct {
+    u8 tag;
+    u8 error;
+  } r;
+  fields_append(fields, name, n, value, v, &r);
+  return r.tag == 0 ? 0 : 100 + r.error;
+}
+
+// Headers: a valid one is kept, a name that is not a token is refused.
+EXPORT("header_checks") s32 header_checks(void) {
+  u32 f = fields_new();
+  s32 rc = append(f, "accept", "application/json") * 1000 + append(f, "bad name", "x");
+  drop_fields(f);
+  return rc;
+}
+
+// A GET to example.com through outgoing-handler.handle: the error-code
+// case it fails with (15: HTTP-request-denied), or -1 if it was sent.
+EXPORT("http_get") s32 http_get(void) {
+  u32 headers = fields_new();
+  append(headers, "accept", "text/plain");
+  u32 req = request_new(headers);
+  set_authority(req, 1, "example.com", 11);
+  struct {
+    u8 tag;
+    u8 pad[7];
+    u8 error_case;
+    u8 rest[31];
+  } __attribute__((aligned(8))) r;
+  http_handle(req, 0, 0, &r);
+  return r.tag == 1 ? r.error_case : -1;
+}
+
+// The headers, given to the request, are no longer the guest's.
+EXPORT("fields_given_away") s32 fields_given_away(void) {
+  u32 headers = fields_new();
+  request_new(headers);
+  drop_fields(headers);
   return 0;
 }

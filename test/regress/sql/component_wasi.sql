@@ -67,6 +67,57 @@ CREATE FUNCTION p2_tcp_socket() RETURNS int4 LANGUAGE wasm AS 'wasi_p2::tcp_sock
 SELECT p2_environment_size() AS environment, p2_preopens() AS preopens, p2_tcp_socket() AS tcp_error_code;
 
 --
+-- wasi:http: requests are built for real (headers checked: a name must be
+-- an HTTP token), and sent only where a layer above allows it; here
+-- nothing does, so outgoing-handler.handle gives error-code
+-- HTTP-request-denied (case 15).
+--
+CREATE FUNCTION p2_header_checks() RETURNS int4 LANGUAGE wasm AS 'wasi_p2::header_checks';
+CREATE FUNCTION p2_http_get() RETURNS int4 LANGUAGE wasm AS 'wasi_p2::http_get';
+CREATE FUNCTION p2_fields_given_away() RETURNS int4 LANGUAGE wasm AS 'wasi_p2::fields_given_away';
+-- 0 * 1000 + 100 + 0: the first append ok, the second invalid-syntax.
+SELECT p2_header_checks();
+SELECT p2_http_get() AS http_error_case;
+-- Fields given to outgoing-request's constructor are the host's: dropping
+-- them after is a handle the guest no longer has.
+SELECT p2_fields_given_away();
+
+-- A GET through the host's HTTP client (test/guests/wasi/wasi_p2_http.c,
+-- against the suites' local API): a SQL function may send requests only to
+-- hosts in both wasm.function_http_allowed_hosts (empty by default) and
+-- wasm.http_allowed_hosts, under wasm.http_timeout and
+-- wasm.http_max_response_bytes. A failure is the guest's error-code.
+\getenv api_port PG_WASM_API_PORT
+\set api_host '127.0.0.1:' :api_port
+SELECT wasm.load_module_file('wasi_p2_http', current_setting('regress.guests') || '/wasi_p2_http.wasm') IS NOT NULL AS loaded;
+CREATE FUNCTION p2_http_fetch(text, text) RETURNS text LANGUAGE wasm STRICT AS 'wasi_p2_http::http_fetch';
+SHOW wasm.function_http_allowed_hosts;
+SELECT p2_http_fetch(:'api_host', '/events/e0001');
+-- Both settings must allow the host.
+SET wasm.function_http_allowed_hosts = '127.0.0.1';
+SELECT p2_http_fetch(:'api_host', '/events/e0001');
+SET wasm.http_allowed_hosts = '127.0.0.1';
+SELECT p2_http_fetch(:'api_host', '/events/e0001');
+-- Any status is a response.
+SELECT p2_http_fetch(:'api_host', '/status/404');
+-- The timeout: error-code connection-timeout (8); the size cap:
+-- HTTP-response-body-size (28).
+SET wasm.http_timeout = '200ms';
+SELECT p2_http_fetch(:'api_host', '/slow?ms=5000');
+RESET wasm.http_timeout;
+SET wasm.http_max_response_bytes = 1000;
+SELECT p2_http_fetch(:'api_host', '/huge?mb=1');
+RESET wasm.http_max_response_bytes;
+-- Only SUSET: a role without the privilege cannot widen it.
+CREATE ROLE regress_wasi_user;
+SET ROLE regress_wasi_user;
+SET wasm.function_http_allowed_hosts = '*';
+RESET ROLE;
+DROP ROLE regress_wasi_user;
+RESET wasm.http_allowed_hosts;
+RESET wasm.function_http_allowed_hosts;
+
+--
 -- Sleeping and polling.
 --
 CREATE FUNCTION p2_sleep_ms(int4) RETURNS int4 LANGUAGE wasm AS 'wasi_p2::sleep_ms';
@@ -113,7 +164,18 @@ SELECT wasm.load_module_wat('wasi_p2_mistyped', $$(module
     (import "wasi:random/random@0.2.1" "get-random-u64" (func (result i32)))
     (memory (export "memory") 1))$$);
 
+--
+-- A component whose WASI goes through a preview 1 adapter, as
+-- componentize-js and cargo component link one
+-- (test/components/wat/adapter_shape.wat): the host compiles only its
+-- main module and provides that module's WASI 0.2 import itself; the
+-- adapter, with its own realloc, is never instantiated.
+--
+SELECT wasm.load_module('wasi_adapter_shape', guest('adapter_shape.wasm')) IS NOT NULL AS loaded;
+
 RESET client_min_messages;
 SET client_min_messages = warning;
+SELECT wasm.drop_module('wasi_adapter_shape');
+SELECT wasm.drop_module('wasi_p2_http', cascade => true);
 SELECT wasm.drop_module('wasi_p2', cascade => true);
 RESET client_min_messages;
