@@ -38,12 +38,12 @@ Invocation call_export(CallPlan &plan, ModuleInstance &inst, uint32_t index, std
   LoadedModule &module = *plan.module;
   return invoke_with(
       module.name, index, name, args, results, call_for,
-      [&]() -> engine::Instance & {
+      [&]() -> ModuleInstance & {
         // A failed call discarded it, and threw: nothing calls it again.
         if (!inst.instance)
           throw SqlError(ERRCODE_INTERNAL_ERROR,
                          "the instance of wasm " + plan.subject + " is gone");
-        return *inst.instance;
+        return inst;
       },
       [&] { module.discard_instance(); });
 }
