@@ -58,8 +58,8 @@ IMPORT("wasi:io/poll@0.2.10", "poll") void poll(const u32 *ptr, u32 len, void *r
 IMPORT("wasi:io/poll@0.2.10", "[method]pollable.block") void block(u32 self);
 IMPORT("wasi:io/poll@0.2.10", "[resource-drop]pollable") void drop_pollable(u32 self);
 IMPORT("wasi:filesystem/preopens@0.2.0", "get-directories") void get_directories(void *ret);
-IMPORT("wasi:filesystem/types@0.2.0", "[method]descriptor.stat") void descriptor_stat(u32 self,
-                                                                                       void *ret);
+IMPORT("wasi:filesystem/types@0.2.0", "[method]descriptor.stat")
+void descriptor_stat(u32 self, void *ret);
 IMPORT("wasi:sockets/tcp-create-socket@0.2.0", "create-tcp-socket")
 void create_tcp_socket(u32 family, void *ret);
 

@@ -165,6 +165,24 @@ SELECT wasm.load_module_wat('wasi_p2_mistyped', $$(module
     (memory (export "memory") 1))$$);
 
 --
+-- A component importing WASI 0.2 itself (test/components/guests/wasi_component.c,
+-- world wasi-component of test/components/wit/wasi-component.wit): its
+-- exports are SQL functions, and WASI serves them as above.
+--
+SELECT wasm.load_module('wasi_comp', guest('wasi_component.wasm')) IS NOT NULL AS loaded;
+SELECT name, type FROM wasm.module_exports('wasi_comp') ORDER BY name;
+CREATE FUNCTION wc_random_len(int8) RETURNS int8 LANGUAGE wasm AS 'wasi_comp::random-len';
+CREATE FUNCTION wc_clocks_ok() RETURNS bool LANGUAGE wasm AS 'wasi_comp::clocks-ok';
+CREATE FUNCTION wc_say(text) RETURNS bool LANGUAGE wasm AS 'wasi_comp::say';
+CREATE FUNCTION wc_preopens() RETURNS int8 LANGUAGE wasm AS 'wasi_comp::preopens';
+CREATE FUNCTION wc_fail() RETURNS void LANGUAGE wasm AS 'wasi_comp::fail';
+SELECT wc_random_len(32), wc_clocks_ok(), wc_preopens();
+SELECT wc_say('a line from a component, through wasi:cli/stdout');
+SELECT wc_random_len(2000000);
+SELECT wc_fail();
+SELECT wc_clocks_ok() AS still_usable;
+
+--
 -- A component whose WASI goes through a preview 1 adapter, as
 -- componentize-js and cargo component link one
 -- (test/components/wat/adapter_shape.wat): the host compiles only its
@@ -176,6 +194,7 @@ SELECT wasm.load_module('wasi_adapter_shape', guest('adapter_shape.wasm')) IS NO
 RESET client_min_messages;
 SET client_min_messages = warning;
 SELECT wasm.drop_module('wasi_adapter_shape');
+SELECT wasm.drop_module('wasi_comp', cascade => true);
 SELECT wasm.drop_module('wasi_p2_http', cascade => true);
 SELECT wasm.drop_module('wasi_p2', cascade => true);
 RESET client_min_messages;
