@@ -3,9 +3,11 @@
 #include <string>
 
 #include "pg/abi/buffered_v1.h"
+#include "pg/abi/component_abi.h"
 #include "pg/abi/pg_wasm_abi.h"
 #include "pg/abi/scalars.h"
 #include "pg/call_plan.h"
+#include "pg/component_function.h"
 #include "pg/guard.h"
 #include "pg/invoke.h"
 #include "pg/module_cache.h"
@@ -70,6 +72,7 @@ Datum call(CallPlan &plan, FunctionCallInfo fcinfo) {
     switch (plan.fn.source.abi) {
       case Abi::PgWasm: return call_pg_wasm(plan, fcinfo);
       case Abi::BufferedV1: return call_buffered_v1(plan, fcinfo);
+      case Abi::Component: return call_component(plan, fcinfo);
       default: return call_direct(plan, fcinfo);
     }
   } catch (const std::bad_alloc &) {
@@ -92,6 +95,6 @@ PG_WASM_FUNCTION(pg_wasm_validator) {
   SqlFunction fn = describe_sql_function(fn_oid);
   // pg_dump's output creates functions before it loads wasm.modules, and
   // sets check_function_bodies off for that: check the module only when on.
-  if (check_function_bodies) bind_export(fn, module_cache().get(fn.source.module));
+  if (check_function_bodies) check_function_binding(fn, module_cache().get(fn.source.module));
   PG_RETURN_VOID();
 }

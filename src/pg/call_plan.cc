@@ -38,7 +38,15 @@ CallPlan &resolve(FunctionCallInfo fcinfo) {
   ModuleCache &cache = module_cache();
   SqlFunction fn = describe_sql_function(flinfo->fn_oid);
   LoadedModule &module = cache.get(fn.source.module);
-  uint32_t index = bind_export(fn, module);
+  std::unique_ptr<ComponentBinding> component;
+  uint32_t index = 0;
+  if (module.component) {
+    component = bind_component_export(fn, module, flinfo->fn_mcxt);
+    fn.source.abi = Abi::Component;
+    index = component->core_index;
+  } else {
+    index = bind_export(fn, module);
+  }
 
   auto *plan = static_cast<CallPlan *>(flinfo->fn_extra);
   if (!plan) {
@@ -48,9 +56,11 @@ CallPlan &resolve(FunctionCallInfo fcinfo) {
   plan->fn = std::move(fn);
   plan->module = &module;
   plan->export_index = index;
-  type_params(*plan, plan->fn.wasm_type());
-  plan->subject =
-      "module \"" + module.name + "\", export " + toolkit::quoted_name(plan->fn.source.export_name);
+  plan->component = std::move(component);
+  type_params(*plan, plan->component ? plan->component->core_type : plan->fn.wasm_type());
+  plan->subject = "module \"" + module.name + "\", export " +
+                  toolkit::quoted_name(plan->component ? plan->component->full_name
+                                                       : plan->fn.source.export_name);
   plan->first_param.clear();
   for (uint16_t i = 0, p = 0; i < plan->fn.args.size(); i++) {
     plan->first_param.push_back(p);
@@ -84,7 +94,8 @@ CallPlan &resolve(FunctionCallInfo fcinfo) {
     default: break;
   }
   plan->result_desc = nullptr;
-  if (plan->fn.result && plan->fn.result->kind == SqlKind::Record)
+  if (plan->component ? !plan->fn.retset && plan->component->row_map
+                      : plan->fn.result && plan->fn.result->kind == SqlKind::Record)
     plan->result_desc = row_descriptor(fcinfo);
   plan->module_epoch = cache.module_epoch();
   plan->function_epoch = cache.function_epoch();

@@ -5,11 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "engine/engine.h"
+#include "pg/component_function.h"
 #include "pg/loaded_module.h"
 #include "pg/sql_function.h"
 
@@ -30,6 +32,8 @@ struct CallPlan {
   std::optional<uint32_t> alloc_export;  // pg_wasm_alloc / clickhouse_create_buffer
   std::optional<uint32_t> free_export;   // pg_wasm_free / clickhouse_destroy_buffer
   TupleDesc result_desc = nullptr;       // for row results, in fn_mcxt
+  // A component's function (abi=component): its binding.
+  std::unique_ptr<ComponentBinding> component;
 };
 
 // The plan of this call site, made or refreshed as needed. It lives in

@@ -24,6 +24,15 @@ std::shared_ptr<const ComponentPackage> read_component_package(std::span<const u
   return pkg;
 }
 
+const WitFunctions &ComponentPackage::wit() const {
+  if (!wit_) {
+    auto w = std::make_unique<WitFunctions>();
+    w->functions = component::wit_functions(component, package, w->arena);
+    wit_ = std::move(w);
+  }
+  return *wit_;
+}
+
 std::span<const uint8_t> core_module_of(std::span<const uint8_t> code) {
   if (!component::is_component(code)) return code;
   component::Component c = component::read_component(code);

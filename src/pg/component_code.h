@@ -13,14 +13,29 @@
 #include "component/errors.h"
 #include "component/model.h"
 #include "component/package.h"
+#include "component/wit_types.h"
 
 namespace pgwasm::pg {
+
+// A component's exported functions with their WIT types, whose types live
+// in `arena`.
+struct WitFunctions {
+  component::TypeArena arena;
+  std::vector<component::WitFunction> functions;
+};
 
 struct ComponentPackage {
   std::vector<uint8_t> bytes;
   component::Component component;        // views of `bytes`
   component::Package package;            // pointers into `component`
   std::span<const uint8_t> main_module;  // a view of `bytes`
+
+  // The exported functions with their WIT types, resolved at the first
+  // need (an FDW package never needs them) and kept. Throws ComponentError.
+  const WitFunctions &wit() const;
+
+ private:
+  mutable std::unique_ptr<WitFunctions> wit_;
 };
 
 // Reads a component and describes it as a package with a main core module.

@@ -6,6 +6,7 @@
 #include "pg/export_functions.h"
 #include "pg/function_source.h"
 #include "pg/guard.h"
+#include "pg/loaded_module.h"
 #include "pg/message_text.h"
 #include "pg/module_cache.h"
 #include "pg/sql_types.h"
@@ -41,7 +42,8 @@ static std::optional<std::string> unusable_name(const std::string &name) {
 
 std::vector<Oid> create_export_functions(std::string_view module_name, std::string_view prefix,
                                          bool replace) {
-  const ModuleInfo &info = module_cache().get(module_name).info();
+  LoadedModule &loaded = module_cache().get(module_name);
+  const ModuleInfo &info = loaded.info();
   std::string module(module_name);
   // The functions go to the schema CREATE FUNCTION would choose, named
   // explicitly: so that each is found again by its qualified name, never
@@ -53,6 +55,7 @@ std::vector<Oid> create_export_functions(std::string_view module_name, std::stri
     return quote_identifier(get_namespace_name(creation));
   });
   std::string schema(schema_ident);
+  if (loaded.component) return create_component_functions(loaded, module, prefix, replace, schema);
 
   struct Planned {
     std::string create;     // CREATE FUNCTION ...

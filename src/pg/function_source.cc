@@ -20,6 +20,7 @@ const char *abi_name(Abi abi) {
     case Abi::Direct: return "direct";
     case Abi::PgWasm: return "pg_wasm";
     case Abi::BufferedV1: return "buffered_v1";
+    case Abi::Component: return "component";
   }
   return "?";
 }
@@ -51,6 +52,7 @@ static std::optional<Abi> parse_abi(std::string_view value) {
   if (v == "direct" || v == "row_direct") return Abi::Direct;
   if (v == "pg_wasm") return Abi::PgWasm;
   if (v == "buffered_v1") return Abi::BufferedV1;
+  if (v == "component") return Abi::Component;
   return std::nullopt;
 }
 

@@ -7,8 +7,10 @@
 //
 // Options: abi=direct (numbers only, ClickHouse's ROW_DIRECT; row_direct is
 // an alias), abi=pg_wasm (pg_wasm's own ABI, docs/abi.md) or
-// abi=buffered_v1 (ClickHouse's BUFFERED_V1). Without abi=, a function whose
-// types are all scalars uses direct, any other pg_wasm.
+// abi=buffered_v1 (ClickHouse's BUFFERED_V1) or abi=component (the
+// component model's canonical ABI, for a component's functions). Without
+// abi=, a component's function uses component; in a core module a function
+// whose types are all scalars uses direct, any other pg_wasm.
 #pragma once
 
 #include <optional>
@@ -17,7 +19,7 @@
 
 namespace pgwasm::pg {
 
-enum class Abi : uint8_t { Auto, Direct, PgWasm, BufferedV1 };
+enum class Abi : uint8_t { Auto, Direct, PgWasm, BufferedV1, Component };
 
 const char *abi_name(Abi abi);
 

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "component/read.h"
 #include "pg/catalog.h"
 #include "pg/component_code.h"
 #include "pg/function_source.h"
@@ -11,7 +12,7 @@
 #include "pg/module_cache.h"
 #include "pg/module_loader.h"
 
-#include "pg/component_code.h"
+#include "pg/component_function.h"
 #include "pg/native_builds.h"
 #include "pg/sql_function.h"
 #include "toolkit/binary.h"
@@ -81,14 +82,17 @@ ModuleInfo validate_code(std::string_view name, std::span<const uint8_t> code) {
 }
 
 // A replacement must keep serving every SQL function bound to the module.
-void check_functions_still_bind(std::string_view name, const ModuleInfo &info) {
+void check_functions_still_bind(std::string_view name, const ModuleInfo &info,
+                                std::span<const uint8_t> code) {
   LoadedModule candidate;
   candidate.name = std::string(name);
   candidate.exists = true;
   candidate.described = std::make_shared<ModuleInfo>(info);
+  // validate_code has read it already.
+  if (component::is_component(code)) candidate.component = read_component_package(code);
   for (const auto &f : catalog::functions_using(name)) {
     try {
-      bind_export(describe_sql_function(f.oid), candidate);
+      check_function_binding(describe_sql_function(f.oid), candidate);
     } catch (const SqlError &e) {
       throw SqlError(
           ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST,
@@ -214,7 +218,7 @@ std::string load_module(const LoadRequest &req) {
                    "Its sha256 is " + existing->sha256 + "; the new code's is " + sha + ".",
                    "Pass replace => true to replace it.");
   require_manage(*existing, "replace");
-  check_functions_still_bind(req.name, info);
+  check_functions_still_bind(req.name, info, req.code);
   check_immutable_functions(req.name, catalog::functions_using(req.name));
   catalog::update_module(req.name, req.code);
   forget_native_builds(existing->sha256);

@@ -125,19 +125,40 @@ SqlFunction describe_sql_function(Oid fn_oid) {
                    "Write AS 'module::export', or AS 'module' when the export has the function's "
                    "name; options follow, as in AS 'module::export abi=pg_wasm'.");
   fn.source = *source;
+  fn.requested_abi = fn.source.abi;
   if (fn.source.export_name.empty()) fn.source.export_name = raw.name;
+  fn.arg_oids = raw.argtypes;
+  fn.arg_typmods.assign(raw.argtypes.size(), -1);
+  fn.result_oid = raw.rettype;
+  // The core ABIs' checks below may refuse what a component's function
+  // takes: without a core abi= the module decides (bind_export).
+  bool may_be_component = fn.source.abi == Abi::Auto || fn.source.abi == Abi::Component;
+  // Only the kinds of type a component's function may take (composites,
+  // enums, arrays) wait for the module; the rest no ABI takes.
+  auto refuse = [&](SqlError e, Oid type) {
+    bool component_type = pg_guard([&] {
+      char t = get_typtype(type);
+      return t == TYPTYPE_COMPOSITE || t == TYPTYPE_ENUM || type == RECORDOID ||
+             OidIsValid(get_element_type(type));
+    });
+    if (!may_be_component || !component_type) throw e;
+    if (!fn.core_refusal) fn.core_refusal = std::move(e);
+  };
 
   for (char m : raw.modes)
     if (m == PROARGMODE_INOUT || m == PROARGMODE_VARIADIC)
       throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED,
                      "wasm function " + fn.signature + " cannot have INOUT or VARIADIC parameters");
+  if (fn.source.abi == Abi::Component) return fn;  // the WIT types decide (bind time)
   for (size_t i = 0; i < raw.argtypes.size(); i++) {
     auto type = sql_type_of(raw.argtypes[i]);
     if (!type || type->kind == SqlKind::Record) {
       std::string name = pg_guard([&] { return format_type_be(raw.argtypes[i]); });
-      throw definition_error(
-          fn, "cannot take type " + name + " (argument " + std::to_string(i + 1) + ")",
-          kSupportedTypes);
+      refuse(definition_error(
+                 fn, "cannot take type " + name + " (argument " + std::to_string(i + 1) + ")",
+                 kSupportedTypes),
+             raw.argtypes[i]);
+      return fn;
     }
     fn.args.push_back(*type);
   }
@@ -145,7 +166,8 @@ SqlFunction describe_sql_function(Oid fn_oid) {
     auto type = sql_type_of(raw.rettype);
     if (!type) {
       std::string name = pg_guard([&] { return format_type_be(raw.rettype); });
-      throw definition_error(fn, "cannot return type " + name, kSupportedTypes);
+      refuse(definition_error(fn, "cannot return type " + name, kSupportedTypes), raw.rettype);
+      return fn;
     }
     fn.result = type;
   }
@@ -180,6 +202,11 @@ static void require_memory(const SqlFunction &fn, const LoadedModule &module) {
 }
 
 uint32_t bind_export(const SqlFunction &fn, const LoadedModule &module) {
+  if (fn.core_refusal) throw *fn.core_refusal;
+  if (fn.source.abi == Abi::Component)
+    throw SqlError(ERRCODE_INVALID_FUNCTION_DEFINITION,
+                   "wasm module \"" + module.name + "\" is not a component", "",
+                   "abi=component is for the functions of a WebAssembly component.");
   const ModuleInfo &info = module.info();
   const std::string &want = fn.source.export_name;
   auto index = info.export_index(want);

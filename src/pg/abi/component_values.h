@@ -11,6 +11,7 @@
 
 #include "component/cabi.h"
 #include "component/cabi_layout.h"
+#include "pg/guard.h"
 #include "pg/pg_headers.h"
 
 namespace pgwasm::pg {
@@ -49,6 +50,19 @@ class ValueMap {
 std::unique_ptr<ValueMap> map_value(const component::Type &wit, Oid sql_type, int32 typmod,
                                     const MapPlace &place, MemoryContext mcxt);
 
+// The 42804 error of a WIT type that `sql_type` cannot carry at `place`:
+// "wasm module "m", export "e": parameter 1 (s) has WIT type string, the
+// SQL function takes integer".
+SqlError type_mismatch(const component::Type &wit, Oid sql_type, int32 typmod,
+                       const MapPlace &place);
+
+// The ERROR of a function whose result<T, E> is err(e) (`error` is E, null
+// for result<T>; `e` its payload): err(string) says the string, an enum's
+// label is the message, any other value is in the DETAIL. SQLSTATE 38000;
+// the DETAIL names `subject`.
+SqlError result_error(const component::Type *error, const component::Value *e,
+                      const std::string &subject);
+
 // The maps of the composite side (component_composites.cc): records and
 // tuples against composite types, lists against arrays, enums against text
 // or PostgreSQL enums, flags against text[], variants against jsonb. nullptr
@@ -56,6 +70,27 @@ std::unique_ptr<ValueMap> map_value(const component::Type &wit, Oid sql_type, in
 std::unique_ptr<ValueMap> map_composite_value(const component::Type &wit, Oid sql_type,
                                               int32 typmod, const MapPlace &place,
                                               MemoryContext mcxt);
+
+// A record or tuple against the columns of a row descriptor that is not a
+// named composite type: RETURNS TABLE's OUT columns, or the row type of a
+// SETOF function, one row per list element. Matched as map_composite_value
+// matches a composite type (by field name, a tuple by position).
+class RowMap {
+ public:
+  virtual ~RowMap() = default;
+  // One row's values and nulls (desc->natts each; dropped columns NULL).
+  virtual void to_row(const component::Value &v, Datum *values, bool *nulls) const = 0;
+};
+
+// The row map of `wit` (a record or tuple) against `desc`, which it copies
+// into `mcxt`; SqlError 42804 as map_value.
+std::unique_ptr<RowMap> map_row(const component::Type &wit, TupleDesc desc, const MapPlace &place,
+                                MemoryContext mcxt);
+
+// The SQL name of a WIT name: kebab-case to snake_case ("first-name" is
+// first_name), as records' fields match composite attributes and
+// wasm.create_functions names functions and types.
+std::string sql_name_of(const std::string &wit_name);
 
 // The SQL type wasm.module_exports suggests for a WIT type ("text",
 // "int8", "text[]", "point" for a record named point), or nullopt with
