@@ -29,12 +29,34 @@ using component::CabiError;
 using component::LiftLowerContext;
 using WitValue = component::Value;
 
+// Calls an export of the instance a call runs in, as invoke() does (errors
+// named, the instance discarded after a failure) without looking the
+// instance up again.
+Invocation call_export(CallPlan &plan, ModuleInstance &inst, uint32_t index, std::string_view name,
+                       const engine::Value *args, engine::Value *results,
+                       const CallFor &call_for = {}) {
+  LoadedModule &module = *plan.module;
+  return invoke_with(
+      module.name, index, name, args, results, call_for,
+      [&]() -> engine::Instance & {
+        // A failed call discarded it, and threw: nothing calls it again.
+        if (!inst.instance)
+          throw SqlError(ERRCODE_INTERNAL_ERROR,
+                         "the instance of wasm " + plan.subject + " is gone");
+        return *inst.instance;
+      },
+      [&] { module.discard_instance(); });
+}
+
 // The role's instance of the module as the canonical ABI sees it; realloc
 // is the export's own (its canonical options name it).
 class CallMemory : public component::GuestMemory {
  public:
-  explicit CallMemory(CallPlan &plan) : plan_(plan) {}
-  std::span<uint8_t> bytes() override { return guest_memory(*plan_.module); }
+  CallMemory(CallPlan &plan, ModuleInstance &inst) : plan_(plan), inst_(inst) {}
+  std::span<uint8_t> bytes() override {
+    if (!inst_.instance) throw CabiError("the guest's instance is gone");
+    return inst_.instance->memory();
+  }
   uint32_t realloc(uint32_t align, uint32_t size) override {
     const ComponentBinding &b = *plan_.component;
     if (!b.realloc_index)
@@ -43,13 +65,14 @@ class CallMemory : public component::GuestMemory {
                              engine::Value::make_i32(static_cast<int32_t>(align)),
                              engine::Value::make_i32(static_cast<int32_t>(size))};
     engine::Value result;
-    invoke(*plan_.module, *b.realloc_index, "cabi_realloc", args, &result,
-           {.export_name = b.full_name});
+    call_export(plan_, inst_, *b.realloc_index, "cabi_realloc", args, &result,
+                {.export_name = b.full_name});
     return result.bits.i32;
   }
 
  private:
   CallPlan &plan_;
+  ModuleInstance &inst_;
 };
 
 // A guest that broke the ABI is not trusted again: its instance goes. A
@@ -68,17 +91,18 @@ class CallMemory : public component::GuestMemory {
                  site + " broke the canonical ABI: " + message_text(e.what()));
 }
 
-void post_return(CallPlan &plan, engine::Value *results) {
+void post_return(CallPlan &plan, ModuleInstance &inst, engine::Value *results) {
   const ComponentBinding &b = *plan.component;
   if (b.post_return_index)
-    invoke(*plan.module, *b.post_return_index, "post-return", results, nullptr,
-           {.export_name = b.full_name});
+    call_export(plan, inst, *b.post_return_index, "post-return", results, nullptr,
+                {.export_name = b.full_name});
 }
 
 // Runs `convert` (which copies out of the guest's memory), then the
 // export's post-return whatever the conversion did.
 template <typename Convert>
-Datum convert_then_post_return(CallPlan &plan, engine::Value *results, Convert &&convert) {
+Datum convert_then_post_return(CallPlan &plan, ModuleInstance &inst, engine::Value *results,
+                               Convert &&convert) {
   Datum d = 0;
   std::exception_ptr error;
   try {
@@ -86,7 +110,7 @@ Datum convert_then_post_return(CallPlan &plan, engine::Value *results, Convert &
   } catch (...) {
     error = std::current_exception();
   }
-  post_return(plan, results);
+  post_return(plan, inst, results);
   if (error) std::rethrow_exception(error);
   return d;
 }
@@ -110,7 +134,8 @@ Datum call_fast(CallPlan &plan, FunctionCallInfo fcinfo) {
   const ComponentBinding &b = *plan.component;
   bool text = b.fast == ComponentBinding::Fast::StringToString;
   std::string_view in = arg_view(fcinfo->args[0].value, text);
-  CallMemory memory(plan);
+  ModuleInstance &inst = plan.module->instance_for_call();
+  CallMemory memory(plan, inst);
   uint64_t budget = guest_memory_limit();
   engine::Value *args = plan.params.data();
   try {
@@ -123,7 +148,7 @@ Datum call_fast(CallPlan &plan, FunctionCallInfo fcinfo) {
   } catch (const CabiError &e) {
     abi_error(plan, e);
   }
-  Invocation outcome = invoke(*plan.module, b.core_index, b.full_name, args, &plan.result);
+  Invocation outcome = call_export(plan, inst, b.core_index, b.full_name, args, &plan.result);
   if (outcome.exited)
     throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
                    "wasm " + plan.subject + " exited without returning a value");
@@ -144,7 +169,18 @@ Datum call_fast(CallPlan &plan, FunctionCallInfo fcinfo) {
   } catch (const CabiError &e) {
     abi_error(plan, e);
   }
-  return convert_then_post_return(plan, &plan.result, [&] {
+  return convert_then_post_return(plan, inst, &plan.result, [&] {
+    if (out.size() > MaxAllocSize - VARHDRSZ)
+      throw SqlError(
+          ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+          "wasm " + plan.subject + " returned a value of " + std::to_string(out.size()) + " bytes",
+          "A SQL value may have at most 1 GB.");
+    // The string is UTF-8 (string_view checked): in a UTF-8 database only a
+    // zero byte keeps it from being text.
+    if (text && GetDatabaseEncoding() == PG_UTF8 && !std::memchr(out.data(), 0, out.size()))
+      return pg_guard([&] {
+        return PointerGetDatum(cstring_to_text_with_len(out.data(), static_cast<int>(out.size())));
+      });
     return datum_from_bytes(SqlType{text ? SqlKind::Text : SqlKind::Bytea,
                                     static_cast<Oid>(text ? TEXTOID : BYTEAOID), SqlKind::Int4},
                             out, plan.subject);
@@ -171,7 +207,8 @@ Datum call_component(CallPlan &plan, FunctionCallInfo fcinfo) {
   args.reserve(b.params.size());
   for (size_t i = 0; i < b.params.size(); i++)
     args.push_back(b.params[i]->to_wit(fcinfo->args[i].value, fcinfo->args[i].isnull));
-  CallMemory memory(plan);
+  ModuleInstance &inst = plan.module->instance_for_call();
+  CallMemory memory(plan, inst);
   uint64_t budget = guest_memory_limit();
   const component::Signature &sig = b.fn->sig;
   std::vector<engine::Value> flat;
@@ -182,7 +219,8 @@ Datum call_component(CallPlan &plan, FunctionCallInfo fcinfo) {
     abi_error(plan, e);
   }
   std::vector<engine::Value> results(b.core_type.results.size());
-  Invocation outcome = invoke(*plan.module, b.core_index, b.full_name, flat.data(), results.data());
+  Invocation outcome =
+      call_export(plan, inst, b.core_index, b.full_name, flat.data(), results.data());
   if (outcome.exited) {
     if (!sig.result) return 0;
     throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
@@ -196,7 +234,7 @@ Datum call_component(CallPlan &plan, FunctionCallInfo fcinfo) {
     abi_error(plan, e);
   }
   // Everything is copied out: the guest may free what the result pointed to.
-  post_return(plan, results.data());
+  post_return(plan, inst, results.data());
 
   const WitValue *v = out ? &*out : nullptr;
   if (b.result_is_result && v) {

@@ -79,6 +79,15 @@ std::string place_detail(const MapPlace &place) {
   return "The value is for " + place.what + " of wasm " + place.subject + ".";
 }
 
+// A string or list from the guest as one SQL value: at most 1 GB.
+void check_value_size(size_t bytes, const MapPlace &place) {
+  if (bytes > MaxAllocSize - VARHDRSZ)
+    throw SqlError(
+        ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+        "wasm " + place.subject + " returned a value of " + std::to_string(bytes) + " bytes",
+        "A SQL value may have at most 1 GB.");
+}
+
 // Integers: int2, int4, int8 or numeric, range-checked both ways.
 class IntegerMap : public ValueMap {
  public:
@@ -252,6 +261,7 @@ class StringMap : public ValueMap {
   }
   Datum to_sql(const WitValue &w, bool *isnull) const override {
     *isnull = false;
+    check_value_size(w.s.size(), place_);
     return datum_from_bytes(SqlType{text_kind(sql_), sql_, SqlKind::Int4}, w.s, place_.subject);
   }
   std::string wit_name() const override { return "string"; }

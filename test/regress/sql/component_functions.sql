@@ -47,6 +47,11 @@ SELECT error_detail_of($$CREATE FUNCTION c_core(int, int) RETURNS int LANGUAGE w
 SELECT error_detail_of($$CREATE FUNCTION c_point(point) RETURNS int LANGUAGE wasm
     AS 'sqlt_core::sum'$$);
 
+-- New code for a module must still serve its SQL functions: a component
+-- without them does not replace it.
+SELECT error_detail_of($$SELECT wasm.load_module('sqlt', guest('sql_hostile.wasm'), replace => true)$$);
+SELECT c_slugify('still the old code');
+
 --
 -- The SQL signature is checked against the WIT one, naming both.
 --
