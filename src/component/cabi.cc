@@ -37,7 +37,7 @@ std::span<uint8_t> LiftLowerContext::range(uint32_t ptr, uint64_t len, uint32_t 
 
 void LiftLowerContext::spend(uint64_t amount, const char *what) {
   if (amount > budget_)
-    throw CabiError(std::string(what) + " is larger than the host copies for one call");
+    throw CabiLimitError(std::string(what) + " is larger than the host copies for one call");
   budget_ -= amount;
 }
 

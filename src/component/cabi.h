@@ -27,6 +27,13 @@ class CabiError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A value larger than the budget the host gave the call: the host's limit,
+// which a well-behaved guest (or a large SQL argument) can reach too.
+class CabiLimitError : public CabiError {
+ public:
+  using CabiError::CabiError;
+};
+
 // A value of a Type: `bits` holds bools, integers (signed ones
 // sign-extended), chars, handles and a variant's case; `f` floats; `s`
 // strings; `items` list elements, fields, and a variant's payload (0 or 1).

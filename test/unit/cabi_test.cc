@@ -631,6 +631,18 @@ TEST_F(Cabi, TheBudgetBoundsWhatAGuestMakesTheHostCopy) {
   EXPECT_EQ(
       error_of([&] { lower_flat(tiny, *a.prim(Kind::String), Value::str(std::string(11, 'y'))); }),
       "a string is larger than the host copies for one call");
+  // The budget's errors are a limit (the SQL call reports 54000), a bad
+  // pointer a broken ABI.
+  EXPECT_THROW(lower_flat(tiny, *a.prim(Kind::String), Value::str(std::string(11, 'y'))),
+               CabiLimitError);
+  EV outside[] = {EV::make_i32(-8), EV::make_i32(4)};
+  try {
+    lift_flat(big, *a.prim(Kind::String), outside);
+    ADD_FAILURE() << "a string outside memory was lifted";
+  } catch (const CabiLimitError &) {
+    ADD_FAILURE() << "a string outside memory is no limit";
+  } catch (const CabiError &) {
+  }
 }
 
 // ---- realloc ----

@@ -168,7 +168,7 @@ TEST(WitTypes, ResourcesAreRefused) {
 TEST(WitTypes, SqlHostileResolves) {
   LOAD(bytes, "sql_hostile.wasm");
   Resolved r(std::move(bytes));
-  ASSERT_EQ(r.functions.size(), 16u);
+  ASSERT_EQ(r.functions.size(), 17u);
   for (const WitFunction &f : r.functions) {
     EXPECT_EQ(to_string(lifted_core_type(f.sig)), r.core_type(f)) << f.full_name();
     EXPECT_FALSE(f.refusal) << f.full_name();

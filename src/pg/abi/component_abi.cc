@@ -75,13 +75,20 @@ class CallMemory : public component::GuestMemory {
   ModuleInstance &inst_;
 };
 
-// A guest that broke the ABI is not trusted again: its instance goes.
+// A guest that broke the ABI is not trusted again: its instance goes. A
+// value over the call's budget (wasm.max_memory) is a limit, not the
+// guest's fault; the instance goes too, with the blocks its realloc gave
+// for the arguments lowered before.
 [[noreturn]] void abi_error(CallPlan &plan, const CabiError &e) {
   plan.module->discard_instance();
+  std::string site = "wasm component \"" + plan.module->name + "\", export " +
+                     toolkit::quoted_name(plan.component->full_name);
+  if (dynamic_cast<const component::CabiLimitError *>(&e))
+    throw SqlError(ERRCODE_PROGRAM_LIMIT_EXCEEDED, site + ": " + message_text(e.what()), {},
+                   "wasm.max_memory (now " + std::to_string(guest_memory_limit() >> 20) +
+                       " MB) bounds what the host copies in and out of one call.");
   throw SqlError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
-                 "wasm component \"" + plan.module->name + "\", export " +
-                     toolkit::quoted_name(plan.component->full_name) +
-                     " broke the canonical ABI: " + message_text(e.what()));
+                 site + " broke the canonical ABI: " + message_text(e.what()));
 }
 
 void post_return(CallPlan &plan, ModuleInstance &inst, engine::Value *results) {

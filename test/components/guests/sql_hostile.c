@@ -3,7 +3,8 @@
 // canonical ABI on purpose: pointers and lengths outside memory or
 // misaligned, discriminants and flags no type has, a surrogate char, a
 // realloc that returns garbage, traps in the function and in its
-// post-return. The host must refuse each with an ERROR and carry on.
+// post-return, and a loop that never returns. The host must refuse each
+// with an ERROR (a cancel for the loop) and carry on.
 #define CABI_NO_WORLD
 #define CABI_CUSTOM_REALLOC
 #include "cabi.h"
@@ -108,4 +109,10 @@ WORLD_POST_RETURN("post-return-traps") void post_return_traps_post(u32 *r) {
 
 WORLD_EXPORT("traps") s32 traps(void) {
   __builtin_trap();
+}
+
+// volatile keeps the loop from being folded away.
+WORLD_EXPORT("spin") void spin(void) {
+  for (volatile u32 i = 0;; i++) {
+  }
 }

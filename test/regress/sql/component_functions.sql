@@ -212,7 +212,8 @@ SELECT c_checked_div(9, 3), c_slugify('Still Here');
 
 --
 -- A component that breaks the canonical ABI (sql_hostile): every break is
--- an ERROR (38000 naming module and export) and the instance goes; a trap,
+-- an ERROR (38000 naming module and export; a list over the budget,
+-- wasm.max_memory, is 54000) and the instance goes; a trap,
 -- in the function or in its post-return, is the engine's ERROR. The next
 -- call works, in a new instance.
 --
