@@ -131,7 +131,9 @@ TEST(WasiHost, FunctionsAreUniqueAndDropsNameTheirResource) {
                    w.imports[i].name == w.imports[j].name)
           << w.imports[i].interface << " " << w.imports[i].name;
     const WasiImport &f = w.imports[i];
-    if (f.fn == WasiFn::Drop) EXPECT_EQ(f.name, "[resource-drop]" + resource_name(f.resource));
+    if (f.fn == WasiFn::Drop) {
+      EXPECT_EQ(f.name, "[resource-drop]" + resource_name(f.resource));
+    }
     // (A request-options timeout's `resource` says which timeout.)
     if (f.name.starts_with("[method]") && f.fn != WasiFn::OptionsTimeout &&
         f.fn != WasiFn::OptionsSetTimeout) {

@@ -6,9 +6,9 @@
 //
 // A guest defines WIT_VERSION ("0.1.0" or "0.2.0"; WIT_V2 with the latter)
 // and includes this file once. A guest of another world defines
-// CABI_NO_WORLD instead and gets the memory, string and buffer helpers only. Only the imports a guest calls end up in its
-// core module, so declaring all of them here costs nothing; jco checks each
-// one it finds against the WIT when it makes the component.
+// CABI_NO_WORLD instead and gets the memory, string and buffer helpers only. Only the imports a
+// guest calls end up in its core module, so declaring all of them here costs nothing; jco checks
+// each one it finds against the WIT when it makes the component.
 //
 // Flattening (CanonicalABI.md): parameters become at most 16 core values;
 // a result of more than one core value goes through memory: an import gets

@@ -30,9 +30,7 @@ WORLD_EXPORT("ok") s32 ok(s32 x) {
 }
 
 // A return area: a discriminant or a pointer, then two words.
-static struct {
-  u32 word[4];
-} ret;
+static struct { u32 word[4]; } ret;
 
 static u32 *two_words(u32 a, u32 b) {
   ret.word[0] = a;

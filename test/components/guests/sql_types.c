@@ -12,7 +12,8 @@
 #define WORLD_EXPORT(name) __attribute__((export_name(name)))
 #define WORLD_POST_RETURN(name) __attribute__((export_name("cabi_post_" name)))
 #define TEXT_EXPORT(name) __attribute__((export_name("pgwasm:test/text@1.0.0#" name)))
-#define TEXT_POST_RETURN(name) __attribute__((export_name("cabi_post_pgwasm:test/text@1.0.0#" name)))
+#define TEXT_POST_RETURN(name) \
+  __attribute__((export_name("cabi_post_pgwasm:test/text@1.0.0#" name)))
 #define OTHER_EXPORT(name) __attribute__((export_name("pgwasm:test/other@1.0.0#" name)))
 #define OTHER_POST_RETURN(name) \
   __attribute__((export_name("cabi_post_pgwasm:test/other@1.0.0#" name)))
@@ -30,12 +31,12 @@ WORLD_EXPORT("not") u32 not_(u32 b) {
 
 // Wrapping sums: the host sign- or zero-extends what it reads back, so the
 // high bits of an s8/u8/s16/u16 result do not matter.
-#define ADD(wit, c, t)                                \
+#define ADD(wit, c, t)                                 \
   WORLD_EXPORT("add-" wit) u32 add_##c(u32 a, u32 b) { \
-    return (u32)(t)((t)a + (t)b);                     \
-  }                                                   \
+    return (u32)(t)((t)a + (t)b);                      \
+  }                                                    \
   WORLD_EXPORT("echo-" wit) u32 echo_##c(u32 x) {      \
-    return x;                                         \
+    return x;                                          \
   }
 ADD("s8", s8, int8_t)
 ADD("u8", u8, uint8_t)
@@ -86,9 +87,7 @@ WORLD_EXPORT("bad-char") u32 bad_char(u32 c) {
 // ---- strings and lists ----
 
 // A return area for string, list, option and result results.
-static struct {
-  u32 word[4];
-} ret;
+static struct { u32 word[4]; } ret;
 
 static u32 *ret_str(str s) {
   ret.word[0] = (u32)(uintptr_t)s.ptr;
