@@ -26,6 +26,7 @@
 #include "services/http_client.h"
 #include "services/jwt.h"
 #include "services/rfc3339.h"
+#include "toolkit/json_text.h"
 
 namespace pgwasm::fdw {
 
@@ -226,23 +227,6 @@ void format_rfc3339(HostCall &, std::span<const Value> args, std::span<Value> re
   results[0] = Value::make_i32(hand_over(g, std::move(text)));
 }
 
-void json_string(std::string &out, std::string_view s) {
-  out += '"';
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-}
-
 // A MessagePack value as JSON, for a token's claims.
 void to_json(FdwGuest &g, MsgpackReader &r, std::string &out, int depth) {
   if (depth > kMaxJsonDepth)
@@ -261,7 +245,7 @@ void to_json(FdwGuest &g, MsgpackReader &r, std::string &out, int depth) {
       break;
     }
     case Type::Str:
-    case Type::Bin: json_string(out, v.bytes); break;
+    case Type::Bin: toolkit::append_json_string(out, v.bytes); break;
     case Type::Array:
       out += '[';
       for (uint32_t i = 0; i < v.count; i++) {
@@ -277,7 +261,7 @@ void to_json(FdwGuest &g, MsgpackReader &r, std::string &out, int depth) {
         auto key = r.next();
         if (key.type != Type::Str)
           bad_input(g, "jwt", "a claim key " + describe(key) + ", not a string");
-        json_string(out, key.bytes);
+        toolkit::append_json_string(out, key.bytes);
         out += ':';
         to_json(g, r, out, depth + 1);
       }

@@ -12,6 +12,7 @@
 #include "component/cabi.h"
 #include "component/handles.h"
 #include "component/world.h"
+#include "toolkit/json_text.h"
 #include "toolkit/utf8.h"
 
 namespace pgwasm::component {
@@ -442,6 +443,25 @@ TEST_F(Cabi, StringsMustBeInsideMemoryAndUtf8) {
   }
   EXPECT_TRUE(toolkit::utf8_valid("\xF4\x8F\xBF\xBF"));
   EXPECT_TRUE(toolkit::utf8_valid("\xEF\xBF\xBD"));
+}
+
+TEST(Utf8Text, CodePointsRoundTripAndOnlyOneCharacterIsOne) {
+  for (uint32_t cp : {0x41u, 0x7Fu, 0x80u, 0xE9u, 0x7FFu, 0x800u, 0x20ACu, 0xFFFDu, 0x10000u,
+                      0x1F600u, 0x10FFFFu}) {
+    std::string s;
+    toolkit::append_utf8(s, cp);
+    EXPECT_TRUE(toolkit::utf8_valid(s)) << cp;
+    EXPECT_EQ(toolkit::single_code_point(s), cp);
+  }
+  for (std::string_view not_one : {"", "ab", "\xC3", "\xC3\xA9x", "\xED\xA0\x80", "\xFF"})
+    EXPECT_EQ(toolkit::single_code_point(not_one), std::nullopt) << not_one;
+}
+
+TEST(JsonText, StringsAreQuotedAndEscaped) {
+  std::string out;
+  // Eleven bytes: the last is the literal's zero byte, which JSON escapes too.
+  toolkit::append_json_string(out, std::string_view("a\"b\\c\n\x01\x1f\xC3\xA9", 11));
+  EXPECT_EQ(out, "\"a\\\"b\\\\c\\u000a\\u0001\\u001f\xC3\xA9\\u0000\"");
 }
 
 TEST_F(Cabi, CharsDiscriminantsAndListsAreChecked) {

@@ -20,6 +20,8 @@
 #include "component/wit_text.h"
 #include "pg/abi/component_values.h"
 #include "pg/guard.h"
+#include "toolkit/json_text.h"
+#include "toolkit/utf8.h"
 
 extern "C" {
 #include "access/tupdesc.h"
@@ -548,11 +550,11 @@ class Json {
       case Kind::F64: write_float(t.kind, v.f, out); return;
       case Kind::Char: {
         std::string s;
-        append_utf8(static_cast<uint32_t>(v.bits), s);
-        write_string(s, out);
+        toolkit::append_utf8(s, static_cast<uint32_t>(v.bits));
+        toolkit::append_json_string(out, s);
         return;
       }
-      case Kind::String: write_string(v.s, out); return;
+      case Kind::String: toolkit::append_json_string(out, v.s); return;
       case Kind::List:
       case Kind::Tuple: {
         out += '[';
@@ -567,7 +569,7 @@ class Json {
         out += '{';
         for (size_t i = 0; i < t.items.size(); i++) {
           if (i) out += ", ";
-          write_string(t.names[i], out);
+          toolkit::append_json_string(out, t.names[i]);
           out += ": ";
           write(*t.items[i], v.items.at(i), out);
         }
@@ -581,7 +583,7 @@ class Json {
           write(*t.items[0], *v.payload(), out);
         return;
       case Kind::Enum:
-        write_string(t.names[component::checked_case(v.bits, t.names.size())], out);
+        toolkit::append_json_string(out, t.names[component::checked_case(v.bits, t.names.size())]);
         return;
       case Kind::Flags: {
         out += '[';
@@ -590,7 +592,7 @@ class Json {
           if (v.bits & (uint64_t{1} << i)) {
             if (!first) out += ", ";
             first = false;
-            write_string(t.names[i], out);
+            toolkit::append_json_string(out, t.names[i]);
           }
         out += ']';
         return;
@@ -600,7 +602,7 @@ class Json {
         size_t cases = component::case_count(t);
         uint32_t c = component::checked_case(v.bits, cases);
         out += "{\"tag\": ";
-        write_string(case_name(t, c), out);
+        toolkit::append_json_string(out, case_name(t, c));
         const Type *payload = component::case_payload(t, c);
         if (payload && v.payload()) {
           out += ", \"val\": ";
@@ -633,7 +635,7 @@ class Json {
       case Kind::Char: {
         if (jv.type != jbvString) wrong(t, path, "a string of one character");
         std::string s = utf8_of(jv);
-        auto cp = single_code_point(s);
+        auto cp = toolkit::single_code_point(s);
         if (!cp) wrong(t, path, "a string of one character");
         return Value::u(*cp);
       }
@@ -867,53 +869,6 @@ class Json {
                               : std::to_chars(buf, buf + sizeof buf, f);
       out.append(buf, r.ptr);
     }
-  }
-
-  static void append_utf8(uint32_t cp, std::string &s) {
-    if (cp < 0x80) {
-      s += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      s += static_cast<char>(0xC0 | (cp >> 6));
-      s += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      s += static_cast<char>(0xE0 | (cp >> 12));
-      s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      s += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      s += static_cast<char>(0xF0 | (cp >> 18));
-      s += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      s += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-
-  // The code point of a UTF-8 string of exactly one character.
-  static std::optional<uint32_t> single_code_point(const std::string &s) {
-    if (s.empty()) return std::nullopt;
-    auto b = static_cast<unsigned char>(s[0]);
-    size_t n = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
-    if (s.size() != n) return std::nullopt;
-    uint32_t cp = n == 1 ? b : n == 2 ? (b & 0x1F) : n == 3 ? (b & 0x0F) : (b & 0x07);
-    for (size_t i = 1; i < n; i++) cp = (cp << 6) | (static_cast<unsigned char>(s[i]) & 0x3F);
-    return cp;
-  }
-
-  static void write_string(const std::string &s, std::string &out) {
-    static const char hex[] = "0123456789abcdef";
-    out += '"';
-    for (unsigned char c : s) {
-      if (c == '"' || c == '\\') {
-        out += '\\';
-        out += static_cast<char>(c);
-      } else if (c < 0x20) {
-        out += "\\u00";
-        out += hex[c >> 4];
-        out += hex[c & 15];
-      } else {
-        out += static_cast<char>(c);
-      }
-    }
-    out += '"';
   }
 
   std::string subject_, what_;

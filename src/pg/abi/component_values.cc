@@ -15,6 +15,7 @@
 #include "pg/guard.h"
 #include "pg/message_text.h"
 #include "pg/sql_types.h"
+#include "toolkit/utf8.h"
 
 extern "C" {
 #include "mb/pg_wchar.h"
@@ -276,21 +277,7 @@ class StringMap : public ValueMap {
 // A Unicode scalar value (the lift checked it is one) in UTF-8.
 std::string char_utf8(uint32_t cp) {
   std::string utf8;
-  if (cp < 0x80) {
-    utf8 += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    utf8 += static_cast<char>(0xC0 | (cp >> 6));
-    utf8 += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    utf8 += static_cast<char>(0xE0 | (cp >> 12));
-    utf8 += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    utf8 += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    utf8 += static_cast<char>(0xF0 | (cp >> 18));
-    utf8 += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    utf8 += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    utf8 += static_cast<char>(0x80 | (cp & 0x3F));
-  }
+  toolkit::append_utf8(utf8, cp);
   return utf8;
 }
 
@@ -309,13 +296,13 @@ class CharMap : public ValueMap {
       throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE,
                      "WIT type char expects one character, got " + std::to_string(chars),
                      place_detail(place_));
-    auto b = reinterpret_cast<const unsigned char *>(s.data());
-    uint32_t cp = s.size() == 1   ? b[0]
-                  : s.size() == 2 ? ((b[0] & 0x1Fu) << 6) | (b[1] & 0x3Fu)
-                  : s.size() == 3 ? ((b[0] & 0x0Fu) << 12) | ((b[1] & 0x3Fu) << 6) | (b[2] & 0x3Fu)
-                                  : ((b[0] & 0x07u) << 18) | ((b[1] & 0x3Fu) << 12) |
-                                        ((b[2] & 0x3Fu) << 6) | (b[3] & 0x3Fu);
-    return WitValue::u(cp);
+    // One character of text from the database, converted to UTF-8, is one
+    // scalar value.
+    std::optional<uint32_t> cp = toolkit::single_code_point(s);
+    if (!cp)
+      throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE, "WIT type char expects one character",
+                     place_detail(place_));
+    return WitValue::u(*cp);
   }
   Datum to_sql(const WitValue &w, bool *isnull) const override {
     *isnull = false;
