@@ -268,6 +268,32 @@ class RowMapImpl : public RowMap {
 
 // ---- lists ----
 
+struct ArrayElements {
+  Datum *items = nullptr;
+  bool *nulls = nullptr;
+  int count = 0;
+};
+
+// The elements of a one-dimensional array (palloc'd in the current memory
+// context); more dimensions are an error saying `takes` (the WIT type) takes
+// one.
+ArrayElements array_elements(Datum d, Oid elem, int16 len, bool byval, char align,
+                             const std::string &subject, const std::string &what,
+                             const std::string &takes) {
+  ArrayElements e;
+  int ndim = 0;
+  pg_guard([&] {
+    ArrayType *a = DatumGetArrayTypeP(d);
+    ndim = ARR_NDIM(a);
+    if (ndim == 1) deconstruct_array(a, elem, len, byval, align, &e.items, &e.nulls, &e.count);
+  });
+  if (ndim > 1)
+    throw SqlError(ERRCODE_ARRAY_SUBSCRIPT_ERROR, "wasm " + subject + ": " + what +
+                                                      " is an array of " + std::to_string(ndim) +
+                                                      " dimensions, and " + takes + " takes one");
+  return e;
+}
+
 class ListMap : public ValueMap {
  public:
   ListMap(const Type &wit, Oid type, int32 typmod, Oid elem, const MapPlace &place,
@@ -284,19 +310,8 @@ class ListMap : public ValueMap {
   }
 
   Value to_wit(Datum d, bool) const override {
-    int ndim = 0;
-    int n = 0;
-    Datum *items = nullptr;
-    bool *nulls = nullptr;
-    pg_guard([&] {
-      ArrayType *a = DatumGetArrayTypeP(d);
-      ndim = ARR_NDIM(a);
-      if (ndim == 1) deconstruct_array(a, elem_, len_, byval_, align_, &items, &nulls, &n);
-    });
-    if (ndim > 1)
-      throw SqlError(ERRCODE_ARRAY_SUBSCRIPT_ERROR,
-                     "wasm " + subject_ + ": " + what_ + " is an array of " + std::to_string(ndim) +
-                         " dimensions, and WIT " + wit_name() + " takes one");
+    auto [items, nulls, n] =
+        array_elements(d, elem_, len_, byval_, align_, subject_, what_, "WIT " + wit_name());
     Value v;
     v.items.reserve(n);
     for (int i = 0; i < n; i++) {
@@ -470,19 +485,8 @@ class FlagsMap : public ValueMap {
       : wit_(wit), type_(type), typmod_(typmod), subject_(place.subject), what_(place.what) {}
 
   Value to_wit(Datum d, bool) const override {
-    int ndim = 0;
-    int n = 0;
-    Datum *items = nullptr;
-    bool *nulls = nullptr;
-    pg_guard([&] {
-      ArrayType *a = DatumGetArrayTypeP(d);
-      ndim = ARR_NDIM(a);
-      if (ndim == 1) deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &items, &nulls, &n);
-    });
-    if (ndim > 1)
-      throw SqlError(ERRCODE_ARRAY_SUBSCRIPT_ERROR, "wasm " + subject_ + ": " + what_ +
-                                                        " is an array of " + std::to_string(ndim) +
-                                                        " dimensions, and WIT flags take one");
+    auto [items, nulls, n] = array_elements(d, TEXTOID, -1, false, TYPALIGN_INT, subject_, what_,
+                                            "WIT flags " + component::wit_text(wit_));
     uint64_t bits = 0;
     for (int i = 0; i < n; i++) {
       if (nulls[i])
