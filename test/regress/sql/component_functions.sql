@@ -257,6 +257,15 @@ DROP FUNCTION h_ok(int4), h_string_out_of_memory(), h_string_not_utf8(), h_huge_
     h_post_return_traps(), h_traps();
 SELECT wasm.drop_module('sqlh');
 
+-- Aggregates need nothing new: a component function is an ordinary
+-- transition function. add-s32 sums (wrapping as s32 does); over no rows
+-- the aggregate gives its initial state without a call.
+CREATE AGGREGATE c_sum32(int4) (SFUNC = c_add_s32, STYPE = int4, INITCOND = '0');
+SELECT c_sum32(x) AS sum_1_to_100, c_sum32(x) FILTER (WHERE x > 100) AS no_rows
+  FROM generate_series(1, 100) AS x;
+SELECT g, c_sum32(x) FROM generate_series(1, 10) AS x GROUP BY x % 2 = 0 AS g ORDER BY g;
+DROP AGGREGATE c_sum32(int4);
+
 DROP FUNCTION c_slugify(text), slugify(text), c_text_slugify(text), c_text_shout(text),
     c_other_shout(text), c_length(text), c_not(bool), c_add_u8(int2, int2), c_add_s8(int2, int2),
     c_echo_u8(int4), c_echo_s8(int8), c_echo_u16(int4), c_echo_s16(int2), c_echo_u32(int8),
