@@ -263,7 +263,7 @@ SELECT wasm.drop_module('sqlh');
 CREATE AGGREGATE c_sum32(int4) (SFUNC = c_add_s32, STYPE = int4, INITCOND = '0');
 SELECT c_sum32(x) AS sum_1_to_100, c_sum32(x) FILTER (WHERE x > 100) AS no_rows
   FROM generate_series(1, 100) AS x;
-SELECT g, c_sum32(x) FROM generate_series(1, 10) AS x GROUP BY x % 2 = 0 AS g ORDER BY g;
+SELECT x % 2 = 0 AS even, c_sum32(x) FROM generate_series(1, 10) AS x GROUP BY 1 ORDER BY 1;
 DROP AGGREGATE c_sum32(int4);
 
 DROP FUNCTION c_slugify(text), slugify(text), c_text_slugify(text), c_text_shout(text),
