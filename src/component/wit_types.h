@@ -20,17 +20,15 @@ struct WitFunction {
   std::string interface;  // "" for a function of the world, else "my:pkg/text@1.0.0"
   std::string name;       // "slugify"
   std::vector<std::string> param_names;
-  Signature sig;              // its types live in the arena given to wit_functions
-  size_t export_index = 0;    // into Package::exports
+  Signature sig;            // its types live in the arena given to wit_functions
+  size_t export_index = 0;  // into Package::exports
   // Why the function cannot be called from SQL (a resource, future or stream
   // in its type), naming the parameter or result: "parameter 1 (r) has type
   // own<blob>: resources stay inside the component". nullopt when it can.
   std::optional<std::string> refusal;
 
   // "slugify" or "my:pkg/text@1.0.0#slugify".
-  std::string full_name() const {
-    return interface.empty() ? name : interface + "#" + name;
-  }
+  std::string full_name() const { return interface.empty() ? name : interface + "#" + name; }
 };
 
 // Every exported function of the package, in Package::exports order. Type

@@ -5,33 +5,18 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 
 #include "component/package.h"
 #include "component/read.h"
 #include "toolkit/binary.h"
 #include "toolkit/text.h"
+#include "component_fixtures.h"
 
 using namespace pgwasm;
 using namespace pgwasm::toolkit;
 using namespace pgwasm::component;
 
 namespace {
-
-std::vector<uint8_t> fixture(const std::string &name) {
-  std::ifstream in(std::string(PGWASM_COMPONENTS_DIR) + "/" + name, std::ios::binary);
-  if (!in) return {};
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// A missing fixture is a failure, never a skip: the build makes them all
-// (test/components; configuring fails without node or jco's wasm-tools).
-#define LOAD(var, name)                                               \
-  std::vector<uint8_t> var = fixture(name);                           \
-  ASSERT_FALSE(var.empty()) << name                                   \
-                            << " missing from " PGWASM_COMPONENTS_DIR \
-                               " (build the target test_components)"
 
 const ExportedFunc *find(const Package &p, std::string_view name) {
   for (const ExportedFunc &f : p.exports)

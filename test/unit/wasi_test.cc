@@ -4,14 +4,12 @@
 // supabase's in one table.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <iterator>
-
 #include "component/handles.h"
 #include "component/package.h"
 #include "component/read.h"
 #include "component/wasi.h"
 #include "component/world.h"
+#include "component_fixtures.h"
 #include "error_of.h"
 
 namespace pgwasm::component {
@@ -173,9 +171,7 @@ TEST(WasiHost, HandlesOfBothWorldsInOneTable) {
 // main one, which the host (instantiating only the main module) must tell
 // apart from the main module's cabi_realloc.
 TEST(WasiAdapter, ReallocsSayWhichCoreInstanceTheyBelongTo) {
-  std::ifstream in(std::string(PGWASM_COMPONENTS_DIR) + "/adapter_shape.wasm", std::ios::binary);
-  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  ASSERT_FALSE(bytes.empty()) << "adapter_shape.wasm missing from " PGWASM_COMPONENTS_DIR;
+  LOAD(bytes, "adapter_shape.wasm");
   Component c = read_component(bytes);
   Package p = describe_package(c);
   ASSERT_EQ(p.exports.size(), 1u);

@@ -7,8 +7,6 @@
 // size; resources refused.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <iterator>
 #include <map>
 
 #include "component/errors.h"
@@ -18,24 +16,12 @@
 #include "component/wit_types.h"
 #include "toolkit/binary.h"
 #include "toolkit/text.h"
+#include "component_fixtures.h"
 
 using namespace pgwasm;
 using namespace pgwasm::component;
 
 namespace {
-
-std::vector<uint8_t> fixture(const std::string &name) {
-  std::ifstream in(std::string(PGWASM_COMPONENTS_DIR) + "/" + name, std::ios::binary);
-  if (!in) return {};
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// A missing fixture is a failure, never a skip.
-#define LOAD(var, name)                                               \
-  std::vector<uint8_t> var = fixture(name);                           \
-  ASSERT_FALSE(var.empty()) << name                                   \
-                            << " missing from " PGWASM_COMPONENTS_DIR \
-                               " (build the target test_components)"
 
 // A component's functions, by full name, with what they were resolved from.
 struct Resolved {
