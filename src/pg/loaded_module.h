@@ -33,7 +33,7 @@ struct ModuleInstance {
   uint32_t arg_area_size = 0;
   // The host's state for a guest of WASI 0.2 or components (handles,
   // streams, pollables), made at the first host call needing it.
-  std::shared_ptr<host::ComponentHost> component_host;
+  std::shared_ptr<host::ComponentHost> component_host = nullptr;
 };
 
 // A module's code for each engine, for calls that meter fuel (wasm.max_fuel)
