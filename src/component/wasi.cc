@@ -297,6 +297,91 @@ const WasiHost &wasi_host() {
          WasiFn::NeverHandedOut, {}, a.result(a.option(ip_address), sock_error));
   method("sockets/ip-name-lookup", WasiResource::ResolveAddressStream, "subscribe",
          WasiFn::NeverHandedOut, {}, pollable);
+  // The sockets' methods exist with their types, so that a libc or runtime
+  // importing them (CPython's socket module, Rust's std) instantiates; no
+  // socket is ever made, so each fails on its handle.
+  const Type *ipv4_address = a.tuple({u8, u8, u8, u8});
+  const Type *ipv6_address = a.tuple({u16, u16, u16, u16, u16, u16, u16, u16});
+  const Type *socket_address = a.variant(
+      {{"ipv4", a.record({{"port", u16}, {"address", ipv4_address}})},
+       {"ipv6",
+        a.record(
+            {{"port", u16}, {"flow-info", u32}, {"address", ipv6_address}, {"scope-id", u32}})}});
+  const Type *network = borrow(WasiResource::Network);
+  auto sock_or = [&](const Type *ok) { return a.result(ok, sock_error); };
+  const Type *unit_sock = sock_or(nullptr);
+  struct Method {
+    std::string name;
+    std::vector<const Type *> params;
+    const Type *result;
+  };
+  auto socket_methods = [&](const std::string &iface, WasiResource r, std::vector<Method> methods) {
+    for (Method &m : methods)
+      method(iface, r, m.name, WasiFn::NeverHandedOut, std::move(m.params), m.result);
+  };
+  const Type *streams = a.tuple({own(In), own(Out)});
+  socket_methods(
+      "sockets/tcp", WasiResource::TcpSocket,
+      {{"start-bind", {network, socket_address}, unit_sock},
+       {"finish-bind", {}, unit_sock},
+       {"start-connect", {network, socket_address}, unit_sock},
+       {"finish-connect", {}, sock_or(streams)},
+       {"start-listen", {}, unit_sock},
+       {"finish-listen", {}, unit_sock},
+       {"accept", {}, sock_or(a.tuple({own(WasiResource::TcpSocket), own(In), own(Out)}))},
+       {"local-address", {}, sock_or(socket_address)},
+       {"remote-address", {}, sock_or(socket_address)},
+       {"is-listening", {}, boolean},
+       {"address-family", {}, family},
+       {"set-listen-backlog-size", {u64}, unit_sock},
+       {"keep-alive-enabled", {}, sock_or(boolean)},
+       {"set-keep-alive-enabled", {boolean}, unit_sock},
+       {"keep-alive-idle-time", {}, sock_or(u64)},
+       {"set-keep-alive-idle-time", {u64}, unit_sock},
+       {"keep-alive-interval", {}, sock_or(u64)},
+       {"set-keep-alive-interval", {u64}, unit_sock},
+       {"keep-alive-count", {}, sock_or(u32)},
+       {"set-keep-alive-count", {u32}, unit_sock},
+       {"hop-limit", {}, sock_or(u8)},
+       {"set-hop-limit", {u8}, unit_sock},
+       {"receive-buffer-size", {}, sock_or(u64)},
+       {"set-receive-buffer-size", {u64}, unit_sock},
+       {"send-buffer-size", {}, sock_or(u64)},
+       {"set-send-buffer-size", {u64}, unit_sock},
+       {"subscribe", {}, pollable},
+       {"shutdown", {a.enumeration({"receive", "send", "both"})}, unit_sock}});
+  constexpr auto Incoming = WasiResource::IncomingDatagramStream;
+  constexpr auto Outgoing = WasiResource::OutgoingDatagramStream;
+  socket_methods(
+      "sockets/udp", WasiResource::UdpSocket,
+      {{"start-bind", {network, socket_address}, unit_sock},
+       {"finish-bind", {}, unit_sock},
+       {"stream", {a.option(socket_address)}, sock_or(a.tuple({own(Incoming), own(Outgoing)}))},
+       {"local-address", {}, sock_or(socket_address)},
+       {"remote-address", {}, sock_or(socket_address)},
+       {"address-family", {}, family},
+       {"unicast-hop-limit", {}, sock_or(u8)},
+       {"set-unicast-hop-limit", {u8}, unit_sock},
+       {"receive-buffer-size", {}, sock_or(u64)},
+       {"set-receive-buffer-size", {u64}, unit_sock},
+       {"send-buffer-size", {}, sock_or(u64)},
+       {"set-send-buffer-size", {u64}, unit_sock},
+       {"subscribe", {}, pollable}});
+  drop("sockets/udp", Incoming);
+  socket_methods(
+      "sockets/udp", Incoming,
+      {{"receive",
+        {u64},
+        sock_or(a.list(a.record({{"data", bytes}, {"remote-address", socket_address}})))},
+       {"subscribe", {}, pollable}});
+  drop("sockets/udp", Outgoing);
+  socket_methods(
+      "sockets/udp", Outgoing,
+      {{"check-send", {}, sock_or(u64)},
+       {"send",
+        {a.list(a.record({{"data", bytes}, {"remote-address", a.option(socket_address)}}))},
+        sock_or(u64)},
+       {"subscribe", {}, pollable}});
   // wasi:http/types, wasi:http/outgoing-handler. Requests are built for
   // real and handed to the host's HTTP hook (deny by default); the
   // resources of an incoming handler (incoming-request, response-outparam)

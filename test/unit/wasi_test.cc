@@ -86,6 +86,27 @@ TEST(WasiHost, CoreTypesOfTheToolsImports) {
   EXPECT_EQ(type("filesystem/types", "filesystem-error-code"), "(i32, i32) -> ()");
   EXPECT_EQ(type("sockets/tcp-create-socket", "create-tcp-socket"), "(i32, i32) -> ()");
   EXPECT_EQ(type("sockets/ip-name-lookup", "resolve-addresses"), "(i32, i32, i32, i32) -> ()");
+  // The sockets' methods, which CPython's socket module and Rust's std
+  // import: an ip-socket-address flattens to 12 values (the case, then the
+  // ipv6 record's port, flow-info, 8 segments and scope-id), and a result
+  // with an error-code comes back through a return pointer.
+  auto i32s = [](int n) {
+    std::string t = "(";
+    for (int i = 0; i < n; i++) t += i ? ", i32" : "i32";
+    return t + ") -> ()";
+  };
+  EXPECT_EQ(type("sockets/tcp", "[method]tcp-socket.start-connect"), i32s(15));
+  EXPECT_EQ(type("sockets/tcp", "[method]tcp-socket.finish-connect"), i32s(2));
+  EXPECT_EQ(type("sockets/tcp", "[method]tcp-socket.set-listen-backlog-size"),
+            "(i32, i64, i32) -> ()");
+  EXPECT_EQ(type("sockets/tcp", "[method]tcp-socket.is-listening"), "(i32) -> i32");
+  EXPECT_EQ(type("sockets/tcp", "[method]tcp-socket.subscribe"), "(i32) -> i32");
+  EXPECT_EQ(type("sockets/tcp", "[resource-drop]tcp-socket"), "(i32) -> ()");
+  EXPECT_EQ(type("sockets/udp", "[method]udp-socket.stream"), i32s(15));
+  EXPECT_EQ(type("sockets/udp", "[method]incoming-datagram-stream.receive"),
+            "(i32, i64, i32) -> ()");
+  EXPECT_EQ(type("sockets/udp", "[method]outgoing-datagram-stream.send"), i32s(4));
+  EXPECT_EQ(type("sockets/udp", "[resource-drop]outgoing-datagram-stream"), "(i32) -> ()");
   // wasi:http, as componentize-js's fetch imports it.
   EXPECT_EQ(type("http/outgoing-handler", "handle"), "(i32, i32, i32, i32) -> ()");
   EXPECT_EQ(type("http/types", "[constructor]fields"), "() -> i32");
