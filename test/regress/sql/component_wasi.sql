@@ -141,12 +141,16 @@ CREATE FUNCTION p2_never_given() RETURNS int4 LANGUAGE wasm AS 'wasi_p2::never_g
 CREATE FUNCTION p2_wrong_resource() RETURNS int4 LANGUAGE wasm AS 'wasi_p2::wrong_resource';
 CREATE FUNCTION p2_descriptor_stat() RETURNS int4 LANGUAGE wasm AS 'wasi_p2::descriptor_stat';
 CREATE FUNCTION p2_bad_return_area() RETURNS int4 LANGUAGE wasm AS 'wasi_p2::bad_return_area';
+CREATE FUNCTION p2_tcp_connect() RETURNS int4 LANGUAGE wasm AS 'wasi_p2::tcp_connect';
 SELECT p2_drop_twice();
 SELECT p2_never_given();
 SELECT p2_wrong_resource();
 -- No file descriptor is ever handed out: a descriptor method fails on its
 -- handle.
 SELECT p2_descriptor_stat();
+-- Nor a socket: the sockets' methods exist (a module importing them loads),
+-- and fail on their handle.
+SELECT p2_tcp_connect();
 -- A return area outside the guest's memory.
 SELECT p2_bad_return_area();
 SELECT sqlstate_of('SELECT p2_never_given()');
