@@ -220,36 +220,6 @@ TEST(ComponentReader, CorruptedAtEveryByte) {
 
 namespace {
 
-struct Bytes {
-  std::vector<uint8_t> b;
-  Bytes &u8(std::initializer_list<uint8_t> xs) {
-    b.insert(b.end(), xs);
-    return *this;
-  }
-  Bytes &u32(uint32_t v) {
-    do {
-      uint8_t x = v & 0x7f;
-      v >>= 7;
-      b.push_back(x | (v ? 0x80 : 0));
-    } while (v);
-    return *this;
-  }
-  Bytes &name(std::string_view s) {
-    u32(static_cast<uint32_t>(s.size()));
-    b.insert(b.end(), s.begin(), s.end());
-    return *this;
-  }
-  Bytes &raw(std::span<const uint8_t> s) {
-    b.insert(b.end(), s.begin(), s.end());
-    return *this;
-  }
-  Bytes &section(uint8_t id, const Bytes &content) {
-    b.push_back(id);
-    u32(static_cast<uint32_t>(content.b.size()));
-    return raw(content.b);
-  }
-};
-
 Bytes preamble() {
   return Bytes().u8({0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00});
 }

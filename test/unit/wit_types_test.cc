@@ -234,49 +234,6 @@ TEST(WitText, Types) {
 
 namespace {
 
-struct Bytes {
-  std::vector<uint8_t> b;
-  Bytes &u8(std::initializer_list<uint8_t> xs) {
-    b.insert(b.end(), xs);
-    return *this;
-  }
-  Bytes &u32(uint32_t v) {
-    do {
-      uint8_t x = v & 0x7f;
-      v >>= 7;
-      b.push_back(x | (v ? 0x80 : 0));
-    } while (v);
-    return *this;
-  }
-  // A type index as a value type: a signed LEB128 (s33) of a value >= 0.
-  Bytes &index(uint32_t v) {
-    uint64_t x = v;
-    for (;;) {
-      uint8_t byte = x & 0x7f;
-      x >>= 7;
-      if (x == 0 && !(byte & 0x40)) {
-        b.push_back(byte);
-        return *this;
-      }
-      b.push_back(byte | 0x80);
-    }
-  }
-  Bytes &name(std::string_view s) {
-    u32(static_cast<uint32_t>(s.size()));
-    b.insert(b.end(), s.begin(), s.end());
-    return *this;
-  }
-  Bytes &raw(std::span<const uint8_t> s) {
-    b.insert(b.end(), s.begin(), s.end());
-    return *this;
-  }
-  Bytes &section(uint8_t id, const Bytes &content) {
-    b.push_back(id);
-    u32(static_cast<uint32_t>(content.b.size()));
-    return raw(content.b);
-  }
-};
-
 // A component whose type section holds `types` (each a deftype, index i
 // for the i-th) and then `func(p: <param>)`, lifting core "f" (i32) with
 // that type and exporting it as "f".

@@ -265,6 +265,7 @@ Datum call_component(CallPlan &plan, FunctionCallInfo fcinfo) {
       }
       pg_guard([&] { tuplestore_putvalues(rsinfo->setResult, desc, values.data(), n); });
     }
+    pg_guard([&] { MemoryContextDelete(row_context); });
     return 0;
   }
   if (fn.result_oid == VOIDOID) return 0;

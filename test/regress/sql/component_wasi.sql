@@ -180,10 +180,13 @@ CREATE FUNCTION wc_clocks_ok() RETURNS bool LANGUAGE wasm AS 'wasi_comp::clocks-
 CREATE FUNCTION wc_say(text) RETURNS bool LANGUAGE wasm AS 'wasi_comp::say';
 CREATE FUNCTION wc_preopens() RETURNS int8 LANGUAGE wasm AS 'wasi_comp::preopens';
 CREATE FUNCTION wc_fail() RETURNS void LANGUAGE wasm AS 'wasi_comp::fail';
+CREATE FUNCTION wc_quit() RETURNS int8 LANGUAGE wasm AS 'wasi_comp::quit';
 SELECT wc_random_len(32), wc_clocks_ok(), wc_preopens();
 SELECT wc_say('a line from a component, through wasi:cli/stdout');
 SELECT wc_random_len(2000000);
 SELECT wc_fail();
+-- exit(ok) from a function that owes a result is an error too.
+SELECT wc_quit();
 SELECT wc_clocks_ok() AS still_usable;
 
 --
