@@ -43,6 +43,23 @@ class Extern {
   virtual ExternType type() const = 0;
 };
 
+// What a host keeps for an engine between processes, for one module
+// (docs/engines.md, "Shared caches"). The host checks each entry when it is
+// read, so a damaged or foreign entry reads as missing; entries are a cache,
+// and any may be gone at any time.
+class ArtifactStore {
+ public:
+  virtual ~ArtifactStore() = default;
+  // Keys are 1 to 40 characters of [a-z0-9_.-]; the engine puts in them all
+  // an entry depends on besides the module's code (its version, flags,
+  // compile options), so that another build of the engine misses.
+  // The bytes kept under `key`, intact, or nothing.
+  virtual std::optional<std::vector<uint8_t>> load(std::string_view key) = 0;
+  // Keeps `bytes` under `key`, replacing what was there. Never throws: an
+  // entry that cannot be kept is not kept.
+  virtual void save(std::string_view key, std::span<const uint8_t> bytes) = 0;
+};
+
 // How a module is compiled, beyond the engine's configuration.
 struct CompileOptions {
   // Meter instructions (toolkit/instrument.h): calls then honour
@@ -64,6 +81,10 @@ struct CompileOptions {
   // builds are removed meanwhile (remove_native_builds), as a background
   // build of a module dropped during its build should.
   bool stop_when_removed = false;
+  // Where the engine keeps what it made of this module for other processes
+  // (its compiled code, the module as rewritten), and finds it again; null:
+  // nowhere. The store belongs to the caller and outlives the call.
+  class ArtifactStore *store = nullptr;
 };
 
 // The native engine's cache has no build of the module yet, and
