@@ -84,7 +84,7 @@ struct CompileOptions {
   // Where the engine keeps what it made of this module for other processes
   // (its compiled code, the module as rewritten), and finds it again; null:
   // nowhere. The store belongs to the caller and outlives the call.
-  class ArtifactStore *store = nullptr;
+  ArtifactStore *store = nullptr;
 };
 
 // The native engine's cache has no build of the module yet, and
