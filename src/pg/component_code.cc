@@ -16,8 +16,12 @@ std::span<const uint8_t> main_module(const component::Component &c, const compon
 }  // namespace
 
 std::shared_ptr<const ComponentPackage> read_component_package(std::span<const uint8_t> bytes) {
+  return read_component_package(std::vector<uint8_t>(bytes.begin(), bytes.end()));
+}
+
+std::shared_ptr<const ComponentPackage> read_component_package(std::vector<uint8_t> &&bytes) {
   auto pkg = std::make_shared<ComponentPackage>();
-  pkg->bytes.assign(bytes.begin(), bytes.end());
+  pkg->bytes = std::move(bytes);
   pkg->component = component::read_component(pkg->bytes);
   pkg->package = component::describe_package(pkg->component);
   pkg->main_module = main_module(pkg->component, pkg->package);

@@ -42,18 +42,19 @@ ModuleInstance &LoadedModule::instance_for_call() {
 
 std::shared_ptr<const engine::Module> LoadedModule::compile_current(EngineKind kind, bool metered,
                                                                     bool build) {
-  auto row = catalog::find_module(name, /*with_code=*/true);
+  auto row = catalog::find_module(name, /*with_code=*/false);
   if (!row || row->sha256 != sha256) return nullptr;
-  // A component's main core module (component_code.h): read again, it was
-  // checked when described.
-  std::span<const uint8_t> core;
-  try {
-    core = core_module_of(row->code);
-  } catch (const component::ComponentError &e) {
-    throw SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION,
-                   "wasm component \"" + name + "\" cannot be compiled: " + e.what());
+  // The bytes described are still the catalog's: a component's main core
+  // module (component_code.h), or the code read when it was described.
+  if (component) return module_cache().compile(sha256, component->main_module, name, metered, kind, build);
+  std::shared_ptr<const std::vector<uint8_t>> code = std::move(fresh_code);
+  fresh_code.reset();
+  if (!code) {
+    auto full = catalog::find_module(name, /*with_code=*/true);
+    if (!full || full->sha256 != sha256) return nullptr;
+    code = std::make_shared<const std::vector<uint8_t>>(std::move(full->code));
   }
-  return module_cache().compile(sha256, core, name, metered, kind, build);
+  return module_cache().compile(sha256, *code, name, metered, kind, build);
 }
 
 const std::shared_ptr<const engine::Module> &LoadedModule::code_for(EngineKind kind, bool metered,
@@ -109,6 +110,24 @@ EngineKind LoadedModule::engine_now() {
   // A module the native engine cannot build runs on V8 even when asked.
   if (kind == EngineKind::Native && !code_for(kind, metered)->is_native()) return EngineKind::V8;
   return kind;
+}
+
+LoadedModule::NativeBuildState LoadedModule::native_build_state(bool metered) {
+  if (!native_engine_if_available()) return {"unavailable", "the server has no C compiler"};
+  try {
+    auto &slot = code_.of(EngineKind::Native, metered);
+    auto code = slot ? slot : compile_current(EngineKind::Native, metered, /*build=*/false);
+    if (code && code->is_native()) return {"built", ""};
+    if (auto why = module_cache().native_refusal(sha256, metered)) return {"failed", *why};
+    return {"not built", ""};
+  } catch (const engine::NotBuilt &e) {
+    switch (e.state) {
+      case engine::NotBuilt::State::Missing: return {"not built", ""};
+      case engine::NotBuilt::State::Building: return {"building", ""};
+      case engine::NotBuilt::State::Failed: return {"failed", e.failure};
+    }
+  }
+  return {"not built", ""};
 }
 
 // A linear memory a module defines is made at its initial size: more than
@@ -182,6 +201,7 @@ void LoadedModule::replace_code(std::string new_sha256, std::shared_ptr<const Mo
   sha256 = std::move(new_sha256);
   described = std::move(info);
   code_ = EngineCode{};
+  fresh_code.reset();
   native_switch_ = NativeSwitch{};
   metered_native_switch_ = NativeSwitch{};
 }

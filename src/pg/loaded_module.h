@@ -67,6 +67,9 @@ struct LoadedModule {
   // A component (component_code.h): `described` is its main core module.
   std::shared_ptr<const ComponentPackage> component;
   uint64_t verified_epoch = 0;
+  // The code as the catalog gave it when the module was described, until
+  // its first compile takes it (null after: compiles read the catalog).
+  std::shared_ptr<const std::vector<uint8_t>> fresh_code;
 
   // The instance for a call now (the current role's, metered or not),
   // instantiated if need be, with the call's bounds set. Throws SqlError.
@@ -82,6 +85,14 @@ struct LoadedModule {
 
   // The engine the next statement's calls run on (wasm.module_engine()).
   EngineKind engine_now();
+
+  // The state of the module's native build (wasm.native_build()): "built",
+  // "building", "not built", "failed" or "unavailable", and why.
+  struct NativeBuildState {
+    std::string state;
+    std::string reason;
+  };
+  NativeBuildState native_build_state(bool metered);
 
   // A new instance of the code for calls now (metered or not), with the
   // bounds of calls now, for a caller that keeps it itself (a foreign

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "component/read.h"
+#include "pg/artifact_store.h"
 #include "pg/catalog.h"
 #include "pg/component_code.h"
 #include "pg/engine_errors.h"
@@ -11,6 +12,8 @@
 #include "pg/native_builds.h"
 #include "pg/table_reservation.h"
 #include "toolkit/binary.h"
+#include "toolkit/limits.h"
+#include "toolkit/module_facts.h"
 
 namespace pgwasm::pg {
 
@@ -46,14 +49,26 @@ void register_invalidation_callbacks() {
   CacheRegisterSyscacheCallback(PROCOID, on_functions_changed, 0);
 }
 
+// The facts of a module as the toolkit read and validated them, kept for
+// every backend: the key names the encoding and the rules of reading, so
+// that another pg_wasm reads the module again.
+static const std::string &facts_key() {
+  static const std::string key = "facts-" + std::to_string(toolkit::kModuleFactsFormat) + "-" +
+                                 std::to_string(toolkit::kReadingRules);
+  return key;
+}
+
+// The module's description: read (and validated) once for the server, kept
+// in its cache (artifact_store.h) for every later session.
+// A component's package takes `bytes`.
 static std::shared_ptr<const ModuleInfo> describe(
-    std::string_view name, std::span<const uint8_t> code,
+    std::string_view name, std::string_view sha256, std::vector<uint8_t> &bytes,
     std::shared_ptr<const ComponentPackage> &component) {
-  auto info = std::make_shared<ModuleInfo>();
   component.reset();
+  std::span<const uint8_t> code = bytes;
   if (component::is_component(code)) {
     try {
-      component = read_component_package(code);
+      component = read_component_package(std::move(bytes));
     } catch (const component::ComponentError &e) {
       throw SqlError(
           ERRCODE_INVALID_BINARY_REPRESENTATION,
@@ -61,13 +76,26 @@ static std::shared_ptr<const ModuleInfo> describe(
     }
     code = component->main_module;
   }
-  try {
-    *info = toolkit::read_module(code);
-  } catch (const toolkit::BinaryError &e) {
-    // As an engine's compile says it (it reads modules the same way).
-    throw SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION,
-                   "wasm module \"" + std::string(name) + "\" cannot be compiled: " + e.what());
+  ModuleArtifactStore store(sha256);
+  std::optional<toolkit::ModuleScan> facts;
+  if (auto kept = store.load(facts_key())) {
+    try {
+      facts = toolkit::decode_module_facts(*kept);
+    } catch (const toolkit::BinaryError &) {
+      // Sealed by this server but not what this pg_wasm reads: read again.
+    }
   }
+  if (!facts) {
+    try {
+      facts = toolkit::read_module_scan(code);
+    } catch (const toolkit::BinaryError &e) {
+      // As an engine's compile says it (it reads modules the same way).
+      throw SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION,
+                     "wasm module \"" + std::string(name) + "\" cannot be compiled: " + e.what());
+    }
+    store.save(facts_key(), toolkit::encode_module_facts(*facts));
+  }
+  auto info = std::make_shared<const ModuleInfo>(std::move(facts->info));
   check_table_capacity(name, *info);
   return info;
 }
@@ -85,9 +113,12 @@ std::shared_ptr<const engine::Module> ModuleCache::compile(std::string_view sha2
   std::shared_ptr<const engine::Module> m;
   try {
     // Every module's memory.grow is bounded per call (wasm.max_memory).
-    m = backend_engine(kind).compile(
-        code,
-        {.fuel = metered, .limit_memory = true, .build = build, .cache_name = std::string(sha256)});
+    ModuleArtifactStore store(sha256);
+    m = backend_engine(kind).compile(code, {.fuel = metered,
+                                            .limit_memory = true,
+                                            .build = build,
+                                            .cache_name = std::string(sha256),
+                                            .store = &store});
   } catch (const engine::NotBuilt &) {
     throw;
   } catch (const engine::CompileError &e) {
@@ -95,6 +126,7 @@ std::shared_ptr<const engine::Module> ModuleCache::compile(std::string_view sha2
     // What the native engine cannot build (SIMD, which wasm2c 1.0.32 does
     // not translate; imported tables) runs on V8, said once per session.
     std::string why = e.what();
+    native_refusals_[key] = why;
     std::string name(module_name);
     pg_guard([&] {
       ereport(LOG, (errmsg("wasm module \"%s\" runs on V8: the native engine cannot build it",
@@ -130,6 +162,13 @@ void ModuleCache::warm(std::string_view sha256, std::span<const uint8_t> code,
           preference == EnginePreference::Native ? EngineKind::Native : EngineKind::V8);
 }
 
+std::optional<std::string> ModuleCache::native_refusal(std::string_view sha256,
+                                                       bool metered) const {
+  auto it = native_refusals_.find(std::string(sha256) + (metered ? "+fuel" : "") + "+native");
+  if (it == native_refusals_.end()) return std::nullopt;
+  return it->second;
+}
+
 void ModuleCache::discard_instances() {
   for (auto &[name, module] : modules_) module->discard_instances();
 }
@@ -153,9 +192,13 @@ LoadedModule &ModuleCache::get(std::string_view name) {
         throw SqlError(ERRCODE_UNDEFINED_OBJECT,
                        "wasm module \"" + std::string(name) + "\" does not exist");
       std::shared_ptr<const ComponentPackage> component;
-      auto info = describe(name, full->code, component);
+      auto info = describe(name, full->sha256, full->code, component);
       m.replace_code(full->sha256, std::move(info));
       m.component = std::move(component);
+      // Its first compile takes the bytes read now rather than reading them
+      // again (a component's package holds them already).
+      if (!m.component)
+        m.fresh_code = std::make_shared<const std::vector<uint8_t>>(std::move(full->code));
       m.exists = true;
     }
     m.verified_epoch = module_epoch_;

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -46,6 +47,10 @@ class ModuleCache {
   // build), so that the engine's objections surface now. Throws SqlError.
   void warm(std::string_view sha256, std::span<const uint8_t> code, std::string_view module_name);
 
+  // Why the native engine could not build this code (it then runs on V8),
+  // if this session found it could not.
+  std::optional<std::string> native_refusal(std::string_view sha256, bool metered) const;
+
   // Drops every instance (the next call of each module makes a new one).
   void discard_instances();
 
@@ -57,6 +62,7 @@ class ModuleCache {
  private:
   std::unordered_map<std::string, std::unique_ptr<LoadedModule>> modules_;
   std::unordered_map<std::string, std::weak_ptr<const engine::Module>> compiled_;
+  std::unordered_map<std::string, std::string> native_refusals_;  // by compiled_'s key
   uint64_t module_epoch_ = 1;
   uint64_t function_epoch_ = 1;
 };

@@ -13,13 +13,13 @@ static std::shared_ptr<const std::vector<uint8_t>> own(std::span<const uint8_t> 
 }
 
 // Validates with wabt's IR a module whose scan passed.
-static ModuleInfo validate(std::span<const uint8_t> wasm, ModuleScan scan) {
+static ModuleScan validate(std::span<const uint8_t> wasm, ModuleScan scan) {
   wabt::Module module;
   read_valid_ir(wasm, module);
-  return std::move(scan.info);
+  return scan;
 }
 
-ModuleInfo read_module(std::span<const uint8_t> wasm) {
+ModuleScan read_module_scan(std::span<const uint8_t> wasm) {
   // First the bounds, then wabt's IR. The IR's destructors recurse once per
   // nested block, about 30 bytes of stack a level: a small module nested
   // no deeper than this is validated in the caller's thread.
@@ -29,6 +29,10 @@ ModuleInfo read_module(std::span<const uint8_t> wasm) {
     if (scan.shape.max_nesting <= kInlineNesting) return validate(wasm, std::move(scan));
   }
   return on_worker([bytes = own(wasm)] { return validate(*bytes, scan_module(*bytes)); });
+}
+
+ModuleInfo read_module(std::span<const uint8_t> wasm) {
+  return std::move(read_module_scan(wasm).info);
 }
 
 ModuleScan describe_module(std::span<const uint8_t> wasm) {

@@ -15,6 +15,8 @@ namespace pgwasm::toolkit {
 // its byte offset (the bounds of limits.h first), or Interrupted
 // (worker.h).
 ModuleInfo read_module(std::span<const uint8_t> wasm);
+// The same, with the rest of what the reading found (shape.h).
+ModuleScan read_module_scan(std::span<const uint8_t> wasm);
 
 // The module's description and shape without validating what its functions
 // do, for an engine that validates modules itself: checks limits.h and the

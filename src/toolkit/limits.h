@@ -13,6 +13,15 @@
 #include <cstddef>
 #include <cstdint>
 
+namespace pgwasm::toolkit {
+
+// The version of the rules a module is read and validated by (these bounds,
+// the features accepted): a reading kept from another version is not used
+// (docs/engines.md, "Shared caches"). Bump it with any change to them.
+inline constexpr uint32_t kReadingRules = 1;
+
+}  // namespace pgwasm::toolkit
+
 namespace pgwasm::toolkit::limits {
 
 // A binary module, and a module in the text format (text is several times

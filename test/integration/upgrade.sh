@@ -26,7 +26,7 @@ expect "installed version" "0.1.0" "$(sql -d $DB -c "SELECT extversion FROM pg_e
 sql -d postgres -c "DROP ROLE regress_upgrade_gone"
 
 sql -d $DB -c "ALTER EXTENSION wasm UPDATE"
-expect "updated version" "0.4.0" "$(sql -d $DB -c "SELECT extversion FROM pg_extension WHERE extname = 'wasm'")"
+expect "updated version" "0.5.0" "$(sql -d $DB -c "SELECT extversion FROM pg_extension WHERE extname = 'wasm'")"
 expect "owner column type" "regrole" \
   "$(sql -d $DB -c "SELECT atttypid::regtype FROM pg_attribute WHERE attrelid = 'wasm.modules'::regclass AND attname = 'owner'")"
 expect "owners" "collatz:postgres,numbers:-,text:regress_upgrade_kept" \
@@ -57,7 +57,7 @@ CREATE EXTENSION wasm VERSION '0.2.0';
 SELECT wasm.load_module_file('compute_fdw', '$GUESTS/compute_fdw.wasm');
 SQL
 sql -d $DB -c "ALTER EXTENSION wasm UPDATE"
-expect "updated to" "0.4.0" "$(sql -d $DB -c "SELECT extversion FROM pg_extension WHERE extname = 'wasm'")"
+expect "updated to" "0.5.0" "$(sql -d $DB -c "SELECT extversion FROM pg_extension WHERE extname = 'wasm'")"
 expect "a foreign table after the update" "55" "$(sql -d $DB >/dev/null -c "
   CREATE FOREIGN DATA WRAPPER wasm_wrapper HANDLER wasm_fdw_handler VALIDATOR wasm_fdw_validator;
   CREATE SERVER compute FOREIGN DATA WRAPPER wasm_wrapper OPTIONS (module 'compute_fdw');
@@ -84,12 +84,36 @@ SELECT wasm.load_module_file('collatz', '$GUESTS/collatz.wasm');
 CREATE FUNCTION collatz_steps(int4) RETURNS int4 LANGUAGE wasm AS 'collatz::steps';
 SQL
 sql -d $DB -c "ALTER EXTENSION wasm UPDATE"
-expect "0.3.0 updated to" "0.4.0" "$(sql -d $DB -c "SELECT extversion FROM pg_extension WHERE extname = 'wasm'")"
+expect "0.3.0 updated to" "0.5.0" "$(sql -d $DB -c "SELECT extversion FROM pg_extension WHERE extname = 'wasm'")"
 expect "after the update, on V8" "111|v8" \
   "$(sql -d $DB -c "SET wasm.engine = v8" -c "SELECT collatz_steps(27), wasm.module_engine('collatz')")"
 expect "after the update, natively" "111|native" \
   "$(sql -d $DB -c "SET wasm.engine = native" -c "SELECT collatz_steps(27), wasm.module_engine('collatz')")"
 sql -d ${DB}_fresh -c "CREATE EXTENSION wasm" >/dev/null
 expect "updated from 0.3.0 and fresh alike" "$(members ${DB}_fresh)" "$(members $DB)"
+sql -d postgres -c "DROP DATABASE $DB" -c "DROP DATABASE ${DB}_fresh"
+# 0.4.0 -> 0.5.0: the shared cache can be inspected, the native build's
+# state is shown, and code loaded from now on is compressed with lz4 (code
+# loaded before stays pglz and works).
+sql -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB" \
+  -c "DROP DATABASE IF EXISTS ${DB}_fresh"
+sql -d postgres -c "CREATE DATABASE $DB" -c "CREATE DATABASE ${DB}_fresh"
+sql -d $DB >/dev/null <<SQL
+CREATE EXTENSION wasm VERSION '0.4.0';
+SELECT wasm.load_module_file('collatz', '$GUESTS/collatz.wasm');
+CREATE FUNCTION collatz_steps(int4) RETURNS int4 LANGUAGE wasm AS 'collatz::steps';
+SQL
+sql -d $DB -c "ALTER EXTENSION wasm UPDATE"
+expect "0.4.0 updated to" "0.5.0" "$(sql -d $DB -c "SELECT extversion FROM pg_extension WHERE extname = 'wasm'")"
+expect "code loaded under 0.4.0 runs, its facts cached" "111|t" \
+  "$(sql -d $DB -c "SET wasm.engine = v8" -c "SELECT collatz_steps(27), bool_and(intact) FROM wasm.module_cache('collatz')")"
+expect "code loaded after the update is lz4" "lz4" \
+  "$(sql -d $DB -c "SELECT wasm.load_module_file('rust_text', '$GUESTS/rust_text.wasm') IS NOT NULL" >/dev/null;
+     sql -d $DB -c "SELECT pg_column_compression(code) FROM wasm.modules WHERE name = 'rust_text'")"
+sql -d ${DB}_fresh -c "CREATE EXTENSION wasm" >/dev/null
+expect "updated from 0.4.0 and fresh alike" "$(members ${DB}_fresh)" "$(members $DB)"
+expect "updated from 0.4.0 and fresh alike: lz4" \
+  "$(sql -d ${DB}_fresh -c "SELECT attcompression FROM pg_attribute WHERE attrelid = 'wasm.modules'::regclass AND attname = 'code'")" \
+  "$(sql -d $DB -c "SELECT attcompression FROM pg_attribute WHERE attrelid = 'wasm.modules'::regclass AND attname = 'code'")"
 sql -d postgres -c "DROP DATABASE $DB" -c "DROP DATABASE ${DB}_fresh"
 echo "upgrade: ok"

@@ -27,6 +27,8 @@
 #include "toolkit/binary.h"
 #include "toolkit/errors.h"
 #include "toolkit/instrument.h"
+#include "toolkit/limits.h"
+#include "toolkit/module_facts.h"
 #include "toolkit/shape.h"
 
 namespace pgwasm::engine::native {
@@ -49,15 +51,77 @@ NativeEngine::~NativeEngine() {
   if (runtime_) dlclose(runtime_);
 }
 
+// What compile() works out from the code and the options before it looks
+// for a build (the module's facts, validated, and the key of its build),
+// kept in the host's store: a later process finds the build without
+// reading, validating and instrumenting the module again. The entry's key
+// holds all it depends on besides the code.
+std::string NativeEngine::prepared_key(const CompileOptions &options) const {
+  std::string what = toolchain_id_ + (native_.interrupt_checks ? "+interrupts" : "") + "/" +
+                     std::to_string(toolkit::kModuleFactsFormat) + "/" +
+                     std::to_string(toolkit::kReadingRules);
+  return "native-" + variant(options) + "-" +
+         sha256_hex({reinterpret_cast<const uint8_t *>(what.data()), what.size()}).substr(0, 16);
+}
+
+// The entry: the build's key (64 hex), then the module's facts.
+static std::vector<uint8_t> encode_prepared(const std::string &build_key, const ModuleInfo &info) {
+  std::vector<uint8_t> out(build_key.begin(), build_key.end());
+  toolkit::ModuleScan scan;
+  scan.info = info;
+  auto facts = toolkit::encode_module_facts(scan);
+  out.insert(out.end(), facts.begin(), facts.end());
+  return out;
+}
+
+static std::optional<std::pair<std::string, ModuleInfo>> decode_prepared(
+    std::span<const uint8_t> bytes) {
+  constexpr size_t kKeyHex = 64;
+  if (bytes.size() < kKeyHex) return std::nullopt;
+  std::string key(bytes.begin(), bytes.begin() + kKeyHex);
+  if (key.find_first_not_of("0123456789abcdef") != std::string::npos) return std::nullopt;
+  try {
+    return std::pair{key, toolkit::decode_module_facts(bytes.subspan(kKeyHex)).info};
+  } catch (const toolkit::BinaryError &) {
+    return std::nullopt;
+  }
+}
+
+// Checks a module's memories against the engine's cap and notes its imports'
+// types, from its info_.
+void NativeEngine::take_info(NativeModule &module) const {
+  uint32_t cap = max_pages();
+  for (const auto &m : module.info_.memories)
+    if (m.limits.min > cap)
+      throw CompileError("the module's memory starts with " + std::to_string(m.limits.min) +
+                         " pages, more than the " + std::to_string(cap) + " a memory may have");
+  for (const auto &imp : module.info_.imports)
+    if (const auto *t = std::get_if<FuncType>(&imp.type)) module.import_types.push_back(*t);
+}
+
 std::shared_ptr<const Module> NativeEngine::compile(std::span<const uint8_t> wasm,
                                                     const CompileOptions &options) {
   auto module = std::make_shared<NativeModule>();
+  module->fuel = options.fuel;
+  module->max_pages = options.limit_memory;
+  std::string cache_name = options.cache_name.empty() ? sha256_hex(wasm) : options.cache_name;
+  if (options.store) {
+    if (auto kept = options.store->load(prepared_key(options))) {
+      if (auto prepared = decode_prepared(*kept)) {
+        ArtifactPaths paths(native_.cache_dir, cache_name, variant(options), prepared->first);
+        module->object = load(paths.object());
+        if (module->object) {
+          module->info_ = std::move(prepared->second);
+          take_info(*module);
+          return module;
+        }
+      }
+    }
+  }
   std::vector<uint8_t> code;
   ModuleInfo translated;
   try {
     module->info_ = toolkit::read_module(wasm);
-    module->fuel = options.fuel;
-    module->max_pages = options.limit_memory;
     code = toolkit::instrument(wasm, {.fuel = options.fuel,
                                       .interrupt = native_.interrupt_checks,
                                       .memory_limit = options.limit_memory});
@@ -67,16 +131,10 @@ std::shared_ptr<const Module> NativeEngine::compile(std::span<const uint8_t> was
   } catch (const toolkit::Interrupted &) {
     throw Interrupted();
   }
-  uint32_t cap = max_pages();
-  for (const auto &m : module->info_.memories)
-    if (m.limits.min > cap)
-      throw CompileError("the module's memory starts with " + std::to_string(m.limits.min) +
-                         " pages, more than the " + std::to_string(cap) + " a memory may have");
-  for (const auto &imp : module->info_.imports)
-    if (const auto *t = std::get_if<FuncType>(&imp.type)) module->import_types.push_back(*t);
-  ArtifactPaths paths(native_.cache_dir,
-                      options.cache_name.empty() ? sha256_hex(wasm) : options.cache_name,
-                      variant(options), sha256_hex(code, toolchain_id_));
+  take_info(*module);
+  std::string build_key = sha256_hex(code, toolchain_id_);
+  if (options.store) options.store->save(prepared_key(options), encode_prepared(build_key, module->info_));
+  ArtifactPaths paths(native_.cache_dir, cache_name, variant(options), build_key);
   module->object = load(paths.object());
   if (module->object) return module;
   if (!options.build) {

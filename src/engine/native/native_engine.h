@@ -111,6 +111,8 @@ class NativeEngine : public Engine {
 
   // The variant of a build: which instrumentation it has.
   static std::string variant(const CompileOptions &options);
+  std::string prepared_key(const CompileOptions &options) const;
+  void take_info(NativeModule &module) const;
 
   // Whether the object at `path` is sealed, whole, and passes the
   // inspection before it is mapped (object_check.h). A refused object is
