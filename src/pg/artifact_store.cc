@@ -129,7 +129,9 @@ uint64_t get_u64(std::string_view in) {
 
 }  // namespace
 
-const ArtifactCounts &artifact_counts() { return g_counts; }
+const ArtifactCounts &artifact_counts() {
+  return g_counts;
+}
 
 ModuleArtifactStore::ModuleArtifactStore(std::string_view module_sha256)
     : dir_(native_cache_dir() + "/" + engine::native_build_dir_name(module_sha256)) {
@@ -153,7 +155,8 @@ std::optional<std::vector<uint8_t>> ModuleArtifactStore::read_entry(const std::s
   size_t head = sizeof kMagic + 32 + 8;
   bool intact = false;
   std::vector<uint8_t> payload;
-  if (f.size() >= head + 8 + kMacBytes && f.substr(0, sizeof kMagic) == std::string_view(kMagic, 8) &&
+  if (f.size() >= head + 8 + kMacBytes &&
+      f.substr(0, sizeof kMagic) == std::string_view(kMagic, 8) &&
       f.substr(sizeof kMagic, 32) == module_digest_) {
     uint64_t key_len = get_u64(f.substr(sizeof kMagic + 32));
     if (key_len == key.size() && f.size() >= head + key_len + 8 + kMacBytes &&

@@ -58,12 +58,10 @@ PG_WASM_FUNCTION(pg_wasm_cache_stats) {
       ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                       errmsg("wasm.cache_stats() must return a record")));
     desc = BlessTupleDesc(desc);
-    Datum values[4] = {Int64GetDatum(static_cast<int64>(c.hits)),
-                       Int64GetDatum(static_cast<int64>(c.misses)),
-                       Int64GetDatum(static_cast<int64>(c.rejected)),
-                       Int64GetDatum(static_cast<int64>(c.saved))};
+    Datum values[4] = {
+        Int64GetDatum(static_cast<int64>(c.hits)), Int64GetDatum(static_cast<int64>(c.misses)),
+        Int64GetDatum(static_cast<int64>(c.rejected)), Int64GetDatum(static_cast<int64>(c.saved))};
     bool nulls[4] = {false, false, false, false};
     return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
   });
 }
-

@@ -46,7 +46,8 @@ std::shared_ptr<const engine::Module> LoadedModule::compile_current(EngineKind k
   if (!row || row->sha256 != sha256) return nullptr;
   // The bytes described are still the catalog's: a component's main core
   // module (component_code.h), or the code read when it was described.
-  if (component) return module_cache().compile(sha256, component->main_module, name, metered, kind, build);
+  if (component)
+    return module_cache().compile(sha256, component->main_module, name, metered, kind, build);
   std::shared_ptr<const std::vector<uint8_t>> code = std::move(fresh_code);
   fresh_code.reset();
   if (!code) {

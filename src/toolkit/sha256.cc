@@ -1,7 +1,7 @@
 #include "toolkit/sha256.h"
 
-#include <openssl/evp.h>
 #include <openssl/core_names.h>
+#include <openssl/evp.h>
 #include <openssl/params.h>
 
 #include <stdexcept>
@@ -57,7 +57,8 @@ std::string sha256_hex(std::span<const uint8_t> first, std::string_view second) 
   return Sha256().update(first).update(std::string_view("\0", 1)).update(second).hex();
 }
 
-std::string hmac_sha256(std::string_view key, std::initializer_list<std::span<const uint8_t>> parts) {
+std::string hmac_sha256(std::string_view key,
+                        std::initializer_list<std::span<const uint8_t>> parts) {
   std::unique_ptr<EVP_MAC, decltype(&EVP_MAC_free)> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr),
                                                         EVP_MAC_free);
   std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(

@@ -39,7 +39,8 @@ std::string sha256_hex(std::span<const uint8_t> bytes);
 std::string sha256_hex(std::span<const uint8_t> first, std::string_view second);
 
 // HMAC-SHA-256 of the parts fed in turn, under `key`: 32 bytes.
-std::string hmac_sha256(std::string_view key, std::initializer_list<std::span<const uint8_t>> parts);
+std::string hmac_sha256(std::string_view key,
+                        std::initializer_list<std::span<const uint8_t>> parts);
 
 // Lower-case hex of bytes.
 std::string to_hex(std::string_view bytes);

@@ -65,10 +65,9 @@ std::string NativeEngine::prepared_key(const CompileOptions &options) const {
 }
 
 // The entry: the build's key (64 hex), then the module's facts.
-static std::vector<uint8_t> encode_prepared(const std::string &build_key, const ModuleInfo &info) {
+static std::vector<uint8_t> encode_prepared(const std::string &build_key,
+                                            const toolkit::ModuleScan &scan) {
   std::vector<uint8_t> out(build_key.begin(), build_key.end());
-  toolkit::ModuleScan scan;
-  scan.info = info;
   auto facts = toolkit::encode_module_facts(scan);
   out.insert(out.end(), facts.begin(), facts.end());
   return out;
@@ -120,8 +119,10 @@ std::shared_ptr<const Module> NativeEngine::compile(std::span<const uint8_t> was
   }
   std::vector<uint8_t> code;
   ModuleInfo translated;
+  toolkit::ModuleScan scan;
   try {
-    module->info_ = toolkit::read_module(wasm);
+    scan = toolkit::read_module_scan(wasm);
+    module->info_ = scan.info;
     code = toolkit::instrument(wasm, {.fuel = options.fuel,
                                       .interrupt = native_.interrupt_checks,
                                       .memory_limit = options.limit_memory});
@@ -133,7 +134,7 @@ std::shared_ptr<const Module> NativeEngine::compile(std::span<const uint8_t> was
   }
   take_info(*module);
   std::string build_key = sha256_hex(code, toolchain_id_);
-  if (options.store) options.store->save(prepared_key(options), encode_prepared(build_key, module->info_));
+  if (options.store) options.store->save(prepared_key(options), encode_prepared(build_key, scan));
   ArtifactPaths paths(native_.cache_dir, cache_name, variant(options), build_key);
   module->object = load(paths.object());
   if (module->object) return module;
