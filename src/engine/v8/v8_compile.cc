@@ -300,16 +300,16 @@ void V8Engine::on_wasm_streaming(const v8::FunctionCallbackInfo<v8::Value> &info
   auto *engine = static_cast<V8Engine *>(info.GetIsolate()->GetData(kEngineSlot));
   std::shared_ptr<v8::WasmStreaming> streaming =
       v8::WasmStreaming::Unpack(info.GetIsolate(), info.Data());
-  StreamedCompile &job = *engine->stream_;
-  struct Client final : v8::WasmStreaming::Client {
-    explicit Client(bool *compiled) : compiled(compiled) {}
-    // Called when V8 compiled the wire bytes rather than deserialize.
-    void OnModuleCompiled(v8::CompiledWasmModule) override { *compiled = true; }
-    bool *compiled;
-  };
-  streaming->SetClient(std::make_shared<Client>(&job.compiled));
-  job.accepted = streaming->SetCompiledModuleBytes(job.code.data(), job.code.size());
-  streaming->OnBytesReceived(job.wire.data(), job.wire.size());
+  StreamedCompile *job = engine->stream_;
+  if (!job) {
+    // Only compile_with_code calls WebAssembly.compileStreaming.
+    streaming->Abort(v8::MaybeLocal<v8::Value>());
+    return;
+  }
+  // Nothing here allocates on our side or throws: V8 is on the stack.
+  streaming->SetClient(job->client);
+  job->accepted = streaming->SetCompiledModuleBytes(job->code.data(), job->code.size());
+  streaming->OnBytesReceived(job->wire.data(), job->wire.size());
   streaming->Finish();
 }
 
@@ -320,7 +320,14 @@ v8::Local<v8::WasmModuleObject> V8Engine::compile_with_code(std::span<const uint
                                                             bool &deserialized) {
   v8::TryCatch tc(isolate_);
   auto ctx = context();
+  struct Client final : v8::WasmStreaming::Client {
+    explicit Client(StreamedCompile &job) : job(job) {}
+    // Called when V8 compiled the wire bytes rather than deserialize.
+    void OnModuleCompiled(v8::CompiledWasmModule) override { job.compiled = true; }
+    StreamedCompile &job;
+  };
   StreamedCompile job{wire, code};
+  job.client = std::make_shared<Client>(job);
   stream_ = &job;
   v8::Local<v8::Value> arg = v8::Undefined(isolate_);
   v8::MaybeLocal<v8::Value> called =

@@ -97,8 +97,9 @@ class V8Engine final : public Engine {
   struct StreamedCompile {
     std::span<const uint8_t> wire;
     std::span<const uint8_t> code;
-    bool accepted = false;  // V8 took the code as its own version's
-    bool compiled = false;  // V8 compiled the wire bytes instead
+    bool accepted = false;                              // V8 took the code as its own version's
+    bool compiled = false;                              // V8 compiled the wire bytes instead
+    std::shared_ptr<v8::WasmStreaming::Client> client;  // sets `compiled`
   };
   StreamedCompile *stream_ = nullptr;
   static void on_interrupt(v8::Isolate *isolate, void *engine);
