@@ -223,6 +223,15 @@ class Engine {
   virtual void collect_garbage() = 0;
 
   virtual std::string version() const = 0;
+
+  // Keeps in `store` (the one `module` was compiled with) what the engine
+  // has compiled of the module since, for other processes' compile() of the
+  // same module: V8 compiles functions at their first call, so its code
+  // worth keeping exists only once calls ran (docs/engines.md, "Shared
+  // caches"). It costs a copy of the module's compiled code, and a write
+  // only when that grew: call it after a statement that ran the module for
+  // the first time in the process, or every so many. Never throws.
+  virtual void save_compiled(const Module & /*module*/, ArtifactStore & /*store*/) {}
 };
 
 // The V8 engine (src/engine/v8). pg_wasm.so loads it from pg_wasm_v8.so

@@ -39,8 +39,9 @@ void run_foreground_tasks(v8::Isolate *isolate) {
   }
 }
 
-void ensure_v8_initialized(const EngineConfig &config) {
+const std::string &ensure_v8_initialized(const EngineConfig &config) {
   static std::once_flag once;
+  static std::string flags;
   std::call_once(once, [&config] {
     // We only compile synchronously. Functions are compiled at their first
     // call, so that a module's size costs nothing per session beyond
@@ -48,16 +49,15 @@ void ensure_v8_initialized(const EngineConfig &config) {
     // TurboFan could not take eagerly with Liftoff instead). V8 10.2 also
     // accepts threads and exception handling by default: WebAssembly 2.0
     // has neither.
-    v8::V8::SetFlagsFromString(
+    flags =
         "--no-wasm-async-compilation --wasm-lazy-compilation "
-        "--no-experimental-wasm-threads --no-experimental-wasm-eh");
-    v8::V8::SetFlagsFromString(tiering_flags(config.tiering));
+        "--no-experimental-wasm-threads --no-experimental-wasm-eh ";
+    flags += tiering_flags(config.tiering);
     if (config.max_table_entries > 0)
-      v8::V8::SetFlagsFromString(
-          ("--wasm-max-table-size=" + std::to_string(config.max_table_entries)).c_str());
+      flags += " --wasm-max-table-size=" + std::to_string(config.max_table_entries);
     if (config.max_memory_pages > 0)
-      v8::V8::SetFlagsFromString(
-          ("--wasm-max-mem-pages=" + std::to_string(config.max_memory_pages)).c_str());
+      flags += " --wasm-max-mem-pages=" + std::to_string(config.max_memory_pages);
+    v8::V8::SetFlagsFromString(flags.c_str());
     // Worker threads inherit this mask: the host's signals (PostgreSQL's
     // cancel, timeout and shutdown signals) keep going to the host thread.
     sigset_t all, old;
@@ -74,6 +74,7 @@ void ensure_v8_initialized(const EngineConfig &config) {
     // and passes every other fault on; PostgreSQL does not use SIGSEGV.
     v8::V8::EnableWebAssemblyTrapHandler(/*use_v8_signal_handler=*/true);
   });
+  return flags;
 }
 
 }  // namespace pgwasm::engine::v8impl

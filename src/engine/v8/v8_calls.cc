@@ -115,7 +115,9 @@ std::shared_ptr<Extern> V8Instance::get_export(uint32_t export_index) {
   v8::HandleScope scope(iso);
   auto value =
       exports_.Get(iso)->Get(engine_.context(), js_string(iso, desc.name)).ToLocalChecked();
-  return std::make_shared<V8Extern>(iso, value, desc.type);
+  auto ext = std::make_shared<V8Extern>(iso, value, desc.type);
+  ext->needs_liftoff_ = needs_liftoff_;
+  return ext;
 }
 
 Value V8Instance::get_global(uint32_t export_index) {

@@ -34,13 +34,17 @@ V8Engine::V8Engine(const EngineConfig &config)
       max_table_entries_(config.max_table_entries > 0 ? config.max_table_entries
                                                       : kV8MaxTableEntries) {
   need_room(kEngineRoom, "the V8 engine to start");
-  ensure_v8_initialized(config);
+  flags_ = ensure_v8_initialized(config);
   allocator_.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = allocator_.get();
   if (config.max_heap_bytes > 0)
     params.constraints.ConfigureDefaultsFromHeapSize(0, config.max_heap_bytes);
   isolate_ = v8::Isolate::New(params);
+  isolate_->SetData(kEngineSlot, this);
+  // Before the context exists, so that it has WebAssembly.compileStreaming:
+  // the way back from V8's serialized code (compile_with_code).
+  isolate_->SetWasmStreamingCallback(&V8Engine::on_wasm_streaming);
   isolate_->AddNearHeapLimitCallback(&V8Engine::on_near_heap_limit, this);
   // The isolate and its context stay entered for the engine's life: entering
   // them per call costs more than the call itself.
@@ -59,6 +63,9 @@ V8Engine::V8Engine(const EngineConfig &config)
   wasm_namespace_.Reset(isolate_, wasm_ns.As<v8::Object>());
   auto ctor = wasm_ns.As<v8::Object>()->Get(ctx, js_string(isolate_, "Instance")).ToLocalChecked();
   instance_constructor_.Reset(isolate_, ctor.As<v8::Function>());
+  auto streaming =
+      wasm_ns.As<v8::Object>()->Get(ctx, js_string(isolate_, "compileStreaming")).ToLocalChecked();
+  compile_streaming_.Reset(isolate_, streaming.As<v8::Function>());
   if (config.interrupt_requested) {
     watchdog_ = std::make_unique<Watchdog>(config.interrupt_requested, [this] {
       isolate_->RequestInterrupt(&V8Engine::on_interrupt, this);
@@ -68,8 +75,11 @@ V8Engine::V8Engine(const EngineConfig &config)
 
 V8Engine::~V8Engine() {
   watchdog_.reset();
+  // The flags are the process's: another engine may come.
+  if (liftoff_now_) use_liftoff(false);
   func_refs_.clear();
   instance_constructor_.Reset();
+  compile_streaming_.Reset();
   wasm_namespace_.Reset();
   {
     v8::HandleScope scope(isolate_);

@@ -15,6 +15,9 @@ class V8Extern final : public Extern {
   ExternType type() const override { return type_; }
   v8::Global<v8::Value> value_;
   ExternType type_;
+  // An export of an instance whose functions may be compiled only with
+  // Liftoff (V8Instance::needs_liftoff_): so may its importers'.
+  bool needs_liftoff_ = false;
 };
 
 }  // namespace pgwasm::engine::v8impl

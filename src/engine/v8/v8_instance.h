@@ -41,7 +41,8 @@ class V8Module final : public Module {
   // modules import clickhouse_log with two signatures), in which case it was
   // compiled with the import renamed to a unique key.
   std::vector<std::pair<std::string, std::string>> import_keys_;
-  // Compiled whole with Liftoff: a function was too costly for TurboFan.
+  // Its functions are compiled with Liftoff: one was too costly for
+  // TurboFan.
   bool baseline_only_ = false;
   // The module had a start function, exported as kStartExport.
   bool has_start_ = false;
@@ -54,6 +55,12 @@ class V8Module final : public Module {
   toolkit::TrampolineControls controls_;
   uint32_t control_offset_ = 0;
   int32_t start_trampoline_ = -1;  // the start function's trampoline target
+  // Where its compiled code is kept in the store it was compiled with (empty:
+  // nowhere), the sha256 of the wire bytes V8 compiled, and the size of
+  // V8's code last saved or loaded (save_compiled).
+  std::string code_key_;
+  std::string wire_digest_;
+  mutable size_t saved_code_size_ = 0;
 };
 
 // Not a name any module can export: the start function's export name.
@@ -118,6 +125,13 @@ class V8Instance final : public Instance {
   uint8_t *slots_ = nullptr;
   v8::Global<v8::Function> fuel_reader_;  // the trampoline's "fuel" export
   v8::Global<v8::WasmMemoryObject> memory_;
+  // Functions with it on the stack may be compiled only with Liftoff: those
+  // of its module, or of an import from such an instance.
+  bool needs_liftoff_ = false;
 };
+
+inline bool V8Engine::instance_needs_liftoff(const V8Instance &instance) {
+  return instance.needs_liftoff_;
+}
 
 }  // namespace pgwasm::engine::v8impl

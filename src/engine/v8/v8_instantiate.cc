@@ -1,6 +1,7 @@
 // Instantiating a module with V8: its imports checked and given under
 // their keys, then its trampoline linked to its exports, then its start
 // function run through the trampoline.
+#include <algorithm>
 #include <string>
 
 #include "engine/v8/v8_engine.h"
@@ -59,6 +60,26 @@ std::unique_ptr<Instance> V8Engine::instantiate(std::shared_ptr<const Module> mo
       throw LinkError("import " + import_name(desc) +
                       ": V8 10.2 cannot import an immutable v128 global");
   auto instance = std::make_unique<V8Instance>(*this, module);
+  instance->needs_liftoff_ = module->baseline_only_;
+  for (const auto &imp : imports)
+    if (auto *ext = dynamic_cast<V8Extern *>(imp.get()); ext && ext->needs_liftoff_)
+      instance->needs_liftoff_ = true;
+  // A table or a global can take its functions to any instance sharing it,
+  // and a funcref the host is given to any instance the host gives it to.
+  if (instance->needs_liftoff_) {
+    auto passes_funcrefs = [](const ExternType &type) {
+      const auto *f = std::get_if<FuncType>(&type);
+      auto funcref = [](ValType t) { return t == ValType::FuncRef; };
+      return f && (std::any_of(f->params.begin(), f->params.end(), funcref) ||
+                   std::any_of(f->results.begin(), f->results.end(), funcref));
+    };
+    for (const auto &desc : info.imports)
+      if (kind_of(desc.type) == ExternKind::Table || kind_of(desc.type) == ExternKind::Global ||
+          passes_funcrefs(desc.type))
+        set_liftoff_everywhere();
+    for (const auto &desc : info.exports)
+      if (passes_funcrefs(desc.type)) set_liftoff_everywhere();
+  }
 
   v8::Local<v8::Object> import_object = v8::Object::New(isolate_);
   for (size_t i = 0; i < imports.size(); i++) {
