@@ -65,7 +65,12 @@ void Reader::core_module_section(Cursor &c, Component &comp) {
   uint32_t index = static_cast<uint32_t>(comp.core_modules.size());
   ModuleInfo info;
   try {
-    info = toolkit::describe_module(bytes).info;
+    std::optional<toolkit::ModuleScan> kept = facts_ ? facts_->find(index, bytes) : std::nullopt;
+    if (!kept) {
+      kept = toolkit::describe_module(bytes);
+      if (facts_) facts_->keep(index, *kept);
+    }
+    info = std::move(kept->info);
   } catch (const toolkit::BinaryError &e) {
     auto kind = e.kind == toolkit::BinaryError::Kind::Malformed ? ComponentError::Kind::Malformed
                                                                 : ComponentError::Kind::Invalid;
@@ -392,11 +397,13 @@ bool is_component(std::span<const uint8_t> bytes) {
          std::equal(kComponentVersion + 2, kComponentVersion + 4, bytes.begin() + 6);
 }
 
-Component read_component(std::span<const uint8_t> bytes) {
+Component read_component(std::span<const uint8_t> bytes) { return read_component(bytes, nullptr); }
+
+Component read_component(std::span<const uint8_t> bytes, CoreModuleFacts *facts) {
   if (bytes.size() > toolkit::limits::kModuleBytes)
     malformed(0, "a component of " + std::to_string(bytes.size()) + " bytes is larger than " +
                      std::to_string(toolkit::limits::kModuleBytes));
-  return reader::Reader(bytes).component(0, bytes.size());
+  return reader::Reader(bytes, facts).component(0, bytes.size());
 }
 
 std::string_view to_string(Sort s) {

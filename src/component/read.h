@@ -5,10 +5,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "component/errors.h"
 #include "component/model.h"
+#include "toolkit/shape.h"
 
 namespace pgwasm::component {
 
@@ -26,5 +28,19 @@ bool is_component(std::span<const uint8_t> bytes);
 // reader serves (values, start, core module types, async, threads, ...).
 // The result's CoreModule::bytes are views of `bytes`.
 Component read_component(std::span<const uint8_t> bytes);
+
+// What a reader of a component may take instead of describing a core
+// module itself: another reading of the same bytes, kept by the caller
+// (a cache shared by processes, docs/engines.md "Shared caches").
+class CoreModuleFacts {
+ public:
+  virtual ~CoreModuleFacts() = default;
+  // The description of core module `index` (`bytes`), if one was kept.
+  virtual std::optional<toolkit::ModuleScan> find(uint32_t index,
+                                                  std::span<const uint8_t> bytes) = 0;
+  // The description just made of it, to keep.
+  virtual void keep(uint32_t index, const toolkit::ModuleScan &scan) = 0;
+};
+Component read_component(std::span<const uint8_t> bytes, CoreModuleFacts *facts);
 
 }  // namespace pgwasm::component

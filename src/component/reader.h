@@ -17,6 +17,10 @@
 #include "component/model.h"
 #include "toolkit/binary.h"
 
+namespace pgwasm::component {
+class CoreModuleFacts;
+}  // namespace pgwasm::component
+
 namespace pgwasm::component::reader {
 
 // Components, component types and instance types open at once. The packages
@@ -59,7 +63,7 @@ struct Resolved {
 
 class Reader {
  public:
-  explicit Reader(std::span<const uint8_t> all) : all_(all) {}
+  Reader(std::span<const uint8_t> all, CoreModuleFacts *facts) : all_(all), facts_(facts) {}
 
   Component component(size_t begin, size_t end);
 
@@ -118,6 +122,7 @@ class Reader {
   void export_section(Cursor &c, Component &comp);
 
   std::span<const uint8_t> all_;
+  CoreModuleFacts *facts_ = nullptr;
   std::vector<Scope> scopes_;
   // Core module exports per core module index of each component being read.
   std::vector<std::vector<ModuleInfo>> modules_;

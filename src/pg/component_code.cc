@@ -19,10 +19,11 @@ std::shared_ptr<const ComponentPackage> read_component_package(std::span<const u
   return read_component_package(std::vector<uint8_t>(bytes.begin(), bytes.end()));
 }
 
-std::shared_ptr<const ComponentPackage> read_component_package(std::vector<uint8_t> &&bytes) {
+std::shared_ptr<const ComponentPackage> read_component_package(std::vector<uint8_t> &&bytes,
+                                                               component::CoreModuleFacts *facts) {
   auto pkg = std::make_shared<ComponentPackage>();
   pkg->bytes = std::move(bytes);
-  pkg->component = component::read_component(pkg->bytes);
+  pkg->component = component::read_component(pkg->bytes, facts);
   pkg->package = component::describe_package(pkg->component);
   pkg->main_module = main_module(pkg->component, pkg->package);
   return pkg;

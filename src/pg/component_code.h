@@ -13,6 +13,7 @@
 #include "component/errors.h"
 #include "component/model.h"
 #include "component/package.h"
+#include "component/read.h"
 #include "component/wit_types.h"
 
 namespace pgwasm::pg {
@@ -41,8 +42,10 @@ struct ComponentPackage {
 // Reads a component and describes it as a package with a main core module.
 // Throws component::ComponentError.
 std::shared_ptr<const ComponentPackage> read_component_package(std::span<const uint8_t> bytes);
-// The same, taking the bytes rather than copying them.
-std::shared_ptr<const ComponentPackage> read_component_package(std::vector<uint8_t> &&bytes);
+// The same, taking the bytes rather than copying them, and the core
+// modules' descriptions from `facts` where it has them.
+std::shared_ptr<const ComponentPackage> read_component_package(
+    std::vector<uint8_t> &&bytes, component::CoreModuleFacts *facts = nullptr);
 
 // The core module the engines compile for `code`: `code` itself, or a
 // component's main core module (a view of `code`). Throws ComponentError.

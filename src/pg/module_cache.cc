@@ -58,6 +58,38 @@ static const std::string &facts_key() {
   return key;
 }
 
+// The descriptions of a component's large core modules, kept beside its
+// other entries: reading them again costs about 10 ms a megabyte.
+class StoredCoreFacts final : public component::CoreModuleFacts {
+ public:
+  explicit StoredCoreFacts(ModuleArtifactStore &store) : store_(store) {}
+  std::optional<toolkit::ModuleScan> find(uint32_t index, std::span<const uint8_t> bytes) override {
+    if (bytes.size() < kWorthKeeping) return std::nullopt;
+    auto kept = store_.load(key(index));
+    if (!kept) return std::nullopt;
+    try {
+      return toolkit::decode_module_facts(*kept);
+    } catch (const toolkit::BinaryError &) {
+      return std::nullopt;
+    }
+  }
+  void keep(uint32_t index, const toolkit::ModuleScan &scan) override {
+    if (scan.shape.defined.empty() && scan.info.exports.empty()) return;
+    uint64_t bytes = 0;
+    for (const auto &f : scan.shape.defined) bytes += f.body_bytes;
+    if (bytes + scan.shape.data_bytes >= kWorthKeeping)
+      store_.save(key(index), toolkit::encode_module_facts(scan));
+  }
+
+ private:
+  static constexpr size_t kWorthKeeping = 256 * 1024;
+  static std::string key(uint32_t index) {
+    return "core" + std::to_string(index) + "-" + std::to_string(toolkit::kModuleFactsFormat) +
+           "-" + std::to_string(toolkit::kReadingRules);
+  }
+  ModuleArtifactStore &store_;
+};
+
 // The module's description: read (and validated) once for the server, kept
 // in its cache (artifact_store.h) for every later session.
 // A component's package takes `bytes`.
@@ -66,9 +98,11 @@ static std::shared_ptr<const ModuleInfo> describe(
     std::shared_ptr<const ComponentPackage> &component) {
   component.reset();
   std::span<const uint8_t> code = bytes;
+  ModuleArtifactStore store(sha256);
   if (component::is_component(code)) {
     try {
-      component = read_component_package(std::move(bytes));
+      StoredCoreFacts core_facts(store);
+      component = read_component_package(std::move(bytes), &core_facts);
     } catch (const component::ComponentError &e) {
       throw SqlError(
           ERRCODE_INVALID_BINARY_REPRESENTATION,
@@ -76,7 +110,6 @@ static std::shared_ptr<const ModuleInfo> describe(
     }
     code = component->main_module;
   }
-  ModuleArtifactStore store(sha256);
   std::optional<toolkit::ModuleScan> facts;
   if (auto kept = store.load(facts_key())) {
     try {
