@@ -4,7 +4,7 @@
 # or installed.
 #
 #   scripts/fuzz.sh [--target binary|text|text_engine|generated|component|object_check|
-#                            native_build]
+#                            native_build|module_facts]
 #                   [--seconds N] [--jobs N] [--build-dir DIR] [--spec-suite DIR]
 #                   [--components DIR] [--guests DIR]...
 #

@@ -42,13 +42,14 @@ BUILD=$(cd "$BUILD" && pwd)
 
 # Each target, its seed corpus (none: it starts from nothing), its
 # dictionary and its share of the time in percent.
-TARGETS=(binary text text_engine generated component object_check native_build)
+TARGETS=(binary text text_engine generated component object_check native_build module_facts)
 declare -A SEEDS=([binary]=binary [text]=text [text_engine]=text [generated]= [component]=component
-                  [object_check]=object [native_build]=native)
+                  [object_check]=object [native_build]=native [module_facts]=facts)
 declare -A DICT=([binary]=binary.dict [text]=text.dict [text_engine]=text.dict [generated]=
-                 [component]=component.dict [object_check]= [native_build]=native.dict)
-declare -A SHARE=([binary]=20 [text]=15 [text_engine]=20 [generated]=15 [component]=15
-                  [object_check]=5 [native_build]=10)
+                 [component]=component.dict [object_check]= [native_build]=native.dict
+                 [module_facts]=)
+declare -A SHARE=([binary]=15 [text]=15 [text_engine]=20 [generated]=15 [component]=15
+                  [object_check]=5 [native_build]=10 [module_facts]=5)
 if [ -n "$ONLY" ]; then
   [ -n "${SHARE[$ONLY]+x}" ] || { echo "run.sh: no target $ONLY (${TARGETS[*]})" >&2; exit 2; }
   TARGETS=("$ONLY")
@@ -67,6 +68,11 @@ if [[ " ${TARGETS[*]} " == *" component "* ]]; then
   COMPONENT_ARGS=(--components "$COMPONENTS")
 fi
 "$HERE/make_corpus.sh" "$CORPUS/seeds" "$SPEC" "${COMPONENT_ARGS[@]}" "${GUESTS[@]}"
+# module_facts' seeds: the facts of the binary seeds, which only a build
+# can write.
+if [[ " ${TARGETS[*]} " == *" module_facts "* ]]; then
+  "$BUILD/test/fuzz/facts_seeds" "$CORPUS/seeds/facts" "$CORPUS/seeds/binary"
+fi
 mkdir -p "$BUILD/fuzz-logs"
 
 # What a target's run leaves under /tmp (native_build's), removed however it ends.
