@@ -436,6 +436,34 @@ TEST_F(V8CodeCacheTest, HugeModulesRunWithLiftoffOnly) {
   caller_inst->call(index_of(*caller_inst, "call"), &n, &r);
   EXPECT_EQ(r.as_i32(), 43);
   EXPECT_EQ(v8().compiled_code_size(*fresh), 0u);
+
+  // Right after such a guest ran, code is kept and taken as ever: V8's
+  // header holds a digest of the flags.
+  MemoryStore other;
+  fill(kGuest, other);
+  huge_inst->call(index_of(*huge_inst, "small"), &n, &r);
+  auto before = counters();
+  auto taken = compile(kGuest, other);
+  EXPECT_EQ(counters().code_hits, before.code_hits + 1);
+  huge_inst->call(index_of(*huge_inst, "small"), &n, &r);
+  small_inst->call(index_of(*small_inst, "f"), &n, &r);
+  huge_inst->call(index_of(*huge_inst, "small"), &n, &r);
+  MemoryStore third;
+  auto small_again = compile(R"((module
+    (func (export "f") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 12345)))))",
+                             third);
+  engine_->save_compiled(*small_again, third);
+  small_inst.reset();
+  small.reset();
+  small_again.reset();
+  engine_->collect_garbage();
+  huge_inst->call(index_of(*huge_inst, "small"), &n, &r);
+  before = counters();
+  auto small_taken = compile(R"((module
+    (func (export "f") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 12345)))))",
+                             third);
+  EXPECT_EQ(counters().code_hits, before.code_hits + 1);
+  EXPECT_EQ(run(taken), kExpected);
 }
 
 }  // namespace
