@@ -4,6 +4,7 @@
 #include <string>
 
 #include "component/read.h"
+#include "pg/artifact_store.h"
 #include "pg/budgets.h"
 #include "pg/catalog.h"
 #include "pg/component_code.h"
@@ -32,7 +33,16 @@ ModuleInstance &LoadedModule::instance_for_call() {
     last_ = slot;
   }
   engine::CallBounds bounds = current_bounds();
-  if (!slot->instance) return *slot = new_instance(kind, metered);
+  if (!slot->instance) {
+    *slot = new_instance(kind, metered);
+    slot->calls = 1;
+    return *slot;
+  }
+  // After its first call, and a few times more as calls reach new code, the
+  // code the engine compiled while they ran is kept for other sessions
+  // (docs/engines.md, "Shared caches"); the engine writes only what grew.
+  uint64_t n = ++slot->calls;
+  if (n == 2 || n == 17 || n == 257 || n == 4097) keep_compiled(kind, metered);
   if (slot->bounds != bounds) {
     slot->instance->set_bounds(bounds);
     slot->bounds = bounds;
@@ -69,6 +79,17 @@ const std::shared_ptr<const engine::Module> &LoadedModule::code_for(EngineKind k
                      "Try again.");
   }
   return slot;
+}
+
+void LoadedModule::keep_compiled(EngineKind kind, bool metered) {
+  const auto &code = code_.of(kind, metered);
+  if (!code || code->is_native()) return;
+  ModuleArtifactStore store(sha256);
+  try {
+    backend_engine(EngineKind::V8).save_compiled(*code, store);
+  } catch (const std::exception &) {
+    // A cache: what cannot be kept is made again by the next session.
+  }
 }
 
 EngineKind LoadedModule::engine_for_call(bool metered, bool calling) {

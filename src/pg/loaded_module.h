@@ -31,6 +31,8 @@ struct ModuleInstance {
   // arguments, reused by every call (abi/guest_memory.h).
   uint32_t arg_area = 0;
   uint32_t arg_area_size = 0;
+  // Calls begun in this instance, for when to keep the engine's code.
+  uint64_t calls = 0;
   // The host's state for a guest of WASI 0.2 or components (handles,
   // streams, pollables), made at the first host call needing it.
   std::shared_ptr<host::ComponentHost> component_host = nullptr;
@@ -113,6 +115,8 @@ struct LoadedModule {
   // is there (native_switch.h), V8 until then. `calling`: for a call (not a
   // question about calls).
   EngineKind engine_for_call(bool metered, bool calling = true);
+  // Has the engine keep the code it compiled of this module so far.
+  void keep_compiled(EngineKind kind, bool metered);
   NativeSwitch &native_switch(bool metered) {
     return metered ? metered_native_switch_ : native_switch_;
   }
