@@ -1,5 +1,7 @@
 #include "pg/module_cache.h"
 
+#include <malloc.h>
+
 #include <memory>
 #include <string>
 
@@ -133,6 +135,8 @@ static std::shared_ptr<const ModuleInfo> describe(
   return info;
 }
 
+static constexpr size_t kTrimAfterBytes = size_t{1} << 20;
+
 std::shared_ptr<const engine::Module> ModuleCache::compile(std::string_view sha256,
                                                            std::span<const uint8_t> code,
                                                            std::string_view module_name,
@@ -173,6 +177,10 @@ std::shared_ptr<const engine::Module> ModuleCache::compile(std::string_view sha2
     rethrow_engine_error(module_name, "");
   }
   check_table_capacity(module_name, m->info());
+  // What compiling a large module read and freed (its code from the
+  // catalog, cache entries) goes back to the system rather than staying in
+  // the backend's heap for its whole life.
+  if (code.size() >= kTrimAfterBytes) malloc_trim(0);
   std::erase_if(compiled_, [](const auto &kv) { return kv.second.expired(); });
   compiled_[key] = m;
   return m;
