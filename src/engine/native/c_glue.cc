@@ -508,6 +508,20 @@ SplitTranslation split_translation(std::string_view c, const SplitPolicy &policy
       main_c += item;
     }
   }
+  uint64_t body_bytes = 0;
+  bool cheap = true;
+  for (const auto &body : bodies) {
+    body_bytes += body.text.size();
+    cheap &= body.level == 2;
+  }
+  if (cheap && body_bytes + data_c.size() <= policy.unit_bytes) {
+    // A small module in one unit: a compiler process each costs more than
+    // what it could do in parallel.
+    main_c += data_c;
+    for (const auto &body : bodies) main_c += body.text;
+    out.units.push_back({"module_main.c", std::move(main_c), 2, body_bytes});
+    return out;
+  }
   out.units.push_back({"module_main.c", std::move(main_c), 2, 0});
   if (!data_c.empty()) out.units.push_back({"module_data.c", include + data_c, 0, 0});
   // Bodies in their order, each level's into units of its own, up to the

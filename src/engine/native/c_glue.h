@@ -65,9 +65,10 @@ std::string with_stack_check(std::string generated_c);
 // parallel (docs/native-engine.md, "Split builds"): one header that every
 // unit includes (wasm2c's helpers, the declarations of every function and
 // of what function bodies share), units of function bodies, one of the data
-// segments, and the main one (initialisation and exports). What was static
-// and shared across units becomes global (the build hides it with
-// -fvisibility=hidden).
+// segments, and the main one (initialisation and exports); a module whose
+// bodies and data fit in one unit, none of them costly, is all in the main
+// one. What was static and shared across units becomes global (the build
+// hides it with -fvisibility=hidden).
 struct TranslationUnit {
   std::string name;  // its file name: "module_main.c", "module_f3.c"
   std::string source;
