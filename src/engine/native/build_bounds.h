@@ -21,14 +21,15 @@ namespace pgwasm::engine::native {
 // build's memory (build.h's kMinJobMemory). br_table targets become switch
 // cases, linear: 400,000 took 8 s and 670 MB. The module's C is split into
 // units compiled in parallel: time grows with its code, about 2.5 s of CPU
-// per MB of C at -O2, which wasm2c makes 14 times larger than the code (a
-// componentize-js module: 9 MB of code, 466,000 branches, about 3 minutes
-// on two cores). Data segments become C initialisers at 160 MB of compiler
-// memory per MB: 16 MB took 38 s and 2.6 GB; 4 MB fit in one compiler's share.
+// per MB of C at -O2 on an idle machine, which wasm2c makes 14 times larger
+// than the code (a componentize-js module: 9 MB of code, 466,000 branches,
+// 129 MB of C). Data segments, C initialisers, are a unit of their own at
+// -O0: 3.2 MB took 3.5 s and 160 MB (at -O2 in one file, 16 MB took 38 s
+// and 2.6 GB).
 inline constexpr uint32_t kMaxFunctionBranches = 50'000;  // br, br_if, if, else
 inline constexpr uint64_t kMaxModuleBranches = 1'000'000;
 inline constexpr uint64_t kMaxTableTargets = 1'000'000;
-inline constexpr uint64_t kMaxDataBytes = uint64_t{4} << 20;
+inline constexpr uint64_t kMaxDataBytes = uint64_t{8} << 20;
 inline constexpr uint64_t kMaxCodeBytes = uint64_t{16} << 20;
 
 // Why the module is too costly to build, or cannot be (SIMD), or nothing.
