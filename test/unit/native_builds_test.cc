@@ -363,12 +363,14 @@ TEST(NativeSplitBuildTest, FunctionsInUnitsOfTheirLevelBuildAndRun) {
     if (unit.bytes == 0) continue;
     units_at[unit.optimization]++;
     uint32_t branches = native::c_branches(source);
-    if (unit.optimization == 0) EXPECT_GE(branches, uint32_t{kHugeIfs}) << unit.name;
-    if (unit.optimization == 1) {
+    if (unit.optimization == 0) {
+      EXPECT_GE(branches, uint32_t{kHugeIfs}) << unit.name;
+    } else if (unit.optimization == 1) {
       EXPECT_GE(branches, uint32_t{kMidIfs}) << unit.name;
       EXPECT_LT(branches, uint32_t{kHugeIfs}) << unit.name;
+    } else {
+      EXPECT_LT(branches, uint32_t{kMidIfs}) << unit.name;
     }
-    if (unit.optimization == 2) EXPECT_LT(branches, uint32_t{kMidIfs}) << unit.name;
   }
   EXPECT_TRUE(main);
   EXPECT_TRUE(data);
