@@ -11,10 +11,15 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <thread>
 
 #include "engine/engine.h"
 #include "engine/native/artifact_cache.h"
+#include "engine/native/build.h"
+#include "engine/native/build_bounds.h"
+#include "toolkit/binary.h"
+#include "toolkit/instrument.h"
 #include "toolkit/text.h"
 #include "export_index.h"
 #include "native_test_support.h"
@@ -199,9 +204,9 @@ TEST(NativeBuildBoundsTest, AnObjectInTheCacheIsInspectedBeforeItIsLoaded) {
 TEST(NativeBuildBoundsTest, AModuleTooCostlyToBuildIsRefusedAtOnceAndRecorded) {
   test::ScratchDir cache("pg_wasm_native_bounds");
   auto engine = test::native_engine_with({.cache_dir = cache.path});
-  // One function of 2,500 if/else: 5,000 branches, an hour for gcc -O2.
+  // One function of more if/else than a build compiles, even at -O0.
   std::string body;
-  for (int i = 0; i < 2500; i++)
+  for (uint32_t i = 0; i < native::kMaxFunctionBranches / 2 + 1; i++)
     body +=
         "(if (local.get 0) (then (local.set 0 (i32.add (local.get 0) (i32.const 3)))) "
         "(else (local.set 0 (i32.sub (local.get 0) (i32.const 5)))))";
@@ -291,4 +296,151 @@ TEST(NativeBuildBoundsTest, ARemovalDuringABuildTakesEffectWhenTheBuildEnds) {
   keep_native_builds(cache.path, sha);
   EXPECT_TRUE(engine->compile(wasm, {.stop_when_removed = true})->is_native());
   EXPECT_TRUE(std::filesystem::exists(artifact));
+}
+
+namespace {
+
+// `n` if/else on the parameter: each adds 3 to it when it is not zero, else
+// takes 5 from it. wasm2c makes each an "if (" in C (c_branches).
+std::string if_else_function(const std::string &name, int n) {
+  std::string body;
+  for (int i = 0; i < n; i++)
+    body +=
+        "(if (local.get 0) (then (local.set 0 (i32.add (local.get 0) (i32.const 3)))) "
+        "(else (local.set 0 (i32.sub (local.get 0) (i32.const 5)))))";
+  return "(func $" + name + " (param i32) (result i32) " + body + " local.get 0)";
+}
+
+uint32_t if_else_result(uint32_t x, int n) {
+  for (int i = 0; i < n; i++) x = x ? x + 3 : x - 5;
+  return x;
+}
+
+constexpr int kMidIfs = 1'600;   // more branches than SplitPolicy's o1_branches
+constexpr int kHugeIfs = 6'500;  // more than its o0_branches
+
+// A module whose functions go into units of each level, calling each other
+// across units directly, through a table (whose element segment is in the
+// main unit) and through ref.func, and copying a passive data segment (in
+// the data unit) with memory.init.
+std::vector<uint8_t> split_module() {
+  return toolkit::assemble_wat(
+      "(module (memory 1) (table 2 funcref) (type $t (func (param i32) (result i32)))"
+      " (elem (i32.const 0) $mid $huge) (elem $later func $huge)"
+      " (data $d \"\\2a\\00\\00\\00\") " +
+      if_else_function("mid", kMidIfs) + if_else_function("huge", kHugeIfs) +
+      " (func (export \"direct\") (param i32) (result i32)"
+      "   (i32.add (call $mid (local.get 0)) (call $huge (local.get 0))))"
+      " (func (export \"indirect\") (param i32 i32) (result i32)"
+      "   (call_indirect (type $t) (local.get 0) (local.get 1)))"
+      " (func (export \"later\") (param i32) (result i32)"
+      "   (table.init $later (i32.const 1) (i32.const 0) (i32.const 1))"
+      "   (call_indirect (type $t) (local.get 0) (i32.const 1)))"
+      " (func (export \"data\") (result i32)"
+      "   (memory.init $d (i32.const 64) (i32.const 0) (i32.const 4)) (i32.load (i32.const 64)))"
+      " (func (export \"ref\") (result funcref) (ref.func $mid)))");
+}
+
+}  // namespace
+
+TEST(NativeSplitBuildTest, FunctionsInUnitsOfTheirLevelBuildAndRun) {
+  auto wasm = split_module();
+  // As the engine translates it: the costly functions in units of their own
+  // at -O1 and -O0, the rest at the toolchain's level; data apart.
+  std::vector<uint8_t> code = toolkit::instrument(wasm, {.interrupt = true});
+  ModuleInfo info = toolkit::read_module(code);
+  test::ScratchDir dir("pg_wasm_split");
+  auto units = native::translate(code, info, dir.path, NativeToolchain{}, nullptr);
+  std::map<int, int> units_at;  // of function bodies, by level
+  bool main = false, data = false;
+  for (const auto &unit : units) {
+    std::string source;
+    std::ifstream in(dir.path + "/" + unit.name);
+    source.assign(std::istreambuf_iterator<char>(in), {});
+    EXPECT_EQ(source.rfind("#include \"module_shared.h\"", 0), 0u) << unit.name;
+    main |= unit.name == "module_main.c";
+    data |= unit.name == "module_data.c";
+    if (unit.bytes == 0) continue;
+    units_at[unit.optimization]++;
+    uint32_t branches = native::c_branches(source);
+    if (unit.optimization == 0) {
+      EXPECT_GE(branches, uint32_t{kHugeIfs}) << unit.name;
+    } else if (unit.optimization == 1) {
+      EXPECT_GE(branches, uint32_t{kMidIfs}) << unit.name;
+      EXPECT_LT(branches, uint32_t{kHugeIfs}) << unit.name;
+    } else {
+      EXPECT_LT(branches, uint32_t{kMidIfs}) << unit.name;
+    }
+  }
+  EXPECT_TRUE(main);
+  EXPECT_TRUE(data);
+  EXPECT_EQ(units_at, (std::map<int, int>{{0, 1}, {1, 1}, {2, 1}}));
+
+  // Built by the engine, it runs as one.
+  test::ScratchDir cache("pg_wasm_split");
+  auto engine = test::native_engine_with({.cache_dir = cache.path});
+  auto module = engine->compile(wasm);
+  ASSERT_TRUE(module->is_native());
+  auto instance = engine->instantiate(module, {});
+  auto call = [&](std::string_view name, std::vector<Value> args) {
+    Value r;
+    instance->call(test::export_index(*instance, name), args.data(), &r);
+    return static_cast<uint32_t>(r.as_i32());
+  };
+  for (uint32_t x : {0u, 1u, 7u}) {
+    EXPECT_EQ(call("direct", {Value::make_i32(static_cast<int32_t>(x))}),
+              if_else_result(x, kMidIfs) + if_else_result(x, kHugeIfs));
+    EXPECT_EQ(call("indirect", {Value::make_i32(static_cast<int32_t>(x)), Value::make_i32(0)}),
+              if_else_result(x, kMidIfs));
+    EXPECT_EQ(call("indirect", {Value::make_i32(static_cast<int32_t>(x)), Value::make_i32(1)}),
+              if_else_result(x, kHugeIfs));
+    EXPECT_EQ(call("later", {Value::make_i32(static_cast<int32_t>(x))}),
+              if_else_result(x, kHugeIfs));
+  }
+  EXPECT_EQ(call("data", {}), 42u);
+  // A trap in a function of another unit than the entry's unwinds as ever.
+  EXPECT_THROW(call("indirect", {Value::make_i32(1), Value::make_i32(2)}), Trap);
+}
+
+TEST(NativeSplitBuildTest, AStoppedBuildKillsEveryCompiler) {
+  auto wasm = split_module();
+  std::vector<uint8_t> code = toolkit::instrument(wasm, {.interrupt = true});
+  ModuleInfo info = toolkit::read_module(code);
+  test::ScratchDir cache("pg_wasm_split");
+  std::string work = cache.path + "/work";
+  std::filesystem::create_directories(work);
+  // Stopped once the compilers of the units are running.
+  auto compiling = [&] {
+    for (const auto &e : std::filesystem::recursive_directory_iterator(work))
+      if (e.path().extension() == ".log" && e.path().stem().extension() == ".o") return true;
+    return false;
+  };
+  // Every process whose command line names the build's directory.
+  auto builders = [&] {
+    int n = 0;
+    for (const auto &e : std::filesystem::directory_iterator("/proc")) {
+      std::ifstream in(e.path() / "cmdline");
+      std::string cmdline((std::istreambuf_iterator<char>(in)), {});
+      n += cmdline.find(work) != std::string::npos;
+    }
+    return n;
+  };
+  // (A compiler started has its log; once it runs its command line names
+  // the directory.)
+  int seen = 0;
+  auto stop = [&] {
+    if (!compiling()) return false;
+    seen = builders();
+    return seen > 0;
+  };
+  EXPECT_THROW(native::build_shared_object(code, info, work, cache.path + "/m/m.so",
+                                           cache.path + "/rt.so", NativeToolchain{}, stop),
+               Interrupted);
+  EXPECT_GE(seen, 1);
+  // Killed: gone once the kernel has torn them down.
+  for (int i = 0; i < 500 && builders() > 0; i++)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(builders(), 0);
+  EXPECT_TRUE(std::filesystem::is_empty(work)) << "the build left its directory";
+  EXPECT_FALSE(std::filesystem::exists(cache.path + "/m/m.so"));
 }

@@ -44,17 +44,24 @@ void write_file(const std::string &path, std::string_view data) {
   if (!out) throw BuildError("cannot write " + path);
 }
 
-// Runs argv with its output in `log`, limited in time and memory; returns
-// the exit status. Only async-signal-safe calls between fork and exec.
-int run(const std::vector<std::string> &argv, const std::string &log, const Toolchain &tc,
-        const std::function<bool()> &should_stop) {
+// A child process of the build: its own process group (a timeout or a stop
+// kills what it started), its output in its log, and its limits.
+struct Child {
+  pid_t pid = -1;
+  std::chrono::steady_clock::time_point deadline;
+};
+
+// Starts argv with its output in `log`, limited in time and to `memory`
+// bytes of address space. Only async-signal-safe calls between fork and exec.
+Child spawn(const std::vector<std::string> &argv, const std::string &log, const Toolchain &tc,
+            uint64_t memory) {
   std::vector<char *> args;
   for (const auto &a : argv) args.push_back(const_cast<char *>(a.c_str()));
   args.push_back(nullptr);
   int out = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (out < 0) throw BuildError("cannot create " + log);
   rlim_t cpu = static_cast<rlim_t>(tc.timeout.count());
-  rlim_t mem = static_cast<rlim_t>(tc.memory_bytes);
+  rlim_t mem = static_cast<rlim_t>(memory);
   rlim_t file = static_cast<rlim_t>(tc.file_bytes);
   pid_t pid = fork();
   if (pid < 0) {
@@ -62,7 +69,6 @@ int run(const std::vector<std::string> &argv, const std::string &log, const Tool
     throw BuildError("cannot start " + argv[0]);
   }
   if (pid == 0) {
-    // Its own process group: a timeout or a cancel kills what it started.
     setpgid(0, 0);
     struct rlimit cpu_limit = {cpu, cpu}, mem_limit = {mem, mem}, file_limit = {file, file},
                   no_core = {0, 0};
@@ -77,17 +83,31 @@ int run(const std::vector<std::string> &argv, const std::string &log, const Tool
     execv(args[0], args.data());
     _exit(127);
   }
+  // Also here, so that a kill right after fork reaches its group.
+  setpgid(pid, pid);
   close(out);
-  auto deadline = std::chrono::steady_clock::now() + tc.timeout;
+  return {pid, std::chrono::steady_clock::now() + tc.timeout};
+}
+
+void kill_child(const Child &child) {
+  kill(-child.pid, SIGKILL);
+  kill(child.pid, SIGKILL);
+  int status;
+  waitpid(child.pid, &status, 0);
+}
+
+// Runs argv with its output in `log`, limited in time and memory; returns
+// the exit status.
+int run(const std::vector<std::string> &argv, const std::string &log, const Toolchain &tc,
+        const std::function<bool()> &should_stop) {
+  Child child = spawn(argv, log, tc, tc.memory_bytes);
   int status = 0;
   for (;;) {
-    pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid) break;
+    pid_t done = waitpid(child.pid, &status, WNOHANG);
+    if (done == child.pid) break;
     bool stop = should_stop && should_stop();
-    if (stop || std::chrono::steady_clock::now() > deadline) {
-      kill(-pid, SIGKILL);
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
+    if (stop || std::chrono::steady_clock::now() > child.deadline) {
+      kill_child(child);
       if (stop) throw Interrupted();
       throw BuildError(argv[0] + " took longer than " + std::to_string(tc.timeout.count()) + " s");
     }
@@ -96,16 +116,74 @@ int run(const std::vector<std::string> &argv, const std::string &log, const Tool
   return status;
 }
 
-void run_or_throw(const std::vector<std::string> &argv, const std::string &log, const Toolchain &tc,
-                  const std::function<bool()> &should_stop) {
-  int status = run(argv, log, tc, should_stop);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+[[noreturn]] void throw_failure(const std::string &tool, const std::string &log, int status) {
   std::string words = read_file(log, 1 << 20);
   if (words.size() > 2000) words = "..." + words.substr(words.size() - 2000);
   std::string how = WIFSIGNALED(status)
                         ? "was killed by signal " + std::to_string(WTERMSIG(status))
                         : "failed with status " + std::to_string(WEXITSTATUS(status));
-  throw BuildError(fs::path(argv[0]).filename().string() + " " + how + ": " + words);
+  throw BuildError(fs::path(tool).filename().string() + " " + how + ": " + words);
+}
+
+void run_or_throw(const std::vector<std::string> &argv, const std::string &log, const Toolchain &tc,
+                  const std::function<bool()> &should_stop) {
+  int status = run(argv, log, tc, should_stop);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+  throw_failure(argv[0], log, status);
+}
+
+struct Job {
+  std::vector<std::string> argv;
+  std::string log;
+};
+
+// Runs every job, at most `parallel` at once, each limited to `memory`
+// bytes of address space and to the tools' time. The first to fail, a
+// timeout or a stop kills the others and throws as run_or_throw does.
+void run_jobs(const std::vector<Job> &jobs, unsigned parallel, uint64_t memory, const Toolchain &tc,
+              const std::function<bool()> &should_stop) {
+  std::vector<std::pair<size_t, Child>> running;
+  auto kill_all = [&] {
+    for (const auto &[job, child] : running) kill_child(child);
+    running.clear();
+  };
+  try {
+    size_t next = 0;
+    while (next < jobs.size() || !running.empty()) {
+      while (running.size() < std::max(parallel, 1u) && next < jobs.size()) {
+        running.emplace_back(next, spawn(jobs[next].argv, jobs[next].log, tc, memory));
+        next++;
+      }
+      bool ended = false;
+      for (size_t r = 0; r < running.size();) {
+        auto [job, child] = running[r];
+        int status = 0;
+        if (waitpid(child.pid, &status, WNOHANG) == child.pid) {
+          running.erase(running.begin() + static_cast<std::ptrdiff_t>(r));
+          if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            kill_all();
+            throw_failure(jobs[job].argv[0], jobs[job].log, status);
+          }
+          ended = true;
+          continue;
+        }
+        if (std::chrono::steady_clock::now() > child.deadline) {
+          kill_all();
+          throw BuildError(jobs[job].argv[0] + " took longer than " +
+                           std::to_string(tc.timeout.count()) + " s");
+        }
+        r++;
+      }
+      if (should_stop && should_stop()) {
+        kill_all();
+        throw Interrupted();
+      }
+      if (!ended) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  } catch (...) {
+    kill_all();
+    throw;
+  }
 }
 
 // wasm2c's C with the stack check, and the interrupt global read afresh at
@@ -181,6 +259,15 @@ void common_flags(std::vector<std::string> &cc, const Toolchain &tc) {
                         "-fno-strict-aliasing", "-fsignaling-nans"})
     cc.emplace_back(f);
   cc.push_back("-I" + tc.runtime_dir);
+}
+
+// How many compilers a build runs at once: no more than the cores, nor
+// than the units, and each with at least kMinJobMemory of the build's
+// memory (NativeToolchain::memory_bytes is the whole build's).
+unsigned build_jobs(const Toolchain &tc, size_t units) {
+  uint64_t by_memory = std::max<uint64_t>(tc.memory_bytes / kMinJobMemory, 1);
+  uint64_t cores = std::max(std::thread::hardware_concurrency(), 1u);
+  return static_cast<unsigned>(std::min<uint64_t>({by_memory, cores, std::max<size_t>(units, 1)}));
 }
 
 // wasm2c's runtime in a shared object of its own, `dir`/`name`, which every
@@ -277,8 +364,9 @@ std::string toolchain_id(const Toolchain &tc, const std::string &cache_dir) {
   return id;
 }
 
-void translate(std::span<const uint8_t> wasm, const ModuleInfo &info, const std::string &dir,
-               const Toolchain &tc, const std::function<bool()> &should_stop) {
+std::vector<TranslationUnit> translate(std::span<const uint8_t> wasm, const ModuleInfo &info,
+                                       const std::string &dir, const Toolchain &tc,
+                                       const std::function<bool()> &should_stop) {
   // wasm2c reads a copy of the module with no text of its own: no byte the
   // module chose can reach the C (docs/safety.md).
   toolkit::ModuleNames names = generated_names(info);
@@ -302,6 +390,20 @@ void translate(std::span<const uint8_t> wasm, const ModuleInfo &info, const std:
     throw CompileError("the native engine cannot run this module: " + u.why);
   }
   for (const char *file : {"/module.c", "/module.h", "/glue.c"}) check_generated(dir + file);
+  SplitTranslation split;
+  try {
+    split = split_translation(read_file(dir + "/module.c"), SplitPolicy{});
+  } catch (const std::runtime_error &e) {
+    throw BuildError(e.what());
+  }
+  write_file(dir + "/" + std::string(kSharedHeader), split.shared);
+  check_generated(dir + "/" + std::string(kSharedHeader));
+  for (auto &unit : split.units) {
+    write_file(dir + "/" + unit.name, unit.source);
+    check_generated(dir + "/" + unit.name);
+    unit.source.clear();
+  }
+  return std::move(split.units);
 }
 
 void build_shared_object(std::span<const uint8_t> wasm, const ModuleInfo &info,
@@ -317,17 +419,33 @@ void build_shared_object(std::span<const uint8_t> wasm, const ModuleInfo &info,
   ensure_runtime(runtime_dir, runtime, tc, should_stop);
   BuildDir build(work_dir);
   const std::string &dir = build.path;
-  translate(wasm, info, dir, tc, should_stop);
+  std::vector<TranslationUnit> units = translate(wasm, info, dir, tc, should_stop);
+  units.push_back({"glue.c", {}, 2, 0});
+  // Each unit compiled by a process of its own, as many at once as there
+  // are cores and the build's memory allows, then linked.
+  std::vector<Job> compile;
+  for (const auto &unit : units) {
+    std::vector<std::string> cc = {tc.cc};
+    common_flags(cc, tc);
+    // No sibling calls: a Wasm call that recursed without end would become
+    // a loop, where WebAssembly exhausts the stack.
+    for (const char *f : {"-fvisibility=hidden", "-fno-optimize-sibling-calls"}) cc.emplace_back(f);
+    // Below the toolchain's own level (its cflags) for units of costly functions.
+    if (unit.optimization < 2) cc.push_back("-O" + std::to_string(unit.optimization));
+    cc.push_back("-I" + dir);
+    std::string object = dir + "/" + fs::path(unit.name).stem().string() + ".o";
+    for (const auto &a : {std::string("-c"), dir + "/" + unit.name, std::string("-o"), object})
+      cc.push_back(a);
+    compile.push_back({std::move(cc), object + ".log"});
+  }
+  unsigned parallel = build_jobs(tc, units.size());
+  run_jobs(compile, parallel, tc.memory_bytes / parallel, tc, should_stop);
   std::vector<std::string> cc = {tc.cc};
   common_flags(cc, tc);
-  // No sibling calls: a Wasm call that recursed without end would become a
-  // loop, where WebAssembly exhausts the stack.
-  for (const char *f : {"-fvisibility=hidden", "-fno-optimize-sibling-calls"}) cc.emplace_back(f);
   // No crt*.o: their init and fini code, run at load, is refused (object_check.h).
   cc.emplace_back("-nostartfiles");
-  cc.push_back("-I" + dir);
-  cc.push_back(dir + "/module.c");
-  cc.push_back(dir + "/glue.c");
+  for (const auto &unit : units)
+    cc.push_back(dir + "/" + fs::path(unit.name).stem().string() + ".o");
   cc.push_back("-o");
   cc.push_back(dir + "/module.so");
   cc.push_back("-L" + runtime_dir);

@@ -13,6 +13,7 @@
 
 #include "engine/engine.h"
 #include "engine/errors.h"
+#include "engine/native/c_glue.h"
 #include "toolkit/types.h"
 
 namespace pgwasm::engine::native {
@@ -38,16 +39,25 @@ class BuildError : public CompileError {
   using CompileError::CompileError;
 };
 
+// The least memory (address space) each compiler process of a build gets:
+// a build of N processes at once needs N times this of the toolchain's
+// memory_bytes, which bounds the whole build.
+inline constexpr uint64_t kMinJobMemory = uint64_t{768} << 20;
+
 // Writes the C of `wasm` (described by `info`; the module as it will run)
 // into `dir`: module.c and module.h from wasm2c, given a copy of the module
-// whose names are all generated, and glue.c; each checked to hold nothing
-// the build did not generate (source_check.h). Throws BuildError, or
-// Unsupported as CompileError.
-void translate(std::span<const uint8_t> wasm, const ModuleInfo &info, const std::string &dir,
-               const Toolchain &toolchain, const std::function<bool()> &should_stop);
+// whose names are all generated, and glue.c; then module.c split into the
+// units it returns (their sources not kept in memory) and the shared header
+// (split_translation). Each file is checked to hold nothing the build did
+// not generate (source_check.h). Throws BuildError, or Unsupported as
+// CompileError.
+std::vector<TranslationUnit> translate(std::span<const uint8_t> wasm, const ModuleInfo &info,
+                                       const std::string &dir, const Toolchain &toolchain,
+                                       const std::function<bool()> &should_stop);
 
 // Builds `wasm` (described by `info`; it is the module as it will run,
-// instrumented) into the shared object `out_path`, replaced atomically and
+// instrumented) into the shared object `out_path`: its units compiled in
+// parallel child processes (build_jobs: cores and memory), then linked, replaced atomically and
 // sealed (artifact_cache.h), linked to the runtime at `runtime_path` (built
 // first if it is missing or damaged), which must be in the directory above
 // `out_path`'s. `work_dir` must exist; the build uses a fresh directory

@@ -1,8 +1,10 @@
 #include "engine/native/c_glue.h"
 
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <stdexcept>
 
 #include "engine/native/glue_sources.h"
@@ -412,6 +414,133 @@ std::string with_stack_check(std::string generated_c) {
       "#define wasm_rt_allocate_funcref_table pgw_allocate_funcref_table\n"
       "#define wasm_rt_allocate_externref_table pgw_allocate_externref_table\n");
   return generated_c;
+}
+
+uint32_t c_branches(std::string_view body) {
+  uint32_t n = 0;
+  for (std::string_view word : {std::string_view("goto "), std::string_view("if (")})
+    for (size_t at = body.find(word); at != std::string_view::npos;
+         at = body.find(word, at + word.size()))
+      n++;
+  return n;
+}
+
+namespace {
+
+// "static u32 w2c_f12(Z_m_instance_t*" or "static u32 w2c_f12(Z_m_instance_t* instance": a
+// function of the module (its declaration or its definition).
+bool module_function(std::string_view line) {
+  size_t name = line.find(" w2c_");
+  size_t paren = line.find('(');
+  if (!line.starts_with("static ") || name == std::string_view::npos ||
+      paren == std::string_view::npos || name > paren)
+    return false;
+  for (char ch : line.substr(name + 1, paren - name - 1))
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_') return false;
+  return line.substr(paren + 1).starts_with(mangle(kModuleName) + "_instance_t*");
+}
+
+}  // namespace
+
+SplitTranslation split_translation(std::string_view c, const SplitPolicy &policy) {
+  // wasm2c 1.0.32 writes its helpers, then this flag, then (each at column
+  // 0, a block ending at a line "}" or "};") the function types, the
+  // functions' declarations, the initialisers of globals, data segments and
+  // element segments, the functions, the exports and the initialisation.
+  const std::string_view first = "static bool s_module_initialized = false;\n";
+  size_t start = c.find(first);
+  if (start == std::string_view::npos)
+    throw std::runtime_error("wasm2c's output does not have the layout the build splits");
+  const std::string include = "#include \"" + std::string(kSharedHeader) + "\"\n\n";
+  SplitTranslation out;
+  out.shared = std::string(c.substr(0, start));
+  std::string main_c = include, data_c;
+  struct Body {
+    std::string_view text;  // without "static "
+    int level;
+  };
+  std::vector<Body> bodies;
+  const size_t kStatic = 7;  // "static "
+  size_t at = start;
+  while (at < c.size()) {
+    size_t eol = c.find('\n', at);
+    if (eol == std::string_view::npos) eol = c.size();
+    std::string_view line = c.substr(at, eol - at);
+    size_t end = std::min(eol + 1, c.size());
+    bool block = !line.empty() && line[0] != ' ' && line[0] != '#' && line.back() != ';' &&
+                 !line.starts_with("/*");
+    if (block) {
+      // A block (a definition, whose parameters may go on over lines), to
+      // its closing line.
+      for (;;) {
+        if (end >= c.size())
+          throw std::runtime_error("wasm2c's output has a block the build cannot split");
+        size_t next = c.find('\n', end);
+        if (next == std::string_view::npos) next = c.size();
+        std::string_view l = c.substr(end, next - end);
+        end = std::min(next + 1, c.size());
+        if (l == "}" || l == "};") break;
+      }
+    }
+    std::string_view item = c.substr(at, end - at);
+    at = end;
+    if (module_function(line) && block) {
+      uint32_t branches = c_branches(item);
+      int level = branches > policy.o0_branches ? 0 : branches > policy.o1_branches ? 1 : 2;
+      bodies.push_back({item.substr(kStatic), level});
+    } else if (module_function(line) && line.back() == ';') {
+      out.shared += item.substr(kStatic);
+    } else if (line.starts_with("static const u8 data_segment_data_") ||
+               line.starts_with("static const wasm_elem_segment_expr_t ")) {
+      // Read by bodies (memory.init, table.init) and by the initialisation.
+      size_t eq = line.find(" = ");
+      if (eq == std::string_view::npos)
+        throw std::runtime_error("wasm2c's output has a segment the build cannot split");
+      out.shared += "extern " + std::string(line.substr(kStatic, eq - kStatic)) + ";\n";
+      (line.starts_with("static const u8 ") ? data_c : main_c) += item.substr(kStatic);
+    } else if (line.starts_with("static ") && line.back() == ';' &&
+               line.find('(') == std::string_view::npos &&
+               line.find(" = ") == std::string_view::npos) {
+      // A variable the bodies share (func_types, for call_indirect).
+      out.shared += "extern " + std::string(item.substr(kStatic));
+      main_c += item.substr(kStatic);
+    } else {
+      main_c += item;
+    }
+  }
+  uint64_t body_bytes = 0;
+  bool cheap = true;
+  for (const auto &body : bodies) {
+    body_bytes += body.text.size();
+    cheap &= body.level == 2;
+  }
+  if (cheap && body_bytes + data_c.size() <= policy.unit_bytes) {
+    // A small module in one unit: a compiler process each costs more than
+    // what it could do in parallel.
+    main_c += data_c;
+    for (const auto &body : bodies) main_c += body.text;
+    out.units.push_back({"module_main.c", std::move(main_c), 2, body_bytes});
+    return out;
+  }
+  out.units.push_back({"module_main.c", std::move(main_c), 2, 0});
+  if (!data_c.empty()) out.units.push_back({"module_data.c", include + data_c, 0, 0});
+  // Bodies in their order, each level's into units of its own, up to the
+  // level's size.
+  std::optional<size_t> open[3];
+  for (const auto &body : bodies) {
+    auto &unit = open[body.level];
+    uint64_t most = policy.unit_bytes << (2 - body.level);
+    if (unit && out.units[*unit].bytes + body.text.size() > most && out.units[*unit].bytes > 0)
+      unit.reset();
+    if (!unit) {
+      unit = out.units.size();
+      out.units.push_back(
+          {"module_f" + std::to_string(out.units.size()) + ".c", include, body.level, 0});
+    }
+    out.units[*unit].source += body.text;
+    out.units[*unit].bytes += body.text.size();
+  }
+  return out;
 }
 
 }  // namespace pgwasm::engine::native

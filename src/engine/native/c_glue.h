@@ -10,6 +10,7 @@
 // them: it returns nonzero, and its import makes the guest trap.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,7 +34,7 @@ inline constexpr std::string_view kImportModuleName = "h";
 
 // The ABI version of the entry point, bumped when its layout or the way
 // objects are built changes (it is part of every build's cache key).
-inline constexpr int kGlueAbi = 5;
+inline constexpr int kGlueAbi = 6;
 
 // wasm2c's name for `name` (its MangleName, wabt 1.0.32).
 std::string mangle(std::string_view name);
@@ -59,5 +60,45 @@ std::string runtime_source();
 // machine stack against the limit the host sets (a count of frames says
 // nothing of how deep the C stack really is).
 std::string with_stack_check(std::string generated_c);
+
+// wasm2c's module.c split into translation units that a build compiles in
+// parallel (docs/native-engine.md, "Split builds"): one header that every
+// unit includes (wasm2c's helpers, the declarations of every function and
+// of what function bodies share), units of function bodies, one of the data
+// segments, and the main one (initialisation and exports); a module whose
+// bodies and data fit in one unit, none of them costly, is all in the main
+// one. What was static and shared across units becomes global (the build
+// hides it with -fvisibility=hidden).
+struct TranslationUnit {
+  std::string name;  // its file name: "module_main.c", "module_f3.c"
+  std::string source;
+  int optimization = 2;  // its -O level
+  uint64_t bytes = 0;    // of function bodies in it
+};
+
+struct SplitTranslation {
+  std::string shared;  // "module_shared.h"
+  std::vector<TranslationUnit> units;
+};
+
+// How function bodies are spread over units. A C compiler's time over one
+// function grows with the square of its branches at -O1 and -O2: functions
+// with more go into units built at a lower level.
+struct SplitPolicy {
+  uint64_t unit_bytes = uint64_t{3} << 20;  // of C at -O2; twice as much at -O1, 4 times at -O0
+  uint32_t o1_branches = 1'500;             // more: -O1
+  uint32_t o0_branches = 6'000;             // more: -O0
+};
+
+// The shared header's name, which every unit includes.
+inline constexpr std::string_view kSharedHeader = "module_shared.h";
+
+// The branches of one function's C as split_translation counts them
+// (gotos and ifs).
+uint32_t c_branches(std::string_view body);
+
+// Splits `module_c` (wasm2c 1.0.32's module.c, adapted: with_stack_check),
+// or throws std::runtime_error if its layout is not the one expected.
+SplitTranslation split_translation(std::string_view module_c, const SplitPolicy &policy);
 
 }  // namespace pgwasm::engine::native
