@@ -6,8 +6,8 @@
 -- also imports WASI 0.2 (io, clocks, random, cli, filesystem, http), which
 -- the host provides (docs/wasi.md). The template's README statements run as
 -- written against the test API (test/fdw/api_server.py, PG_WASM_API_PORT),
--- which serves GitHub's shape at /github and the guests at /files/. A
--- JavaScript package runs on V8 (it is too large for the native engine).
+-- which serves GitHub's shape at /github and the guests at /files/. The
+-- suite runs on V8 (a JavaScript package's native build takes minutes).
 -- Two builds of the same source differ: the checksum is read, never shown.
 --
 \getenv api_port PG_WASM_API_PORT
