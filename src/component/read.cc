@@ -397,7 +397,9 @@ bool is_component(std::span<const uint8_t> bytes) {
          std::equal(kComponentVersion + 2, kComponentVersion + 4, bytes.begin() + 6);
 }
 
-Component read_component(std::span<const uint8_t> bytes) { return read_component(bytes, nullptr); }
+Component read_component(std::span<const uint8_t> bytes) {
+  return read_component(bytes, nullptr);
+}
 
 Component read_component(std::span<const uint8_t> bytes, CoreModuleFacts *facts) {
   if (bytes.size() > toolkit::limits::kModuleBytes)
