@@ -574,8 +574,9 @@ def native_build(pq, cache, name, path, sha256):
     engine = pq.value(conn, f"SELECT wasm.module_engine('{name}')")
     hwm = backend_memory(pid)
     pq.close(conn)
+    backend_peak = hwm and hwm["VmHWM"]
     if engine == "native":
-        return ms, None, sampler.peak_sum_kb, sampler.peak_one, hwm and hwm["VmHWM"], sampler.names
+        return ms, None, sampler.peak_sum_kb, sampler.peak_one, backend_peak, sampler.names
     # Why not: the session's log message (client_min_messages = log), else
     # the failure the engine recorded beside the build.
     why = None
@@ -590,8 +591,8 @@ def native_build(pq, cache, name, path, sha256):
                     if f.endswith(".err"):
                         with open(os.path.join(dirpath, f), errors="replace") as err:
                             why = err.read().strip()
-    return None, why or "not built (no reason given)", sampler.peak_sum_kb, sampler.peak_one, \
-        hwm and hwm["VmHWM"], sampler.names
+    return (None, why or "not built (no reason given)", sampler.peak_sum_kb, sampler.peak_one,
+            backend_peak, sampler.names)
 
 
 def startup_sample(pq, query, options, module=None):
@@ -749,8 +750,8 @@ CREATE FOREIGN TABLE bench.js_events (id text, type text, actor jsonb, repo json
         later = med(key, lambda s: s[1])
         runs_on = sorted({s[4] for s in got[key]} - {""})
         first_after = after_load[key] - plain_ms if key in after_load else None
-        row = [label, where, "/".join(runs_on) or "-", fmt_ms(total), "-" if not module else fmt_ms(first),
-               fmt_ms(later), fmt_ms(first_after) if first_after is not None else "-"]
+        row = [label, where, "/".join(runs_on) or "-", fmt_ms(total),
+               "-" if not module else fmt_ms(first), fmt_ms(later), fmt_ms(first_after) if first_after is not None else "-"]
         if have_memory:
             rss = med(key, lambda s: s[2]["VmRSS"])
             extra = (rss - plain_rss) / 1024
@@ -809,9 +810,9 @@ CREATE FOREIGN TABLE bench.js_events (id text, type text, actor jsonb, repo json
                                f"<= {limit_mb:g}", f"{peak_sum / 1024:.0f}",
                                verdict(peak_sum / 1024, limit_mb)))
             else:
-                checks.append((f"{label}: native build, peak MB (tools' RSS)", f"<= {limit_mb:g}",
-                               "-" if why is None else "not built", "" if why is None else
-                               "missed (not built)"))
+                checks.append((f"{label}: native build, peak MB (tools' RSS)",
+                               f"<= {limit_mb:g}", "-" if why is None else "not built",
+                               "" if why is None else "missed (not built)"))
     report += ["", f"## Big modules: first query in a new session (median of {samples} new "
                f"connections per row after 1 untimed round, client-side time)", ""]
     report += table(["module", "engine", "runs on", "connect + query", "first query",
