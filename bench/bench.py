@@ -7,8 +7,9 @@ comparison, cold first calls, cancel latency and the foreign data wrappers
 (a Wasm FDW against a C set-returning function, file_fdw and COPY FROM
 PROGRAM; planning time), the two engines (V8 and native) in every row where a
 Wasm guest runs, their compile latency and cold first calls, each native
-ratio against its target (docs/benchmarks.md); and, with --chart, an SVG of
-the ratios."""
+ratio against its target (docs/benchmarks.md); the first query in a new
+session on big modules (a 12.5 MB JavaScript component, a 1.26 MB Rust
+module) and their native builds; and, with --chart, an SVG of the ratios."""
 
 import argparse
 import ctypes
@@ -25,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -215,15 +217,26 @@ class Libpq:
                 ("PQclear", None, [vp]), ("PQfinish", None, [vp])]:
             f = getattr(lib, name)
             f.restype, f.argtypes = res, argtypes
+        self.notice_type = ctypes.CFUNCTYPE(None, vp, cp)
+        lib.PQsetNoticeProcessor.restype = vp
+        lib.PQsetNoticeProcessor.argtypes = [vp, self.notice_type, vp]
         self.lib = lib
+        self.processors = {}
 
-    def connect(self, options=""):
+    def connect(self, options="", notices=None):
+        """A new connection; with a list as `notices`, the server's messages
+        to the client (as client_min_messages lets through) are appended to
+        it instead of printed."""
         opts = f"{BASE_OPTIONS} {options}".strip().replace("\\", "\\\\").replace("'", "\\'")
         conn = self.lib.PQconnectdb(f"options='{opts}'".encode())
         if self.lib.PQstatus(conn) != 0:  # CONNECTION_OK
             msg = self.lib.PQerrorMessage(conn).decode(errors="replace")
             self.lib.PQfinish(conn)
             die(f"could not connect: {msg}")
+        if notices is not None:
+            proc = self.notice_type(lambda _, msg: notices.append(msg.decode(errors="replace")))
+            self.processors[conn] = proc  # kept alive for as long as the connection
+            self.lib.PQsetNoticeProcessor(conn, proc, None)
         return conn
 
     def value(self, conn, sql):
@@ -238,18 +251,19 @@ class Libpq:
 
     def close(self, conn):
         self.lib.PQfinish(conn)
+        self.processors.pop(conn, None)
 
 
 def backend_memory(pid):
-    """VmRSS and RssFile of a backend in kB (/proc/<pid>/status), or None
-    where it cannot be read (not root)."""
+    """VmRSS, RssFile and VmHWM (peak RSS) of a backend in kB
+    (/proc/<pid>/status), or None where it cannot be read (not root)."""
     try:
         with open(f"/proc/{pid}/status") as f:
             text = f.read()
     except OSError:
         return None
     return {k: int(re.search(rf"^{k}:\s+(\d+) kB", text, re.M).group(1))
-            for k in ("VmRSS", "RssFile")}
+            for k in ("VmRSS", "RssFile", "VmHWM")}
 
 
 def cold_sample(pq, call, options):
@@ -442,6 +456,394 @@ def compile_section(args, report):
                "second call (the call's own time). The module's native builds are removed from "
                "the cache ($PGDATA/pg_wasm_native; wasm2c's runtime, shared by every module, "
                "stays) before every sample."]
+
+
+# ---------------------------------------------------------------------------
+# Big modules: the first query in a new session
+
+
+# The targets of the big-module rows (docs/benchmarks.md, "Big modules").
+STARTUP_TARGETS = {
+    "js_first_ms": 150.0, "js_later_ms": 20.0, "rust_first_ms": 20.0,
+    "js_build_s": 300.0, "js_build_mb": 2048.0, "rust_build_s": 15.0, "js_rss_mb": 40.0,
+}
+# The JavaScript component's foreign table: the postgres-wasm-fdw template's
+# (test/regress/sql/fdw_supabase_js.sql), over GitHub's first page of events.
+JS_QUERY = "SELECT format('%s/%s', count(*), sum(hashtext(id || type))) FROM bench.js_events"
+JS_ROWS = 30
+
+
+class BuildSampler(threading.Thread):
+    """Every 50 ms, the processes under the postmaster that are not
+    PostgreSQL's own (wasm2c, cc, cc1, as, ld: a native build's tools): the
+    largest sum of their VmRSS seen, and the largest VmHWM (peak RSS, which
+    also catches a spike between two samples) of any one of them."""
+
+    def __init__(self, postmaster):
+        super().__init__(daemon=True)
+        self.postmaster = postmaster
+        self.done = threading.Event()
+        self.peak_sum_kb = 0
+        self.peak_one = (0, "")  # kB, name
+        self.names = set()
+
+    def sample(self):
+        children = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            # pid (comm) state ppid ...: comm may hold spaces and parentheses.
+            comm = stat[stat.index("(") + 1:stat.rindex(")")]
+            ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+            children.setdefault(ppid, []).append((int(entry), comm))
+        total, todo = 0, [self.postmaster]
+        while todo:
+            for pid, comm in children.get(todo.pop(), []):
+                todo.append(pid)
+                if comm == "postgres":
+                    continue
+                memory = read_status(pid, ("VmRSS", "VmHWM"))
+                if not memory:
+                    continue
+                self.names.add(comm)
+                total += memory["VmRSS"]
+                if memory["VmHWM"] > self.peak_one[0]:
+                    self.peak_one = (memory["VmHWM"], comm)
+        self.peak_sum_kb = max(self.peak_sum_kb, total)
+
+    def run(self):
+        while not self.done.is_set():
+            self.sample()
+            self.done.wait(0.05)
+
+    def stop(self):
+        self.done.set()
+        self.join()
+
+
+def read_status(pid, keys):
+    """Fields of /proc/<pid>/status in kB, or None (gone, or a kernel thread
+    without them)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            text = f.read()
+    except OSError:
+        return None
+    found = {k: re.search(rf"^{k}:\s+(\d+) kB", text, re.M) for k in keys}
+    if not all(found.values()):
+        return None
+    return {k: int(m.group(1)) for k, m in found.items()}
+
+
+def module_dirs(cache, sha256):
+    """The module's directories in the native engine's cache (named by the
+    start of its sha256, under the database's directory)."""
+    return [os.path.join(dirpath, d) for dirpath, dirnames, _ in os.walk(cache)
+            for d in dirnames if len(d) >= 16 and sha256.startswith(d)]
+
+
+def native_build(pq, cache, name, path, sha256):
+    """Builds a module on the native engine in a new session (wasm.engine =
+    native: the session builds, synchronously, in wasm.load_module_file of
+    its own code), sampling the build's processes. Returns (ms or None,
+    refusal or None, peak sum of the tools' RSS in kB, (largest one tool's
+    VmHWM in kB, its name), the backend's VmHWM in kB or None, the tools'
+    names)."""
+    for d in module_dirs(cache, sha256):
+        for _, _, files in os.walk(d):
+            if any(f.endswith(".so") for f in files):
+                die(f"big modules: {name} already has a native build in {d}")
+    notices = []
+    conn = pq.connect("-c wasm.engine=native -c client_min_messages=log", notices)
+    pid = pq.value(conn, "SELECT pg_backend_pid()")
+    pq.value(conn, "SELECT wasm_add(1, 1)")  # starts the native engine, untimed
+    with open(f"/proc/{pid}/stat") as f:
+        stat = f.read()
+    sampler = BuildSampler(int(stat[stat.rindex(")") + 2:].split()[1]))
+    sampler.start()
+    try:
+        ms = float(pq.value(conn, f"SELECT ms FROM bench.run($q$SELECT wasm.load_module_file("
+                                  f"'{name}', '{path}', replace => true)$q$)"))
+    finally:
+        sampler.stop()
+    engine = pq.value(conn, f"SELECT wasm.module_engine('{name}')")
+    hwm = backend_memory(pid)
+    pq.close(conn)
+    backend_peak = hwm and hwm["VmHWM"]
+    if engine == "native":
+        return ms, None, sampler.peak_sum_kb, sampler.peak_one, backend_peak, sampler.names
+    # Why not: the session's log message (client_min_messages = log), else
+    # the failure the engine recorded beside the build.
+    why = None
+    for msg in notices:
+        if "native engine cannot build" in msg or "cannot be built natively" in msg:
+            detail = re.search(r"^DETAIL:\s+(.*)$", msg, re.M)
+            why = (detail.group(1) if detail else msg).strip()
+    if not why:
+        for d in module_dirs(cache, sha256):
+            for dirpath, _, files in os.walk(d):
+                for f in sorted(files):
+                    if f.endswith(".err"):
+                        with open(os.path.join(dirpath, f), errors="replace") as err:
+                            why = err.read().strip()
+    return (None, why or "not built (no reason given)", sampler.peak_sum_kb, sampler.peak_one,
+            backend_peak, sampler.names)
+
+
+def startup_sample(pq, query, options, module=None):
+    """A new connection, as cold_sample: connect + first query (client side),
+    the backend's memory after it, the same query again; then which engine
+    the session runs the module on (untimed)."""
+    t0 = time.perf_counter()
+    conn = pq.connect(options, notices=[])  # the guest's console.log (INFO) is not printed
+    result = pq.value(conn, query)
+    t1 = time.perf_counter()
+    memory = backend_memory(pq.value(conn, "SELECT pg_backend_pid()"))
+    t2 = time.perf_counter()
+    again = pq.value(conn, query)
+    t3 = time.perf_counter()
+    engine = pq.value(conn, f"SELECT wasm.module_engine('{module}')") if module else ""
+    pq.close(conn)
+    time.sleep(0.02)  # lets the backend exit before the next one starts
+    if again != result:
+        die(f"big modules: {query} gave {result}, then {again} in the same session")
+    return (t1 - t0) * 1000, (t3 - t2) * 1000, memory, result, engine
+
+
+def stop_native_build_workers():
+    """Background native builds of this database (setup.sql loads the
+    modules with wasm.engine = auto, which asks for them) are stopped, so
+    that they neither hold the machine during the rows nor race the removal
+    of the modules' builds."""
+    view = "pg_stat_activity WHERE backend_type = 'pg_wasm native build'"
+    psql(f"SELECT count(pg_terminate_backend(pid)) FROM {view};\n")
+    deadline = time.monotonic() + 60
+    while query_value(f"SELECT count(*) FROM {view}") != "0":
+        if time.monotonic() > deadline:
+            die("big modules: background native builds did not stop within 60 s")
+        time.sleep(0.2)
+
+
+def startup_section(args, report):
+    """The first query in a new session on big modules: the 12.5 MB
+    JavaScript component (componentize-js, SpiderMonkey inside) as a
+    foreign data wrapper, and the 1.26 MB Rust module (bench/native/big.rs)
+    as a function, on both engines; their native builds' time and memory;
+    the RSS a session adds. Order: the modules' cached work is removed, a
+    first V8 session of each is timed (the first session after a load),
+    the native builds are made and timed, then new connections of every row,
+    interleaved, after one untimed round (whose native sessions are the
+    first after the build): the steady state."""
+    samples = args.startup
+    cache = os.path.join(query_value("SHOW data_directory"), "pg_wasm_native")
+    js_path = os.path.join(args.data_dir, "js_supabase_fdw.wasm")
+    big_path = os.path.join(args.data_dir, "big.wasm")
+    pq = Libpq()
+    log("big modules: starting the API server")
+    with ApiServer(args.root, 1000, max_page=100) as api:
+        hosts = f"-c wasm.http_allowed_hosts=127.0.0.1:{api.port}"
+        loads = (f"SELECT wasm.load_module_file('js_fdw', '{js_path}', replace => true);\n"
+                 f"SELECT wasm.load_module_file('big', '{big_path}', replace => true);\n")
+        sha = dict(zip(("js", "big"), psql(loads)))
+        # Nothing cached for the modules, then the load (of the same code:
+        # no catalog write) as a user's would be, on V8.
+        stop_native_build_workers()
+        for key in sha:
+            for d in module_dirs(cache, sha[key]):
+                shutil.rmtree(d)
+        psql(loads + f"""
+SET client_min_messages = warning;
+DROP SERVER IF EXISTS js_github CASCADE;
+CREATE SERVER js_github FOREIGN DATA WRAPPER wasm_wrapper
+    OPTIONS (module 'js_fdw', api_url '{api.url("/github")}');
+CREATE FOREIGN TABLE bench.js_events (id text, type text, actor jsonb, repo jsonb,
+    payload jsonb, public boolean, created_at timestamp)
+    SERVER js_github OPTIONS (object 'events', rowid_column 'id');
+""")
+        rows = [  # label, module, query, options, engine
+            ("plain connection (SELECT 1)", None, "SELECT 1", "", ""),
+            ("JS component FDW, 30 rows", "js_fdw", JS_QUERY, hosts, "v8"),
+            ("JS component FDW, 30 rows", "js_fdw", JS_QUERY, hosts, "native"),
+            ("Rust module (big.rs), run_i32_i32(1)", "big", "SELECT wasm_big(1)", "", "v8"),
+            ("Rust module (big.rs), run_i32_i32(1)", "big", "SELECT wasm_big(1)", "", "native"),
+        ]
+        build_key = {"js_fdw": "js", "big": "big"}
+
+        def sample(label, module, query, options, engine):
+            return startup_sample(pq, query, f"{options} -c wasm.engine={engine or 'v8'}",
+                                  module)
+
+        # The first session after the load, on V8.
+        log("big modules: the first session after a load, on V8")
+        after_load = {}  # (label, engine): connect + query, ms
+        seen = {}  # label: results of every session
+        for row in rows[1:]:
+            if row[4] == "v8":
+                s = sample(*row)
+                after_load[(row[0], "v8")] = s[0]
+                seen.setdefault(row[0], set()).add(s[3])
+        # The native builds; the session rows on native use them.
+        builds = {}
+        for key, name, path, label in [
+                ("big", "big", big_path, "Rust module (big.rs)"),
+                ("js", "js_fdw", js_path, "JS component FDW (its core module)")]:
+            log(f"big modules: native build of {name}")
+            builds[key] = (label, native_build(pq, cache, name, path, sha[key]))
+        # A module without a native build has no native rows: each of its
+        # sessions with wasm.engine = native would try the build again.
+        not_built = {(label, engine): builds[build_key[module]][1][1]
+                     for label, module, _, _, engine in rows
+                     if engine == "native" and builds[build_key[module]][1][1] is not None}
+        # The steady state: every row, new connections interleaved.
+        got = {}
+        for r in range(samples + 1):
+            log(f"big modules: new sessions, round {r + 1}/{samples + 1}"
+                f"{' (untimed)' if r == 0 else ''}")
+            for row in rows:
+                if (row[0], row[4]) in not_built:
+                    continue
+                s = sample(*row)
+                seen.setdefault(row[0], set()).add(s[3])
+                if r == 0 and row[4] == "native":
+                    after_load[(row[0], "native")] = s[0]
+                elif r:
+                    got.setdefault((row[0], row[4]), []).append(s)
+    # Every session of a module, on either engine, must give the same result.
+    for label, values in seen.items():
+        if len(values) != 1:
+            die(f"big modules: {label}: the sessions disagree: {sorted(values)}")
+    js_result = next(iter(seen[rows[1][0]]))
+    if not js_result.startswith(f"{JS_ROWS}/"):
+        die(f"big modules: the JS FDW gave {js_result}, not {JS_ROWS} rows")
+
+    def med(key, f):
+        return statistics.median(f(s) for s in got[key])
+
+    plain_key = (rows[0][0], "")
+    plain_ms = med(plain_key, lambda s: s[0])
+    have_memory = all(s[2] for runs in got.values() for s in runs)
+    plain_rss = med(plain_key, lambda s: s[2]["VmRSS"]) if have_memory else None
+    plain_file = med(plain_key, lambda s: s[2]["RssFile"]) if have_memory else None
+    checks = []  # what, target, measured, verdict
+    table_rows = []
+    for label, module, _, _, engine in rows:
+        key = (label, engine)
+        where = NAMES["wasm" if engine == "v8" else engine] if engine else "-"
+        if key in not_built:
+            table_rows.append([label, where, "-", "not built natively (see below)"]
+                              + ["-"] * 6)
+            for what, target in (
+                    [("first query in a new session", "js_first_ms"),
+                     ("a later query in the session", "js_later_ms")] if module == "js_fdw"
+                    else [("first call in a new session", "rust_first_ms")]):
+                checks.append((f"{label.split(',')[0]}: {what}, {where}, ms",
+                               f"<= {STARTUP_TARGETS[target]:g}", "not built natively",
+                               "missed (not built)"))
+            continue
+        total = med(key, lambda s: s[0])
+        first = total - plain_ms
+        later = med(key, lambda s: s[1])
+        runs_on = sorted({s[4] for s in got[key]} - {""})
+        first_after = after_load[key] - plain_ms if key in after_load else None
+        row = [label, where, "/".join(runs_on) or "-", fmt_ms(total),
+               "-" if not module else fmt_ms(first), fmt_ms(later), fmt_ms(first_after) if first_after is not None else "-"]
+        if have_memory:
+            rss = med(key, lambda s: s[2]["VmRSS"])
+            extra = (rss - plain_rss) / 1024
+            row += [f"{rss / 1024:.1f}", "-" if not module else f"{extra:+.1f}",
+                    "-" if not module else
+                    f"{(med(key, lambda s: s[2]['RssFile']) - plain_file) / 1024:+.1f}"]
+        else:
+            row += ["n/a", "n/a", "n/a"]
+        table_rows.append(row)
+        if not module:
+            continue
+        if runs_on != [engine]:
+            where += f" (ran on {'/'.join(runs_on)})"
+        short = label.split(",")[0]
+        if module == "js_fdw":
+            checks.append((f"{short}: first query in a new session, {where}, ms",
+                           f"<= {STARTUP_TARGETS['js_first_ms']:g}", fmt_ms(first),
+                           verdict(first, STARTUP_TARGETS["js_first_ms"])))
+            checks.append((f"{short}: a later query in the session, {where}, ms",
+                           f"<= {STARTUP_TARGETS['js_later_ms']:g}", fmt_ms(later),
+                           verdict(later, STARTUP_TARGETS["js_later_ms"])))
+            if have_memory:
+                checks.append((f"{short}: RSS the session adds, {where}, MB",
+                               f"<= +{STARTUP_TARGETS['js_rss_mb']:g}", f"{extra:+.1f}",
+                               verdict(max(extra, 0), STARTUP_TARGETS["js_rss_mb"])))
+        else:
+            checks.append((f"{short}: first call in a new session, {where}, ms",
+                           f"<= {STARTUP_TARGETS['rust_first_ms']:g}", fmt_ms(first),
+                           verdict(first, STARTUP_TARGETS["rust_first_ms"])))
+            if have_memory:
+                checks.append((f"{short}: RSS the session adds, {where}, MB", "(report)",
+                               f"{extra:+.1f}", ""))
+        if first_after is not None:
+            after = "the build" if engine == "native" else "load"
+            checks.append((f"{short}: first session after {after}, {where}, ms",
+                           "(report)", fmt_ms(first_after), ""))
+    build_rows = []
+    for key, (label, (ms, why, peak_sum, peak_one, hwm, names)) in builds.items():
+        size = os.path.getsize(big_path if key == "big" else js_path)
+        tools = f"{peak_sum / 1024:.0f}" if names else "-"
+        one = f"{peak_one[0] / 1024:.0f} ({peak_one[1]})" if names else "-"
+        build_rows.append([label, f"{size:,}", "built" if why is None else f"not built: {why}",
+                           fmt_ms(ms) if ms is not None else "-", tools, one,
+                           f"{hwm / 1024:.0f}" if hwm else "n/a"])
+        limit_s = STARTUP_TARGETS["js_build_s" if key == "js" else "rust_build_s"]
+        if why is None:
+            checks.append((f"{label}: native build, s", f"<= {limit_s:g}", f"{ms / 1000:.1f}",
+                           verdict(ms / 1000, limit_s)))
+        else:
+            checks.append((f"{label}: native build, s", f"<= {limit_s:g}", f"not built: {why}",
+                           "missed (not built)"))
+        if key == "js":
+            limit_mb = STARTUP_TARGETS["js_build_mb"]
+            if why is None and names:
+                checks.append((f"{label}: native build, peak MB (tools' RSS)",
+                               f"<= {limit_mb:g}", f"{peak_sum / 1024:.0f}",
+                               verdict(peak_sum / 1024, limit_mb)))
+            else:
+                checks.append((f"{label}: native build, peak MB (tools' RSS)",
+                               f"<= {limit_mb:g}", "-" if why is None else "not built",
+                               "" if why is None else "missed (not built)"))
+    report += ["", f"## Big modules: first query in a new session (median of {samples} new "
+               f"connections per row after 1 untimed round, client-side time)", ""]
+    report += table(["module", "engine", "runs on", "connect + query", "first query",
+                     "later query", "first session after load", "RSS MB", "+RSS MB",
+                     "+file MB"], table_rows)
+    report += ["", "connect + query: a new connection (libpq from Python) and its first query, "
+               "client side; first query: that minus the plain connection's (medians); later "
+               "query: the same query again in that session; runs on: wasm.module_engine in "
+               "the session. First session after load: one new session on V8 just after the "
+               "module was loaded with nothing cached for it ($PGDATA/pg_wasm_native/<db>/"
+               "<module>/ removed first); on native, the first session after its build (the "
+               "untimed round's). A module the native engine did not build has no native "
+               "rows. JS component FDW: "
+               f"test/components/js/js_supabase_fdw.js built by componentize-js "
+               f"({os.path.getsize(js_path):,} bytes), the template's foreign table over the "
+               f"local API's GitHub-shaped /github/events; each query: {JS_QUERY}. Rust: "
+               f"bench/native/big.rs ({os.path.getsize(big_path):,} bytes), wasm_big(1). RSS: "
+               "VmRSS after the first query; +RSS over the plain backend's; +file: of which "
+               "file-mapped."]
+    report += ["", "Native builds (one each, in a session with wasm.engine = native: "
+               "wasm.load_module_file of the module's own code builds it, synchronously):", ""]
+    report += table(["module", ".wasm bytes", "result", "build ms", "tools' peak MB",
+                     "largest tool MB", "backend peak MB"], build_rows)
+    report += ["", "build ms: the load_module_file, timed in the server (bench.run); it "
+               "includes validating the module, and, where the build is refused, compiling it "
+               "on V8 instead. tools' peak MB: the largest sum of VmRSS of the processes "
+               "under the postmaster that are not PostgreSQL's (wasm2c, cc, cc1, as, ld), "
+               "sampled every 50 ms from Python; largest tool MB: the largest VmHWM (peak RSS) "
+               "of any one of them; backend peak MB: the building backend's VmHWM."]
+    report += ["", "Against the targets:", ""]
+    report += table(["what", "target", "measured", "verdict"], [list(c) for c in checks])
 
 
 def cancel_ms(function, options, warmup, reps):
@@ -1058,6 +1460,12 @@ def main():
                     help="only the foreign data wrappers (with the report's header)")
     ap.add_argument("--only-components", action="store_true",
                     help="only the component functions (with the report's header)")
+    ap.add_argument("--only-startup", action="store_true",
+                    help="only the big modules' first query in a new session (with the "
+                    "report's header)")
+    ap.add_argument("--startup", type=int,
+                    help="new sessions per big-module row (the first query in a new session; "
+                    "default 5, 2 with --quick)")
     ap.add_argument("--output", help="also write the report to this file")
     ap.add_argument("--chart", metavar="SVG",
                     help="also draw the ratios to C as an SVG chart in this file")
@@ -1070,8 +1478,13 @@ def main():
     # SIGTERM ends the run as Ctrl-C does, through the finally clauses (the
     # API server is stopped).
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(f"bench: signal {signum}"))
-    if min(args.reps, args.cold, args.cancel, args.compile) < 1 or args.warmup < 0:
-        ap.error("--reps, --cold, --compile and --cancel must be at least 1, --warmup at least 0")
+    if args.startup is None:
+        args.startup = 2 if args.quick else 5
+    if sum((args.only_fdw, args.only_components, args.only_startup)) > 1:
+        ap.error("--only-fdw, --only-components and --only-startup exclude each other")
+    if min(args.reps, args.cold, args.cancel, args.compile, args.startup) < 1 or args.warmup < 0:
+        ap.error("--reps, --cold, --compile, --cancel and --startup must be at least 1, "
+                 "--warmup at least 0")
 
     # A run interrupted during the preload part may have left it set.
     if query_value("SHOW shared_preload_libraries"):
@@ -1103,6 +1516,10 @@ def main():
         return
     if args.only_components:
         component_functions(args, report, noise)
+        finish(args, report, noise)
+        return
+    if args.only_startup:
+        startup_section(args, report)
         finish(args, report, noise)
         return
 
@@ -1242,6 +1659,8 @@ def main():
 
     if not args.no_fdw:
         fdw_section(args, report, noise)
+    # Before the compile latency, which removes the Rust module's builds.
+    startup_section(args, report)
     # Last: it empties the native engine's artifact cache.
     compile_section(args, report)
     finish(args, report, noise)

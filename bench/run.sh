@@ -6,7 +6,8 @@
 #
 #   bench/run.sh [--no-build] [--output FILE] [--chart SVG] [--reps N]
 #                [--warmup N] [--cold N] [--compile N] [--cancel N]
-#                [--no-preload] [--quick] [--no-fdw | --only-fdw | --only-components]
+#                [--startup N] [--no-preload] [--quick]
+#                [--no-fdw | --only-fdw | --only-components | --only-startup]
 #
 # --no-build uses the extension already installed and $BUILD_DIR as built;
 # the other options are bench/bench.py's (bench/run.sh --help lists them).
@@ -55,7 +56,8 @@ fi
 guests=(fib collatz arith text json compute_fdw events_fdw big)
 files=("$BUILD_DIR/bench/bench_functions.so")
 for g in "${guests[@]}"; do files+=("$BUILD_DIR/guests/$g.wasm"); done
-files+=("$BUILD_DIR/components/paginated.wasm" "$BUILD_DIR/bench/slugify_component.wasm")
+files+=("$BUILD_DIR/components/paginated.wasm" "$BUILD_DIR/bench/slugify_component.wasm"
+  "$BUILD_DIR/components/js_supabase_fdw.wasm")
 for f in "${files[@]}"; do
   [ -f "$f" ] || { echo "bench: $f missing; run without --no-build" >&2; exit 1; }
 done
@@ -81,6 +83,8 @@ cp "$BUILD_DIR/components/paginated.wasm" "$dir/"
 cp "$BUILD_DIR/bench/bench_functions.so" "$dir/"
 # The component of the component-function rows (bench/component).
 cp "$BUILD_DIR/bench/slugify_component.wasm" "$dir/"
+# The big modules' JavaScript component (test/components/js, 12.5 MB).
+cp "$BUILD_DIR/components/js_supabase_fdw.wasm" "$dir/"
 chmod -R a+rX "$dir"
 
 # A fresh database each run.
