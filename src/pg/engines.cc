@@ -160,9 +160,10 @@ void define_native_build_settings() {
       "free one. 0 builds nothing: every module runs on V8.",
       &native_max_builds_guc, 2, 0, 64, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable(
-      "wasm.native_build_memory", "The memory one tool of a native build may take.",
-      "The address space of wasm2c and of each process of the C compiler; a build that needs "
-      "more fails, and its module runs on V8.",
+      "wasm.native_build_memory", "The memory one native build of a Wasm module may take.",
+      "The address space of wasm2c, and of the C compiler's processes together (a large "
+      "module's C is compiled in several at once); a build that needs more fails, and its "
+      "module runs on V8.",
       &native_build_memory_mb_guc, 2048, 256, 1 << 20, PGC_SIGHUP, GUC_UNIT_MB, nullptr, nullptr,
       nullptr);
   DefineCustomIntVariable(
