@@ -239,6 +239,11 @@ class Engine {
 // EngineError if it cannot.
 std::unique_ptr<Engine> make_v8_engine(const EngineConfig &config);
 
+// Maps pg_wasm_v8.so and libnode, and resolves their symbols, without
+// starting V8 (no thread, no isolate): a process that forks others (the
+// postmaster) does it once for all of them. Throws EngineError.
+void preload_v8_library();
+
 // The tools the native engine builds modules with.
 struct NativeToolchain {
   std::string wasm2c = "/usr/bin/wasm2c";

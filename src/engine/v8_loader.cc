@@ -45,12 +45,20 @@ pgwasm_v8_factory *load_factory() {
   return reinterpret_cast<pgwasm_v8_factory *>(symbol);
 }
 
+// Loaded once per process, or once for all in a process that forks them
+// (preload_v8_library).
+pgwasm_v8_factory *loaded_factory = nullptr;
+
 }  // namespace
 
+void preload_v8_library() {
+  if (!loaded_factory) loaded_factory = load_factory();
+}
+
 std::unique_ptr<Engine> make_v8_engine(const EngineConfig &config) {
-  // Loaded once; a failed load is tried again at the next call.
-  static pgwasm_v8_factory *const factory = load_factory();
-  return std::unique_ptr<Engine>(factory(PGWASM_ENGINE_INTERFACE_ID, config));
+  // A failed load is tried again at the next call.
+  if (!loaded_factory) loaded_factory = load_factory();
+  return std::unique_ptr<Engine>(loaded_factory(PGWASM_ENGINE_INTERFACE_ID, config));
 }
 
 }  // namespace pgwasm::engine

@@ -102,6 +102,7 @@ static engine::Engine &native_engine() {
 int tiering_guc = static_cast<int>(engine::Tiering::Optimizing);
 int max_heap_mb_guc = 512;
 static int engine_guc = static_cast<int>(EnginePreference::Auto);
+static bool preload_v8_guc = false;
 
 void define_engine_settings() {
   DefineCustomStringVariable(
@@ -120,6 +121,24 @@ void define_engine_settings() {
       "built the module, V8 until then (and where no compiler is installed).",
       &engine_guc, static_cast<int>(EnginePreference::Auto), engines, PGC_USERSET, 0, nullptr,
       nullptr, nullptr);
+  DefineCustomBoolVariable(
+      "wasm.preload_v8", "Maps the V8 engine's libraries in the postmaster.",
+      "Read at server start, with pg_wasm in shared_preload_libraries: every backend then "
+      "starts with V8's libraries "
+      "mapped and linked, which saves its first V8 call tens of milliseconds, and costs "
+      "backends that run only native code the mapping. V8 itself still starts in each backend.",
+      &preload_v8_guc, false, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+  if (process_shared_preload_libraries_in_progress && preload_v8_guc) {
+    try {
+      engine::preload_v8_library();
+    } catch (const std::exception &e) {
+      std::string why = e.what();
+      pg_guard([&] {
+        ereport(WARNING, (errmsg("wasm.preload_v8: V8 could not be preloaded: %s", why.c_str()),
+                          errhint("Each backend loads it at its first V8 call.")));
+      });
+    }
+  }
 }
 
 EnginePreference engine_preference() {

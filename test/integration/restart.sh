@@ -31,6 +31,20 @@ expect "preloaded" "pg_wasm" "$(sql -d postgres -c 'SHOW shared_preload_librarie
 for i in 1 2 3; do
   expect "preloaded, session $i" 111 "$(sql -d $DB -c 'SELECT collatz_steps(27)')"
 done
+# wasm.preload_v8: the postmaster maps and links V8's libraries, without
+# starting V8 (it has one thread), and every backend's calls work.
+sql -d postgres -c "ALTER SYSTEM SET wasm.preload_v8 = on"
+"$ROOT/scripts/cluster.sh" stop >/dev/null
+"$ROOT/scripts/cluster.sh" start >/dev/null
+POSTMASTER=$(head -1 "$CLUSTER/data/postmaster.pid")
+expect "V8's library mapped in the postmaster" "yes" \
+  "$(grep -q pg_wasm_v8.so /proc/$POSTMASTER/maps && echo yes || echo no)"
+expect "and no thread started there" "1" "$(awk '/^Threads:/ {print $2}' /proc/$POSTMASTER/status)"
+for i in 1 2 3; do
+  expect "V8 preloaded, session $i" "111|v8" \
+    "$(sql -d $DB -c "SET wasm.engine = v8" -c "SELECT collatz_steps(27), wasm.module_engine('collatz')")"
+done
+sql -d postgres -c "ALTER SYSTEM RESET wasm.preload_v8"
 sql -d postgres -c "ALTER SYSTEM RESET shared_preload_libraries"
 "$ROOT/scripts/cluster.sh" stop >/dev/null
 "$ROOT/scripts/cluster.sh" start >/dev/null
