@@ -68,7 +68,7 @@ void Reader::core_module_section(Cursor &c, Component &comp) {
     std::optional<toolkit::ModuleScan> kept = facts_ ? facts_->find(index, bytes) : std::nullopt;
     if (!kept) {
       kept = toolkit::describe_module(bytes);
-      if (facts_) facts_->keep(index, *kept);
+      if (facts_) facts_->keep(index, bytes, *kept);
     }
     info = std::move(kept->info);
   } catch (const toolkit::BinaryError &e) {

@@ -39,7 +39,8 @@ class CoreModuleFacts {
   virtual std::optional<toolkit::ModuleScan> find(uint32_t index,
                                                   std::span<const uint8_t> bytes) = 0;
   // The description just made of it, to keep.
-  virtual void keep(uint32_t index, const toolkit::ModuleScan &scan) = 0;
+  virtual void keep(uint32_t index, std::span<const uint8_t> bytes,
+                    const toolkit::ModuleScan &scan) = 0;
 };
 Component read_component(std::span<const uint8_t> bytes, CoreModuleFacts *facts);
 

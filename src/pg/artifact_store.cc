@@ -133,8 +133,14 @@ const ArtifactCounts &artifact_counts() {
   return g_counts;
 }
 
-ModuleArtifactStore::ModuleArtifactStore(std::string_view module_sha256)
-    : dir_(native_cache_dir() + "/" + engine::native_build_dir_name(module_sha256)) {
+ModuleArtifactStore::ModuleArtifactStore(std::string_view module_sha256) {
+  // A cache: where its directory cannot be made, nothing is kept, and calls
+  // go on (the native engine, which needs it, says so itself).
+  try {
+    dir_ = native_cache_dir() + "/" + engine::native_build_dir_name(module_sha256);
+  } catch (const std::exception &) {
+    dir_.clear();
+  }
   auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
   for (size_t i = 0; i + 1 < module_sha256.size(); i += 2)
     module_digest_.push_back(
@@ -143,6 +149,7 @@ ModuleArtifactStore::ModuleArtifactStore(std::string_view module_sha256)
 
 std::optional<std::vector<uint8_t>> ModuleArtifactStore::read_entry(const std::string &key,
                                                                     bool quiet) const {
+  if (dir_.empty()) return std::nullopt;
   const std::string &secret = cluster_secret();
   if (secret.empty() || !valid_key(key)) return std::nullopt;
   std::string path = dir_ + "/" + key + kSuffix;
@@ -188,6 +195,7 @@ std::optional<std::vector<uint8_t>> ModuleArtifactStore::load(std::string_view k
 }
 
 void ModuleArtifactStore::save(std::string_view key, std::span<const uint8_t> bytes) {
+  if (dir_.empty()) return;
   const std::string &secret = cluster_secret();
   if (secret.empty() || !valid_key(key) || bytes.size() > kMaxEntryBytes / 2) return;
   std::string head(kMagic, sizeof kMagic);
@@ -219,7 +227,7 @@ void ModuleArtifactStore::save(std::string_view key, std::span<const uint8_t> by
 
 std::vector<ModuleArtifactStore::Entry> ModuleArtifactStore::entries() const {
   std::vector<Entry> out;
-  DIR *d = opendir(dir_.c_str());
+  DIR *d = dir_.empty() ? nullptr : opendir(dir_.c_str());
   if (!d) return out;
   std::string_view suffix(kSuffix);
   while (struct dirent *e = readdir(d)) {

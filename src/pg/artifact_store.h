@@ -27,7 +27,7 @@ namespace pgwasm::pg {
 class ModuleArtifactStore final : public engine::ArtifactStore {
  public:
   // The store of the code with this sha256 (hex) in this database's cache
-  // directory. Throws SqlError when that directory cannot be made.
+  // directory; one that keeps nothing where that directory cannot be made.
   explicit ModuleArtifactStore(std::string_view module_sha256);
 
   std::optional<std::vector<uint8_t>> load(std::string_view key) override;

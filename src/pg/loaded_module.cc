@@ -85,11 +85,7 @@ void LoadedModule::keep_compiled(EngineKind kind, bool metered) {
   const auto &code = code_.of(kind, metered);
   if (!code || code->is_native()) return;
   ModuleArtifactStore store(sha256);
-  try {
-    backend_engine(EngineKind::V8).save_compiled(*code, store);
-  } catch (const std::exception &) {
-    // A cache: what cannot be kept is made again by the next session.
-  }
+  backend_engine(EngineKind::V8).save_compiled(*code, store);
 }
 
 EngineKind LoadedModule::engine_for_call(bool metered, bool calling) {

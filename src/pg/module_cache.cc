@@ -51,13 +51,11 @@ void register_invalidation_callbacks() {
   CacheRegisterSyscacheCallback(PROCOID, on_functions_changed, 0);
 }
 
-// The facts of a module as the toolkit read and validated them, kept for
-// every backend: the key names the encoding and the rules of reading, so
-// that another pg_wasm reads the module again.
-static const std::string &facts_key() {
-  static const std::string key = "facts-" + std::to_string(toolkit::kModuleFactsFormat) + "-" +
-                                 std::to_string(toolkit::kReadingRules);
-  return key;
+// Keys of the descriptions kept for every backend: they name the encoding
+// and the rules of reading, so that another pg_wasm reads the module again.
+static std::string facts_key(std::string_view what) {
+  return std::string(what) + "-" + std::to_string(toolkit::kModuleFactsFormat) + "-" +
+         std::to_string(toolkit::kReadingRules);
 }
 
 // The descriptions of a component's large core modules, kept beside its
@@ -67,7 +65,7 @@ class StoredCoreFacts final : public component::CoreModuleFacts {
   explicit StoredCoreFacts(ModuleArtifactStore &store) : store_(store) {}
   std::optional<toolkit::ModuleScan> find(uint32_t index, std::span<const uint8_t> bytes) override {
     if (bytes.size() < kWorthKeeping) return std::nullopt;
-    auto kept = store_.load(key(index));
+    auto kept = store_.load(facts_key("core" + std::to_string(index)));
     if (!kept) return std::nullopt;
     try {
       return toolkit::decode_module_facts(*kept);
@@ -75,20 +73,14 @@ class StoredCoreFacts final : public component::CoreModuleFacts {
       return std::nullopt;
     }
   }
-  void keep(uint32_t index, const toolkit::ModuleScan &scan) override {
-    if (scan.shape.defined.empty() && scan.info.exports.empty()) return;
-    uint64_t bytes = 0;
-    for (const auto &f : scan.shape.defined) bytes += f.body_bytes;
-    if (bytes + scan.shape.data_bytes >= kWorthKeeping)
-      store_.save(key(index), toolkit::encode_module_facts(scan));
+  void keep(uint32_t index, std::span<const uint8_t> bytes,
+            const toolkit::ModuleScan &scan) override {
+    if (bytes.size() >= kWorthKeeping)
+      store_.save(facts_key("core" + std::to_string(index)), toolkit::encode_module_facts(scan));
   }
 
  private:
   static constexpr size_t kWorthKeeping = 256 * 1024;
-  static std::string key(uint32_t index) {
-    return "core" + std::to_string(index) + "-" + std::to_string(toolkit::kModuleFactsFormat) +
-           "-" + std::to_string(toolkit::kReadingRules);
-  }
   ModuleArtifactStore &store_;
 };
 
@@ -113,7 +105,7 @@ static std::shared_ptr<const ModuleInfo> describe(
     code = component->main_module;
   }
   std::optional<toolkit::ModuleScan> facts;
-  if (auto kept = store.load(facts_key())) {
+  if (auto kept = store.load(facts_key("facts"))) {
     try {
       facts = toolkit::decode_module_facts(*kept);
     } catch (const toolkit::BinaryError &) {
@@ -128,7 +120,7 @@ static std::shared_ptr<const ModuleInfo> describe(
       throw SqlError(ERRCODE_INVALID_BINARY_REPRESENTATION,
                      "wasm module \"" + std::string(name) + "\" cannot be compiled: " + e.what());
     }
-    store.save(facts_key(), toolkit::encode_module_facts(*facts));
+    store.save(facts_key("facts"), toolkit::encode_module_facts(*facts));
   }
   auto info = std::make_shared<const ModuleInfo>(std::move(facts->info));
   check_table_capacity(name, *info);

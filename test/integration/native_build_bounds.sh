@@ -99,6 +99,8 @@ expect "too costly: recorded" 1 "$(logged_since "$from" "too costly to build nat
 expect "too costly: runs on V8" "v8|74995" "$(sql -d $DB -c "SELECT wasm.module_engine('costly'), costly_f(0)")"
 expect "too costly: under native, on V8 too" "v8" \
   "$(sql -d $DB -c "SET wasm.engine = native" -c "SELECT wasm.module_engine('costly')" 2>/dev/null)"
+expect "too costly: wasm.native_build says why" "failed|t" \
+  "$(sql -d $DB -c "SELECT state, reason LIKE '%too costly to build natively: function 0 has %branches (at most 50000)%' FROM wasm.native_build('costly') WHERE NOT fuel")"
 
 # 3. The cache held to its size: with room for nothing more, a new module is
 # not built, says why, and runs on V8.
